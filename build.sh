@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Bootstrap: restore the pinned local tools, then run the Cake target graph.
+#   ./build.sh                  list the targets
+#   ./build.sh Publish          run a target (and what it depends on)
+#   ./build.sh Train --model iris --dryrun   any further options go to Cake and the target
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "error: 'dotnet' was not found on PATH. Install the .NET SDK 10 (https://dot.net) and run this again." >&2
+  exit 2
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+dotnet tool restore >/dev/null || { echo "error: 'dotnet tool restore' failed (see above); NuGet must be reachable for Cake.Tool." >&2; exit 1; }
+
+if [ $# -eq 0 ]; then
+  echo "usage: ./build.sh <Target> [--model NAME]... [--dryrun] [--tree] [--description]"
+  echo
+  exec dotnet cake build/build.cake --description
+fi
+
+case "$1" in
+  -*) exec dotnet cake build/build.cake "$@" ;;
+  *) target="$1"; shift; exec dotnet cake build/build.cake --target="$target" "$@" ;;
+esac

@@ -1,0 +1,19 @@
+Task("Check")
+    .Description("Validates model definitions (model.json) and pipeline.json; writes nothing.")
+    .IsDependentOn("Compile")
+    .Does(() => Modelpipe("check"));
+
+Task("Fetch")
+    .Description("Fetches every data source (file, http(s) with sha256, git at a pinned commit) into the cache.")
+    .IsDependentOn("Compile")
+    .Does(() => Modelpipe("fetch"));
+
+Task("Train")
+    .Description("Trains each model on its backend; skipped when the training key is unchanged.")
+    .IsDependentOn("Fetch")
+    .Does(() => Modelpipe("train"));
+
+Task("Validate")
+    .Description("The gate: expected files, manifest, size limits, ONNX Runtime smoke test, metric thresholds.")
+    .IsDependentOn("Train")
+    .Does(() => Modelpipe("validate"));

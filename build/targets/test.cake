@@ -1,0 +1,35 @@
+Task("Test")
+    .Description("Runs every test project (unit and integration tests against real components).")
+    .IsDependentOn("Compile")
+    .Does(() =>
+{
+    var results = $"{repoRoot}/artifacts/test-results";
+    CleanDirectory(results);
+    var failed = false;
+    try
+    {
+        DotNetTest($"{repoRoot}/Pipeline.sln", new DotNetTestSettings
+        {
+            Configuration = configuration,
+            NoBuild = true,
+            NoLogo = true,
+            Loggers = { "trx", "console;verbosity=normal" },
+            ResultsDirectory = results,
+        });
+    }
+    catch (Exception)
+    {
+        failed = true;
+    }
+    // One plain closing line that CI log readers understand: "N passed, N failed".
+    int passed = 0, failedCount = 0, skipped = 0;
+    foreach (var trx in GetFiles($"{results}/*.trx"))
+    {
+        var counters = System.Xml.Linq.XDocument.Load(trx.FullPath).Descendants().First(e => e.Name.LocalName == "Counters");
+        passed += int.Parse(counters.Attribute("passed").Value);
+        failedCount += int.Parse(counters.Attribute("failed").Value);
+        skipped += int.Parse(counters.Attribute("notExecuted").Value);
+    }
+    Information($"{passed} passed, {failedCount} failed, {skipped} skipped");
+    if (failed || failedCount > 0) throw new CakeException(1, "tests failed");
+});

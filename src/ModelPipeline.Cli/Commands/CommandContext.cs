@@ -1,0 +1,53 @@
+using System.CommandLine;
+using ModelPipeline.Cli.Output;
+using ModelPipeline.Configuration;
+using ModelPipeline.Models;
+using ModelPipeline.RunState;
+
+namespace ModelPipeline.Cli.Commands;
+
+/// <summary>What a verb works with: root, settings, output and run state.</summary>
+internal sealed class CommandContext
+{
+    private CommandContext(string root, PipelineConfig config, ConsoleOutput output, bool json)
+    {
+        Root = root;
+        Config = config;
+        Output = output;
+        Json = json;
+        State = new RunStateStore(config.ArtifactsDir);
+    }
+
+    public string Root { get; }
+    public PipelineConfig Config { get; }
+    public ConsoleOutput Output { get; }
+    public bool Json { get; }
+    public RunStateStore State { get; }
+
+    public static CommandContext Create(ParseResult parse)
+    {
+        var json = parse.GetValue(CommonOptions.Json);
+        var root = FindRoot(parse.GetValue(CommonOptions.Root));
+        var config = ConfigLoader.Load(root, parse.GetValue(CommonOptions.Config));
+        return new CommandContext(root, config, ConsoleOutput.Create(json), json);
+    }
+
+    public IReadOnlyList<ModelDefinition> Models(ParseResult parse, Option<string[]> model) =>
+        ModelCatalog.Load(Root, parse.GetValue(model) ?? []);
+
+    private static string FindRoot(string? given)
+    {
+        if (given is not null)
+        {
+            var full = Path.GetFullPath(given);
+            if (!Directory.Exists(full))
+                throw new Errors.InvalidInputException($"--root {given}: no such folder. Fix: pass the repository root.");
+            return full;
+        }
+        var env = Environment.GetEnvironmentVariable("MODELPIPE_ROOT");
+        if (!string.IsNullOrEmpty(env)) return Path.GetFullPath(env);
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "pipeline.json"))) return dir.FullName;
+        return Directory.GetCurrentDirectory();
+    }
+}

@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using ModelPipeline.Cli.Output;
+using ModelPipeline.Errors;
+using ModelPipeline.Models;
+using ModelPipeline.RunState;
+
+namespace ModelPipeline.Cli.Commands;
+
+/// <summary>Builds verbs and runs them with one error policy: expected failures print their message
+/// (exit 2 invalid input, 1 failed operation); unexpected ones print the stack trace (exit 1).</summary>
+internal static class Verb
+{
+    /// <summary>A verb that runs one step for each selected model and ends with a summary table.</summary>
+    public static Command PerModel(string name, string description,
+        Func<CommandContext, ModelDefinition, CancellationToken, Task<StepResult>> step)
+    {
+        var model = CommonOptions.Model();
+        var command = new Command(name, description) { model };
+        command.SetAction((parse, ct) => Guard(async () =>
+        {
+            var ctx = CommandContext.Create(parse);
+            var models = ctx.Models(parse, model);
+            var results = new List<StepResult>();
+            var exit = 0;
+            foreach (var m in models)
+            {
+                ctx.Output.BeginSection($"{name} {m.Name}");
+                var clock = Stopwatch.StartNew();
+                try
+                {
+                    var result = await step(ctx, m, ct);
+                    results.Add(result with { DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 2) });
+                }
+                catch (PipelineException ex) when (ex is not InvalidInputException)
+                {
+                    ctx.Output.Error(m.Name, ex.Message);
+                    results.Add(new StepResult { Model = m.Name, Step = name, Result = "failed", Detail = FirstLine(ex.Message), DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 2) });
+                    exit = Math.Max(exit, ex.ExitCode);
+                }
+                finally
+                {
+                    ctx.Output.EndSection($"{name} {m.Name}");
+                }
+            }
+            ctx.Output.Summary(results);
+            if (ctx.Json) WriteJson(name, exit, results);
+            return exit;
+        }, ct));
+        return command;
+    }
+
+    /// <summary>Runs an action under the error policy.</summary>
+    public static async Task<int> Guard(Func<Task<int>> action, CancellationToken ct)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (PipelineException ex)
+        {
+            await Console.Error.WriteLineAsync(Redactor.Redact($"error: {ex.Message}"));
+            return ex.ExitCode;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("cancelled; child processes were stopped and nothing partial was kept.");
+            return 130;
+        }
+        catch (Exception ex)
+        {
+            await Console.Error.WriteLineAsync(Redactor.Redact($"unexpected error (a bug; please report it with this trace):{Environment.NewLine}{ex}"));
+            return 1;
+        }
+    }
+
+    public static void WriteJson(string command, int exitCode, IReadOnlyList<StepResult> results) =>
+        Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(new { command, exitCode, results }, RunStateStore.Json)));
+
+    private static string FirstLine(string s) => s.Split('\n')[0].Trim();
+}

@@ -1,0 +1,22 @@
+using System.CommandLine;
+using ModelPipeline.Cli.Commands;
+
+var root = new RootCommand("modelpipe: take a model from a definition in git to a reviewed production deployment.")
+{
+    CommonOptions.Root,
+    CommonOptions.Config,
+    CommonOptions.Json,
+};
+root.Subcommands.Add(StepCommands.Check());
+root.Subcommands.Add(StepCommands.Fetch());
+root.Subcommands.Add(StepCommands.Train());
+root.Subcommands.Add(StepCommands.Validate());
+
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {error.Message}");
+    Console.Error.WriteLine("Fix: see 'modelpipe --help' or 'modelpipe <verb> --help'.");
+    return 2;
+}
+return await parse.InvokeAsync();

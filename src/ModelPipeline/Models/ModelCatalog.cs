@@ -1,0 +1,45 @@
+using ModelPipeline.Errors;
+
+namespace ModelPipeline.Models;
+
+/// <summary>The models of a repository: every <c>models/*/model.json</c>, or a selection of them.</summary>
+public static class ModelCatalog
+{
+    public static IReadOnlyList<string> Names(string repoRoot)
+    {
+        var dir = Path.Combine(repoRoot, "models");
+        if (!Directory.Exists(dir)) return [];
+        return Directory.GetDirectories(dir)
+            .Where(d => File.Exists(Path.Combine(d, "model.json")))
+            .Select(Path.GetFileName)
+            .Order(StringComparer.Ordinal)
+            .ToList()!;
+    }
+
+    /// <summary>
+    /// Loads the selected models (all when <paramref name="selection"/> is empty). Unknown names and
+    /// invalid definitions are reported together in one <see cref="InvalidInputException"/>.
+    /// </summary>
+    public static IReadOnlyList<ModelDefinition> Load(string repoRoot, IReadOnlyCollection<string> selection)
+    {
+        var all = Names(repoRoot);
+        var problems = new List<string>();
+        foreach (var name in selection.Where(n => !all.Contains(n)))
+            problems.Add($"--model {name}: no such model (models/{name}/model.json does not exist). Known models: {(all.Count == 0 ? "none" : string.Join(", ", all))}.");
+        if (problems.Count > 0)
+            throw new InvalidInputException("Unknown model selected:", problems);
+
+        var names = selection.Count == 0 ? all : selection.Distinct().ToList();
+        var models = new List<ModelDefinition>();
+        foreach (var name in names)
+        {
+            var before = problems.Count;
+            var model = ModelLoader.TryLoad(Path.Combine(repoRoot, "models", name), repoRoot, problems);
+            if (model is not null && problems.Count == before) models.Add(model);
+        }
+        if (problems.Count > 0)
+            throw new InvalidInputException(
+                $"Invalid model definition ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}); nothing was run or written:", problems);
+        return models;
+    }
+}

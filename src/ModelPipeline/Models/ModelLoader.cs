@@ -1,0 +1,117 @@
+using System.Reflection;
+using System.Text.Json;
+using ModelPipeline.Errors;
+using NJsonSchema;
+using NJsonSchema.Validation;
+
+namespace ModelPipeline.Models;
+
+/// <summary>
+/// Reads and validates <c>models/&lt;name&gt;/model.json</c>: JSON syntax, the JSON Schema
+/// (<c>models/model.schema.json</c>, embedded), then rules the schema cannot express.
+/// Every problem of a file is reported at once.
+/// </summary>
+public static class ModelLoader
+{
+    internal static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        ReadCommentHandling = JsonCommentHandling.Disallow,
+    };
+
+    private static readonly Lazy<JsonSchema> Schema = new(() => LoadSchema("model.schema.json"));
+
+    internal static JsonSchema LoadSchema(string resource)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"embedded schema {resource} is missing");
+        using var reader = new StreamReader(stream);
+        return JsonSchema.FromJsonAsync(reader.ReadToEnd()).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Loads one model folder. Throws <see cref="InvalidInputException"/> listing every problem.</summary>
+    public static ModelDefinition Load(string modelDir, string displayRoot)
+    {
+        var problems = new List<string>();
+        var model = TryLoad(modelDir, displayRoot, problems);
+        if (model is null || problems.Count > 0)
+        {
+            var file = Display(Path.Combine(modelDir, "model.json"), displayRoot);
+            throw new InvalidInputException(
+                $"{file} is invalid ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}); nothing was run or written:",
+                problems) { Model = Path.GetFileName(modelDir) };
+        }
+        return model;
+    }
+
+    internal static ModelDefinition? TryLoad(string modelDir, string displayRoot, List<string> problems)
+    {
+        modelDir = Path.GetFullPath(modelDir);
+        var folder = Path.GetFileName(modelDir);
+        var path = Path.Combine(modelDir, "model.json");
+        var file = Display(path, displayRoot);
+        var prefix = $"model '{folder}', {file}";
+        if (!File.Exists(path))
+        {
+            problems.Add($"{prefix}: file not found. Fix: create it (see models/model.schema.json and README 'model.json').");
+            return null;
+        }
+
+        var text = File.ReadAllText(path);
+        try
+        {
+            using var _ = JsonDocument.Parse(text);
+        }
+        catch (JsonException ex)
+        {
+            problems.Add($"{prefix}: malformed JSON at line {(ex.LineNumber ?? 0) + 1}, column {(ex.BytePositionInLine ?? 0) + 1}: {FirstSentence(ex.Message)} Fix: correct the JSON syntax (a JSON linter or your editor shows the spot).");
+            return null;
+        }
+
+        foreach (var error in Flatten(Schema.Value.Validate(text)))
+            problems.Add($"{prefix}: {SchemaMessages.Describe(error)}");
+        if (problems.Count > 0) return null;
+
+        ModelDefinition model;
+        try
+        {
+            model = JsonSerializer.Deserialize<ModelDefinition>(text, JsonOptions)! with { Directory = modelDir };
+        }
+        catch (JsonException ex)
+        {
+            problems.Add($"{prefix}: {ex.Path}: {FirstSentence(ex.Message)} Fix: give the type the schema asks for.");
+            return null;
+        }
+
+        ModelRules.Check(model, folder, prefix, problems);
+        return model;
+    }
+
+    private static IEnumerable<ValidationError> Flatten(IEnumerable<ValidationError> errors)
+    {
+        foreach (var error in errors)
+        {
+            if (error is ChildSchemaValidationError chained && chained.Errors.Count > 0)
+            {
+                foreach (var child in Flatten(chained.Errors.SelectMany(e => e.Value)))
+                    yield return child;
+            }
+            else
+            {
+                yield return error;
+            }
+        }
+    }
+
+    internal static string Display(string path, string root)
+    {
+        var rel = Path.GetRelativePath(root, path);
+        return rel.StartsWith("..", StringComparison.Ordinal) ? path : rel.Replace('\\', '/');
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        var s = cut > 0 ? message[..cut] : message;
+        return s.EndsWith('.') ? s : s + ".";
+    }
+}

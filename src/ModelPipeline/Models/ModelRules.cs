@@ -1,0 +1,88 @@
+namespace ModelPipeline.Models;
+
+/// <summary>Rules for model.json that a JSON Schema does not express well.</summary>
+internal static class ModelRules
+{
+    public static void Check(ModelDefinition model, string folder, string prefix, List<string> problems)
+    {
+        void Problem(string path, string text) => problems.Add($"{prefix}: {path}: {text}");
+
+        if (model.Name != folder)
+            Problem("$.name", $"'{model.Name}' does not match its folder 'models/{folder}'. Fix: rename the folder or set \"name\": \"{folder}\".");
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < model.Data.Count; i++)
+        {
+            var d = model.Data[i];
+            var at = $"$.data[{i}]";
+            if (!names.Add(d.Name)) Problem($"{at}.name", $"duplicate data source name '{d.Name}'. Fix: give each source its own name.");
+            var kinds = new[] { d.File, d.Url, d.Git }.Count(v => v is not null);
+            if (kinds != 1)
+            {
+                Problem(at, "a data source needs exactly one of \"file\", \"url\" or \"git\". Fix: keep one and move the others to their own entries.");
+                continue;
+            }
+            switch (d.Kind)
+            {
+                case DataSourceKind.File:
+                    CheckPath(model.Directory, d.File!, $"{at}.file", Problem, mustExist: true);
+                    if (d.Sha256 is not null || d.Commit is not null || d.Path is not null)
+                        Problem(at, "a \"file\" source takes no \"sha256\", \"commit\" or \"path\". Fix: remove them.");
+                    break;
+                case DataSourceKind.Url:
+                    if (d.Sha256 is null) Problem($"{at}.sha256", "a \"url\" source needs \"sha256\" so the download can be verified. Fix: add the digest (sha256sum FILE).");
+                    if (d.Commit is not null || d.Path is not null) Problem(at, "a \"url\" source takes no \"commit\" or \"path\". Fix: remove them.");
+                    if (HasUserInfo(d.Url!)) Problem($"{at}.url", "the URL embeds credentials. Fix: remove them; secrets come only from environment variables.");
+                    break;
+                case DataSourceKind.Git:
+                    if (d.Commit is null) Problem($"{at}.commit", "a \"git\" source needs a pinned \"commit\" (40 hex characters). Fix: add it (git rev-parse HEAD).");
+                    if (d.Sha256 is not null) Problem($"{at}.sha256", "a \"git\" source is pinned by \"commit\", not \"sha256\". Fix: remove \"sha256\".");
+                    if (d.Path is not null && SafePath.TryResolve("/x", d.Path, out var why) is null)
+                        Problem($"{at}.path", $"'{d.Path}' {why}.");
+                    if (HasUserInfo(d.Git!)) Problem($"{at}.git", "the URL embeds credentials. Fix: remove them; secrets come only from environment variables.");
+                    break;
+            }
+        }
+
+        var training = model.Training;
+        if (training.Backend == "local")
+        {
+            if (training.Command is null || training.Command.Count == 0)
+                Problem("$.training.command", "the local backend needs a command (program and arguments as an array). Fix: e.g. [\"dotnet\", \"run\", \"--project\", \"trainer\"].");
+        }
+        for (var i = 0; i < training.Sources.Count; i++)
+            CheckPath(model.Directory, training.Sources[i], $"$.training.sources[{i}]", Problem, mustExist: true);
+
+        for (var i = 0; i < model.Artifacts.Files.Count; i++)
+            CheckPath("/output", model.Artifacts.Files[i], $"$.artifacts.files[{i}]", Problem, mustExist: false);
+
+        var v = model.Validation;
+        if (v.OnnxModel is not null && !model.Artifacts.Files.Contains(v.OnnxModel))
+            Problem("$.validation.onnxModel", $"'{v.OnnxModel}' is not one of $.artifacts.files. Fix: add it there or correct the name.");
+        if (v.TestVectors is not null && !model.Artifacts.Files.Contains(v.TestVectors))
+            Problem("$.validation.testVectors", $"'{v.TestVectors}' is not one of $.artifacts.files. Fix: add it there or correct the name.");
+        if (v.TestVectors is not null && v.OnnxModel is null)
+            Problem("$.validation.onnxModel", "test vectors need an ONNX model to run. Fix: set \"onnxModel\".");
+        foreach (var (metric, gate) in v.Metrics)
+        {
+            if (gate.Min is null && gate.Max is null)
+                Problem($"$.validation.metrics.{metric}", "a metric gate needs \"min\" and/or \"max\".");
+            if (gate.Min > gate.Max)
+                Problem($"$.validation.metrics.{metric}", "\"min\" is greater than \"max\"; no value can pass.");
+        }
+
+        if (model.Serving.ChartPath is not null && SafePath.TryResolve("/repo", model.Serving.ChartPath, out var chartWhy) is null)
+            Problem("$.serving.chartPath", $"'{model.Serving.ChartPath}' {chartWhy} (relative to the repository root).");
+    }
+
+    private static void CheckPath(string baseDir, string relative, string at, Action<string, string> problem, bool mustExist)
+    {
+        var resolved = SafePath.TryResolve(baseDir, relative, out var why);
+        if (resolved is null) { problem(at, $"'{relative}' {why}."); return; }
+        if (mustExist && !File.Exists(resolved) && !Directory.Exists(resolved))
+            problem(at, $"'{relative}' does not exist in the model folder. Fix: add it or correct the path.");
+    }
+
+    internal static bool HasUserInfo(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && !string.IsNullOrEmpty(uri.UserInfo);
+}

@@ -1,0 +1,55 @@
+using NJsonSchema.Validation;
+
+namespace ModelPipeline.Models;
+
+/// <summary>Turns NJsonSchema validation errors into one-line messages with a JSON path and a fix.</summary>
+internal static class SchemaMessages
+{
+    public static string Describe(ValidationError error)
+    {
+        var path = JsonPath(error.Path);
+        var fix = error.Kind switch
+        {
+            ValidationErrorKind.PropertyRequired =>
+                $"missing required field '{error.Property}'. Fix: add \"{error.Property}\" (see the schema's description of it).",
+            ValidationErrorKind.NoAdditionalPropertiesAllowed =>
+                $"unknown field '{error.Property}'. Fix: remove it or correct its spelling; allowed fields are listed in the schema.",
+            ValidationErrorKind.StringExpected => "expected a string. Fix: quote the value.",
+            ValidationErrorKind.IntegerExpected => "expected a whole number. Fix: write an integer without quotes or decimals.",
+            ValidationErrorKind.NumberExpected => "expected a number. Fix: write a number without quotes.",
+            ValidationErrorKind.BooleanExpected => "expected true or false.",
+            ValidationErrorKind.ArrayExpected => "expected an array. Fix: wrap the value in [ ].",
+            ValidationErrorKind.ObjectExpected => "expected an object. Fix: use { \"field\": value }.",
+            ValidationErrorKind.NotInEnumeration =>
+                $"value is not allowed. Fix: use one of {string.Join(", ", error.Schema.Enumeration.Select(e => $"'{e}'"))}.",
+            ValidationErrorKind.PatternMismatch => PatternFix(path, error.Schema.Pattern),
+            ValidationErrorKind.StringTooShort => "must not be empty.",
+            ValidationErrorKind.TooFewItems => $"needs at least {error.Schema.MinItems} item(s).",
+            ValidationErrorKind.NumberTooSmall or ValidationErrorKind.IntegerTooBig or ValidationErrorKind.NumberTooBig =>
+                $"out of range (minimum {error.Schema.Minimum?.ToString() ?? "-"}, maximum {error.Schema.Maximum?.ToString() ?? "-"}).",
+            _ => $"{error.Kind}. Fix: see models/model.schema.json.",
+        };
+        return $"{path}: {fix}";
+    }
+
+    private static string PatternFix(string path, string? pattern)
+    {
+        if (path == "$.name")
+            return "not a valid name (DNS-1123 label). Fix: use lower-case letters, digits and '-', start with a letter, end with a letter or digit, at most 63 characters.";
+        if (path.EndsWith(".sha256", StringComparison.Ordinal))
+            return "not a SHA-256 digest. Fix: give 64 lower-case hex characters (sha256sum FILE).";
+        if (path.EndsWith(".commit", StringComparison.Ordinal))
+            return "not a full commit id. Fix: give the 40-character hex commit (git rev-parse HEAD).";
+        if (path.EndsWith(".url", StringComparison.Ordinal))
+            return "not an http(s) URL. Fix: start it with https:// or http://.";
+        return $"does not match the pattern {pattern}.";
+    }
+
+    /// <summary>NJsonSchema paths look like "#/data[0].url"; show them as "$.data[0].url".</summary>
+    internal static string JsonPath(string? path)
+    {
+        if (string.IsNullOrEmpty(path) || path == "#") return "$";
+        var p = path.StartsWith("#/", StringComparison.Ordinal) ? path[2..] : path.TrimStart('#');
+        return "$." + p.Replace('/', '.');
+    }
+}

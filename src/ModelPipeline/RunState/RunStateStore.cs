@@ -1,0 +1,93 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ModelPipeline.Errors;
+
+namespace ModelPipeline.RunState;
+
+/// <summary>
+/// The files through which steps hand results to each other (like Tekton results):
+/// <code>
+/// artifacts/&lt;model&gt;/fetch.json                    data digests (Fetch)
+/// artifacts/&lt;model&gt;/current.json                  the training key now in force (Train)
+/// artifacts/&lt;model&gt;/runs/&lt;key&gt;/&lt;step&gt;.json       each step's result for that key
+/// artifacts/&lt;model&gt;/runs/&lt;key&gt;/output/           the trained files
+/// </code>
+/// Every write is atomic (temp file + rename), so a killed step never leaves half a file.
+/// </summary>
+public sealed class RunStateStore(string artifactsDir)
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public string Root { get; } = Path.GetFullPath(artifactsDir);
+
+    public string ModelDir(string model) => Path.Combine(Root, model);
+
+    public string RunDir(string model, string key) => Path.Combine(Root, model, "runs", key);
+
+    public string OutputDir(string model, string key) => Path.Combine(RunDir(model, key), "output");
+
+    public T? ReadModel<T>(string model, string step) where T : class => Read<T>(Path.Combine(ModelDir(model), step + ".json"));
+
+    public void WriteModel<T>(string model, string step, T value) => Write(Path.Combine(ModelDir(model), step + ".json"), value);
+
+    public T? ReadRun<T>(string model, string key, string step) where T : class => Read<T>(Path.Combine(RunDir(model, key), step + ".json"));
+
+    public void WriteRun<T>(string model, string key, string step, T value) => Write(Path.Combine(RunDir(model, key), step + ".json"), value);
+
+    public void DeleteRun(string model, string key, string step) => File.Delete(Path.Combine(RunDir(model, key), step + ".json"));
+
+    /// <summary>The training key now in force for a model, or null before the first Train.</summary>
+    public string? CurrentKey(string model) => ReadModel<CurrentRun>(model, "current")?.TrainingKey;
+
+    public void SetCurrentKey(string model, string key) =>
+        WriteModel(model, "current", new CurrentRun { TrainingKey = key, UpdatedAt = DateTimeOffset.UtcNow });
+
+    /// <summary>
+    /// The key of a model whose current training output passed the validation gate.
+    /// Later steps (packaging, publishing) call this and refuse to run otherwise.
+    /// </summary>
+    public string RequireValidated(string model)
+    {
+        var key = CurrentKey(model)
+            ?? throw new OperationFailedException($"model '{model}' has not been trained in this workspace. Fix: run ./build.sh Train --model {model} (or Publish).") { Model = model };
+        var report = ReadRun<Validation.ValidationReport>(model, key, "validate")
+            ?? throw new OperationFailedException($"model '{model}' (training key {key[..12]}) has not been validated. Fix: run ./build.sh Validate --model {model}.") { Model = model };
+        if (!report.Passed)
+            throw new OperationFailedException($"model '{model}' failed the validation gate ({string.Join("; ", report.Checks.Where(c => !c.Passed).Select(c => c.Name))}); refusing to continue. Report: {Path.Combine(RunDir(model, key), "validate.json")}") { Model = model };
+        return key;
+    }
+
+    private static T? Read<T>(string path) where T : class
+    {
+        if (!File.Exists(path)) return null;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            return JsonSerializer.Deserialize<T>(stream, Json);
+        }
+        catch (JsonException ex)
+        {
+            throw new OperationFailedException($"run state file {path} is unreadable ({ex.Message}). Fix: delete it and re-run the step that writes it.");
+        }
+    }
+
+    public static void Write<T>(string path, T value)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = path + $".{Environment.ProcessId}.tmp";
+        using (var stream = File.Create(temp))
+            JsonSerializer.Serialize(stream, value, Json);
+        File.Move(temp, path, overwrite: true);
+    }
+}
+
+public sealed record CurrentRun
+{
+    public required string TrainingKey { get; init; }
+    public DateTimeOffset UpdatedAt { get; init; }
+}

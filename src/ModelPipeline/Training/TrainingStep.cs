@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using ModelPipeline.Errors;
+using ModelPipeline.Fetching;
+using ModelPipeline.Models;
+using ModelPipeline.Progress;
+using ModelPipeline.RunState;
+
+namespace ModelPipeline.Training;
+
+/// <summary>
+/// The Train step: computes the training key, skips training when that key already has output,
+/// otherwise runs the backend into a staging folder and keeps its files only on success.
+/// </summary>
+public sealed class TrainingStep(RunStateStore state, IPipelineReporter reporter, IReadOnlyDictionary<string, ITrainingBackend> backends)
+{
+    public TrainingStep(RunStateStore state, IPipelineReporter reporter)
+        : this(state, reporter, new Dictionary<string, ITrainingBackend> { ["local"] = new LocalTrainingBackend(reporter) }) { }
+
+    public async Task<(TrainingRecord Record, bool Skipped)> TrainAsync(ModelDefinition model, CancellationToken ct = default)
+    {
+        var fetch = state.ReadModel<FetchRecord>(model.Name, "fetch")
+            ?? throw new OperationFailedException($"model '{model.Name}': no fetched data in this workspace. Fix: run ./build.sh Fetch --model {model.Name} first.") { Model = model.Name };
+        await EnsureFetchIsCurrentAsync(model, fetch, ct);
+
+        var key = await TrainingKey.ComputeAsync(model, fetch, ct);
+        var output = state.OutputDir(model.Name, key);
+        var previous = state.ReadRun<TrainingRecord>(model.Name, key, "train");
+        if (previous is not null && Directory.Exists(output))
+        {
+            state.SetCurrentKey(model.Name, key);
+            reporter.Info(model.Name, $"training key {key[..12]} unchanged; reusing run {previous.RunId}");
+            return (previous, true);
+        }
+
+        if (!backends.TryGetValue(model.Training.Backend, out var backend))
+            throw new InvalidInputException($"model '{model.Name}', {model.Name}/model.json: $.training.backend: '{model.Training.Backend}' is not available in this installation. Fix: use one of {string.Join(", ", backends.Keys)}.") { Model = model.Name };
+
+        var runDir = state.RunDir(model.Name, key);
+        var staging = Path.Combine(runDir, $"output.{Guid.NewGuid():N}.tmp");
+        var dataDir = Path.Combine(runDir, "data");
+        Directory.CreateDirectory(staging);
+        var started = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var dataPaths = LinkData(fetch, dataDir);
+            var runId = await backend.TrainAsync(new TrainingRequest
+            {
+                Model = model,
+                TrainingKey = key,
+                DataDir = dataDir,
+                OutputDir = staging,
+                DataPaths = dataPaths,
+            }, ct);
+            if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
+            Directory.Move(staging, output);
+            var record = new TrainingRecord
+            {
+                Model = model.Name,
+                TrainingKey = key,
+                Backend = backend.Name,
+                RunId = runId,
+                OutputDir = output,
+                StartedAt = started,
+                DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
+                Files = Digests.Files(output).ToList(),
+            };
+            state.WriteRun(model.Name, key, "train", record);
+            state.SetCurrentKey(model.Name, key);
+            return (record, false);
+        }
+        finally
+        {
+            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+        }
+    }
+
+    /// <summary>Refuses to train on data fetched for a different definition.</summary>
+    private static async Task EnsureFetchIsCurrentAsync(ModelDefinition model, FetchRecord fetch, CancellationToken ct)
+    {
+        var byName = fetch.Sources.ToDictionary(s => s.Name);
+        foreach (var source in model.Data)
+        {
+            var stale = !byName.TryGetValue(source.Name, out var got) || source.Kind switch
+            {
+                DataSourceKind.Url => got.Digest != source.Sha256 || !File.Exists(got.LocalPath),
+                DataSourceKind.Git => !got.Digest.StartsWith("git:" + source.Commit, StringComparison.Ordinal) || !Directory.Exists(got.LocalPath),
+                _ => got.Digest != await Digests.PathSha256Async(got.LocalPath, ct),
+            };
+            if (stale)
+                throw new OperationFailedException($"model '{model.Name}': data source '{source.Name}' changed since the last Fetch. Fix: run ./build.sh Fetch --model {model.Name}.") { Model = model.Name };
+        }
+    }
+
+    private static Dictionary<string, string> LinkData(FetchRecord fetch, string dataDir)
+    {
+        if (Directory.Exists(dataDir)) Directory.Delete(dataDir, recursive: true);
+        Directory.CreateDirectory(dataDir);
+        var paths = new Dictionary<string, string>();
+        foreach (var source in fetch.Sources)
+        {
+            var link = Path.Combine(dataDir, source.Name);
+            if (Directory.Exists(source.LocalPath)) Directory.CreateSymbolicLink(link, source.LocalPath);
+            else File.CreateSymbolicLink(link, source.LocalPath);
+            paths[source.Name] = source.LocalPath;
+        }
+        return paths;
+    }
+}

@@ -7,7 +7,7 @@ namespace ModelPipeline.Cli.Commands;
 /// <summary>The environment verbs: gitops (UpdateGitOps), pr (OpenPr), promote, sync-aliases.</summary>
 internal static partial class GitOpsCommands
 {
-    public static IEnumerable<Command> All() => [UpdateGitOps()];
+    public static IEnumerable<Command> All() => [UpdateGitOps(), OpenPr(), Promote()];
 
     public static Command UpdateGitOps() => Verb.PerModel("gitops",
         "Pin the test environment to the published digest: write test/<name>/config.yaml in the GitOps repository, commit and push.",

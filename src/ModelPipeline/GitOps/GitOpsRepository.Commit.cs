@@ -63,7 +63,7 @@ public sealed partial class GitOpsRepository
 
     /// <summary>A <c>git request-pull</c> summary of a pushed branch against the GitOps branch.</summary>
     public async Task<string> RequestPullAsync(string branch, CancellationToken ct) =>
-        await _git.RunAsync(WorkDir, ["request-pull", Tip, Remote, $"refs/heads/{branch}"], ct);
+        await _git.RunAsync(WorkDir, ["request-pull", Tip, Remote, $"refs/remotes/origin/{branch}:refs/heads/{branch}"], ct);
 
     private async Task ResetToTipAsync(string localBranch, CancellationToken ct)
     {

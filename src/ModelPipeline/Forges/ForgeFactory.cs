@@ -1,17 +1,19 @@
 using ModelPipeline.Configuration;
 using ModelPipeline.Errors;
+using ModelPipeline.Progress;
 
 namespace ModelPipeline.Forges;
 
 /// <summary>Builds the forge named by <c>forge.kind</c> in pipeline.json; the token comes from <c>forge.tokenEnv</c>.</summary>
 public static class ForgeFactory
 {
-    public static IForge Create(PipelineConfig config)
+    public static IForge Create(PipelineConfig config, IPipelineReporter reporter)
     {
         var forge = config.Forge;
         return forge.Kind switch
         {
             "local" => new LocalForge(),
+            "github" => new GitHub.GitHubForge(forge, Token(forge), reporter),
             _ => throw new InvalidInputException($"pipeline.json: forge.kind '{forge.Kind}' is not supported. Fix: use github, gitlab or local."),
         };
     }

@@ -32,7 +32,7 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
 
     private async Task<PromotionRecord> RunAsync(ModelDefinition model, int? version, CancellationToken ct)
     {
-        var forge = ForgeFactory.Create(config); // bad forge settings fail before anything is pushed
+        var forge = ForgeFactory.Create(config, reporter); // bad forge settings fail before anything is pushed
         using var repo = await GitOpsRepository.OpenAsync(config, reporter, ct);
         var (candidate, testedCommit) = await FindTestedAsync(repo, model.Name, version, ct);
         RefuseIfFailedValidation(model.Name, candidate);

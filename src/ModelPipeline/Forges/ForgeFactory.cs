@@ -14,6 +14,7 @@ public static class ForgeFactory
         {
             "local" => new LocalForge(),
             "github" => new GitHub.GitHubForge(forge, Token(forge), reporter),
+            "gitlab" => new GitLab.GitLabForge(forge, Token(forge), reporter),
             _ => throw new InvalidInputException($"pipeline.json: forge.kind '{forge.Kind}' is not supported. Fix: use github, gitlab or local."),
         };
     }

@@ -109,3 +109,50 @@ public sealed class LocalBackendTests : IDisposable
         try { return File.ReadAllText(stat).Split(' ')[2] != "Z"; } catch (IOException) { return false; }
     }
 }
+
+public sealed class CancellationTests : IDisposable
+{
+    private readonly TestWorld _world = new();
+
+    public void Dispose() => _world.Dispose();
+
+    [Fact]
+    public async Task Ctrl_c_stops_the_trainer_and_its_children_and_keeps_nothing()
+    {
+        var pidFile = Path.Combine(_world.Root, "child.pid");
+        var dir = _world.WriteModel("demo", """
+            {
+              "name": "demo", "description": "d", "owners": ["o"], "data": [],
+              "training": { "backend": "local", "command": ["sh", "train.sh"], "timeoutSeconds": 600 },
+              "artifacts": { "format": "onnx", "files": ["model.onnx"] }, "validation": {}, "serving": { "runtime": "onnx" }
+            }
+            """);
+        await File.WriteAllTextAsync(Path.Combine(dir, "train.sh"), $"echo x > \"$MP_OUTPUT_DIR/model.onnx\"; sleep 300 & echo $! > {pidFile}; wait");
+        Assert.Equal(0, (await Modelpipe.RunAsync(_world.Root, "fetch")).ExitCode);
+
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "modelpipe.dll"), "train", "--root", _world.Root },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.Environment["CI"] = "true";
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        for (var i = 0; i < 300 && !File.Exists(pidFile); i++) await Task.Delay(100);
+        Assert.True(File.Exists(pidFile), "the trainer never started");
+        await Task.Delay(200);
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+
+        var output = await stdout + await stderr;
+        Assert.Equal(130, process.ExitCode);
+        Assert.Contains("cancelled", output);
+        var child = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.False(File.Exists($"/proc/{child}/stat") && File.ReadAllText($"/proc/{child}/stat").Split(' ')[2] != "Z", "the trainer's child survived Ctrl-C");
+        Assert.False(File.Exists(Path.Combine(_world.ArtifactsDir, "demo", "current.json")));
+        Assert.DoesNotContain(Directory.EnumerateFiles(Path.Combine(_world.ArtifactsDir, "demo", "runs"), "*", SearchOption.AllDirectories), f => f.EndsWith("model.onnx", StringComparison.Ordinal));
+    }
+}

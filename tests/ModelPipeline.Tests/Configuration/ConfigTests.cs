@@ -49,3 +49,19 @@ public sealed class ConfigTests : IDisposable
         Assert.Contains("https://***@example.com/repo.git", text);
     }
 }
+
+public sealed class ConfigOverrideSpellingTests : IDisposable
+{
+    private readonly TestWorld _world = new();
+
+    public void Dispose() => _world.Dispose();
+
+    [Fact]
+    public void An_override_of_a_setting_absent_from_the_file_takes_the_schema_spelling_and_type()
+    {
+        File.WriteAllText(Path.Combine(_world.Root, "pipeline.json"), "{}");
+        var env = new Hashtable { ["MODELPIPE_FETCH__TIMEOUTSECONDS"] = "42" };
+        var config = ConfigLoader.Load(_world.Root, environment: env);
+        Assert.Equal(42, config.Fetch.TimeoutSeconds);
+    }
+}

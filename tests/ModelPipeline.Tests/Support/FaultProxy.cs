@@ -63,7 +63,7 @@ public sealed class FaultProxy : IAsyncDisposable
     {
         var request = context.Request;
         var path = request.Path + request.QueryString;
-        lock (_gate) Log.Add($"{request.Method} {request.Path}");
+        lock (_gate) Log.Add($"{request.Method} {path}");
         Fault? fault;
         lock (_gate)
         {

@@ -5,6 +5,7 @@
 #load "targets/steps.cake"
 #load "targets/test.cake"
 #load "targets/modelcar.cake"
+#load "targets/zoo.cake"
 #load "targets/publish.cake"
 
 var target = Argument("target", "Default");

@@ -1,7 +1,7 @@
 // Environments: the GitOps repository Argo CD deploys from, and promotion pull requests.
 Task("UpdateGitOps")
     .Description("Pins test/<name>/config.yaml in the GitOps repository to the published digest; commits and pushes.")
-    .IsDependentOn("Validate")
+    .IsDependentOn("PushMirrors")
     .Does(() => Modelpipe("gitops"));
 
 Task("OpenPr")
@@ -19,3 +19,8 @@ Task("Promote")
         throw new CakeException(2, "Promote needs exactly one model and a version: ./build.sh Promote --model NAME --version N");
     Modelpipe("promote", "--version", Argument<string>("model-version"));
 });
+
+Task("SyncAliases")
+    .Description("Sets the zoo's test and prod aliases to the versions the GitOps repository deploys (run by CI on the GitOps repo's main branch).")
+    .IsDependentOn("Compile")
+    .Does(() => Modelpipe("sync-aliases"));

@@ -11,6 +11,10 @@ root.Subcommands.Add(StepCommands.Check());
 root.Subcommands.Add(StepCommands.Fetch());
 root.Subcommands.Add(StepCommands.Train());
 root.Subcommands.Add(StepCommands.Validate());
+root.Subcommands.Add(PackageCommands.Package());
+root.Subcommands.Add(ZooCommands.Push());
+root.Subcommands.Add(ZooCommands.Models());
+root.Subcommands.Add(ZooCommands.Pull());
 foreach (var verb in GitOpsCommands.All()) root.Subcommands.Add(verb);
 
 var parse = root.Parse(args);

@@ -7,7 +7,7 @@ namespace ModelPipeline.Cli.Commands;
 /// <summary>The environment verbs: gitops (UpdateGitOps), pr (OpenPr), promote, sync-aliases.</summary>
 internal static partial class GitOpsCommands
 {
-    public static IEnumerable<Command> All() => [UpdateGitOps(), OpenPr(), Promote()];
+    public static IEnumerable<Command> All() => [UpdateGitOps(), OpenPr(), Promote(), SyncAliases()];
 
     public static Command UpdateGitOps() => Verb.PerModel("gitops",
         "Pin the test environment to the published digest: write test/<name>/config.yaml in the GitOps repository, commit and push.",
@@ -18,7 +18,7 @@ internal static partial class GitOpsCommands
             {
                 Model = model.Name,
                 Step = "gitops",
-                Result = record.Changed ? "ok" : "skipped",
+                Result = record.Changed || record.AliasChanged ? "ok" : "skipped",
                 Detail = record.Changed
                     ? $"{record.Path} -> v{record.Version} {record.Digest[..19]} ({record.Commit![..12]})"
                     : $"{record.Path} already at v{record.Version}",

@@ -26,16 +26,13 @@ public sealed record GitOpsSettings
     /// <summary>The user name sent with the token (GitHub: x-access-token, GitLab: oauth2).</summary>
     public string Username { get; init; } = "x-access-token";
 
-    public GitAuthor Author { get; init; } = new();
+    /// <summary>Commit author; default from CI variables (GITLAB_USER_*, GITHUB_ACTOR), then "ModelPipeline".</summary>
+    public string? AuthorName { get; init; }
+
+    public string? AuthorEmail { get; init; }
 
     /// <summary>How often a push rejected as non-fast-forward is rebuilt on the new tip and retried.</summary>
     public int PushRetries { get; init; } = 3;
-}
-
-public sealed record GitAuthor
-{
-    public string Name { get; init; } = "modelpipe";
-    public string Email { get; init; } = "modelpipe@localhost";
 }
 
 public sealed record ForgeSettings

@@ -20,10 +20,9 @@ public sealed record EnvironmentConfig
     [YamlMember(Alias = "runtime", Order = 6)] public string Runtime { get; init; } = "";
     [YamlMember(Alias = "chart_path", Order = 7)] public string ChartPath { get; init; } = "";
     [YamlMember(Alias = "training_key", Order = 8)] public string TrainingKey { get; init; } = "";
-    [YamlMember(Alias = "zoo_commit", Order = 9)] public string ZooCommit { get; init; } = "";
 
     /// <summary>The model's <c>serving.values</c>, keys sorted.</summary>
-    [YamlMember(Alias = "serving", Order = 10)]
+    [YamlMember(Alias = "serving", Order = 9)]
     public IDictionary<string, object?> Serving { get; init; } = new SortedDictionary<string, object?>(StringComparer.Ordinal);
 
     /// <summary>The same deployment for another environment (what a promotion writes).</summary>

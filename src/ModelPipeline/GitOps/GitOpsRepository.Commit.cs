@@ -6,35 +6,6 @@ namespace ModelPipeline.GitOps;
 public sealed partial class GitOpsRepository
 {
     /// <summary>
-    /// Writes one file on the GitOps branch, commits and pushes. When the content is already there
-    /// nothing is committed and null is returned. A push rejected because the branch moved
-    /// (non-fast-forward) is rebuilt on the new tip and retried, up to <c>gitops.pushRetries</c> times.
-    /// </summary>
-    public async Task<string?> CommitFileAsync(string path, string content, string message, CancellationToken ct)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            await ResetToTipAsync(_settings.Branch, ct);
-            if (!await WriteAndStageAsync(path, content, ct)) return null;
-            await CommitAsync(message, ct);
-            try
-            {
-                await _git.RunAsync(WorkDir, ["push", "--quiet", "origin", $"HEAD:refs/heads/{_settings.Branch}"], ct);
-                return await HeadAsync(ct);
-            }
-            catch (GitException ex) when (IsRaceLost(ex) && attempt < _settings.PushRetries)
-            {
-                _reporter.Info(null, $"the GitOps branch {_settings.Branch} moved while pushing; rebuilding on the new tip (retry {attempt + 1} of {_settings.PushRetries})");
-                await _git.RunAsync(WorkDir, ["fetch", "--quiet", "--no-tags", "origin"], ct);
-            }
-            catch (GitException ex) when (IsRaceLost(ex))
-            {
-                throw new OperationFailedException($"pushing {path} to the GitOps repository was rejected {attempt + 1} times because the branch {_settings.Branch} kept moving. Fix: re-run the step; raise gitops.pushRetries if this repeats.");
-            }
-        }
-    }
-
-    /// <summary>
     /// Puts one file change on a branch forked from the GitOps branch and pushes it (forced: the branch is ours).
     /// An existing remote branch that already carries this content on top of the current tip is reused as is.
     /// Returns the branch's commit and whether anything was pushed.
@@ -45,11 +16,20 @@ public sealed partial class GitOpsRepository
         if (await ShowAsync(remoteBranch, path, ct) == content && await IsAncestorAsync(Tip, remoteBranch, ct))
             return ((await _git.RunAsync(WorkDir, ["rev-parse", remoteBranch], ct)).Trim(), false);
 
-        await ResetToTipAsync(branch, ct);
-        if (!await WriteAndStageAsync(path, content, ct))
-            throw new OperationFailedException($"{path} on {_settings.Branch} already has this content; there is nothing to propose.");
-        await CommitAsync(message, ct);
-        await _git.RunAsync(WorkDir, ["push", "--quiet", "--force", "origin", $"HEAD:refs/heads/{branch}"], ct);
+        try
+        {
+            await ResetToTipAsync(branch, ct);
+            if (!await WriteAndStageAsync(path, content, ct))
+                throw new OperationFailedException($"{path} on {_settings.Branch} already has this content; there is nothing to propose.");
+            await CommitAsync(message, ct);
+            await _git.RunAsync(WorkDir, ["push", "--quiet", "--force", "origin", $"HEAD:refs/heads/{branch}"], ct);
+        }
+        catch
+        {
+            // Leave the cached clone clean for the next user, whatever failed.
+            await ResetToTipAsync(_settings.Branch, CancellationToken.None);
+            throw;
+        }
         await _git.RunAsync(WorkDir, ["fetch", "--quiet", "--no-tags", "origin", $"+refs/heads/{branch}:{remoteBranch}"], ct);
         return (await HeadAsync(ct), true);
     }
@@ -90,12 +70,15 @@ public sealed partial class GitOpsRepository
         return status.Trim().Length > 0;
     }
 
-    private Task<string> CommitAsync(string message, CancellationToken ct) =>
-        _git.RunAsync(WorkDir,
+    private Task<string> CommitAsync(string message, CancellationToken ct)
+    {
+        var author = GitAuthor.Resolve(_settings.AuthorName, _settings.AuthorEmail);
+        return _git.RunAsync(WorkDir,
         [
-            "-c", $"user.name={_settings.Author.Name}", "-c", $"user.email={_settings.Author.Email}", "-c", "commit.gpgsign=false",
+            "-c", $"user.name={author.Name}", "-c", $"user.email={author.Email}", "-c", "commit.gpgsign=false",
             "commit", "--quiet", "--no-verify", "-m", message,
         ], ct);
+    }
 
     private async Task<string> HeadAsync(CancellationToken ct) => (await _git.RunAsync(WorkDir, ["rev-parse", "HEAD"], ct)).Trim();
 
@@ -112,10 +95,4 @@ public sealed partial class GitOpsRepository
             return false;
         }
     }
-
-    private static bool IsRaceLost(GitException ex) =>
-        ex.StandardError.Contains("non-fast-forward", StringComparison.Ordinal)
-        || ex.StandardError.Contains("fetch first", StringComparison.Ordinal)
-        || ex.StandardError.Contains("[rejected]", StringComparison.Ordinal)
-        || ex.StandardError.Contains("cannot lock ref", StringComparison.Ordinal);
 }

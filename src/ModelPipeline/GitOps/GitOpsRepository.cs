@@ -1,68 +1,91 @@
 using ModelPipeline.Configuration;
 using ModelPipeline.Errors;
 using ModelPipeline.Git;
+using ModelPipeline.Models;
 using ModelPipeline.Progress;
 
 namespace ModelPipeline.GitOps;
 
 /// <summary>
-/// A fresh working clone of the GitOps repository (in a temp folder, deleted on dispose).
-/// All git work goes through <see cref="GitCli"/>: credentials only through the environment,
-/// the remote URL is stored without them.
+/// The GitOps repository Argo CD deploys from, worked on through a cached clone (<see cref="GitClone"/>,
+/// one per URL under the cache folder). <see cref="CommitFileAsync"/> uses the clone's commit-and-push
+/// with bounded non-fast-forward retries; <see cref="OpenAsync"/> holds the clone's lock for a read
+/// and promotion session until disposed. Credentials reach git only through the environment.
 /// </summary>
 public sealed partial class GitOpsRepository : IDisposable
 {
     private readonly GitCli _git;
+    private readonly GitClone _clone;
     private readonly GitOpsSettings _settings;
-    private readonly IPipelineReporter _reporter;
+    private readonly IDisposable _held;
 
-    private GitOpsRepository(GitCli git, GitOpsSettings settings, string remote, string workDir, IPipelineReporter reporter)
+    private GitOpsRepository(GitCli git, GitClone clone, GitOpsSettings settings, IDisposable held)
     {
         _git = git;
+        _clone = clone;
         _settings = settings;
-        _reporter = reporter;
-        Remote = remote;
-        WorkDir = workDir;
+        _held = held;
     }
 
     /// <summary>The remote URL or path (never with credentials).</summary>
-    public string Remote { get; }
+    public string Remote => _clone.Remote.Url;
 
-    public string WorkDir { get; }
+    public string WorkDir => _clone.WorkTree;
 
     public string Branch => _settings.Branch;
 
     private string Tip => "refs/remotes/origin/" + _settings.Branch;
 
-    /// <summary>Clones the configured repository, creating the local sandbox repository on first use.</summary>
+    /// <summary>Locks the cached clone and brings it to the tip of the GitOps branch.</summary>
     public static async Task<GitOpsRepository> OpenAsync(PipelineConfig config, IPipelineReporter reporter, CancellationToken ct)
     {
-        var settings = config.GitOps;
-        var remote = ResolveRemote(config);
-        var credentials = new List<GitCredential>();
-        if (settings.TokenEnv is { } tokenEnv && remote.StartsWith("http", StringComparison.OrdinalIgnoreCase))
-        {
-            var token = Environment.GetEnvironmentVariable(tokenEnv);
-            if (string.IsNullOrEmpty(token))
-                throw new InvalidInputException($"pipeline.json: gitops.tokenEnv names the environment variable {tokenEnv}, which is not set. Fix: export {tokenEnv}=<a token with push access to {Redactor.Redact(remote)}>.");
-            Redactor.Register(token);
-            credentials.Add(new GitCredential { UrlPrefix = remote, Username = settings.Username, Token = token });
-        }
-        var git = new GitCli(credentials);
-        if (!IsUrl(remote) && !Directory.Exists(remote)) await CreateSandboxAsync(git, config, remote, reporter, ct);
-
-        var workDir = Path.Combine(Path.GetTempPath(), "modelpipe-gitops", Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(Path.GetDirectoryName(workDir)!);
+        var (git, clone) = await ConnectAsync(config, reporter, ct);
+        var held = await clone.LockAsync(TimeSpan.FromMinutes(10), ct);
         try
         {
-            await git.RunAsync(null, ["clone", "--quiet", "--no-tags", remote, workDir], ct);
+            await clone.SyncAsync(ct);
+            return new GitOpsRepository(git, clone, config.GitOps, held);
         }
-        catch (GitException ex)
+        catch
         {
-            DeleteTree(workDir);
-            throw new OperationFailedException($"the GitOps repository {Redactor.Redact(remote)} could not be cloned: {ex.StandardError.Trim()} Fix: check gitops.repository in pipeline.json and the token in {settings.TokenEnv ?? "gitops.tokenEnv"}.");
+            held.Dispose();
+            throw;
         }
-        return new GitOpsRepository(git, settings, remote, workDir, reporter);
+    }
+
+    /// <summary>
+    /// Writes one file on the GitOps branch, commits and pushes (retrying a lost race from the new tip).
+    /// Content already there makes no commit: the result is then null.
+    /// </summary>
+    public static async Task<string?> CommitFileAsync(PipelineConfig config, IPipelineReporter reporter, string path, string content, string message, CancellationToken ct)
+    {
+        var (_, clone) = await ConnectAsync(config, reporter, ct);
+        var settings = config.GitOps;
+        var outcome = await clone.CommitAndPushAsync(GitAuthor.Resolve(settings.AuthorName, settings.AuthorEmail), async (root, token) =>
+        {
+            var full = Path.Combine(root, path);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            await File.WriteAllTextAsync(full, content, new System.Text.UTF8Encoding(false), token);
+            return message;
+        }, settings.PushRetries + 1, ct);
+        return outcome.Commit;
+    }
+
+    private static async Task<(GitCli Git, GitClone Clone)> ConnectAsync(PipelineConfig config, IPipelineReporter reporter, CancellationToken ct)
+    {
+        var settings = config.GitOps;
+        var remote = GitRemote.Create("gitops", settings.Repository, settings.TokenEnv, "pipeline.json $.gitops.repository", config.RepoRoot);
+        if (remote.Credential is { } credential) remote = remote with { Credential = credential with { Username = settings.Username } };
+        var git = new GitCli(remote.Credential is null ? [] : [remote.Credential]);
+        if (remote.IsLocal && !remote.Url.StartsWith("file://", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(remote.Url))
+        {
+            var sandbox = Path.GetFullPath(Path.Combine(config.RepoRoot, ".pipeline"));
+            if (!SafePath.IsInside(sandbox, remote.Url))
+                throw new InvalidInputException($"pipeline.json: gitops.repository '{settings.Repository}' does not exist ({remote.Url}). Fix: create the repository, or point gitops.repository at an existing one (only paths under .pipeline/ are created automatically).");
+            await remote.EnsureSandboxAsync(git, sandbox, settings.Branch, ct);
+            reporter.Info(null, $"created the local GitOps repository {remote.Url}");
+        }
+        return (git, new GitClone(git, remote, settings.Branch, Path.Combine(config.CacheDir, "gitops-clones")));
     }
 
     /// <summary>A file's content on the tip of the GitOps branch, or null when it (or the branch) does not exist.</summary>
@@ -71,7 +94,6 @@ public sealed partial class GitOpsRepository : IDisposable
     /// <summary>The folders directly under <paramref name="dir"/> on the tip of the GitOps branch.</summary>
     public async Task<IReadOnlyList<string>> FoldersAsync(string dir, CancellationToken ct)
     {
-        if (!await HasRefAsync(Tip, ct)) return [];
         if (!await HasRefAsync($"{Tip}:{dir}", ct)) return [];
         var output = await _git.RunAsync(WorkDir, ["ls-tree", "--name-only", "-d", $"{Tip}:{dir}"], ct);
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal).ToList();
@@ -96,40 +118,5 @@ public sealed partial class GitOpsRepository : IDisposable
         }
     }
 
-    private static bool IsUrl(string remote) => remote.Contains("://", StringComparison.Ordinal) || System.Text.RegularExpressions.Regex.IsMatch(remote, @"^[\w.-]+@[\w.-]+:");
-
-    private static string ResolveRemote(PipelineConfig config)
-    {
-        var repo = config.GitOps.Repository;
-        return IsUrl(repo) ? repo : Path.GetFullPath(Path.Combine(config.RepoRoot, repo));
-    }
-
-    private static async Task CreateSandboxAsync(GitCli git, PipelineConfig config, string path, IPipelineReporter reporter, CancellationToken ct)
-    {
-        var sandbox = Path.GetFullPath(Path.Combine(config.RepoRoot, ".pipeline")) + Path.DirectorySeparatorChar;
-        if (!path.StartsWith(sandbox, StringComparison.Ordinal))
-            throw new InvalidInputException($"pipeline.json: gitops.repository '{config.GitOps.Repository}' does not exist ({path}). Fix: create the repository, or point gitops.repository at an existing one (only paths under .pipeline/ are created automatically).");
-        var staging = path + $".{Guid.NewGuid():N}.tmp";
-        Directory.CreateDirectory(staging);
-        await git.RunAsync(staging, ["init", "--bare", "--quiet", $"--initial-branch={config.GitOps.Branch}"], ct);
-        try
-        {
-            Directory.Move(staging, path);
-            reporter.Info(null, $"created the local GitOps repository {path}");
-        }
-        catch (IOException) when (Directory.Exists(path))
-        {
-            DeleteTree(staging); // another process created it first
-        }
-    }
-
-    public void Dispose() => DeleteTree(WorkDir);
-
-    private static void DeleteTree(string dir)
-    {
-        if (!Directory.Exists(dir)) return;
-        foreach (var file in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories))
-            File.SetAttributes(file, FileAttributes.Normal);
-        Directory.Delete(dir, recursive: true);
-    }
+    public void Dispose() => _held.Dispose();
 }

@@ -5,6 +5,7 @@ using ModelPipeline.Models;
 using ModelPipeline.Progress;
 using ModelPipeline.RunState;
 using ModelPipeline.Validation;
+using ModelPipeline.Zoo;
 
 namespace ModelPipeline.GitOps;
 
@@ -72,11 +73,12 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
                 Model = model,
                 Candidate = candidate,
                 Prod = current,
-                CandidateMetrics = Metrics(model.Name, candidate.TrainingKey),
-                ProdMetrics = current is null ? null : Metrics(model.Name, current.TrainingKey),
+                CandidateMetrics = await MetricsAsync(model.Name, candidate, ct),
+                ProdMetrics = current is null ? null : await MetricsAsync(model.Name, current, ct),
                 Diff = await repo.DiffAsync(commit, prodPath, ct),
                 TestedCommit = testedCommit,
-                GitOpsRemote = Redactor.Redact(repo.Remote),
+                GitOpsRemote = Redactor.Redact(config.GitOps.Repository),
+                ZooRemote = Redactor.Redact(config.Zoo.Url),
             }),
             Labels = config.Forge.Labels,
             Reviewers = config.Forge.Reviewers,
@@ -90,8 +92,23 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
         return record;
     }
 
-    private IReadOnlyDictionary<string, double>? Metrics(string model, string trainingKey) =>
-        IsKey(trainingKey) ? state.ReadRun<ValidationReport>(model, trainingKey, "validate")?.Metrics : null;
+    /// <summary>A version's metrics: from this workspace's validation report, else from the zoo's <c>metrics.json</c>.</summary>
+    private async Task<IReadOnlyDictionary<string, double>?> MetricsAsync(string model, EnvironmentConfig deployed, CancellationToken ct)
+    {
+        if (IsKey(deployed.TrainingKey) && state.ReadRun<ValidationReport>(model, deployed.TrainingKey, "validate") is { } report)
+            return report.Metrics;
+        try
+        {
+            using var zoo = await new ZooRepository(config, reporter).ReadAsync(ct);
+            var path = Path.Combine(ZooLayout.VersionDir(zoo.Root, model, deployed.ModelVersion), "metrics.json");
+            return File.Exists(path) ? ZooLayout.Read<SortedDictionary<string, double>>(path) : null;
+        }
+        catch (PipelineException ex)
+        {
+            reporter.Warning(model, $"the metrics of v{deployed.ModelVersion} could not be read from the zoo ({ex.Message.Split('\n')[0]}); the pull request says so");
+            return null;
+        }
+    }
 
     private static bool IsKey(string key) => key.Length == 64 && key.All(char.IsAsciiHexDigitLower);
 

@@ -21,6 +21,7 @@ public static class PromotionBody
         public required string Diff { get; init; }
         public required string TestedCommit { get; init; }
         public required string GitOpsRemote { get; init; }
+        public required string ZooRemote { get; init; }
     }
 
     public static string Title(EnvironmentConfig candidate) =>
@@ -50,8 +51,7 @@ public static class PromotionBody
         b.Append("\n### Config diff\n\n```diff\n").Append(input.Diff.TrimEnd('\n')).Append("\n```\n");
 
         b.Append("\n### Links\n\n");
-        b.Append($"- Zoo entry: `models/{c.Name}/v{c.ModelVersion}/`")
-            .Append(string.IsNullOrEmpty(c.ZooCommit) ? "\n" : $" at zoo commit `{c.ZooCommit}`\n");
+        b.Append($"- Zoo entry: `models/{c.Name}/v{c.ModelVersion}/` in {input.ZooRemote} (model card: `models/{c.Name}/v{c.ModelVersion}/README.md`)\n");
         b.Append($"- Image: `{c.ImageRepository}@{c.ImageDigest}`\n");
         b.Append($"- Tested in: `test/{c.Name}/config.yaml` at GitOps commit `{input.TestedCommit}` ({input.GitOpsRemote})\n");
         b.Append($"\n<!-- modelpipe:promotion model={c.Name} version={c.ModelVersion} digest={c.ImageDigest} -->\n");
@@ -63,7 +63,7 @@ public static class PromotionBody
         var candidate = input.CandidateMetrics;
         if (candidate is null || candidate.Count == 0)
         {
-            b.Append($"No metrics for v{input.Candidate.ModelVersion} in this workspace's run state.\n");
+            b.Append($"No metrics for v{input.Candidate.ModelVersion} in this workspace's run state or the zoo.\n");
             return;
         }
         b.Append($"| metric | {prodLabel} | v{input.Candidate.ModelVersion} | delta |\n|---|---:|---:|---:|\n");
@@ -76,7 +76,7 @@ public static class PromotionBody
             b.Append($"| {name} | {Format(before)} | {Format(now)} | {delta} |\n");
         }
         if (input.Prod is not null && input.ProdMetrics is null)
-            b.Append($"\nThe metrics of prod v{input.Prod.ModelVersion} are not in this workspace's run state.\n");
+            b.Append($"\nThe metrics of prod v{input.Prod.ModelVersion} are neither in this workspace's run state nor in the zoo.\n");
     }
 
     private static string Format(double? value) => value?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "n/a";

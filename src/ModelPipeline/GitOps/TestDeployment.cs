@@ -2,13 +2,14 @@ using ModelPipeline.Configuration;
 using ModelPipeline.Models;
 using ModelPipeline.Progress;
 using ModelPipeline.RunState;
+using ModelPipeline.Zoo;
 
 namespace ModelPipeline.GitOps;
 
 /// <summary>
 /// UpdateGitOps: pins the test environment to the published digest by writing
-/// <c>test/&lt;name&gt;/config.yaml</c> in the GitOps repository, then commits and pushes.
-/// Unchanged content makes no commit.
+/// <c>test/&lt;name&gt;/config.yaml</c> in the GitOps repository (commit, push), then points the
+/// zoo's <c>test</c> alias at that version. Unchanged content makes no commit.
 /// </summary>
 public sealed class TestDeployment(PipelineConfig config, RunStateStore state, IPipelineReporter reporter)
 {
@@ -20,13 +21,14 @@ public sealed class TestDeployment(PipelineConfig config, RunStateStore state, I
         var published = PublishedModel.Require(state, model.Name, key);
         var yaml = ConfigYaml.Serialize(For(model, published, Environment));
         var path = EnvironmentConfig.PathFor(Environment, model.Name);
+        var shortDigest = published.Digest[..19];
 
-        using var repo = await GitOpsRepository.OpenAsync(config, reporter, ct);
-        var commit = await repo.CommitFileAsync(path, yaml,
-            $"test: deploy {model.Name} v{published.Version} ({published.Digest[..19]})\n\nImage: {published.Reference}\nTraining key: {key}\n", ct);
+        var commit = await GitOpsRepository.CommitFileAsync(config, reporter, path, yaml,
+            $"test: deploy {model.Name} v{published.Version} ({shortDigest})\n\nImage: {published.Reference}\nTraining key: {key}\n", ct);
         reporter.Info(model.Name, commit is null
-            ? $"{path} already pins v{published.Version} ({published.Digest[..19]}); nothing to commit"
-            : $"committed {path} (v{published.Version}, {published.Digest[..19]}) as {commit[..12]} to {repo.Branch}");
+            ? $"{path} already pins v{published.Version} ({shortDigest}); nothing to commit"
+            : $"committed {path} (v{published.Version}, {shortDigest}) as {commit[..12]} to {config.GitOps.Branch}");
+        var alias = await new ZooRepository(config, reporter).SetAliasAsync(model.Name, Environment, published.Version, ct);
 
         var record = new DeploymentRecord
         {
@@ -37,10 +39,10 @@ public sealed class TestDeployment(PipelineConfig config, RunStateStore state, I
             Digest = published.Digest,
             StorageUri = published.StorageUri,
             Path = path,
-            Repository = Errors.Redactor.Redact(repo.Remote),
-            Branch = repo.Branch,
+            Branch = config.GitOps.Branch,
             Commit = commit,
             Changed = commit is not null,
+            AliasChanged = alias.Changed,
         };
         state.WriteRun(model.Name, key, "gitops", record);
         return record;
@@ -58,7 +60,6 @@ public sealed class TestDeployment(PipelineConfig config, RunStateStore state, I
         Runtime = model.Serving.Runtime,
         ChartPath = model.Serving.ChartPath ?? "pipelines/argocd/chart",
         TrainingKey = published.TrainingKey,
-        ZooCommit = published.ZooCommit,
         Serving = ConfigYaml.FromJson(model.Serving.Values),
     };
 }
@@ -73,11 +74,13 @@ public sealed record DeploymentRecord
     public required string Digest { get; init; }
     public required string StorageUri { get; init; }
     public required string Path { get; init; }
-    public required string Repository { get; init; }
     public required string Branch { get; init; }
 
     /// <summary>The commit that changed the file, or null when it already had this content.</summary>
     public string? Commit { get; init; }
 
     public bool Changed { get; init; }
+
+    /// <summary>Whether the zoo's <c>test</c> alias had to be moved to this version.</summary>
+    public bool AliasChanged { get; init; }
 }

@@ -28,7 +28,7 @@ public sealed class GitHubForgeTests
     public async Task Open_pr_opens_one_github_pull_request_with_labels_and_reviewers_and_never_leaks_the_token()
     {
         using var world = new TestWorld();
-        world.Publish("iris", 1);
+        await world.PublishAsync("iris", 1);
         await using var fake = await FakeGitHub.StartAsync("acme/gitops", world.GitOpsRepo(), Canary);
         UseGitHub(world, fake);
         var gitops = await Modelpipe.RunAsync(world.Root, ["gitops"], Env());
@@ -50,7 +50,7 @@ public sealed class GitHubForgeTests
     public async Task Re_running_open_pr_reuses_the_open_pull_request_and_updates_it_only_when_the_text_changed()
     {
         using var world = new TestWorld();
-        world.Publish("iris", 1);
+        await world.PublishAsync("iris", 1);
         await using var fake = await FakeGitHub.StartAsync("acme/gitops", world.GitOpsRepo(), Canary);
         UseGitHub(world, fake);
         Assert.Equal(0, (await Modelpipe.RunAsync(world.Root, ["gitops"], Env())).ExitCode);
@@ -145,7 +145,7 @@ public sealed class GitHubForgeTests
     public async Task A_rejected_token_fails_the_step_and_the_token_appears_nowhere()
     {
         using var world = new TestWorld();
-        world.Publish("iris", 1);
+        await world.PublishAsync("iris", 1);
         await using var fake = await FakeGitHub.StartAsync("acme/gitops", world.GitOpsRepo(), "the-token-github-expects");
         UseGitHub(world, fake);
         var gitops = await Modelpipe.RunAsync(world.Root, ["gitops"], Env());
@@ -162,7 +162,7 @@ public sealed class GitHubForgeTests
     public async Task A_github_forge_without_its_token_variable_is_invalid_input_and_pushes_nothing()
     {
         using var world = new TestWorld();
-        world.Publish("iris", 1);
+        await world.PublishAsync("iris", 1);
         await using var fake = await FakeGitHub.StartAsync("acme/gitops", world.GitOpsRepo(), Canary);
         UseGitHub(world, fake);
         Assert.Equal(0, (await Modelpipe.RunAsync(world.Root, ["gitops"], Env())).ExitCode);

@@ -25,7 +25,7 @@ public sealed class GitLabForgeTests
     public async Task Open_pr_opens_one_gitlab_merge_request_and_reuses_it_on_re_run()
     {
         using var world = new TestWorld();
-        world.Publish("iris", 1);
+        await world.PublishAsync("iris", 1);
         await using var fake = await FakeGitLab.StartAsync("platform/gitops", world.GitOpsRepo(), Canary);
         UseGitLab(world, fake);
         var gitops = await Modelpipe.RunAsync(world.Root, ["gitops"], Env());

@@ -7,7 +7,7 @@ public sealed class PromotionTests
 {
     private static async Task Deploy(TestWorld world, int version, double accuracy = 0.95)
     {
-        world.Publish("iris", version, accuracy: accuracy);
+        await world.PublishAsync("iris", version, accuracy: accuracy);
         var run = await Modelpipe.RunAsync(world.Root, "gitops", "--model", "iris");
         Assert.True(run.ExitCode == 0, run.All);
     }
@@ -121,7 +121,7 @@ public sealed class PromotionTests
     {
         using var world = new TestWorld();
         await Deploy(world, 1);
-        world.Publish("iris", 2); // published, never deployed to test
+        await world.PublishAsync("iris", 2); // published, never deployed to test
         var refs = await PublishedModels.Git(world.GitOpsRepo(), "show-ref");
 
         var run = await Modelpipe.RunAsync(world.Root, "promote", "--model", "iris", "--version", "2");
@@ -139,7 +139,7 @@ public sealed class PromotionTests
     {
         using var world = new TestWorld();
         await Deploy(world, 1);
-        world.Publish("iris", 1, passed: false); // re-validated with stricter gates: the report no longer passes
+        await world.PublishAsync("iris", 1, passed: false); // re-validated with stricter gates: the report no longer passes
 
         var run = await Modelpipe.RunAsync(world.Root, "promote", "--model", "iris", "--version", "1");
 

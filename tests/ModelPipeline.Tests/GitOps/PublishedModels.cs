@@ -1,7 +1,14 @@
 using System.Text.Json;
 using CliWrap;
 using CliWrap.Buffered;
+using ModelPipeline.Configuration;
+using ModelPipeline.Models;
+using ModelPipeline.Packaging;
+using ModelPipeline.Progress;
+using ModelPipeline.RunState;
 using ModelPipeline.Tests.Support;
+using ModelPipeline.Validation;
+using ModelPipeline.Zoo;
 
 namespace ModelPipeline.Tests.GitOps;
 
@@ -15,40 +22,55 @@ internal static class PublishedModels
 
     public static string Key(int version) => new string((char)('0' + version % 10), 64);
 
-    /// <summary>Marks <paramref name="model"/> as validated and published as <paramref name="version"/>; returns the training key.</summary>
-    public static string Publish(this TestWorld world, string model, int version, bool passed = true, double accuracy = 0.95)
+    /// <summary>
+    /// Leaves <paramref name="model"/> (a copy of models/&lt;model&gt;) validated, packaged (a package.json
+    /// whose digest stands for the image) and published to the world's real zoo by PushMirrors'
+    /// library step, which must assign <paramref name="version"/>. With <paramref name="passed"/> false
+    /// only a failing validation report is written. Returns the training key.
+    /// </summary>
+    public static async Task<string> PublishAsync(this TestWorld world, string model, int version, bool passed = true, double accuracy = 0.95)
     {
         if (!Directory.Exists(Path.Combine(world.Root, "models", model))) world.CopyModel(model);
         var key = Key(version);
-        var run = Path.Combine(world.ArtifactsDir, model, "runs", key);
-        Directory.CreateDirectory(run);
-        var repository = $"registry.example.test/models/{model}";
-        Write(Path.Combine(world.ArtifactsDir, model, "current.json"), new { trainingKey = key, updatedAt = DateTimeOffset.UnixEpoch });
-        Write(Path.Combine(run, "validate.json"), new
+        var state = new RunStateStore(world.ArtifactsDir);
+        var files = new SortedDictionary<string, byte[]>(StringComparer.Ordinal)
         {
-            model, trainingKey = key, passed,
-            checks = new[] { new { name = "metrics", passed, detail = passed ? "ok" : "accuracy below 0.9" } },
-            manifest = Array.Empty<object>(),
-            metrics = new Dictionary<string, double> { ["accuracy"] = accuracy, ["log_loss"] = 0.2 },
-            validatedAt = DateTimeOffset.UnixEpoch,
+            ["metrics.json"] = System.Text.Encoding.UTF8.GetBytes($$"""{ "accuracy": {{accuracy.ToString(System.Globalization.CultureInfo.InvariantCulture)}}, "log_loss": 0.2 }"""),
+            ["model.onnx"] = System.Text.Encoding.UTF8.GetBytes($"onnx weights of {model} v{version}"),
+            ["test_vectors.json"] = System.Text.Encoding.UTF8.GetBytes("{}"),
+        };
+        Directory.CreateDirectory(state.OutputDir(model, key));
+        foreach (var (name, data) in files) await File.WriteAllBytesAsync(Path.Combine(state.OutputDir(model, key), name), data);
+        state.WriteRun(model, key, "validate", new ValidationReport
+        {
+            Model = model,
+            TrainingKey = key,
+            Passed = passed,
+            Checks = [new CheckResult("metrics", passed, passed ? "accuracy ≥ 0.9" : "accuracy below 0.9")],
+            Manifest = files.Select(f => new FileEntry(f.Key, f.Value.Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(f.Value)))).ToList(),
+            Metrics = new Dictionary<string, double> { ["accuracy"] = accuracy, ["log_loss"] = 0.2 },
+            ValidatedAt = DateTimeOffset.UnixEpoch,
         });
+        state.SetCurrentKey(model, key);
         if (!passed) return key;
-        Write(Path.Combine(run, "package.json"), new
+
+        var repository = $"registry.example.test/models/{model}";
+        state.WriteRun(model, key, "package", new PackageRecord
         {
-            model, trainingKey = key, destination = "oci", repository, tag = key[..12], digest = Digest(version),
-            reference = $"{repository}@{Digest(version)}", storageUri = $"oci://{repository}@{Digest(version)}",
-            sizeBytes = 1234, createdAt = DateTimeOffset.UnixEpoch,
+            Model = model, TrainingKey = key, Destination = "registry", Repository = repository, Tag = $"{model}-{key[..12]}",
+            Digest = Digest(version), Reference = $"{repository}@{Digest(version)}", StorageUri = $"oci://{repository}@{Digest(version)}",
+            SizeBytes = 1234, CreatedAt = DateTimeOffset.UnixEpoch,
         });
-        Write(Path.Combine(run, "zoo.json"), new
-        {
-            model, trainingKey = key, version, commit = new string('c', 40), digest = Digest(version),
-            reference = $"{repository}@{Digest(version)}", storageUri = $"oci://{repository}@{Digest(version)}",
-            mirrors = Array.Empty<string>(), alreadyPublished = false, publishedAt = DateTimeOffset.UnixEpoch,
-        });
+        var config = ConfigLoader.Load(world.Root);
+        var definition = ModelCatalog.Load(world.Root, [model]).Single();
+        var zoo = await new ZooPushStep(config, state, NullReporter.Instance).RunAsync(definition, default);
+        Assert.Equal(version, zoo.Version);
         return key;
     }
 
     public static string GitOpsRepo(this TestWorld world) => Path.Combine(world.Root, ".pipeline", "gitops.git");
+
+    public static string ZooRepo(this TestWorld world) => Path.Combine(world.Root, ".pipeline", "zoo.git");
 
     /// <summary>Runs git in a folder and returns stdout; throws on failure.</summary>
     public static async Task<string> Git(string dir, params string[] args)
@@ -62,9 +84,6 @@ internal static class PublishedModels
     public static async Task<int> CommitCount(string bare, string branch = "main") =>
         int.Parse((await Git(bare, "rev-list", "--count", branch)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
-    private static void Write(string path, object value) => File.WriteAllText(path, JsonSerializer.Serialize(value, Json));
 }
 
 /// <summary>Edits the world's pipeline.json.</summary>

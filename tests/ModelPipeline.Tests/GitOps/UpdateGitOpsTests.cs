@@ -1,6 +1,3 @@
-using ModelPipeline.Configuration;
-using ModelPipeline.GitOps;
-using ModelPipeline.Progress;
 using ModelPipeline.Tests.Support;
 
 namespace ModelPipeline.Tests.GitOps;
@@ -17,7 +14,6 @@ public sealed class UpdateGitOpsTests
         runtime: onnx
         chart_path: pipelines/argocd/chart
         training_key: "1111111111111111111111111111111111111111111111111111111111111111"
-        zoo_commit: cccccccccccccccccccccccccccccccccccccccc
         serving:
           maxReplicas: 2
           minReplicas: 1
@@ -31,7 +27,7 @@ public sealed class UpdateGitOpsTests
     public async Task Update_gitops_creates_the_sandbox_repository_and_pins_the_test_config_to_the_digest()
     {
         using var world = new TestWorld();
-        world.Publish("iris", 1);
+        await world.PublishAsync("iris", 1);
 
         var run = await Modelpipe.RunAsync(world.Root, "gitops", "--model", "iris");
 
@@ -46,7 +42,7 @@ public sealed class UpdateGitOpsTests
     public async Task Re_running_update_gitops_with_unchanged_content_creates_no_commit()
     {
         using var world = new TestWorld();
-        world.Publish("iris", 1);
+        await world.PublishAsync("iris", 1);
         Assert.Equal(0, (await Modelpipe.RunAsync(world.Root, "gitops")).ExitCode);
 
         var again = await Modelpipe.RunAsync(world.Root, "gitops", "--json");
@@ -60,9 +56,9 @@ public sealed class UpdateGitOpsTests
     public async Task A_new_version_moves_the_test_config_to_its_digest_in_one_commit()
     {
         using var world = new TestWorld();
-        world.Publish("iris", 1);
+        await world.PublishAsync("iris", 1);
         Assert.Equal(0, (await Modelpipe.RunAsync(world.Root, "gitops")).ExitCode);
-        world.Publish("iris", 2);
+        await world.PublishAsync("iris", 2);
 
         var run = await Modelpipe.RunAsync(world.Root, "gitops");
 
@@ -77,7 +73,7 @@ public sealed class UpdateGitOpsTests
     public async Task Update_gitops_refuses_a_model_that_was_not_published_to_the_zoo_and_writes_nothing()
     {
         using var world = new TestWorld();
-        var key = world.Publish("iris", 1);
+        var key = await world.PublishAsync("iris", 1);
         File.Delete(Path.Combine(world.ArtifactsDir, "iris", "runs", key, "zoo.json"));
 
         var run = await Modelpipe.RunAsync(world.Root, "gitops", "--model", "iris");
@@ -93,7 +89,7 @@ public sealed class UpdateGitOpsTests
     public async Task Update_gitops_refuses_a_model_that_failed_validation()
     {
         using var world = new TestWorld();
-        world.Publish("iris", 1, passed: false);
+        await world.PublishAsync("iris", 1, passed: false);
 
         var run = await Modelpipe.RunAsync(world.Root, "gitops", "--model", "iris");
 
@@ -106,7 +102,7 @@ public sealed class UpdateGitOpsTests
     public async Task A_missing_gitops_repository_outside_the_sandbox_is_invalid_input_and_nothing_is_written()
     {
         using var world = new TestWorld();
-        world.Publish("iris", 1);
+        await world.PublishAsync("iris", 1);
         var before = world.Files();
 
         var run = await Modelpipe.RunAsync(world.Root, ["gitops"], new Dictionary<string, string?> { ["MODELPIPE_GITOPS__REPOSITORY"] = "elsewhere/gitops.git" });
@@ -121,34 +117,52 @@ public sealed class UpdateGitOpsTests
     public async Task A_token_variable_that_is_not_set_is_invalid_input_naming_the_variable()
     {
         using var world = new TestWorld();
-        world.Publish("iris", 1);
+        await world.PublishAsync("iris", 1);
         world.SetSection("gitops", """{ "repository": "http://127.0.0.1:9/gitops.git", "tokenEnv": "MP_TEST_UNSET_GITOPS_TOKEN" }""");
         var before = world.Files();
 
         var run = await Modelpipe.RunAsync(world.Root, ["gitops"], new Dictionary<string, string?> { ["MP_TEST_UNSET_GITOPS_TOKEN"] = null });
 
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("gitops.tokenEnv names the environment variable MP_TEST_UNSET_GITOPS_TOKEN, which is not set", run.All, StringComparison.Ordinal);
+        Assert.Contains("gitops.repository: the environment variable MP_TEST_UNSET_GITOPS_TOKEN (named by tokenEnv) is not set", run.All, StringComparison.Ordinal);
         Assert.Equal(before, world.Files());
     }
 
     [Fact]
-    public async Task A_push_that_loses_a_race_is_rebuilt_on_the_new_tip_and_keeps_both_commits()
+    public async Task A_commit_someone_else_pushed_to_the_gitops_branch_is_kept()
     {
         using var world = new TestWorld();
-        var config = ConfigLoader.Load(world.Root);
-        using (var first = await GitOpsRepository.OpenAsync(config, NullReporter.Instance, default))
-            await first.CommitFileAsync("test/a/config.yaml", "name: a\n", "first", default);
-        using var repo = await GitOpsRepository.OpenAsync(config, NullReporter.Instance, default);
+        await world.PublishAsync("iris", 1);
+        Assert.Equal(0, (await Modelpipe.RunAsync(world.Root, "gitops")).ExitCode);
+        var other = Path.Combine(world.Root, "other-clone");
+        await PublishedModels.Git(world.Root, "clone", "--quiet", world.GitOpsRepo(), other);
+        Directory.CreateDirectory(Path.Combine(other, "prod", "other"));
+        await File.WriteAllTextAsync(Path.Combine(other, "prod", "other", "config.yaml"), "name: other\n");
+        await PublishedModels.Git(other, "add", ".");
+        await PublishedModels.Git(other, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "someone else");
+        await PublishedModels.Git(other, "push", "--quiet", "origin", "HEAD:main");
+        await world.PublishAsync("iris", 2);
 
-        // Someone else pushes after our clone was made.
-        using (var other = await GitOpsRepository.OpenAsync(config, NullReporter.Instance, default))
-            await other.CommitFileAsync("test/b/config.yaml", "name: b\n", "other", default);
-        var commit = await repo.CommitFileAsync("test/c/config.yaml", "name: c\n", "ours", default);
+        var run = await Modelpipe.RunAsync(world.Root, "gitops");
 
-        Assert.NotNull(commit);
+        Assert.True(run.ExitCode == 0, run.All);
         Assert.Equal(3, await PublishedModels.CommitCount(world.GitOpsRepo()));
         var files = await PublishedModels.Git(world.GitOpsRepo(), "ls-tree", "-r", "--name-only", "main");
-        Assert.Equal(["test/a/config.yaml", "test/b/config.yaml", "test/c/config.yaml"], files.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(["prod/other/config.yaml", "test/iris/config.yaml"], files.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task Update_gitops_points_the_zoo_test_alias_at_the_deployed_version()
+    {
+        using var world = new TestWorld();
+        await world.PublishAsync("iris", 1);
+        Assert.Equal(0, (await Modelpipe.RunAsync(world.Root, "gitops")).ExitCode);
+        await world.PublishAsync("iris", 2);
+
+        var run = await Modelpipe.RunAsync(world.Root, "gitops");
+
+        Assert.True(run.ExitCode == 0, run.All);
+        var aliases = await PublishedModels.Git(world.ZooRepo(), "show", "main:models/iris/aliases.json");
+        Assert.Contains("\"test\": 2", aliases, StringComparison.Ordinal);
     }
 }

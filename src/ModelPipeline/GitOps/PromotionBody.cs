@@ -72,14 +72,14 @@ public static class PromotionBody
         {
             double? now = candidate.TryGetValue(name, out var n) ? n : null;
             double? before = input.ProdMetrics is not null && input.ProdMetrics.TryGetValue(name, out var p) ? p : null;
-            var delta = now is not null && before is not null ? (now.Value - before.Value).ToString("+0.0000;-0.0000;0.0000", CultureInfo.InvariantCulture) : "n/a";
+            var delta = now is not null && before is not null ? (now.Value - before.Value).ToString("+0.####;-0.####;0", CultureInfo.InvariantCulture) : "n/a";
             b.Append($"| {name} | {Format(before)} | {Format(now)} | {delta} |\n");
         }
         if (input.Prod is not null && input.ProdMetrics is null)
             b.Append($"\nThe metrics of prod v{input.Prod.ModelVersion} are neither in this workspace's run state nor in the zoo.\n");
     }
 
-    private static string Format(double? value) => value?.ToString("0.0000", CultureInfo.InvariantCulture) ?? "n/a";
+    private static string Format(double? value) => value?.ToString("0.####", CultureInfo.InvariantCulture) ?? "n/a";
 
     private static void Row(StringBuilder b, string name, string value) =>
         b.Append($"| {name} | {value.Replace("|", "\\|", StringComparison.Ordinal)} |\n");

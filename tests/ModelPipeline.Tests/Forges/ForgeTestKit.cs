@@ -9,24 +9,40 @@ namespace ModelPipeline.Tests.Forges;
 /// <summary>Shared pieces of the forge tests: a bare repo with branches, a recording reporter, secret scans.</summary>
 internal static class ForgeTestKit
 {
+    public const string GitOpsCanary = "gitops-CANARY-91c2d7e4aa";
+
+    /// <summary>
+    /// Serves the world's GitOps repository over git smart HTTP (real <c>git http-backend</c>, token
+    /// required) and points gitops.repository at it; the token travels in MP_TEST_GITOPS_TOKEN.
+    /// </summary>
+    public static async Task<GitHttpServer> ServeGitOpsAsync(TestWorld world)
+    {
+        var server = await GitHttpServer.StartAsync(Path.Combine(world.Root, "served"), GitOpsCanary);
+        await server.CreateRepoAsync("gitops.git");
+        world.SetSection("gitops", $$"""{ "repository": "{{server.Url("gitops.git")}}", "tokenEnv": "MP_TEST_GITOPS_TOKEN" }""");
+        return server;
+    }
+
+    public static string ServedRepo(this GitHttpServer server) => Path.Combine(server.ProjectRoot, "gitops.git");
+
     /// <summary>A bare repository with a main branch and the given extra branches (each one commit ahead).</summary>
     public static async Task<string> BareRepoWithBranches(TestWorld world, params string[] branches)
     {
         var bare = Path.Combine(world.Root, "remote.git");
         var work = Path.Combine(world.Root, "work");
-        await PublishedModels.Git(world.Root, "init", "--bare", "--quiet", "--initial-branch=main", bare);
-        await PublishedModels.Git(world.Root, "init", "--quiet", "--initial-branch=main", work);
+        await BareRepo.GitAsync(world.Root, "init", "--bare", "--quiet", "--initial-branch=main", bare);
+        await BareRepo.GitAsync(world.Root, "init", "--quiet", "--initial-branch=main", work);
         await File.WriteAllTextAsync(Path.Combine(work, "README"), "gitops\n");
-        await PublishedModels.Git(work, "add", "README");
-        await PublishedModels.Git(work, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "init");
-        await PublishedModels.Git(work, "push", "--quiet", bare, "HEAD:refs/heads/main");
+        await BareRepo.GitAsync(work, "add", "README");
+        await BareRepo.GitAsync(work, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "init");
+        await BareRepo.GitAsync(work, "push", "--quiet", bare, "HEAD:refs/heads/main");
         foreach (var branch in branches)
         {
-            await PublishedModels.Git(work, "checkout", "--quiet", "-B", branch, "main");
+            await BareRepo.GitAsync(work, "checkout", "--quiet", "-B", branch, "main");
             await File.WriteAllTextAsync(Path.Combine(work, "change"), branch);
-            await PublishedModels.Git(work, "add", "change");
-            await PublishedModels.Git(work, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", branch);
-            await PublishedModels.Git(work, "push", "--quiet", bare, $"HEAD:refs/heads/{branch}");
+            await BareRepo.GitAsync(work, "add", "change");
+            await BareRepo.GitAsync(work, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", branch);
+            await BareRepo.GitAsync(work, "push", "--quiet", bare, $"HEAD:refs/heads/{branch}");
         }
         return bare;
     }

@@ -17,7 +17,11 @@ public sealed class GitHubForgeTests
           "labels": ["promotion"], "reviewers": ["alice"], "rateLimitMaxWaitSeconds": 5 }
         """);
 
-    private static Dictionary<string, string?> Env(string token = Canary) => new() { ["MP_TEST_GH_TOKEN"] = token };
+    private static Dictionary<string, string?> Env(string token = Canary) => new()
+    {
+        ["MP_TEST_GH_TOKEN"] = token,
+        ["MP_TEST_GITOPS_TOKEN"] = ForgeTestKit.GitOpsCanary,
+    };
 
     private static ForgeSettings Settings(FakeGitHub fake, int maxWait = 5) => new()
     {
@@ -29,7 +33,8 @@ public sealed class GitHubForgeTests
     {
         using var world = new TestWorld();
         await world.PublishAsync("iris", 1);
-        await using var fake = await FakeGitHub.StartAsync("acme/gitops", world.GitOpsRepo(), Canary);
+        await using var git = await ForgeTestKit.ServeGitOpsAsync(world);
+        await using var fake = await FakeGitHub.StartAsync("acme/gitops", git.ServedRepo(), Canary);
         UseGitHub(world, fake);
         var gitops = await Modelpipe.RunAsync(world.Root, ["gitops"], Env());
 
@@ -39,11 +44,12 @@ public sealed class GitHubForgeTests
         var pr = Assert.Single(fake.PullRequests);
         Assert.Equal(("promote/iris-v1", "main"), (pr.Head, pr.Base));
         Assert.Equal("Promote iris v1 to prod (sha256:bbbbbbbbbbbb)", pr.Title);
-        Assert.Contains("| accuracy | n/a | 0.9500 | n/a |", pr.Body, StringComparison.Ordinal);
+        Assert.Contains("| accuracy | n/a | 0.95 | n/a |", pr.Body, StringComparison.Ordinal);
         Assert.Equal(["promotion"], pr.Labels);
         Assert.Equal(["alice"], pr.Reviewers);
         Assert.Contains($"{fake.BaseUrl}acme/gitops/pull/1", run.All, StringComparison.Ordinal);
         ForgeTestKit.AssertNowhere(Canary, world, gitops.All, run.All);
+        ForgeTestKit.AssertNowhere(ForgeTestKit.GitOpsCanary, world, gitops.All, run.All, string.Join('\n', git.Requests), string.Join('\n', fake.Requests));
     }
 
     [Fact]
@@ -51,7 +57,8 @@ public sealed class GitHubForgeTests
     {
         using var world = new TestWorld();
         await world.PublishAsync("iris", 1);
-        await using var fake = await FakeGitHub.StartAsync("acme/gitops", world.GitOpsRepo(), Canary);
+        await using var git = await ForgeTestKit.ServeGitOpsAsync(world);
+        await using var fake = await FakeGitHub.StartAsync("acme/gitops", git.ServedRepo(), Canary);
         UseGitHub(world, fake);
         Assert.Equal(0, (await Modelpipe.RunAsync(world.Root, ["gitops"], Env())).ExitCode);
         Assert.Equal(0, (await Modelpipe.RunAsync(world.Root, ["pr"], Env())).ExitCode);
@@ -146,7 +153,8 @@ public sealed class GitHubForgeTests
     {
         using var world = new TestWorld();
         await world.PublishAsync("iris", 1);
-        await using var fake = await FakeGitHub.StartAsync("acme/gitops", world.GitOpsRepo(), "the-token-github-expects");
+        await using var git = await ForgeTestKit.ServeGitOpsAsync(world);
+        await using var fake = await FakeGitHub.StartAsync("acme/gitops", git.ServedRepo(), "the-token-github-expects");
         UseGitHub(world, fake);
         var gitops = await Modelpipe.RunAsync(world.Root, ["gitops"], Env());
 
@@ -156,6 +164,7 @@ public sealed class GitHubForgeTests
         Assert.Contains("GitHub rejected the token", run.All, StringComparison.Ordinal);
         Assert.Empty(fake.PullRequests);
         ForgeTestKit.AssertNowhere(Canary, world, gitops.All, run.All);
+        ForgeTestKit.AssertNowhere(ForgeTestKit.GitOpsCanary, world, gitops.All, run.All, string.Join('\n', git.Requests), string.Join('\n', fake.Requests));
     }
 
     [Fact]
@@ -163,14 +172,15 @@ public sealed class GitHubForgeTests
     {
         using var world = new TestWorld();
         await world.PublishAsync("iris", 1);
-        await using var fake = await FakeGitHub.StartAsync("acme/gitops", world.GitOpsRepo(), Canary);
+        await using var git = await ForgeTestKit.ServeGitOpsAsync(world);
+        await using var fake = await FakeGitHub.StartAsync("acme/gitops", git.ServedRepo(), Canary);
         UseGitHub(world, fake);
         Assert.Equal(0, (await Modelpipe.RunAsync(world.Root, ["gitops"], Env())).ExitCode);
 
-        var run = await Modelpipe.RunAsync(world.Root, ["pr"], new Dictionary<string, string?> { ["MP_TEST_GH_TOKEN"] = null });
+        var run = await Modelpipe.RunAsync(world.Root, ["pr"], new Dictionary<string, string?> { ["MP_TEST_GH_TOKEN"] = null, ["MP_TEST_GITOPS_TOKEN"] = ForgeTestKit.GitOpsCanary });
 
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("forge.tokenEnv names the environment variable MP_TEST_GH_TOKEN, which is not set", run.All, StringComparison.Ordinal);
-        Assert.DoesNotContain("promote/", await PublishedModels.Git(world.GitOpsRepo(), "branch", "--list"), StringComparison.Ordinal);
+        Assert.DoesNotContain("promote/", await BareRepo.GitAsync(git.ServedRepo(), "branch", "--list"), StringComparison.Ordinal);
     }
 }

@@ -16,7 +16,7 @@ public sealed class GitLabForgeTests
           "labels": ["promotion", "ml"], "reviewers": ["alice"], "rateLimitMaxWaitSeconds": 5 }
         """);
 
-    private static Dictionary<string, string?> Env() => new() { ["MP_TEST_GL_TOKEN"] = Canary };
+    private static Dictionary<string, string?> Env() => new() { ["MP_TEST_GL_TOKEN"] = Canary, ["MP_TEST_GITOPS_TOKEN"] = ForgeTestKit.GitOpsCanary };
 
     private static GitLabClient Client(FakeGitLab fake, string token = Canary, int maxWait = 5, RecordingReporter? reporter = null) =>
         new(new Uri(fake.BaseUrl), token, new RateLimitBudget("GitLab", TimeSpan.FromSeconds(maxWait), reporter ?? new RecordingReporter()));
@@ -26,7 +26,8 @@ public sealed class GitLabForgeTests
     {
         using var world = new TestWorld();
         await world.PublishAsync("iris", 1);
-        await using var fake = await FakeGitLab.StartAsync("platform/gitops", world.GitOpsRepo(), Canary);
+        await using var git = await ForgeTestKit.ServeGitOpsAsync(world);
+        await using var fake = await FakeGitLab.StartAsync("platform/gitops", git.ServedRepo(), Canary);
         UseGitLab(world, fake);
         var gitops = await Modelpipe.RunAsync(world.Root, ["gitops"], Env());
 
@@ -44,6 +45,7 @@ public sealed class GitLabForgeTests
         Assert.Contains("\"action\": \"unchanged\"", again.StdOut, StringComparison.Ordinal);
         Assert.Contains($"{fake.BaseUrl}platform/gitops/-/merge_requests/1", first.All, StringComparison.Ordinal);
         ForgeTestKit.AssertNowhere(Canary, world, gitops.All, first.All, again.All);
+        ForgeTestKit.AssertNowhere(ForgeTestKit.GitOpsCanary, world, gitops.All, first.All, again.All, string.Join('\n', git.Requests));
     }
 
     [Fact]

@@ -16,8 +16,8 @@ public sealed class PromotionTests
 
     private static async Task MergeIntoMain(TestWorld world, string branch)
     {
-        await PublishedModels.Git(world.GitOpsRepo(), "update-ref", "refs/heads/main", $"refs/heads/{branch}");
-        await PublishedModels.Git(world.GitOpsRepo(), "branch", "-D", branch);
+        await BareRepo.GitAsync(world.GitOpsRepo(), "update-ref", "refs/heads/main", $"refs/heads/{branch}");
+        await BareRepo.GitAsync(world.GitOpsRepo(), "branch", "-D", branch);
     }
 
     [Fact]
@@ -29,12 +29,12 @@ public sealed class PromotionTests
         var run = await Modelpipe.RunAsync(world.Root, "pr", "--model", "iris");
 
         Assert.True(run.ExitCode == 0, run.All);
-        var prod = await PublishedModels.Git(world.GitOpsRepo(), "show", "promote/iris-v1:prod/iris/config.yaml");
+        var prod = await BareRepo.GitAsync(world.GitOpsRepo(), "show", "promote/iris-v1:prod/iris/config.yaml");
         Assert.Equal(UpdateGitOpsTests.ExpectedIrisTestConfig.Replace("environment: test", "environment: prod", StringComparison.Ordinal), prod);
-        Assert.Equal("", await PublishedModels.Git(world.GitOpsRepo(), "ls-tree", "--name-only", "main", "prod/"));
+        Assert.Equal("", await BareRepo.GitAsync(world.GitOpsRepo(), "ls-tree", "--name-only", "main", "prod/"));
         var body = await File.ReadAllTextAsync(Path.Combine(PromotionDir(world, 1), "pull-request.md"));
         Assert.StartsWith("# Promote iris v1 to prod (sha256:bbbbbbbbbbbb)", body, StringComparison.Ordinal);
-        Assert.Contains("| accuracy | n/a | 0.9500 | n/a |", body, StringComparison.Ordinal);
+        Assert.Contains("| accuracy | n/a | 0.95 | n/a |", body, StringComparison.Ordinal);
         Assert.Contains("+environment: prod", body, StringComparison.Ordinal);
         Assert.Contains("Zoo entry: `models/iris/v1/`", body, StringComparison.Ordinal);
         var requestPull = await File.ReadAllTextAsync(Path.Combine(PromotionDir(world, 1), "request-pull.txt"));
@@ -49,7 +49,7 @@ public sealed class PromotionTests
         using var world = new TestWorld();
         await Deploy(world, 1);
         Assert.Equal(0, (await Modelpipe.RunAsync(world.Root, "pr")).ExitCode);
-        var refs = await PublishedModels.Git(world.GitOpsRepo(), "show-ref");
+        var refs = await BareRepo.GitAsync(world.GitOpsRepo(), "show-ref");
         var body = Path.Combine(PromotionDir(world, 1), "pull-request.md");
         var written = File.GetLastWriteTimeUtc(body);
 
@@ -59,7 +59,7 @@ public sealed class PromotionTests
         Assert.True(pr.ExitCode == 0, pr.All);
         Assert.Contains("\"result\": \"skipped\"", gitops.StdOut, StringComparison.Ordinal);
         Assert.Contains("\"action\": \"unchanged\"", pr.StdOut, StringComparison.Ordinal);
-        Assert.Equal(refs, await PublishedModels.Git(world.GitOpsRepo(), "show-ref"));
+        Assert.Equal(refs, await BareRepo.GitAsync(world.GitOpsRepo(), "show-ref"));
         Assert.Equal(written, File.GetLastWriteTimeUtc(body));
     }
 
@@ -76,7 +76,7 @@ public sealed class PromotionTests
 
         Assert.True(run.ExitCode == 0, run.All);
         Assert.Contains("\"action\": \"nothing-to-do\"", run.StdOut, StringComparison.Ordinal);
-        Assert.DoesNotContain("promote/", await PublishedModels.Git(world.GitOpsRepo(), "branch", "--list"), StringComparison.Ordinal);
+        Assert.DoesNotContain("promote/", await BareRepo.GitAsync(world.GitOpsRepo(), "branch", "--list"), StringComparison.Ordinal);
         Assert.False(Directory.Exists(PromotionDir(world, 1)));
     }
 
@@ -94,8 +94,8 @@ public sealed class PromotionTests
         Assert.True(run.ExitCode == 0, run.All);
         var body = await File.ReadAllTextAsync(Path.Combine(PromotionDir(world, 2), "pull-request.md"));
         Assert.Contains("| metric | prod v1 | v2 | delta |", body, StringComparison.Ordinal);
-        Assert.Contains("| accuracy | 0.9000 | 0.9500 | +0.0500 |", body, StringComparison.Ordinal);
-        Assert.Contains("| log_loss | 0.2000 | 0.2000 | 0.0000 |", body, StringComparison.Ordinal);
+        Assert.Contains("| accuracy | 0.9 | 0.95 | +0.05 |", body, StringComparison.Ordinal);
+        Assert.Contains("| log_loss | 0.2 | 0.2 | 0 |", body, StringComparison.Ordinal);
         Assert.Contains("-model_version: 1", body, StringComparison.Ordinal);
         Assert.Contains("+model_version: 2", body, StringComparison.Ordinal);
     }
@@ -110,7 +110,7 @@ public sealed class PromotionTests
         var run = await Modelpipe.RunAsync(world.Root, "promote", "--model", "iris", "--version", "1");
 
         Assert.True(run.ExitCode == 0, run.All);
-        var prod = await PublishedModels.Git(world.GitOpsRepo(), "show", "promote/iris-v1:prod/iris/config.yaml");
+        var prod = await BareRepo.GitAsync(world.GitOpsRepo(), "show", "promote/iris-v1:prod/iris/config.yaml");
         Assert.Contains("image_digest: " + PublishedModels.Digest(1), prod, StringComparison.Ordinal);
         Assert.Contains("environment: prod", prod, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(PromotionDir(world, 1), "pull-request.md")));
@@ -122,7 +122,7 @@ public sealed class PromotionTests
         using var world = new TestWorld();
         await Deploy(world, 1);
         await world.PublishAsync("iris", 2); // published, never deployed to test
-        var refs = await PublishedModels.Git(world.GitOpsRepo(), "show-ref");
+        var refs = await BareRepo.GitAsync(world.GitOpsRepo(), "show-ref");
 
         var run = await Modelpipe.RunAsync(world.Root, "promote", "--model", "iris", "--version", "2");
 
@@ -130,7 +130,7 @@ public sealed class PromotionTests
         Assert.Contains("model 'iris' v2 was never deployed to test", run.All, StringComparison.Ordinal);
         Assert.Contains("versions deployed to test: v1", run.All, StringComparison.Ordinal);
         Assert.Contains("Fix:", run.All, StringComparison.Ordinal);
-        Assert.Equal(refs, await PublishedModels.Git(world.GitOpsRepo(), "show-ref"));
+        Assert.Equal(refs, await BareRepo.GitAsync(world.GitOpsRepo(), "show-ref"));
         Assert.False(Directory.Exists(Path.Combine(world.ArtifactsDir, "iris", "promotions")));
     }
 
@@ -146,7 +146,7 @@ public sealed class PromotionTests
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("model 'iris' v1 failed the validation gate", run.All, StringComparison.Ordinal);
         Assert.Contains("refusing to promote it", run.All, StringComparison.Ordinal);
-        Assert.DoesNotContain("promote/", await PublishedModels.Git(world.GitOpsRepo(), "branch", "--list"), StringComparison.Ordinal);
+        Assert.DoesNotContain("promote/", await BareRepo.GitAsync(world.GitOpsRepo(), "branch", "--list"), StringComparison.Ordinal);
     }
 
     [Fact]

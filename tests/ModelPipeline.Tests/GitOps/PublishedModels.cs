@@ -1,6 +1,4 @@
 using System.Text.Json;
-using CliWrap;
-using CliWrap.Buffered;
 using ModelPipeline.Configuration;
 using ModelPipeline.Models;
 using ModelPipeline.Packaging;
@@ -71,19 +69,6 @@ internal static class PublishedModels
     public static string GitOpsRepo(this TestWorld world) => Path.Combine(world.Root, ".pipeline", "gitops.git");
 
     public static string ZooRepo(this TestWorld world) => Path.Combine(world.Root, ".pipeline", "zoo.git");
-
-    /// <summary>Runs git in a folder and returns stdout; throws on failure.</summary>
-    public static async Task<string> Git(string dir, params string[] args)
-    {
-        var result = await CliWrap.Cli.Wrap("git").WithArguments(args).WithWorkingDirectory(dir)
-            .WithEnvironmentVariables(new Dictionary<string, string?> { ["GIT_TERMINAL_PROMPT"] = "0" })
-            .ExecuteBufferedAsync();
-        return result.StandardOutput;
-    }
-
-    public static async Task<int> CommitCount(string bare, string branch = "main") =>
-        int.Parse((await Git(bare, "rev-list", "--count", branch)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-
 }
 
 /// <summary>Edits the world's pipeline.json.</summary>

@@ -32,9 +32,9 @@ public sealed class UpdateGitOpsTests
         var run = await Modelpipe.RunAsync(world.Root, "gitops", "--model", "iris");
 
         Assert.True(run.ExitCode == 0, run.All);
-        Assert.Equal(ExpectedIrisTestConfig, await PublishedModels.Git(world.GitOpsRepo(), "show", "main:test/iris/config.yaml"));
-        Assert.Equal(1, await PublishedModels.CommitCount(world.GitOpsRepo()));
-        Assert.Contains("test: deploy iris v1", await PublishedModels.Git(world.GitOpsRepo(), "log", "-1", "--format=%B", "main"), StringComparison.Ordinal);
+        Assert.Equal(ExpectedIrisTestConfig, await BareRepo.GitAsync(world.GitOpsRepo(), "show", "main:test/iris/config.yaml"));
+        Assert.Equal(1, await BareRepo.CommitCountAsync(world.GitOpsRepo()));
+        Assert.Contains("test: deploy iris v1", await BareRepo.GitAsync(world.GitOpsRepo(), "log", "-1", "--format=%B", "main"), StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(world.ArtifactsDir, "iris", "runs", PublishedModels.Key(1), "gitops.json")));
     }
 
@@ -49,7 +49,7 @@ public sealed class UpdateGitOpsTests
 
         Assert.True(again.ExitCode == 0, again.All);
         Assert.Contains("\"result\": \"skipped\"", again.StdOut, StringComparison.Ordinal);
-        Assert.Equal(1, await PublishedModels.CommitCount(world.GitOpsRepo()));
+        Assert.Equal(1, await BareRepo.CommitCountAsync(world.GitOpsRepo()));
     }
 
     [Fact]
@@ -63,10 +63,10 @@ public sealed class UpdateGitOpsTests
         var run = await Modelpipe.RunAsync(world.Root, "gitops");
 
         Assert.True(run.ExitCode == 0, run.All);
-        var yaml = await PublishedModels.Git(world.GitOpsRepo(), "show", "main:test/iris/config.yaml");
+        var yaml = await BareRepo.GitAsync(world.GitOpsRepo(), "show", "main:test/iris/config.yaml");
         Assert.Contains("model_version: 2\n", yaml, StringComparison.Ordinal);
         Assert.Contains("image_digest: " + PublishedModels.Digest(2), yaml, StringComparison.Ordinal);
-        Assert.Equal(2, await PublishedModels.CommitCount(world.GitOpsRepo()));
+        Assert.Equal(2, await BareRepo.CommitCountAsync(world.GitOpsRepo()));
     }
 
     [Fact]
@@ -135,19 +135,19 @@ public sealed class UpdateGitOpsTests
         await world.PublishAsync("iris", 1);
         Assert.Equal(0, (await Modelpipe.RunAsync(world.Root, "gitops")).ExitCode);
         var other = Path.Combine(world.Root, "other-clone");
-        await PublishedModels.Git(world.Root, "clone", "--quiet", world.GitOpsRepo(), other);
+        await BareRepo.GitAsync(world.Root, "clone", "--quiet", world.GitOpsRepo(), other);
         Directory.CreateDirectory(Path.Combine(other, "prod", "other"));
         await File.WriteAllTextAsync(Path.Combine(other, "prod", "other", "config.yaml"), "name: other\n");
-        await PublishedModels.Git(other, "add", ".");
-        await PublishedModels.Git(other, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "someone else");
-        await PublishedModels.Git(other, "push", "--quiet", "origin", "HEAD:main");
+        await BareRepo.GitAsync(other, "add", ".");
+        await BareRepo.GitAsync(other, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "someone else");
+        await BareRepo.GitAsync(other, "push", "--quiet", "origin", "HEAD:main");
         await world.PublishAsync("iris", 2);
 
         var run = await Modelpipe.RunAsync(world.Root, "gitops");
 
         Assert.True(run.ExitCode == 0, run.All);
-        Assert.Equal(3, await PublishedModels.CommitCount(world.GitOpsRepo()));
-        var files = await PublishedModels.Git(world.GitOpsRepo(), "ls-tree", "-r", "--name-only", "main");
+        Assert.Equal(3, await BareRepo.CommitCountAsync(world.GitOpsRepo()));
+        var files = await BareRepo.GitAsync(world.GitOpsRepo(), "ls-tree", "-r", "--name-only", "main");
         Assert.Equal(["prod/other/config.yaml", "test/iris/config.yaml"], files.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
@@ -162,7 +162,7 @@ public sealed class UpdateGitOpsTests
         var run = await Modelpipe.RunAsync(world.Root, "gitops");
 
         Assert.True(run.ExitCode == 0, run.All);
-        var aliases = await PublishedModels.Git(world.ZooRepo(), "show", "main:models/iris/aliases.json");
+        var aliases = await BareRepo.GitAsync(world.ZooRepo(), "show", "main:models/iris/aliases.json");
         Assert.Contains("\"test\": 2", aliases, StringComparison.Ordinal);
     }
 }

@@ -22,6 +22,8 @@ public static class ForgeFactory
     /// <summary>The API token from the environment variable the config names; registered for redaction.</summary>
     internal static string Token(ForgeSettings forge)
     {
+        if (forge.Repository is null)
+            throw new InvalidInputException($"pipeline.json: forge.repository is required for forge.kind '{forge.Kind}'. Fix: set it to the GitOps repository (GitHub \"owner/name\", GitLab \"group/project\").");
         var name = forge.TokenEnv
             ?? throw new InvalidInputException($"pipeline.json: forge.tokenEnv is required for forge.kind '{forge.Kind}'. Fix: add \"tokenEnv\": \"<VARIABLE>\" and export that variable.");
         var token = Environment.GetEnvironmentVariable(name);

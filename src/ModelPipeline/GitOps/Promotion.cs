@@ -21,19 +21,19 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
     /// <summary>OpenPr: promotes the version that test runs now.</summary>
     public async Task<PromotionRecord> OpenForTestedAsync(ModelDefinition model, CancellationToken ct)
     {
+        var forge = ForgeFactory.Create(config, reporter); // bad forge settings fail before anything else
         var key = state.RequireValidated(model.Name);
-        var record = await RunAsync(model, version: null, ct);
+        var record = await RunAsync(model, forge, version: null, ct);
         state.WriteRun(model.Name, key, "pr", record);
         return record;
     }
 
     /// <summary>Promote: proposes a chosen version that passed validation and was deployed to test.</summary>
     public Task<PromotionRecord> PromoteAsync(ModelDefinition model, int version, CancellationToken ct) =>
-        RunAsync(model, version, ct);
+        RunAsync(model, ForgeFactory.Create(config, reporter), version, ct);
 
-    private async Task<PromotionRecord> RunAsync(ModelDefinition model, int? version, CancellationToken ct)
+    private async Task<PromotionRecord> RunAsync(ModelDefinition model, IForge forge, int? version, CancellationToken ct)
     {
-        var forge = ForgeFactory.Create(config, reporter); // bad forge settings fail before anything is pushed
         using var repo = await GitOpsRepository.OpenAsync(config, reporter, ct);
         var (candidate, testedCommit) = await FindTestedAsync(repo, model.Name, version, ct);
         RefuseIfFailedValidation(model.Name, candidate);

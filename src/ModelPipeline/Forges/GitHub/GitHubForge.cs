@@ -21,7 +21,9 @@ public sealed partial class GitHubForge : IForge
     {
         var parts = (settings.Repository ?? "").Split('/');
         if (parts.Length != 2)
-            throw new InvalidInputException($"pipeline.json: forge.repository '{settings.Repository}' is not a GitHub \"owner/name\". Fix: set forge.repository to the GitOps repository, e.g. \"acme/gitops\".");
+            throw new InvalidInputException(settings.Repository is null
+                ? "pipeline.json: forge.repository is required for forge.kind 'github'. Fix: set it to the GitOps repository's \"owner/name\", e.g. \"acme/gitops\"."
+                : $"pipeline.json: forge.repository '{settings.Repository}' is not a GitHub \"owner/name\". Fix: set forge.repository to the GitOps repository, e.g. \"acme/gitops\".");
         (_owner, _name) = (parts[0], parts[1]);
         var api = new Uri(settings.ApiUrl ?? "https://api.github.com/");
         _client = new GitHubClient(new ProductHeaderValue("modelpipe"), api) { Credentials = new Credentials(token) };

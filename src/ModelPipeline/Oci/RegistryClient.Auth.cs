@@ -23,6 +23,8 @@ public sealed partial class RegistryClient
 
     private void Authorize(HttpRequestMessage request, string scope)
     {
+        // An upload Location may point elsewhere (a storage backend): credentials go to the registry host only.
+        if (request.RequestUri is null || !string.Equals(request.RequestUri.Authority, BaseUri.Authority, StringComparison.OrdinalIgnoreCase)) return;
         if (_auth.TryGetValue(scope, out var header) || (_basic is not null && (header = _basic) is not null))
             request.Headers.Authorization = header;
     }

@@ -5,6 +5,7 @@
 #load "targets/steps.cake"
 #load "targets/test.cake"
 #load "targets/modelcar.cake"
+#load "targets/zoo.cake"
 #load "targets/publish.cake"
 
 var target = Argument("target", "Default");
@@ -13,4 +14,13 @@ Task("Default")
     .Description("Lists the targets (same as ./build.sh with no target).")
     .Does(() => Information("Run ./build.sh <Target>; ./build.sh lists the targets with descriptions."));
 
-RunTarget(target);
+// Keep modelpipe's exit code (2 invalid input, 1 failed operation) as the build's exit code.
+try
+{
+    RunTarget(target);
+}
+catch (Exception ex)
+{
+    Error(ex.Message);
+    System.Environment.Exit(modelpipeExitCode != 0 ? modelpipeExitCode : 1);
+}

@@ -5,6 +5,9 @@ var configuration = Argument("configuration", "Release");
 var repoRoot = MakeAbsolute(Directory("..")).FullPath;
 var modelpipeDll = $"{repoRoot}/src/ModelPipeline.Cli/bin/{configuration}/net10.0/modelpipe.dll";
 
+// The exit code of the last failed modelpipe run; build.cake exits with it.
+var modelpipeExitCode = 0;
+
 void Modelpipe(string verb, params string[] extra)
 {
     var args = new ProcessArgumentBuilder().Append(modelpipeDll);
@@ -15,5 +18,9 @@ void Modelpipe(string verb, params string[] extra)
     if (HasArgument("json")) args.Append("--json");
     foreach (var e in extra) args.Append(e);
     var exit = StartProcess("dotnet", new ProcessSettings { Arguments = args, WorkingDirectory = repoRoot });
-    if (exit != 0) throw new CakeException(exit, $"modelpipe {verb} failed with exit code {exit}");
+    if (exit != 0)
+    {
+        modelpipeExitCode = exit;
+        throw new CakeException(exit, $"modelpipe {verb} failed with exit code {exit}");
+    }
 }

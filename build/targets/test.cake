@@ -33,6 +33,6 @@ Task("Test")
         failedCount += int.Parse(counters.Attribute("failed").Value);
         skipped += int.Parse(counters.Attribute("notExecuted").Value);
     }
-    Information($"{passed} passed, {failedCount} failed, {skipped} skipped");
+    Console.WriteLine($"{passed} passed, {failedCount} failed, {skipped} skipped");
     if (failed || failedCount > 0) throw new CakeException(1, "tests failed");
 });

@@ -12,6 +12,9 @@ root.Subcommands.Add(StepCommands.Fetch());
 root.Subcommands.Add(StepCommands.Train());
 root.Subcommands.Add(StepCommands.Validate());
 root.Subcommands.Add(PackageCommands.Package());
+root.Subcommands.Add(ZooCommands.Push());
+root.Subcommands.Add(ZooCommands.Models());
+root.Subcommands.Add(ZooCommands.Pull());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -68,30 +68,41 @@ public static class ConfigLoader
             var parts = key[EnvPrefix.Length..].Split("__");
             if (parts.Any(string.IsNullOrEmpty)) continue;
             JsonObject node = root;
+            NJsonSchema.JsonSchema? schema = Schema.Value;
             for (var i = 0; i < parts.Length - 1; i++)
             {
-                var name = Match(node, parts[i]);
+                var name = Match(node, schema, parts[i], out schema);
                 if (node[name] is not JsonObject child) { child = []; node[name] = child; }
                 node = child;
             }
-            var leaf = Match(node, parts[^1]);
-            node[leaf] = Coerce(node[leaf], (string?)entry.Value ?? "");
+            var leaf = Match(node, schema, parts[^1], out var leafSchema);
+            node[leaf] = Coerce(node[leaf], leafSchema, (string?)entry.Value ?? "");
             applied.Add(string.Join('.', parts));
         }
         return applied;
     }
 
-    private static string Match(JsonObject node, string name) =>
-        node.Select(p => p.Key).FirstOrDefault(k => k.Equals(name, StringComparison.OrdinalIgnoreCase))
-        ?? char.ToLowerInvariant(name[0]) + name[1..].ToLowerInvariant();
-
-    private static JsonNode? Coerce(JsonNode? existing, string value)
+    /// <summary>The property's spelling in the file, else in the schema, else as given (the schema then reports it).</summary>
+    private static string Match(JsonObject node, NJsonSchema.JsonSchema? schema, string name, out NJsonSchema.JsonSchema? child)
     {
+        var property = schema?.ActualSchema.ActualProperties.FirstOrDefault(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase));
+        child = property?.Value?.ActualSchema;
+        return node.Select(p => p.Key).FirstOrDefault(k => k.Equals(name, StringComparison.OrdinalIgnoreCase))
+            ?? property?.Key
+            ?? name.ToLowerInvariant();
+    }
+
+    private static JsonNode? Coerce(JsonNode? existing, NJsonSchema.JsonSchema? schema, string value)
+    {
+        var type = schema?.Type ?? NJsonSchema.JsonObjectType.None;
         var kind = existing?.GetValueKind();
-        if (kind is JsonValueKind.Number && double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var n))
+        var numeric = kind is JsonValueKind.Number || type.HasFlag(NJsonSchema.JsonObjectType.Integer) || type.HasFlag(NJsonSchema.JsonObjectType.Number);
+        if (numeric && double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var n))
             return n % 1 == 0 ? JsonValue.Create((long)n) : JsonValue.Create(n);
-        if (kind is JsonValueKind.True or JsonValueKind.False && bool.TryParse(value, out var b)) return JsonValue.Create(b);
-        if (kind is JsonValueKind.Array or JsonValueKind.Object)
+        var boolean = kind is JsonValueKind.True or JsonValueKind.False || type.HasFlag(NJsonSchema.JsonObjectType.Boolean);
+        if (boolean && bool.TryParse(value, out var b)) return JsonValue.Create(b);
+        var structured = kind is JsonValueKind.Array or JsonValueKind.Object || type.HasFlag(NJsonSchema.JsonObjectType.Array) || type.HasFlag(NJsonSchema.JsonObjectType.Object);
+        if (structured)
         {
             try { return JsonNode.Parse(value); } catch (JsonException) { return JsonValue.Create(value); }
         }

@@ -1,0 +1,165 @@
+using System.CommandLine;
+using System.Text.Json;
+using ModelPipeline.Cli.Output;
+using ModelPipeline.Errors;
+using ModelPipeline.RunState;
+using ModelPipeline.Zoo;
+
+namespace ModelPipeline.Cli.Commands;
+
+/// <summary>The zoo verbs: push (PushMirrors), and the consumer side: models list|show|resolve|alias|verify.</summary>
+internal static class ZooCommands
+{
+    private static readonly Option<string?> ZooOption = new("--zoo")
+    {
+        Description = "Read this zoo (a git URL or a path) instead of the configured primary; its token comes from $.zoo.tokenEnv.",
+        Recursive = true,
+    };
+
+    public static Command Push() => Verb.PerModel("push", "Publish each validated, packaged model as models/<name>/vN in the zoo; push the primary, then the mirrors.",
+        async (ctx, model, ct) =>
+        {
+            var record = await new ZooPushStep(ctx.Config, ctx.State, ctx.Output).RunAsync(model, ct);
+            var failed = record.Mirrors.Where(m => !m.Ok).Select(m => m.Name).ToList();
+            return new StepResult
+            {
+                Model = model.Name,
+                Step = "push",
+                Result = failed.Count > 0 ? "warning" : record.AlreadyPublished ? "skipped" : "ok",
+                Detail = $"v{record.Version} {record.Commit[..12]}{(record.AlreadyPublished ? " (already published)" : "")}"
+                    + (failed.Count > 0 ? $"; mirror(s) failed: {string.Join(", ", failed)}" : $"; {record.Mirrors.Count} mirror(s) ok"),
+                Data = record,
+            };
+        });
+
+    public static Command Models()
+    {
+        var models = new Command("models", "Consume the model zoo: list, show, resolve NAME@REF, set aliases, verify the index.") { ZooOption };
+        models.Subcommands.Add(List());
+        models.Subcommands.Add(Show());
+        models.Subcommands.Add(Resolve());
+        models.Subcommands.Add(Alias());
+        models.Subcommands.Add(Verify());
+        return models;
+    }
+
+    private static Command List()
+    {
+        var command = new Command("list", "List every model in the zoo with its latest version and aliases.");
+        command.SetAction((parse, ct) => Read(parse, (ctx, zoo) =>
+        {
+            var index = zoo.List();
+            if (ctx.Json) return index;
+            if (index.Models.Count == 0) Console.WriteLine($"the zoo {zoo.Source} is empty");
+            foreach (var m in index.Models)
+                Console.WriteLine($"{m.Model}\tv{m.Latest?.ToString() ?? "-"}\t{m.Versions} version(s)\t{Aliases(m.Aliases)}\t{m.Description}");
+            return index;
+        }, ct));
+        return command;
+    }
+
+    private static Command Show()
+    {
+        var name = new Argument<string>("NAME[@REF]") { Description = "A model, optionally with vN, an alias or sha256:<digest> (default: every version)." };
+        var command = new Command("show", "Show a model's versions and aliases, or one version's manifest.") { name };
+        command.SetAction((parse, ct) => Read(parse, (ctx, zoo) =>
+        {
+            var (model, reference) = ZooSnapshot.Parse(parse.GetValue(name)!);
+            if (reference is not null)
+            {
+                var resolved = zoo.Resolve(model, reference);
+                if (!ctx.Json) Console.Write(File.ReadAllText(Path.Combine(ZooLayout.VersionDir(zoo.Root, model, resolved.Version.Version), "README.md")));
+                return resolved;
+            }
+            var index = zoo.Show(model);
+            if (ctx.Json) return index;
+            Console.WriteLine($"{model}: {index.Versions.Count} version(s); aliases: {Aliases(index.Aliases)}");
+            foreach (var v in index.Versions)
+                Console.WriteLine($"v{v.Version}\t{v.Status}\t{v.CreatedAt:u}\t{v.Digest}\t{string.Join(",", v.Aliases)}");
+            return index;
+        }, ct));
+        return command;
+    }
+
+    private static Command Resolve()
+    {
+        var name = new Argument<string>("NAME@REF") { Description = "A model with vN, an alias or sha256:<digest> (default: latest)." };
+        var command = new Command("resolve", "Resolve NAME@REF to one version; prints 'vN repository@sha256:… oci://…'.") { name };
+        command.SetAction((parse, ct) => Read(parse, (ctx, zoo) =>
+        {
+            var (model, reference) = ZooSnapshot.Parse(parse.GetValue(name)!);
+            var resolved = zoo.Resolve(model, reference);
+            if (!ctx.Json) Console.WriteLine($"v{resolved.Version.Version}\t{resolved.Version.Reference}\t{resolved.Version.StorageUri}");
+            return resolved;
+        }, ct));
+        return command;
+    }
+
+    private static Command Verify()
+    {
+        var command = new Command("verify", "Check that the zoo's indexes agree with its version folders and aliases.");
+        command.SetAction((parse, ct) => Read(parse, (ctx, zoo) =>
+        {
+            var problems = ZooIndexer.Verify(zoo.Root);
+            if (problems.Count > 0)
+                throw new OperationFailedException($"the zoo {zoo.Source} is inconsistent:{Environment.NewLine}  - {string.Join(Environment.NewLine + "  - ", problems)}");
+            if (!ctx.Json) Console.WriteLine($"the zoo {zoo.Source} is consistent at {zoo.Commit?[..12] ?? "(empty)"}");
+            return new { consistent = true, commit = zoo.Commit };
+        }, ct));
+        return command;
+    }
+
+    private static Command Alias()
+    {
+        var name = new Argument<string>("NAME") { Description = "The model." };
+        var alias = new Argument<string>("ALIAS") { Description = "The alias (latest, test, prod, or your own)." };
+        var version = new Argument<string>("VERSION") { Description = "The version it points to: vN." };
+        var command = new Command("alias", "Point an alias of a model at a version (a recorded commit, pushed to the primary and mirrors).") { name, alias, version };
+        command.SetAction((parse, ct) => Verb.Guard(async () =>
+        {
+            var ctx = CommandContext.Create(parse);
+            var v = ZooLayout.ParseVersion(parse.GetValue(version)!)
+                ?? throw new InvalidInputException($"'{parse.GetValue(version)}' is not a version. Fix: write vN, e.g. v2.");
+            var zoo = new ZooRepository(ctx.Config, ctx.Output, parse.GetValue(ZooOption));
+            var result = await zoo.SetAliasAsync(parse.GetValue(name)!, parse.GetValue(alias)!, v, ct);
+            if (ctx.Json) Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(result, RunStateStore.Json)));
+            else Console.WriteLine($"{result.Model}@{result.Alias} → v{result.Version}{(result.Changed ? $" (commit {result.Commit![..12]})" : " (unchanged)")}");
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    public static Command Pull()
+    {
+        var name = new Argument<string>("NAME@REF") { Description = "A model with vN, an alias or sha256:<digest> (default: latest)." };
+        var to = new Option<string>("--to") { Description = "The folder to extract the model files into (new or empty).", Required = true };
+        var layout = new Option<string?>("--layout") { Description = "The OCI image layout to read the image from (default: $.zoo.ociLayout)." };
+        var command = new Command("pull", "Fetch a published model's image by digest, verify every blob, and extract its /models files into a folder.") { name, to, layout, ZooOption };
+        command.SetAction((parse, ct) => Verb.Guard(async () =>
+        {
+            var ctx = CommandContext.Create(parse);
+            var (model, reference) = ZooSnapshot.Parse(parse.GetValue(name)!);
+            ResolvedVersion resolved;
+            using (var zoo = await new ZooRepository(ctx.Config, ctx.Output, parse.GetValue(ZooOption)).ReadAsync(ct))
+                resolved = zoo.Resolve(model, reference);
+            var layoutDir = Path.GetFullPath(Path.Combine(ctx.Root, parse.GetValue(layout) ?? ctx.Config.Zoo.OciLayout));
+            var result = await new ModelPipeline.Zoo.Pull.ModelPuller(ctx.Output).PullAsync(resolved, layoutDir, parse.GetValue(to)!, ct);
+            if (ctx.Json) Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(result, RunStateStore.Json)));
+            else Console.WriteLine($"{result.Model} v{result.Version} ({result.Digest}) → {result.Directory}: {result.Files.Count} file(s)");
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static Task<int> Read(ParseResult parse, Func<CommandContext, ZooSnapshot, object> render, CancellationToken ct) => Verb.Guard(async () =>
+    {
+        var ctx = CommandContext.Create(parse);
+        using var zoo = await new ZooRepository(ctx.Config, ctx.Output, parse.GetValue(ZooOption)).ReadAsync(ct);
+        var result = render(ctx, zoo);
+        if (ctx.Json) Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(result, RunStateStore.Json)));
+        return 0;
+    }, ct);
+
+    private static string Aliases(IReadOnlyDictionary<string, int> aliases) =>
+        aliases.Count == 0 ? "-" : string.Join(", ", aliases.Select(a => $"{a.Key}=v{a.Value}"));
+}

@@ -1,0 +1,130 @@
+using ModelPipeline.Errors;
+using ModelPipeline.RunState;
+
+namespace ModelPipeline.Git;
+
+/// <summary>
+/// A cached clone of one branch of a remote, kept under a cache folder (one per URL). Work on it
+/// happens under an exclusive lock (processes of one workspace take turns), always starting from
+/// the remote's tip: fetch, reset, clean. A clone with changes nobody committed is refused.
+/// </summary>
+public sealed partial class GitClone
+{
+    private readonly GitCli _git;
+
+    public GitClone(GitCli git, GitRemote remote, string branch, string cacheDir)
+    {
+        _git = git;
+        Remote = remote;
+        Branch = branch;
+        var label = new string(remote.Name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray());
+        WorkTree = Path.Combine(Path.GetFullPath(cacheDir), $"{label}-{Digests.Sha256(remote.Url)[..12]}");
+    }
+
+    public GitRemote Remote { get; }
+
+    public string Branch { get; }
+
+    /// <summary>The clone's working tree.</summary>
+    public string WorkTree { get; }
+
+    private string RemoteRef => $"refs/remotes/origin/{Branch}";
+
+    /// <summary>Waits (up to <paramref name="timeout"/>) for exclusive use of this clone.</summary>
+    public async Task<IDisposable> LockAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(WorkTree)!);
+        var path = WorkTree + ".lock";
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+            }
+            catch (IOException) when (DateTimeOffset.UtcNow < deadline)
+            {
+                await Task.Delay(100, ct);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Brings the clone to the remote branch's tip (creating the clone on first use) and returns
+    /// that commit, or null when the remote has no such branch yet (the working tree is then empty).
+    /// Call under <see cref="LockAsync"/>.
+    /// </summary>
+    public async Task<string?> SyncAsync(CancellationToken ct)
+    {
+        if (!Directory.Exists(Path.Combine(WorkTree, ".git")))
+        {
+            if (Directory.Exists(WorkTree)) Directory.Delete(WorkTree, recursive: true);
+            Directory.CreateDirectory(WorkTree);
+            await _git.RunAsync(WorkTree, ["init", "--quiet", "--initial-branch", Branch], ct);
+            await _git.RunAsync(WorkTree, ["remote", "add", "origin", Remote.Url], ct);
+        }
+        else
+        {
+            var dirty = await _git.RunAsync(WorkTree, ["status", "--porcelain", "--untracked-files=all"], ct);
+            if (dirty.Trim().Length > 0)
+                throw new OperationFailedException(
+                    $"the clone of {Redactor.Redact(Remote.Url)} at {WorkTree} has changes nobody committed; refusing to work from a dirty clone. Fix: inspect it, then delete the folder (it is re-created from the remote).");
+        }
+        return await ResetToRemoteAsync(ct);
+    }
+
+    /// <summary>Fetches the remote and resets the working tree to its branch tip.</summary>
+    private async Task<string?> ResetToRemoteAsync(CancellationToken ct)
+    {
+        await FetchAsync(ct);
+        var tip = await RevParseAsync(RemoteRef, ct);
+        if (tip is not null)
+        {
+            await _git.RunAsync(WorkTree, ["checkout", "--quiet", "--force", "-B", Branch, RemoteRef], ct);
+            await _git.RunAsync(WorkTree, ["reset", "--quiet", "--hard", RemoteRef], ct);
+        }
+        else
+        {
+            // An empty remote: start an unborn branch with an empty index.
+            await _git.RunAsync(WorkTree, ["symbolic-ref", "HEAD", $"refs/heads/{Branch}"], ct);
+            if (await RevParseAsync($"refs/heads/{Branch}", ct) is not null)
+                await _git.RunAsync(WorkTree, ["update-ref", "-d", $"refs/heads/{Branch}"], ct);
+            await _git.RunAsync(WorkTree, ["read-tree", "--empty"], ct);
+        }
+        await _git.RunAsync(WorkTree, ["clean", "-q", "-f", "-d", "-x"], ct);
+        return tip;
+    }
+
+    private async Task FetchAsync(CancellationToken ct)
+    {
+        try
+        {
+            await _git.RunAsync(WorkTree, ["fetch", "--quiet", "--prune", "--no-tags", "origin"], ct);
+        }
+        catch (GitException ex)
+        {
+            throw new OperationFailedException(
+                $"could not fetch {Remote.Name} ({Redactor.Redact(Remote.Url)}): {ex.StandardError.Trim()}. Fix: check that the remote is reachable and the token in its tokenEnv variable is valid.", ex);
+        }
+    }
+
+    public async Task<string?> RevParseAsync(string rev, CancellationToken ct)
+    {
+        try
+        {
+            return (await _git.RunAsync(WorkTree, ["rev-parse", "--verify", "--quiet", rev + "^{commit}"], ct)).Trim();
+        }
+        catch (GitException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The commit a remote's branch points to (null when it has no such branch), read with ls-remote.</summary>
+    public async Task<string?> RemoteTipAsync(GitRemote remote, CancellationToken ct)
+    {
+        var output = await _git.RunAsync(Directory.Exists(WorkTree) ? WorkTree : null, ["ls-remote", "--heads", remote.Url, $"refs/heads/{Branch}"], ct);
+        var line = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+        return line?.Split('\t')[0].Trim();
+    }
+}

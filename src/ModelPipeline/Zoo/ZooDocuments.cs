@@ -1,0 +1,93 @@
+using ModelPipeline.Validation;
+
+namespace ModelPipeline.Zoo;
+
+/// <summary><c>models/&lt;name&gt;/vN/manifest.json</c>: what one immutable version is made of.</summary>
+public sealed record VersionManifest
+{
+    public required string Model { get; init; }
+    public required int Version { get; init; }
+    public required string TrainingKey { get; init; }
+    public string Description { get; init; } = "";
+    public IReadOnlyList<string> Owners { get; init; } = [];
+    public required ZooImage Image { get; init; }
+    public required IReadOnlyList<ZooFile> Files { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>The commit of the models repository the version was built from (null outside git).</summary>
+    public string? SourceCommit { get; init; }
+}
+
+/// <summary>The ModelCar image that carries the weights.</summary>
+public sealed record ZooImage
+{
+    public required string Repository { get; init; }
+    public string? Tag { get; init; }
+    public required string Digest { get; init; }
+
+    /// <summary><c>repository@sha256:…</c></summary>
+    public required string Reference { get; init; }
+
+    /// <summary><c>oci://repository@sha256:…</c> (KServe storageUri).</summary>
+    public required string StorageUri { get; init; }
+
+    public string? Destination { get; init; }
+    public long SizeBytes { get; init; }
+}
+
+/// <summary>A trained file: its digest, size, and whether a copy is kept in the zoo (<c>files/</c>).</summary>
+public sealed record ZooFile(string Path, long Size, string Sha256, bool Inline);
+
+/// <summary><c>models/&lt;name&gt;/index.json</c>, derived from the version folders and aliases.json.</summary>
+public sealed record ModelIndex
+{
+    public required string Model { get; init; }
+    public required IReadOnlyList<IndexedVersion> Versions { get; init; }
+    public required IReadOnlyDictionary<string, int> Aliases { get; init; }
+}
+
+public sealed record IndexedVersion
+{
+    public required int Version { get; init; }
+
+    /// <summary><c>current</c> for the version <c>latest</c> points to, else <c>superseded</c>.</summary>
+    public required string Status { get; init; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+    public required string TrainingKey { get; init; }
+    public required string Digest { get; init; }
+    public required string Reference { get; init; }
+    public required string StorageUri { get; init; }
+    public IReadOnlyList<string> Aliases { get; init; } = [];
+}
+
+/// <summary>The top-level <c>index.json</c>: every model in the zoo.</summary>
+public sealed record ZooIndex
+{
+    public required IReadOnlyList<ZooIndexEntry> Models { get; init; }
+}
+
+public sealed record ZooIndexEntry
+{
+    public required string Model { get; init; }
+    public string Description { get; init; } = "";
+    public int? Latest { get; init; }
+    public required int Versions { get; init; }
+    public required IReadOnlyDictionary<string, int> Aliases { get; init; }
+}
+
+/// <summary>What the model card and manifest are written from.</summary>
+public sealed record ZooEntryInput
+{
+    public required Models.ModelDefinition Definition { get; init; }
+    public required string TrainingKey { get; init; }
+    public required ValidationReport Validation { get; init; }
+    public required ZooImage Image { get; init; }
+
+    /// <summary>The folder with the trained files.</summary>
+    public required string OutputDir { get; init; }
+
+    public Training.TrainingRecord? Training { get; init; }
+    public Fetching.FetchRecord? Fetch { get; init; }
+    public string? SourceCommit { get; init; }
+}

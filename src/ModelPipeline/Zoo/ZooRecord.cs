@@ -1,0 +1,44 @@
+namespace ModelPipeline.Zoo;
+
+/// <summary>What PushMirrors recorded for one training key, stored as <c>runs/&lt;key&gt;/zoo.json</c>.</summary>
+public sealed record ZooRecord
+{
+    public required string Model { get; init; }
+    public required string TrainingKey { get; init; }
+
+    /// <summary>The zoo version (N of <c>models/&lt;name&gt;/vN</c>).</summary>
+    public required int Version { get; init; }
+
+    /// <summary>The primary's commit that holds the version (the publishing commit, or the current tip when it was already published).</summary>
+    public required string Commit { get; init; }
+
+    public required string Digest { get; init; }
+    public required string Reference { get; init; }
+    public required string StorageUri { get; init; }
+    public required IReadOnlyList<MirrorResult> Mirrors { get; init; }
+
+    /// <summary>True when this training key was already in the zoo and no commit was made.</summary>
+    public bool AlreadyPublished { get; init; }
+
+    public DateTimeOffset PublishedAt { get; init; }
+}
+
+/// <summary>The outcome of pushing to one mirror, and whether its branch then matched the primary's.</summary>
+public sealed record MirrorResult
+{
+    public required string Name { get; init; }
+    public required bool Ok { get; init; }
+    public required string Message { get; init; }
+    public bool Matches { get; init; }
+}
+
+/// <summary>The result of setting an alias: the version it now points to and the commit (null when unchanged).</summary>
+public sealed record AliasResult
+{
+    public required string Model { get; init; }
+    public required string Alias { get; init; }
+    public required int Version { get; init; }
+    public string? Commit { get; init; }
+    public bool Changed { get; init; }
+    public IReadOnlyList<MirrorResult> Mirrors { get; init; } = [];
+}

@@ -1,0 +1,93 @@
+using ModelPipeline.Errors;
+
+namespace ModelPipeline.Zoo;
+
+public sealed partial class ZooRepository
+{
+    /// <summary>
+    /// Publishes one validated, packaged training result as <c>models/&lt;name&gt;/vN</c> (N = highest on
+    /// the primary + 1), moves <c>latest</c> to it, pushes the primary (failure throws: nothing is
+    /// published) and then every mirror (failure is a warning). A training key already in the zoo
+    /// makes no commit.
+    /// </summary>
+    public async Task<ZooRecord> PublishAsync(ZooEntryInput input, CancellationToken ct)
+    {
+        var model = input.Definition.Name;
+        await EnsureRemotesAsync(ct);
+        var version = 0;
+        var already = false;
+        var outcome = await Clone.CommitAndPushAsync(Git.GitAuthor.Resolve(_settings.AuthorName, _settings.AuthorEmail), async (root, token) =>
+        {
+            var existing = ZooLayout.Versions(root, model)
+                .FirstOrDefault(v => ZooLayout.Read<VersionManifest>(ZooLayout.ManifestPath(root, model, v)).TrainingKey == input.TrainingKey);
+            if (existing > 0)
+            {
+                (version, already) = (existing, true);
+                return null;
+            }
+            var problems = ZooIndexer.Verify(root);
+            if (problems.Count > 0)
+                throw new OperationFailedException($"the zoo at {Redactor.Redact(Primary.Url)} is inconsistent; refusing to add to it:{Environment.NewLine}  - {string.Join(Environment.NewLine + "  - ", problems)}{Environment.NewLine}Fix: repair the zoo (run 'modelpipe models verify') before publishing.") { Model = model };
+            (version, already) = (ZooLayout.Versions(root, model).DefaultIfEmpty(0).Max() + 1, false);
+            var manifest = await ZooEntryWriter.WriteAsync(root, version, input, _settings.InlineMaxBytes, DateTimeOffset.UtcNow, token);
+            var aliases = ZooLayout.ReadAliases(root, model);
+            aliases[ZooLayout.Latest] = version;
+            ZooLayout.Write(ZooLayout.AliasesPath(root, model), aliases);
+            ZooIndexer.Write(root, model);
+            return $"zoo: publish {model} v{version} ({manifest.Image.Digest})\n\nTraining key: {input.TrainingKey}\nImage: {manifest.Image.Reference}\n";
+        }, _settings.PushAttempts, ct);
+
+        var commit = outcome.Commit ?? outcome.Tip
+            ?? throw new OperationFailedException($"model '{model}': the zoo has no commit after publishing. Fix: check the primary remote {Redactor.Redact(Primary.Url)}.") { Model = model };
+        _reporter.Info(model, already
+            ? $"v{version} already holds training key {input.TrainingKey[..12]}; no commit made"
+            : $"published v{version} as {commit[..12]} to the primary after {outcome.Attempts} attempt(s)");
+        var mirrors = await PushMirrorsAsync(model, commit, ct);
+        return new ZooRecord
+        {
+            Model = model,
+            TrainingKey = input.TrainingKey,
+            Version = version,
+            Commit = commit,
+            Digest = input.Image.Digest,
+            Reference = input.Image.Reference,
+            StorageUri = input.Image.StorageUri,
+            Mirrors = mirrors,
+            AlreadyPublished = already,
+            PublishedAt = DateTimeOffset.UtcNow,
+        };
+    }
+
+    /// <summary>
+    /// Points <paramref name="alias"/> of <paramref name="model"/> at <paramref name="version"/>: a
+    /// recorded commit on the primary, pushed to the mirrors. Unchanged aliases make no commit.
+    /// An unknown model or version, or an invalid alias name, is invalid input (exit 2).
+    /// </summary>
+    public async Task<AliasResult> SetAliasAsync(string model, string alias, int version, CancellationToken ct)
+    {
+        if (!ZooLayout.IsModelName(model))
+            throw new InvalidInputException($"model name '{model}' is invalid. Fix: use the name of a published model (see 'modelpipe models list').");
+        if (!ZooLayout.IsAliasName(alias))
+            throw new InvalidInputException($"alias '{alias}' is invalid. Fix: use lower-case letters, digits and '-', starting with a letter, at most 40 characters, and not of the form vN.");
+        await EnsureRemotesAsync(ct);
+        var outcome = await Clone.CommitAndPushAsync(Git.GitAuthor.Resolve(_settings.AuthorName, _settings.AuthorEmail), (root, token) =>
+        {
+            var versions = ZooLayout.Versions(root, model);
+            if (versions.Count == 0)
+                throw new InvalidInputException($"model '{model}' is not in the zoo at {Redactor.Redact(Primary.Url)}. Fix: publish it first, or check the name with 'modelpipe models list'.") { Model = model };
+            if (!versions.Contains(version))
+                throw new InvalidInputException($"model '{model}' has no version v{version} (it has {string.Join(", ", versions.Select(v => $"v{v}"))}). Fix: pick an existing version.") { Model = model };
+            var aliases = ZooLayout.ReadAliases(root, model);
+            if (aliases.TryGetValue(alias, out var current) && current == version) return Task.FromResult<string?>(null);
+            var previous = aliases.TryGetValue(alias, out var p) ? $" (was v{p})" : "";
+            aliases[alias] = version;
+            ZooLayout.Write(ZooLayout.AliasesPath(root, model), aliases);
+            ZooIndexer.Write(root, model);
+            return Task.FromResult<string?>($"zoo: set alias {alias} of {model} to v{version}{previous}\n");
+        }, _settings.PushAttempts, ct);
+        var commit = outcome.Commit ?? outcome.Tip!;
+        _reporter.Info(model, outcome.Commit is null ? $"alias {alias} already points to v{version}" : $"alias {alias} → v{version} committed as {commit[..12]}");
+        var mirrors = await PushMirrorsAsync(model, commit, ct);
+        return new AliasResult { Model = model, Alias = alias, Version = version, Commit = outcome.Commit, Changed = outcome.Commit is not null, Mirrors = mirrors };
+    }
+}

@@ -1,0 +1,24 @@
+namespace ModelPipeline.Zoo;
+
+public sealed partial class ZooRepository
+{
+    /// <summary>
+    /// Syncs the cached clone to the primary's tip and returns a read view of it. The view holds
+    /// the clone's lock until disposed.
+    /// </summary>
+    public async Task<ZooSnapshot> ReadAsync(CancellationToken ct)
+    {
+        await EnsureRemotesAsync(ct);
+        var held = await Clone.LockAsync(TimeSpan.FromMinutes(10), ct);
+        try
+        {
+            var tip = await Clone.SyncAsync(ct);
+            return new ZooSnapshot(Clone.WorkTree, tip, Errors.Redactor.Redact(Primary.Url), held);
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
+}

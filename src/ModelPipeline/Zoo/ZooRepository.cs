@@ -1,0 +1,99 @@
+using ModelPipeline.Configuration;
+using ModelPipeline.Errors;
+using ModelPipeline.Git;
+using ModelPipeline.Progress;
+
+namespace ModelPipeline.Zoo;
+
+/// <summary>
+/// The model zoo as a team registry: a git repository on a primary remote, pushed to mirrors.
+/// Publishing and setting aliases are commits made in a cached clone and pushed with bounded
+/// non-fast-forward retries; reading syncs the clone and reads the derived indexes.
+/// </summary>
+public sealed partial class ZooRepository
+{
+    private readonly ZooSettings _settings;
+    private readonly IPipelineReporter _reporter;
+    private readonly GitCli _git;
+    private readonly string _sandboxDir;
+
+    /// <param name="primaryUrl">Read from this URL or path instead of the configured primary (consumers' --zoo).</param>
+    public ZooRepository(PipelineConfig config, IPipelineReporter reporter, string? primaryUrl = null)
+    {
+        _settings = config.Zoo;
+        _reporter = reporter;
+        _sandboxDir = Path.Combine(config.RepoRoot, ".pipeline");
+        Primary = GitRemote.Create("primary", primaryUrl ?? _settings.Url, _settings.TokenEnv, primaryUrl is null ? "pipeline.json $.zoo.url" : "--zoo", config.RepoRoot);
+        var mirrors = new List<MirrorTarget>();
+        for (var i = 0; i < _settings.Mirrors.Count; i++)
+        {
+            var m = _settings.Mirrors[i];
+            var field = $"pipeline.json $.zoo.mirrors[{i}]";
+            if (GitRemote.Check(m.Url) is { } problem)
+                throw new InvalidInputException($"{field}.url: {problem}. Fix: give a plain git URL or path, and put the token in an environment variable named by tokenEnv.");
+            try
+            {
+                mirrors.Add(new MirrorTarget(m.Name, GitRemote.Create(m.Name, m.Url, m.TokenEnv, field, config.RepoRoot), null));
+            }
+            catch (InvalidInputException ex)
+            {
+                // A mirror without its token is skipped with a warning: mirrors never fail a publish.
+                mirrors.Add(new MirrorTarget(m.Name, null, ex.Message));
+            }
+        }
+        Mirrors = mirrors;
+        var credentials = new[] { Primary.Credential }.Concat(mirrors.Select(m => m.Remote?.Credential)).OfType<GitCredential>().ToList();
+        _git = new GitCli(credentials);
+        Clone = new GitClone(_git, Primary, _settings.Branch, Path.Combine(config.RepoRoot, _settings.CloneDir));
+    }
+
+    public GitRemote Primary { get; }
+
+    public IReadOnlyList<MirrorTarget> Mirrors { get; }
+
+    /// <summary>The cached clone of the primary.</summary>
+    public GitClone Clone { get; }
+
+    public sealed record MirrorTarget(string Name, GitRemote? Remote, string? Problem);
+
+    private async Task EnsureRemotesAsync(CancellationToken ct)
+    {
+        await Primary.EnsureSandboxAsync(_git, _sandboxDir, _settings.Branch, ct);
+        foreach (var m in Mirrors)
+            if (m.Remote is not null) await m.Remote.EnsureSandboxAsync(_git, _sandboxDir, _settings.Branch, ct);
+    }
+
+    /// <summary>Pushes the primary's commit to every mirror and compares each mirror's branch with the primary's.</summary>
+    private async Task<IReadOnlyList<MirrorResult>> PushMirrorsAsync(string? model, string commit, CancellationToken ct)
+    {
+        var results = new List<MirrorResult>();
+        string? primaryTip = null;
+        try { primaryTip = await Clone.RemoteTipAsync(Primary, ct); } catch (GitException) { }
+        foreach (var m in Mirrors)
+        {
+            MirrorResult result;
+            if (m.Remote is null)
+            {
+                result = new MirrorResult { Name = m.Name, Ok = false, Message = $"skipped: {m.Problem}" };
+            }
+            else
+            {
+                var push = await Clone.PushToAsync(m.Remote, commit, ct);
+                string? tip = null;
+                try { tip = await Clone.RemoteTipAsync(m.Remote, ct); } catch (GitException) { }
+                var matches = tip is not null && tip == primaryTip;
+                result = new MirrorResult
+                {
+                    Name = m.Name,
+                    Ok = push.Ok,
+                    Matches = matches,
+                    Message = push.Message + (matches ? "; matches the primary" : tip is null ? "; branch unreadable" : $"; at {tip[..12]}, primary at {primaryTip?[..12] ?? "?"}"),
+                };
+            }
+            if (result.Ok) _reporter.Info(model, $"mirror {m.Name}: {result.Message}");
+            else _reporter.Warning(model, $"mirror {m.Name} ({Redactor.Redact(m.Remote?.Url ?? "")}): {result.Message}. The primary has the commit; re-run PushMirrors to retry the mirror.");
+            results.Add(result);
+        }
+        return results;
+    }
+}

@@ -1,0 +1,67 @@
+using System.Collections;
+using ModelPipeline.Configuration;
+using ModelPipeline.Errors;
+using ModelPipeline.Tests.Support;
+
+namespace ModelPipeline.Tests.Configuration;
+
+public sealed class ConfigTests : IDisposable
+{
+    private readonly TestWorld _world = new();
+
+    public void Dispose() => _world.Dispose();
+
+    [Fact]
+    public void Environment_variables_override_named_settings()
+    {
+        var env = new Hashtable { ["MODELPIPE_FETCH__RETRIES"] = "7", ["MODELPIPE_WORKSPACE__ARTIFACTSDIR"] = "elsewhere", ["UNRELATED"] = "x" };
+        var config = ConfigLoader.Load(_world.Root, environment: env);
+        Assert.Equal(7, config.Fetch.Retries);
+        Assert.Equal(Path.Combine(_world.Root, "elsewhere"), config.ArtifactsDir);
+    }
+
+    [Fact]
+    public void An_override_of_the_wrong_type_is_invalid_input_that_names_the_override()
+    {
+        var env = new Hashtable { ["MODELPIPE_FETCH__RETRIES"] = "lots" };
+        var ex = Assert.Throws<InvalidInputException>(() => ConfigLoader.Load(_world.Root, environment: env));
+        Assert.Contains("pipeline.json (after environment overrides): $.fetch.retries: expected a whole number", ex.Message);
+        Assert.Equal(2, ex.ExitCode);
+    }
+
+    [Fact]
+    public async Task An_unknown_setting_in_pipeline_json_exits_2_with_its_path()
+    {
+        File.WriteAllText(Path.Combine(_world.Root, "pipeline.json"), """{ "fetch": { "retry": 3 } }""");
+        var result = await Modelpipe.RunAsync(_world.Root, "check");
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("pipeline.json is invalid", result.StdErr);
+        Assert.Contains("$.fetch.retry: unknown field 'retry'", result.StdErr);
+    }
+
+    [Fact]
+    public void Registered_secrets_and_url_credentials_are_redacted()
+    {
+        Redactor.Register("canary-5f1e2d3c4b5a");
+        var text = Redactor.Redact("token canary-5f1e2d3c4b5a at https://user:pa55@example.com/repo.git");
+        Assert.DoesNotContain("canary-5f1e2d3c4b5a", text);
+        Assert.DoesNotContain("pa55", text);
+        Assert.Contains("https://***@example.com/repo.git", text);
+    }
+}
+
+public sealed class ConfigOverrideSpellingTests : IDisposable
+{
+    private readonly TestWorld _world = new();
+
+    public void Dispose() => _world.Dispose();
+
+    [Fact]
+    public void An_override_of_a_setting_absent_from_the_file_takes_the_schema_spelling_and_type()
+    {
+        File.WriteAllText(Path.Combine(_world.Root, "pipeline.json"), "{}");
+        var env = new Hashtable { ["MODELPIPE_FETCH__TIMEOUTSECONDS"] = "42" };
+        var config = ConfigLoader.Load(_world.Root, environment: env);
+        Assert.Equal(42, config.Fetch.TimeoutSeconds);
+    }
+}

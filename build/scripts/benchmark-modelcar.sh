@@ -84,29 +84,42 @@ t1=$(now)
 CURL=$(secs "$t0" "$t1")
 row "curl -T: one blob PUT (the limit)" "$CURL" "1.00x" "$BYTES" "-"
 
+# 1b. curl streamed upload: PATCH the bytes, then PUT ?digest= (the protocol path a one-pass
+#     builder has to use, since the digest is known only at the end).
+REG=$(registry curlpatch)
+t0=$(now)
+LOC=$(curl -fsS -X POST -D - -o /dev/null "http://$REG/v2/bench/blobs/uploads/" | awk -F': ' 'tolower($1)=="location" { sub(/\r$/, "", $2); print $2 }')
+case "$LOC" in http*) ;; *) LOC="http://$REG$LOC" ;; esac
+LOC=$(curl -fsS -X PATCH -D - -o /dev/null -T "$WEIGHTS" -H 'Content-Type: application/octet-stream' "$LOC" | awk -F': ' 'tolower($1)=="location" { sub(/\r$/, "", $2); print $2 }')
+case "$LOC" in http*) ;; *) LOC="http://$REG$LOC" ;; esac
+curl -fsS -o /dev/null -X PUT "$LOC&digest=sha256:$SHA"
+t1=$(now)
+PATCHED=$(secs "$t0" "$t1")
+row "curl PATCH + PUT ?digest= (streamed upload)" "$PATCHED" "$(awk -v a="$PATCHED" -v b="$CURL" 'BEGIN { printf "%.2fx", a / b }')" "$BYTES" "-"
+
 # 2. ModelCar build + push to a fresh registry (cold layer cache).
 REG=$(registry modelcar)
 export MODELPIPE_MODELCAR__DESTINATION=registry MODELPIPE_MODELCAR__REPOSITORY="$REG/bench"
 rm -rf "$WORK/world/.pipeline/cache/oci-layers"
 t0=$(now)
-/usr/bin/time -v -o "$WORK/time-push" dotnet "$DLL" package --root "$WORK/world" --json >"$WORK/push.json"
+/usr/bin/time -v -o "$WORK/time-push" dotnet "$DLL" package --root "$WORK/world" --json >"$WORK/push.json" 2>>"$WORK/modelpipe.log"
 t1=$(now)
 PUSH=$(secs "$t0" "$t1")
 row "ModelCar build + push (modelpipe package)" "$PUSH" "$(awk -v a="$PUSH" -v b="$CURL" 'BEGIN { printf "%.2fx", a / b }')" "$(written "$WORK/push.json")" "$(rss "$WORK/time-push")"
 
 # 3. Re-push unchanged: the run state says it is there (HEAD manifest), and a fresh CI job without
 #    the record (HEAD every blob, PUT the manifest).
-t0=$(now); dotnet "$DLL" package --root "$WORK/world" --json >"$WORK/repush.json"; t1=$(now)
+t0=$(now); dotnet "$DLL" package --root "$WORK/world" --json >"$WORK/repush.json" 2>>"$WORK/modelpipe.log"; t1=$(now)
 row "re-push unchanged (run state present)" "$(secs "$t0" "$t1")" "-" "$(written "$WORK/repush.json")" "-"
 rm -f "$WORK/world/artifacts/bench/runs/$KEY/package.json"
-t0=$(now); /usr/bin/time -v -o "$WORK/time-repush" dotnet "$DLL" package --root "$WORK/world" --json >"$WORK/repush2.json"; t1=$(now)
+t0=$(now); /usr/bin/time -v -o "$WORK/time-repush" dotnet "$DLL" package --root "$WORK/world" --json >"$WORK/repush2.json" 2>>"$WORK/modelpipe.log"; t1=$(now)
 row "re-push unchanged (no run state: HEAD blobs)" "$(secs "$t0" "$t1")" "-" "$(written "$WORK/repush2.json")" "$(rss "$WORK/time-repush")"
 unset MODELPIPE_MODELCAR__DESTINATION MODELPIPE_MODELCAR__REPOSITORY
 
 # 4. Build into an OCI layout on disk vs cp of the file plus its SHA-256.
 rm -rf "$WORK/world/.pipeline/oci" "$WORK/world/.pipeline/cache/oci-layers" "$WORK/world/artifacts/bench/runs/$KEY/package.json"
 t0=$(now)
-/usr/bin/time -v -o "$WORK/time-layout" dotnet "$DLL" package --root "$WORK/world" --json >"$WORK/layout.json"
+/usr/bin/time -v -o "$WORK/time-layout" dotnet "$DLL" package --root "$WORK/world" --json >"$WORK/layout.json" 2>>"$WORK/modelpipe.log"
 t1=$(now)
 LAYOUT=$(secs "$t0" "$t1")
 t0=$(now); cp "$WEIGHTS" "$WORK/copy.bin"; sha256sum "$WORK/copy.bin" >/dev/null; t1=$(now)
@@ -131,7 +144,7 @@ if docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
   cp "$WEIGHTS" "$WORK/ctx/weights.bin"
   printf 'FROM scratch\nCOPY weights.bin /models/weights.bin\n' >"$WORK/ctx/Dockerfile"
   t0=$(now)
-  docker build -q -t "$REG/bench:docker" "$WORK/ctx" >/dev/null
+  docker build -q -t "$REG/bench:docker" "$WORK/ctx" >/dev/null 2>&1
   docker push -q "$REG/bench:docker" >/dev/null
   t1=$(now)
   DOCKER=$(secs "$t0" "$t1")
@@ -142,7 +155,7 @@ else
 fi
 
 echo
-echo "ModelCar benchmark, $(date -u +%Y-%m-%d), $BYTES bytes of random weights, $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2/1048576 }' /proc/meminfo) RAM, $(. /etc/os-release; echo "$PRETTY_NAME")"
+echo "ModelCar benchmark, $(date -u +%Y-%m-%d) (load average $(cut -d" " -f1-3 /proc/loadavg)), $BYTES bytes of random weights, $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2/1048576 }' /proc/meminfo) RAM, $(. /etc/os-release; echo "$PRETTY_NAME")"
 echo
 echo "| measurement | seconds | ratio | blob bytes uploaded/written | peak RSS |"
 echo "|---|---|---|---|---|"

@@ -22,6 +22,8 @@ cleanup() {
 trap cleanup EXIT
 
 now() { date +%s.%N; }
+# Flush the previous contender's dirty pages first, so nobody pays for another's disk writeback.
+settle() { sync; sleep 1; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -76,6 +78,7 @@ written() { python3 -c 'import json,sys,re; d=json.load(open(sys.argv[1])); prin
 
 # 1. curl -T: one monolithic blob PUT of the same bytes (digest computed beforehand, not timed).
 REG=$(registry curl)
+settle
 t0=$(now)
 LOC=$(curl -fsS -X POST -D - -o /dev/null "http://$REG/v2/bench/blobs/uploads/" | awk -F': ' 'tolower($1)=="location" { sub(/\r$/, "", $2); print $2 }')
 case "$LOC" in http*) ;; *) LOC="http://$REG$LOC" ;; esac
@@ -87,6 +90,7 @@ row "curl -T: one blob PUT (the limit)" "$CURL" "1.00x" "$BYTES" "-"
 # 1b. curl streamed upload: PATCH the bytes, then PUT ?digest= (the protocol path a one-pass
 #     builder has to use, since the digest is known only at the end).
 REG=$(registry curlpatch)
+settle
 t0=$(now)
 LOC=$(curl -fsS -X POST -D - -o /dev/null "http://$REG/v2/bench/blobs/uploads/" | awk -F': ' 'tolower($1)=="location" { sub(/\r$/, "", $2); print $2 }')
 case "$LOC" in http*) ;; *) LOC="http://$REG$LOC" ;; esac
@@ -101,6 +105,7 @@ row "curl PATCH + PUT ?digest= (streamed upload)" "$PATCHED" "$(awk -v a="$PATCH
 REG=$(registry modelcar)
 export MODELPIPE_MODELCAR__DESTINATION=registry MODELPIPE_MODELCAR__REPOSITORY="$REG/bench"
 rm -rf "$WORK/world/.pipeline/cache/oci-layers"
+settle
 t0=$(now)
 /usr/bin/time -v -o "$WORK/time-push" dotnet "$DLL" package --root "$WORK/world" --json >"$WORK/push.json" 2>>"$WORK/modelpipe.log"
 t1=$(now)
@@ -109,19 +114,23 @@ row "ModelCar build + push (modelpipe package)" "$PUSH" "$(awk -v a="$PUSH" -v b
 
 # 3. Re-push unchanged: the run state says it is there (HEAD manifest), and a fresh CI job without
 #    the record (HEAD every blob, PUT the manifest).
+settle
 t0=$(now); dotnet "$DLL" package --root "$WORK/world" --json >"$WORK/repush.json" 2>>"$WORK/modelpipe.log"; t1=$(now)
 row "re-push unchanged (run state present)" "$(secs "$t0" "$t1")" "-" "$(written "$WORK/repush.json")" "-"
 rm -f "$WORK/world/artifacts/bench/runs/$KEY/package.json"
+settle
 t0=$(now); /usr/bin/time -v -o "$WORK/time-repush" dotnet "$DLL" package --root "$WORK/world" --json >"$WORK/repush2.json" 2>>"$WORK/modelpipe.log"; t1=$(now)
 row "re-push unchanged (no run state: HEAD blobs)" "$(secs "$t0" "$t1")" "-" "$(written "$WORK/repush2.json")" "$(rss "$WORK/time-repush")"
 unset MODELPIPE_MODELCAR__DESTINATION MODELPIPE_MODELCAR__REPOSITORY
 
 # 4. Build into an OCI layout on disk vs cp of the file plus its SHA-256.
 rm -rf "$WORK/world/.pipeline/oci" "$WORK/world/.pipeline/cache/oci-layers" "$WORK/world/artifacts/bench/runs/$KEY/package.json"
+settle
 t0=$(now)
 /usr/bin/time -v -o "$WORK/time-layout" dotnet "$DLL" package --root "$WORK/world" --json >"$WORK/layout.json" 2>>"$WORK/modelpipe.log"
 t1=$(now)
 LAYOUT=$(secs "$t0" "$t1")
+settle
 t0=$(now); cp "$WEIGHTS" "$WORK/copy.bin"; sha256sum "$WORK/copy.bin" >/dev/null; t1=$(now)
 CP=$(secs "$t0" "$t1")
 rm -f "$WORK/copy.bin"
@@ -131,6 +140,7 @@ row "ModelCar build into OCI layout" "$LAYOUT" "$(awk -v a="$LAYOUT" -v b="$CP" 
 # 5. skopeo copy of the OCI layout to a fresh registry.
 REG=$(registry skopeo)
 TAG=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["data"]["tag"])' "$WORK/layout.json")
+settle
 t0=$(now)
 skopeo copy --quiet --dest-tls-verify=false "oci:$WORK/world/.pipeline/oci:$TAG" "docker://$REG/bench:$TAG"
 t1=$(now)
@@ -143,6 +153,7 @@ if docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
   mkdir -p "$WORK/ctx"
   cp "$WEIGHTS" "$WORK/ctx/weights.bin"
   printf 'FROM scratch\nCOPY weights.bin /models/weights.bin\n' >"$WORK/ctx/Dockerfile"
+  settle
   t0=$(now)
   docker build -q -t "$REG/bench:docker" "$WORK/ctx" >/dev/null 2>&1
   docker push -q "$REG/bench:docker" >/dev/null

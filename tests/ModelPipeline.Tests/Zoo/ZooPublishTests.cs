@@ -136,6 +136,22 @@ public sealed class ZooPublishTests : IDisposable
     }
 
     [Fact]
+    public async Task A_mirror_url_with_credentials_is_rejected_with_exit_2_and_nothing_written()
+    {
+        await _world.SeedPackagedAsync();
+        _world.WriteZooConfig(ZooSeed.ZooJson(".pipeline/zoo.git", ("gitlab", "https://oauth2:glpat-s3cr3t@gitlab.example.com/zoo.git", null)));
+        var before = _world.Files();
+
+        var result = await Modelpipe.RunAsync(_world.Root, "push");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("pipeline.json $.zoo.mirrors[0].url", result.StdErr);
+        Assert.Contains("embeds credentials", result.StdErr);
+        Assert.DoesNotContain("glpat-s3cr3t", result.All);
+        Assert.Equal(before, _world.Files());
+    }
+
+    [Fact]
     public async Task Publishing_from_a_dirty_zoo_clone_is_refused()
     {
         await _world.SeedPackagedAsync(variant: 1);

@@ -4,6 +4,7 @@
 #load "targets/compile.cake"
 #load "targets/steps.cake"
 #load "targets/test.cake"
+#load "targets/modelcar.cake"
 #load "targets/zoo.cake"
 #load "targets/publish.cake"
 

@@ -1,4 +1,3 @@
 Task("Publish")
     .Description("Runs the whole flow for the selected models (all by default).")
-    .IsDependentOn("Validate")
     .IsDependentOn("PushMirrors");

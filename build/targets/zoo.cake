@@ -1,4 +1,4 @@
 Task("PushMirrors")
     .Description("Publishes each validated, packaged model as models/<name>/vN in the zoo repo; pushes the primary (must succeed), then the mirrors (may warn).")
-    .IsDependentOn("Validate")
+    .IsDependentOn("PackageModelCar")
     .Does(() => Modelpipe("push"));

@@ -24,12 +24,15 @@ internal sealed class CommandContext
     public bool Json { get; }
     public RunStateStore State { get; }
 
+    /// <summary>The parsed command line, for verb-specific options.</summary>
+    public ParseResult Parse { get; private init; } = null!;
+
     public static CommandContext Create(ParseResult parse)
     {
         var json = parse.GetValue(CommonOptions.Json);
         var root = FindRoot(parse.GetValue(CommonOptions.Root));
         var config = ConfigLoader.Load(root, parse.GetValue(CommonOptions.Config));
-        return new CommandContext(root, config, ConsoleOutput.Create(json), json);
+        return new CommandContext(root, config, ConsoleOutput.Create(json), json) { Parse = parse };
     }
 
     public IReadOnlyList<ModelDefinition> Models(ParseResult parse, Option<string[]> model) =>

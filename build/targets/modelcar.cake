@@ -1,0 +1,13 @@
+Task("PackageModelCar")
+    .Description("Packages each validated model as a KServe ModelCar OCI image (OCI layout by default, or a registry / docker-load tarball) and records its digest. --load also loads it into the Docker engine and smoke-tests it.")
+    .IsDependentOn("Validate")
+    .Does(() => Modelpipe("package", HasArgument("load") ? new[] { "--load" } : new string[0]));
+
+Task("Benchmark")
+    .Description("Benchmarks ModelCar build+push of a 1 GiB model against curl, skopeo and docker (build/scripts/benchmark-modelcar.sh).")
+    .IsDependentOn("Compile")
+    .Does(() =>
+{
+    var exit = StartProcess("bash", new ProcessSettings { Arguments = $"{repoRoot}/build/scripts/benchmark-modelcar.sh", WorkingDirectory = repoRoot });
+    if (exit != 0) throw new CakeException(exit, $"benchmark failed with exit code {exit}");
+});

@@ -1,0 +1,24 @@
+namespace ModelPipeline.Oci;
+
+/// <summary>
+/// Where an image is written: an OCI image-layout directory or a registry repository.
+/// Blobs first (each skipped when present), the manifest last.
+/// </summary>
+public interface IImageTarget
+{
+    /// <summary>Blob bytes actually written or uploaded so far.</summary>
+    long BytesWritten { get; }
+
+    Task<bool> HasBlobAsync(Descriptor blob, CancellationToken ct);
+
+    /// <summary>Streams a layer into the target while computing its digest (one pass).</summary>
+    Task<BuiltLayer> PushLayerAsync(TarLayer layer, LayerCompression compression, CancellationToken ct);
+
+    /// <summary>Copies a blob of known digest and size (a base image layer) from <paramref name="open"/>.</summary>
+    Task PushBlobAsync(Descriptor blob, Func<CancellationToken, Task<Stream>> open, CancellationToken ct);
+
+    Task<bool> HasManifestAsync(string digest, CancellationToken ct);
+
+    /// <summary>Stores the manifest under its digest and points <paramref name="tag"/> at it.</summary>
+    Task PutManifestAsync(byte[] manifest, string mediaType, string tag, CancellationToken ct);
+}

@@ -1,0 +1,127 @@
+using ModelPipeline.Errors;
+
+namespace ModelPipeline.Oci;
+
+/// <summary>
+/// An OCI image-layout directory (<c>oci-layout</c>, <c>index.json</c>, <c>blobs/sha256/</c>):
+/// the embedded destination that needs no registry. Tags are <c>org.opencontainers.image.ref.name</c>
+/// annotations in index.json, so <c>skopeo copy oci:DIR:TAG ...</c> reads them. Blobs are written
+/// to a temp file and renamed into place once their digest is known; nothing half-written remains.
+/// </summary>
+public sealed partial class OciLayout : IImageTarget
+{
+    public const string RefName = "org.opencontainers.image.ref.name";
+
+    public OciLayout(string root)
+    {
+        Root = Path.GetFullPath(root);
+    }
+
+    public string Root { get; }
+
+    public long BytesWritten { get; private set; }
+
+    public string BlobPath(string digest) => Path.Combine(Root, "blobs", "sha256", OciDigest.Hex(digest));
+
+    public Task<bool> HasBlobAsync(Descriptor blob, CancellationToken ct)
+    {
+        var file = new FileInfo(BlobPath(blob.Digest));
+        return Task.FromResult(file.Exists && file.Length == blob.Size);
+    }
+
+    public async Task<BuiltLayer> PushLayerAsync(TarLayer layer, LayerCompression compression, CancellationToken ct)
+    {
+        var temp = TempBlob();
+        try
+        {
+            BuiltLayer built;
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+                built = await LayerBlob.WriteAsync(layer, compression, file, ct);
+            Commit(temp, built.Descriptor.Digest);
+            BytesWritten += built.Descriptor.Size;
+            return built;
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    public async Task PushBlobAsync(Descriptor blob, Func<CancellationToken, Task<Stream>> open, CancellationToken ct)
+    {
+        var temp = TempBlob();
+        try
+        {
+            await using (var source = await open(ct))
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous))
+            await using (var digesting = new DigestingStream(file))
+            {
+                await source.CopyToAsync(digesting, 1 << 20, ct);
+                if (digesting.Digest() != blob.Digest || digesting.BytesWritten != blob.Size)
+                    throw new OperationFailedException($"blob {blob.Digest} arrived as {digesting.Digest()} ({digesting.BytesWritten} of {blob.Size} bytes); nothing was stored. Fix: re-run; if it persists, the source is corrupt.");
+            }
+            Commit(temp, blob.Digest);
+            BytesWritten += blob.Size;
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    public Task<bool> HasManifestAsync(string digest, CancellationToken ct) =>
+        Task.FromResult(File.Exists(BlobPath(digest)) && ReadIndex().Manifests.Any(m => m.Digest == digest));
+
+    public async Task PutManifestAsync(byte[] manifest, string mediaType, string tag, CancellationToken ct)
+    {
+        var digest = OciDigest.Of(manifest);
+        var desc = new Descriptor { MediaType = mediaType, Digest = digest, Size = manifest.Length };
+        if (!await HasBlobAsync(desc, ct))
+            await PushBlobAsync(desc, _ => Task.FromResult<Stream>(new MemoryStream(manifest, writable: false)), ct);
+        SetTag(desc, tag);
+    }
+
+    /// <summary>Points another tag at a manifest already in the layout (no blob is written).</summary>
+    public void AddTag(string digest, string tag)
+    {
+        var existing = ReadIndex().Manifests.FirstOrDefault(m => m.Digest == digest)
+            ?? throw new OperationFailedException($"{Root}: no manifest {digest} in index.json. Fix: package the model first (./build.sh PackageModelCar).");
+        SetTag(existing with { Annotations = null }, tag);
+    }
+
+    /// <summary>The manifest a tag points at, or null.</summary>
+    public Descriptor? Resolve(string tag) =>
+        ReadIndex().Manifests.FirstOrDefault(m => m.Annotations?.GetValueOrDefault(RefName) == tag);
+
+    public ImageIndex ReadIndex()
+    {
+        var path = Path.Combine(Root, "index.json");
+        if (!File.Exists(path)) return new ImageIndex();
+        return OciJson.Deserialize<ImageIndex>(File.ReadAllBytes(path), path);
+    }
+
+    private void SetTag(Descriptor manifest, string tag)
+    {
+        var entries = ReadIndex().Manifests.Where(m => m.Annotations?.GetValueOrDefault(RefName) != tag).ToList();
+        entries.Add(manifest with { Annotations = new Dictionary<string, string> { [RefName] = tag } });
+        WriteAtomic(Path.Combine(Root, "index.json"), OciJson.Serialize(new ImageIndex { Manifests = entries }));
+    }
+
+    private string TempBlob()
+    {
+        var dir = Path.Combine(Root, "blobs", "sha256");
+        Directory.CreateDirectory(dir);
+        var layoutFile = Path.Combine(Root, "oci-layout");
+        if (!File.Exists(layoutFile)) WriteAtomic(layoutFile, """{"imageLayoutVersion":"1.0.0"}"""u8.ToArray());
+        return Path.Combine(dir, $".tmp-{Guid.NewGuid():N}");
+    }
+
+    private void Commit(string temp, string digest) => File.Move(temp, BlobPath(digest), overwrite: true);
+
+    private static void WriteAtomic(string path, byte[] bytes)
+    {
+        var temp = path + $".{Environment.ProcessId}.tmp";
+        File.WriteAllBytes(temp, bytes);
+        File.Move(temp, path, overwrite: true);
+    }
+}

@@ -1,0 +1,77 @@
+using System.Net;
+
+namespace ModelPipeline.Oci;
+
+/// <summary>
+/// Uploads. A blob of known digest: POST, then one PUT with the body. A layer being built: POST,
+/// one streamed PATCH (tar, gzip and sha256 computed while sending), then PUT with the digest.
+/// A failed attempt restarts from a new session and re-sends the whole body.
+/// </summary>
+public sealed partial class RegistryClient
+{
+    public Task PushBlobAsync(string repository, Descriptor blob, Func<CancellationToken, Task<Stream>> open, CancellationToken ct) =>
+        WithRetriesAsync(async () =>
+        {
+            var location = await StartUploadAsync(repository, ct);
+            await using var body = await open(ct);
+            var content = new StreamContent(body, 1 << 20);
+            content.Headers.ContentType = Octets;
+            content.Headers.ContentLength = blob.Size;
+            using var response = await SendOnceAsync(() => new HttpRequestMessage(HttpMethod.Put, WithDigest(location, blob.Digest)) { Content = content }, PushScope(repository), ct);
+            if (response.StatusCode != HttpStatusCode.Created) throw await RegistryErrors.ToExceptionAsync(Registry, response, ct);
+            BytesUploaded += blob.Size;
+            return true;
+        }, ct);
+
+    public Task<BuiltLayer> PushLayerAsync(string repository, TarLayer layer, LayerCompression compression, CancellationToken ct) =>
+        WithRetriesAsync(async () =>
+        {
+            var location = await StartUploadAsync(repository, ct);
+            var content = new LayerContent(layer, compression);
+            using (var patch = await SendOnceAsync(() => new HttpRequestMessage(HttpMethod.Patch, location) { Content = content }, PushScope(repository), ct))
+            {
+                if (patch.StatusCode != HttpStatusCode.Accepted) throw await RegistryErrors.ToExceptionAsync(Registry, patch, ct);
+                location = Location(patch);
+            }
+            var built = content.Built ?? throw new InvalidOperationException("the layer body was not written");
+            using var put = await SendOnceAsync(() => new HttpRequestMessage(HttpMethod.Put, WithDigest(location, built.Descriptor.Digest)), PushScope(repository), ct);
+            if (put.StatusCode != HttpStatusCode.Created) throw await RegistryErrors.ToExceptionAsync(Registry, put, ct);
+            BytesUploaded += built.Descriptor.Size;
+            return built;
+        }, ct);
+
+    private async Task<Uri> StartUploadAsync(string repository, CancellationToken ct)
+    {
+        using var response = await SendOnceAsync(() => Request(HttpMethod.Post, Url(repository, "blobs/uploads/")), PushScope(repository), ct);
+        if (response.StatusCode != HttpStatusCode.Accepted) throw await RegistryErrors.ToExceptionAsync(Registry, response, ct);
+        return Location(response);
+    }
+
+    /// <summary>A request body that writes the layer straight into the connection while hashing it.</summary>
+    private sealed class LayerContent : HttpContent
+    {
+        private readonly TarLayer _layer;
+        private readonly LayerCompression _compression;
+
+        public LayerContent(TarLayer layer, LayerCompression compression)
+        {
+            _layer = layer;
+            _compression = compression;
+            Headers.ContentType = Octets;
+        }
+
+        public BuiltLayer? Built { get; private set; }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+            SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken) =>
+            Built = await LayerBlob.WriteAsync(_layer, _compression, stream, cancellationToken);
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = _layer.Size;
+            return _compression == LayerCompression.None;
+        }
+    }
+}

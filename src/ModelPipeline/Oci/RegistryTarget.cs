@@ -1,0 +1,27 @@
+namespace ModelPipeline.Oci;
+
+/// <summary>A repository in a registry as an <see cref="IImageTarget"/>. Base layers from the same registry are mounted, not copied.</summary>
+public sealed class RegistryTarget(RegistryClient client, string repository, ImageReference? baseReference = null) : IImageTarget
+{
+    private readonly long _start = client.BytesUploaded;
+
+    public long BytesWritten => client.BytesUploaded - _start;
+
+    public Task<bool> HasBlobAsync(Descriptor blob, CancellationToken ct) => client.HasBlobAsync(repository, blob, ct);
+
+    public Task<BuiltLayer> PushLayerAsync(TarLayer layer, LayerCompression compression, CancellationToken ct) =>
+        client.PushLayerAsync(repository, layer, compression, ct);
+
+    public async Task PushBlobAsync(Descriptor blob, Func<CancellationToken, Task<Stream>> open, CancellationToken ct)
+    {
+        if (baseReference is not null && baseReference.Registry.Equals(client.Registry, StringComparison.OrdinalIgnoreCase)
+            && baseReference.Repository != repository && await client.MountBlobAsync(repository, baseReference.Repository, blob, ct))
+            return;
+        await client.PushBlobAsync(repository, blob, open, ct);
+    }
+
+    public Task<bool> HasManifestAsync(string digest, CancellationToken ct) => client.HasManifestAsync(repository, digest, ct);
+
+    public Task PutManifestAsync(byte[] manifest, string mediaType, string tag, CancellationToken ct) =>
+        client.PutManifestAsync(repository, tag, manifest, mediaType, ct);
+}

@@ -1,0 +1,136 @@
+using System.Buffers;
+using System.Text;
+using ModelPipeline.Errors;
+
+namespace ModelPipeline.Oci;
+
+/// <summary>A file to put in a layer: where it is on disk and where it goes in the image.</summary>
+public sealed record LayerFile(string SourcePath, string ImagePath, long Size);
+
+/// <summary>
+/// A reproducible tar layer: entries sorted by path, parent folders first (0755), files 0644,
+/// owner 0:0, one fixed modification time, no user names. The same files give the same bytes
+/// on any machine. Written by streaming each file (never loaded whole).
+/// </summary>
+public sealed class TarLayer
+{
+    private const int Block = 512;
+    private const long MaxOctalSize = 077777777777;
+
+    public TarLayer(IEnumerable<LayerFile> files, DateTimeOffset modified)
+    {
+        Files = files.OrderBy(f => f.ImagePath, StringComparer.Ordinal).ToList();
+        Modified = modified;
+        var dirs = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var f in Files)
+        {
+            var parts = f.ImagePath.Split('/');
+            for (var i = 1; i < parts.Length; i++) dirs.Add(string.Join('/', parts[..i]) + "/");
+        }
+        Directories = dirs.ToList();
+        Size = Directories.Count * Block + Files.Sum(f => Block + Pad(f.Size)) + 2 * Block;
+    }
+
+    public IReadOnlyList<LayerFile> Files { get; }
+
+    public IReadOnlyList<string> Directories { get; }
+
+    public DateTimeOffset Modified { get; }
+
+    /// <summary>The exact length of the uncompressed tar.</summary>
+    public long Size { get; }
+
+    public async Task WriteAsync(Stream output, CancellationToken ct)
+    {
+        var header = new byte[Block];
+        var entries = Directories.Select(d => (Path: d, File: (LayerFile?)null))
+            .Concat(Files.Select(f => (Path: f.ImagePath, File: (LayerFile?)f)))
+            .OrderBy(e => e.Path, StringComparer.Ordinal);
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            foreach (var (path, file) in entries)
+            {
+                WriteHeader(header, path, file?.Size ?? 0, file is null ? 0b111_101_101 : 0b110_100_100, file is null ? (byte)'5' : (byte)'0');
+                await output.WriteAsync(header, ct);
+                if (file is null) continue;
+                await CopyExactlyAsync(file, output, buffer, ct);
+                var padding = (int)(Pad(file.Size) - file.Size);
+                if (padding > 0) await output.WriteAsync(new byte[padding], ct);
+            }
+            await output.WriteAsync(new byte[2 * Block], ct);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static async Task CopyExactlyAsync(LayerFile file, Stream output, byte[] buffer, CancellationToken ct)
+    {
+        await using var input = new FileStream(file.SourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        long copied = 0;
+        int read;
+        while ((read = await input.ReadAsync(buffer, ct)) > 0)
+        {
+            if (copied + read > file.Size) break;
+            await output.WriteAsync(buffer.AsMemory(0, read), ct);
+            copied += read;
+        }
+        if (copied != file.Size || read > 0)
+            throw new OperationFailedException($"{file.SourcePath} changed while it was packaged (expected {file.Size} bytes as validated). Fix: re-run Validate, then package again.");
+    }
+
+    private static long Pad(long size) => (size + Block - 1) / Block * Block;
+
+    private void WriteHeader(byte[] h, string path, long size, int mode, byte type)
+    {
+        Array.Clear(h);
+        var (prefix, name) = Split(path);
+        Ascii(h, 0, 100, name);
+        Octal(h, 100, 8, mode);
+        Octal(h, 108, 8, 0);
+        Octal(h, 116, 8, 0);
+        if (size <= MaxOctalSize) Octal(h, 124, 12, size);
+        else
+        {
+            h[124] = 0x80;
+            for (var i = 0; i < 8; i++) h[135 - i] = (byte)(size >> (8 * i));
+        }
+        Octal(h, 136, 12, Modified.ToUnixTimeSeconds());
+        h[156] = type;
+        Ascii(h, 257, 6, "ustar");
+        h[263] = (byte)'0';
+        h[264] = (byte)'0';
+        Ascii(h, 345, 155, prefix);
+        for (var i = 148; i < 156; i++) h[i] = (byte)' ';
+        var sum = h.Sum(b => (long)b);
+        Octal(h, 148, 7, sum);
+        h[155] = (byte)' ';
+    }
+
+    private static (string Prefix, string Name) Split(string path)
+    {
+        if (Encoding.UTF8.GetByteCount(path) <= 100) return ("", path);
+        var trimmed = path.TrimEnd('/');
+        for (var i = trimmed.IndexOf('/', StringComparison.Ordinal); i > 0; i = trimmed.IndexOf('/', i + 1))
+        {
+            var prefix = path[..i];
+            var name = path[(i + 1)..];
+            if (Encoding.UTF8.GetByteCount(prefix) <= 155 && Encoding.UTF8.GetByteCount(name) <= 100) return (prefix, name);
+        }
+        throw new InvalidInputException($"'{path}' is too long for a tar layer (name ≤ 100 bytes, folder ≤ 155). Fix: shorten the trained file's path.");
+    }
+
+    private static void Ascii(byte[] h, int offset, int length, string value)
+    {
+        var bytes = Encoding.UTF8.GetBytes(value);
+        bytes.AsSpan(0, Math.Min(bytes.Length, length)).CopyTo(h.AsSpan(offset));
+    }
+
+    private static void Octal(byte[] h, int offset, int length, long value)
+    {
+        var text = Convert.ToString(value, 8).PadLeft(length - 1, '0');
+        Ascii(h, offset, length - 1, text);
+    }
+}

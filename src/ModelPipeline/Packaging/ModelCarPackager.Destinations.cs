@@ -1,0 +1,67 @@
+using ModelPipeline.Oci;
+
+namespace ModelPipeline.Packaging;
+
+/// <summary>Where the image goes: an OCI layout (also the source of the tarball) or a registry repository.</summary>
+public sealed partial class ModelCarPackager
+{
+    private Task<BaseImage> ResolveBaseAsync(string model, CancellationToken ct) =>
+        new BaseImageResolver(registries, config.CacheDir).ResolveAsync(Settings.BaseImage, $"pipeline.json: $.modelcar.baseImage (model '{model}')", ct);
+
+    private IPackageDestination Destination(string model)
+    {
+        var layoutDir = Path.GetFullPath(Path.Combine(config.RepoRoot, Settings.LayoutDir));
+        return Settings.Destination switch
+        {
+            "registry" => new RegistryDestination(registries, ImageReference.Parse(Settings.Repository, $"pipeline.json: $.modelcar.repository (model '{model}')"), Settings.BaseImage),
+            "tarball" => new LayoutDestination(new OciLayout(layoutDir), Settings.Repository, Path.GetFullPath(Path.Combine(config.RepoRoot, Settings.TarballDir))),
+            _ => new LayoutDestination(new OciLayout(layoutDir), Settings.Repository, null),
+        };
+    }
+
+    private interface IPackageDestination
+    {
+        string Repository { get; }
+
+        string? Location(string tag);
+
+        Task<bool> HasImageAsync(PackageRecord previous, CancellationToken ct);
+
+        Task<ImageResult> WriteAsync(ImageWriter writer, ImagePlan plan, CancellationToken ct);
+    }
+
+    private sealed class LayoutDestination(OciLayout layout, string repository, string? tarballDir) : IPackageDestination
+    {
+        public string Repository => repository;
+
+        public string? Location(string tag) => tarballDir is null ? layout.Root : Path.Combine(tarballDir, tag + ".tar");
+
+        public async Task<bool> HasImageAsync(PackageRecord previous, CancellationToken ct) =>
+            await layout.HasManifestAsync(previous.Digest, ct) && layout.Resolve(previous.Tag)?.Digest == previous.Digest
+            && (tarballDir is null || File.Exists(Location(previous.Tag)));
+
+        public async Task<ImageResult> WriteAsync(ImageWriter writer, ImagePlan plan, CancellationToken ct)
+        {
+            var result = await writer.WriteAsync(plan, layout, ct);
+            if (tarballDir is not null)
+                await layout.ExportDockerArchiveAsync(plan.Tag, $"{repository}:{plan.Tag}", Location(plan.Tag)!, ct);
+            return result;
+        }
+    }
+
+    private sealed class RegistryDestination(RegistryConnector registries, ImageReference repository, string baseImage) : IPackageDestination
+    {
+        public string Repository => repository.Name;
+
+        public string? Location(string tag) => null;
+
+        public async Task<bool> HasImageAsync(PackageRecord previous, CancellationToken ct) =>
+            await registries.For(repository).HasManifestAsync(repository.Repository, previous.Digest, ct);
+
+        public Task<ImageResult> WriteAsync(ImageWriter writer, ImagePlan plan, CancellationToken ct)
+        {
+            var baseRef = baseImage == "scratch" ? null : ImageReference.Parse(baseImage, "pipeline.json: $.modelcar.baseImage");
+            return writer.WriteAsync(plan, new RegistryTarget(registries.For(repository), repository.Repository, baseRef), ct);
+        }
+    }
+}

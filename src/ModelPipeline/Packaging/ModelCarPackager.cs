@@ -1,0 +1,133 @@
+using ModelPipeline.Configuration;
+using ModelPipeline.Errors;
+using ModelPipeline.Models;
+using ModelPipeline.Oci;
+using ModelPipeline.Progress;
+using ModelPipeline.RunState;
+using ModelPipeline.Training;
+using ModelPipeline.Validation;
+
+namespace ModelPipeline.Packaging;
+
+/// <summary>The result of packaging one model.</summary>
+public sealed record PackageOutcome(PackageRecord Record, bool Skipped, long BytesWritten, int BlobsSkipped);
+
+/// <summary>
+/// The PackageModelCar step: the validated training output (exactly the files of the validation
+/// manifest) becomes a KServe ModelCar image with the files under <c>/models</c>, linted, then
+/// written to the configured destination and recorded in <c>runs/&lt;key&gt;/package.json</c>.
+/// An unchanged key with unchanged settings is skipped when the destination still has the image.
+/// </summary>
+public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStore state, IPipelineReporter reporter, RegistryConnector registries)
+{
+    private ModelCarSettings Settings => config.ModelCar;
+
+    public async Task<PackageOutcome> PackageAsync(ModelDefinition model, CancellationToken ct = default)
+    {
+        var key = state.RequireValidated(model.Name);
+        var report = state.ReadRun<ValidationReport>(model.Name, key, "validate")!;
+        var train = state.ReadRun<TrainingRecord>(model.Name, key, "train")
+            ?? throw new OperationFailedException($"model '{model.Name}': train.json for key {key[..12]} is missing. Fix: run ./build.sh Train --model {model.Name}.") { Model = model.Name };
+        var created = CreatedTime(train);
+        var tag = Tag(model.Name, key);
+        var inputs = Inputs(key, created, tag);
+        var destination = Destination(model.Name);
+
+        var previous = state.ReadRun<PackageRecord>(model.Name, key, "package");
+        if (previous is not null && previous.Inputs == inputs && await destination.HasImageAsync(previous, ct))
+        {
+            reporter.Info(model.Name, $"training key {key[..12]} and settings unchanged; {previous.Reference} is already in the {previous.Destination}");
+            return new PackageOutcome(previous, true, 0, 0);
+        }
+
+        var baseImage = await ResolveBaseAsync(model.Name, ct);
+        var plan = Plan(model, key, report, baseImage, created, tag);
+        var findings = ModelCarLint.Check(plan, baseImage.HasShell, Settings);
+        foreach (var w in findings.Where(f => !f.IsError)) reporter.Warning(model.Name, $"lint {w.Rule}: {w.Message}");
+        var errors = findings.Where(f => f.IsError).ToList();
+        if (errors.Count > 0)
+            throw new GateFailedException($"model '{model.Name}': the ModelCar failed lint; nothing was written.", errors.Select(e => $"{e.Rule}: {e.Message}").ToList()) { Model = model.Name };
+
+        var writer = new ImageWriter(new LayerCache(Path.Combine(config.CacheDir, "oci-layers")), reporter, model.Name);
+        var result = await destination.WriteAsync(writer, plan, ct);
+        var record = new PackageRecord
+        {
+            Model = model.Name,
+            TrainingKey = key,
+            Destination = Settings.Destination,
+            Repository = destination.Repository,
+            Tag = tag,
+            Digest = result.Digest,
+            Reference = $"{destination.Repository}@{result.Digest}",
+            StorageUri = $"oci://{destination.Repository}@{result.Digest}",
+            SizeBytes = result.TotalSize,
+            CreatedAt = created,
+            Location = destination.Location(tag),
+            Inputs = inputs,
+            Warnings = findings.Where(f => !f.IsError).Select(f => $"{f.Rule}: {f.Message}").ToList(),
+        };
+        state.WriteRun(model.Name, key, "package", record);
+        reporter.Info(model.Name, $"{record.Reference} ({result.BytesWritten} bytes written, {result.BlobsSkipped} blob(s) already present)");
+        return new PackageOutcome(record, false, result.BytesWritten, result.BlobsSkipped);
+    }
+
+    /// <summary>SOURCE_DATE_EPOCH when set, else the training run's start (whole seconds): reproducible.</summary>
+    private static DateTimeOffset CreatedTime(TrainingRecord train)
+    {
+        var epoch = Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH");
+        if (!string.IsNullOrEmpty(epoch))
+        {
+            return long.TryParse(epoch, out var seconds) && seconds >= 0
+                ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+                : throw new InvalidInputException($"SOURCE_DATE_EPOCH='{epoch}' is not a whole number of seconds. Fix: unset it or set e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct).");
+        }
+        return DateTimeOffset.FromUnixTimeSeconds(train.StartedAt.ToUnixTimeSeconds());
+    }
+
+    private string Tag(string model, string key)
+    {
+        var tag = Settings.TagTemplate.Replace("{model}", model, StringComparison.Ordinal)
+            .Replace("{key12}", key[..12], StringComparison.Ordinal).Replace("{key}", key, StringComparison.Ordinal);
+        if (!ImageReference.IsValidTag(tag))
+            throw new InvalidInputException($"pipeline.json: $.modelcar.tagTemplate '{Settings.TagTemplate}' gives '{tag}' for model '{model}', not a valid tag. Fix: use letters, digits, '.', '_', '-' (≤ 128) and the placeholders {{model}}, {{key12}}, {{key}}.") { Model = model };
+        return tag;
+    }
+
+    private string Inputs(string key, DateTimeOffset created, string tag) => Digests.Sha256(string.Join('\n',
+        "modelcar/1", key, created.ToUnixTimeSeconds(), tag, Settings.Destination, Settings.Repository, Settings.LayoutDir,
+        Settings.TarballDir, Settings.BaseImage, Settings.Compression, Settings.LayerSplitBytes, Settings.SourceUrl));
+
+    private ImagePlan Plan(ModelDefinition model, string key, ValidationReport report, BaseImage baseImage, DateTimeOffset created, string tag)
+    {
+        var output = state.OutputDir(model.Name, key);
+        var files = report.Manifest.Select(f => (Entry: f, File: new LayerFile(Path.Combine(output, f.Path), "models/" + f.Path, f.Size))).ToList();
+        var sha = files.ToDictionary(f => f.File.ImagePath, f => f.Entry.Sha256);
+        var compression = Settings.Compression == "gzip" ? LayerCompression.Gzip : LayerCompression.None;
+        var small = files.Where(f => f.Entry.Size < Settings.LayerSplitBytes).Select(f => f.File).ToList();
+        var groups = new List<(List<LayerFile> Files, string Description)>();
+        if (small.Count > 0) groups.Add((small, $"{small.Count} file(s)"));
+        groups.AddRange(files.Where(f => f.Entry.Size >= Settings.LayerSplitBytes).OrderBy(f => f.Entry.Path, StringComparer.Ordinal)
+            .Select(f => (new List<LayerFile> { f.File }, f.Entry.Path)));
+        var layers = groups.Select(g =>
+        {
+            var tar = new TarLayer(g.Files, created);
+            return new PlannedLayer(tar, LayerCache.Recipe(tar, sha, compression), g.Description);
+        }).ToList();
+
+        var annotations = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["org.opencontainers.image.title"] = model.Name,
+            ["org.opencontainers.image.revision"] = key,
+            ["org.opencontainers.image.created"] = OciJson.Timestamp(created),
+            ["dev.modelpipeline.model.name"] = model.Name,
+            ["dev.modelpipeline.training-key"] = key,
+        };
+        if (!string.IsNullOrEmpty(Settings.SourceUrl)) annotations["org.opencontainers.image.source"] = Settings.SourceUrl;
+        if (baseImage.Digest is not null)
+        {
+            annotations["org.opencontainers.image.base.name"] = baseImage.Name;
+            annotations["org.opencontainers.image.base.digest"] = baseImage.Digest;
+        }
+        return new ImagePlan { Base = baseImage, Layers = layers, Compression = compression, Created = created, Annotations = annotations, Tag = tag };
+    }
+}

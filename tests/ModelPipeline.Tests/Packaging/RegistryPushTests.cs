@@ -1,0 +1,131 @@
+using System.Text.Json;
+using ModelPipeline.Configuration;
+using ModelPipeline.Oci;
+using ModelPipeline.Packaging;
+using ModelPipeline.Progress;
+using ModelPipeline.Tests.Support;
+
+namespace ModelPipeline.Tests.Packaging;
+
+/// <summary>PackageModelCar against Debian's docker-registry on 127.0.0.1, verified with skopeo.</summary>
+public sealed class RegistryPushTests
+{
+    private static Dictionary<string, byte[]> Files()
+    {
+        var files = ValidatedModel.SmallFiles();
+        files["weights.bin"] = ValidatedModel.RandomBytes(3 * 1024 * 1024, 11);
+        return files;
+    }
+
+    private static object RegistryCar(string host, string? baseImage = null) => new
+    {
+        destination = "registry",
+        repository = $"{host}/modelzoo",
+        baseImage = baseImage ?? "scratch",
+        layerSplitBytes = 1024 * 1024,
+    };
+
+    private static async Task<JsonElement> SkopeoInspectAsync(string reference, params string[] extra) =>
+        JsonDocument.Parse(await Tools.RunOkAsync("skopeo", ["inspect", "--tls-verify=false", .. extra, $"docker://{reference}"])).RootElement;
+
+    [RegistryFact]
+    public async Task Pushing_to_a_registry_records_the_digest_skopeo_sees_and_a_repush_uploads_zero_blob_bytes()
+    {
+        await using var registry = await LocalRegistry.StartAsync();
+        await using var proxy = await FaultProxy.StartAsync(registry.Host);
+        var baseImage = await BusyboxBase.PushAsync(registry);
+        using var world = new TestWorld();
+        ValidatedModel.Configure(world, RegistryCar(proxy.Host, baseImage.Replace(registry.Host, proxy.Host, StringComparison.Ordinal)));
+        var key = ValidatedModel.Seed(world, "demo", Files());
+
+        var run = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
+
+        Assert.True(run.ExitCode == 0, run.All);
+        var record = ValidatedModel.ReadRecord(world, "demo", key);
+        Assert.Equal("registry", record.Destination);
+        Assert.Equal($"oci://{proxy.Host}/modelzoo@{record.Digest}", record.StorageUri);
+        Assert.Empty(record.Warnings);
+        var inspect = await SkopeoInspectAsync($"{registry.Host}/modelzoo:{record.Tag}");
+        Assert.Equal(record.Digest, inspect.GetProperty("Digest").GetString());
+        Assert.Equal(3, inspect.GetProperty("Layers").GetArrayLength());
+        // The busybox layer was mounted from its repository, not uploaded: exactly the config and our two layers went up.
+        var raw = JsonDocument.Parse(await Tools.RunOkAsync("skopeo", "inspect", "--raw", "--tls-verify=false", $"docker://{registry.Host}/modelzoo:{record.Tag}")).RootElement;
+        var expected = raw.GetProperty("config").GetProperty("size").GetInt64() + raw.GetProperty("layers").EnumerateArray().Skip(1).Sum(l => l.GetProperty("size").GetInt64());
+        Assert.Equal(expected, proxy.UploadedBlobBytes);
+        Assert.Contains(proxy.Log, l => l.StartsWith("POST /v2/modelzoo/blobs/uploads/?mount=", StringComparison.Ordinal));
+
+        // A re-run with the record gone (a fresh CI job) still finds every blob: zero blob bytes uploaded, same digest.
+        File.Delete(Path.Combine(world.ArtifactsDir, "demo", "runs", key, "package.json"));
+        var uploadedBefore = proxy.UploadedBlobBytes;
+        var again = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
+        Assert.True(again.ExitCode == 0, again.All);
+        Assert.Equal(uploadedBefore, proxy.UploadedBlobBytes);
+        Assert.Equal(record.Digest, ValidatedModel.ReadRecord(world, "demo", key).Digest);
+    }
+
+    [RegistryFact]
+    public async Task A_later_tag_points_at_the_same_manifest_without_uploading_a_blob()
+    {
+        await using var registry = await LocalRegistry.StartAsync();
+        await using var proxy = await FaultProxy.StartAsync(registry.Host);
+        using var world = new TestWorld();
+        ValidatedModel.Configure(world, RegistryCar(proxy.Host));
+        var key = ValidatedModel.Seed(world, "demo", Files());
+        Assert.Equal(0, (await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world))).ExitCode);
+        var record = ValidatedModel.ReadRecord(world, "demo", key);
+        var uploaded = proxy.UploadedBlobBytes;
+
+        var config = ConfigLoader.Load(world.Root, environment: new Dictionary<string, string>());
+        using var registries = new RegistryConnector(config.Registry, NullReporter.Instance, new Dictionary<string, string>());
+        await new ModelCarTagger(config, registries).AddTagAsync(record, "demo-v3");
+
+        Assert.Equal(uploaded, proxy.UploadedBlobBytes);
+        Assert.Equal(record.Digest, (await SkopeoInspectAsync($"{registry.Host}/modelzoo:demo-v3")).GetProperty("Digest").GetString());
+    }
+
+    [RegistryFact]
+    public async Task Basic_auth_credentials_from_the_environment_push_and_wrong_ones_fail_clearly_without_leaking()
+    {
+        await using var registry = await LocalRegistry.StartAsync("pusher", "s3cret-pass-1");
+        using var world = new TestWorld();
+        ValidatedModel.Configure(world, RegistryCar(registry.Host));
+        var key = ValidatedModel.Seed(world, "demo", Files());
+        var before = world.Files();
+
+        var wrong = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"],
+            ValidatedModel.Env(world, ("MODELPIPE_REGISTRY_USERNAME", "pusher"), ("MODELPIPE_REGISTRY_PASSWORD", "wrong-pass-99")));
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Contains("authentication failed", wrong.All, StringComparison.Ordinal);
+        Assert.Contains("MODELPIPE_REGISTRY_USERNAME", wrong.All, StringComparison.Ordinal);
+        Assert.DoesNotContain("wrong-pass-99", wrong.All, StringComparison.Ordinal);
+        Assert.DoesNotContain("package.json", string.Join("\n", world.Files().Except(before)), StringComparison.Ordinal);
+
+        var right = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"],
+            ValidatedModel.Env(world, ("MODELPIPE_REGISTRY_USERNAME", "pusher"), ("MODELPIPE_REGISTRY_PASSWORD", "s3cret-pass-1")));
+        Assert.True(right.ExitCode == 0, right.All);
+        Assert.DoesNotContain("s3cret-pass-1", right.All, StringComparison.Ordinal);
+        var record = ValidatedModel.ReadRecord(world, "demo", key);
+        Assert.DoesNotContain("s3cret", File.ReadAllText(Path.Combine(world.ArtifactsDir, "demo", "runs", key, "package.json")), StringComparison.Ordinal);
+        Assert.Equal(record.Digest, (await SkopeoInspectAsync($"{registry.Host}/modelzoo:{record.Tag}", "--creds", "pusher:s3cret-pass-1")).GetProperty("Digest").GetString());
+    }
+
+    [RegistryFact]
+    public async Task Credentials_come_from_docker_config_auths_and_an_anonymous_push_is_refused()
+    {
+        await using var registry = await LocalRegistry.StartAsync("pusher", "from-docker-config");
+        using var world = new TestWorld();
+        ValidatedModel.Configure(world, RegistryCar(registry.Host));
+        ValidatedModel.Seed(world, "demo", Files());
+
+        var anonymous = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
+        Assert.Equal(1, anonymous.ExitCode);
+        Assert.Contains("authentication failed", anonymous.All, StringComparison.Ordinal);
+
+        Directory.CreateDirectory(Path.Combine(world.Root, ".docker"));
+        var auth = Convert.ToBase64String("pusher:from-docker-config"u8.ToArray());
+        File.WriteAllText(Path.Combine(world.Root, ".docker", "config.json"), "{\"auths\":{\"http://" + registry.Host + "\":{\"auth\":\"" + auth + "\"}}}");
+        var run = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.DoesNotContain("from-docker-config", run.All, StringComparison.Ordinal);
+    }
+}

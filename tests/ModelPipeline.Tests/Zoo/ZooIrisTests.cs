@@ -2,7 +2,7 @@ using ModelPipeline.Tests.Support;
 
 namespace ModelPipeline.Tests.Zoo;
 
-/// <summary>The real example model, trained and validated, published to the embedded default zoo and pulled back.</summary>
+/// <summary>The real example model, trained, validated and packaged by PackageModelCar, published to the embedded default zoo and pulled back.</summary>
 public sealed class ZooIrisTests(TrainedIris iris) : IClassFixture<TrainedIris>
 {
     [Fact]
@@ -10,7 +10,10 @@ public sealed class ZooIrisTests(TrainedIris iris) : IClassFixture<TrainedIris>
     {
         using var world = iris.CopyWorld();
         Assert.Equal(0, (await Modelpipe.RunAsync(world.Root, "validate")).ExitCode);
-        var digest = await world.PackageCurrentAsync("iris");
+        var package = await Modelpipe.RunAsync(world.Root, "package");
+        Assert.True(package.ExitCode == 0, package.All);
+        var key = Path.GetFileName(Directory.GetDirectories(Path.Combine(world.ArtifactsDir, "iris", "runs")).Single());
+        var digest = world.ReadRun<ModelPipeline.Packaging.PackageRecord>("iris", key, "package").Digest;
 
         var push = await Modelpipe.RunAsync(world.Root, "push");
         var target = Path.Combine(world.Root, "pulled");
@@ -31,5 +34,6 @@ public sealed class ZooIrisTests(TrainedIris iris) : IClassFixture<TrainedIris>
         foreach (var name in new[] { "model.onnx", "metrics.json", "test_vectors.json" })
             Assert.Equal(File.ReadAllBytes(Path.Combine(output, "output", name)), File.ReadAllBytes(Path.Combine(target, name)));
         Assert.Equal(await BareRepo.TipAsync(primary), await BareRepo.TipAsync(Path.Combine(world.Root, ".pipeline", "zoo-mirror.git")));
+        Assert.Equal(digest, new ModelPipeline.Oci.OciLayout(Path.Combine(world.Root, ".pipeline", "oci")).Resolve("iris-v1")?.Digest);
     }
 }

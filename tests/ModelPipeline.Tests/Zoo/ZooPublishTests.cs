@@ -36,6 +36,8 @@ public sealed class ZooPublishTests : IDisposable
         Assert.False(record.AlreadyPublished);
         var mirror = Assert.Single(record.Mirrors);
         Assert.True(mirror.Ok && mirror.Matches, mirror.Message);
+        Assert.Equal("demo-v1", record.VersionTag);
+        Assert.Equal(seeded.Digest, new ModelPipeline.Oci.OciLayout(Path.Combine(_world.Root, ".pipeline", "oci")).Resolve("demo-v1")?.Digest);
 
         var card = await BareRepo.ShowAsync(Primary, "models/demo/v1/README.md");
         Assert.Contains("| accuracy | 0.91 | ≥ 0.5 |", card);

@@ -19,9 +19,10 @@ internal static partial class GitOpsCommands
                 Model = model.Name,
                 Step = "gitops",
                 Result = record.Changed || record.AliasChanged ? "ok" : "skipped",
-                Detail = record.Changed
+                Detail = (record.Changed
                     ? $"{record.Path} -> v{record.Version} {record.Digest[..19]} ({record.Commit![..12]})"
-                    : $"{record.Path} already at v{record.Version}",
+                    : $"{record.Path} already at v{record.Version}")
+                    + (record.AliasChanged ? $"; zoo alias test -> v{record.Version}" : ""),
                 Data = record,
             };
         });

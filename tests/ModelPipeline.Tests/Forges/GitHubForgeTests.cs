@@ -149,6 +149,37 @@ public sealed class GitHubForgeTests
     }
 
     [Fact]
+    public async Task An_exhausted_primary_quota_waits_for_its_reset_only_within_the_bound()
+    {
+        using var world = new TestWorld();
+        var bare = await ForgeTestKit.BareRepoWithBranches(world, "promote/iris-v1");
+        await using var fake = await FakeGitHub.StartAsync("acme/gitops", bare, Canary);
+        var reset = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        fake.Enqueue(403, """{"message":"API rate limit exceeded for user ID 1.","documentation_url":"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"}""",
+            ("X-RateLimit-Limit", "5000"), ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", reset));
+        var forge = new GitHubForge(Settings(fake, maxWait: 5), Canary, new RecordingReporter());
+
+        var ex = await Assert.ThrowsAsync<OperationFailedException>(() => forge.OpenOrUpdateAsync(ForgeTestKit.Spec("promote/iris-v1", world.Root), default));
+
+        Assert.Contains("GitHub rate limit: POST pulls (403) was refused", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("forge.rateLimitMaxWaitSeconds (5s)", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(Canary, ex.Message, StringComparison.Ordinal);
+        Assert.Empty(fake.PullRequests);
+    }
+
+    [Theory]
+    [InlineData("7", 7)]
+    [InlineData(" 0 ", 0)]
+    [InlineData("soon", null)]
+    [InlineData("", null)]
+    public void Retry_after_is_read_as_seconds(string header, int? seconds) =>
+        Assert.Equal(seconds is null ? null : TimeSpan.FromSeconds(seconds.Value), RateLimitBudget.ParseRetryAfter(header));
+
+    [Fact]
+    public void Retry_after_as_an_http_date_in_the_past_means_no_wait() =>
+        Assert.Equal(TimeSpan.Zero, RateLimitBudget.ParseRetryAfter("Wed, 21 Oct 2015 07:28:00 GMT"));
+
+    [Fact]
     public async Task A_rejected_token_fails_the_step_and_the_token_appears_nowhere()
     {
         using var world = new TestWorld();

@@ -16,7 +16,10 @@ Task("Promote")
 {
     // build.sh passes --version N as --model-version (Cake keeps --version for itself).
     if (Arguments<string>("model", new string[0]).Count != 1 || !HasArgument("model-version"))
+    {
+        modelpipeExitCode = 2; // a usage error, like modelpipe's own
         throw new CakeException(2, "Promote needs exactly one model and a version: ./build.sh Promote --model NAME --version N");
+    }
     Modelpipe("promote", "--version", Argument<string>("model-version"));
 });
 

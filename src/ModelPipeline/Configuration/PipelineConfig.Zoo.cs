@@ -34,9 +34,6 @@ public sealed record ZooSettings
 
     /// <summary>How many times a push rejected as non-fast-forward is re-based and retried.</summary>
     public int PushAttempts { get; init; } = 8;
-
-    /// <summary>The OCI image layout <c>modelpipe pull</c> reads images from, relative to the repo root.</summary>
-    public string OciLayout { get; init; } = ".pipeline/oci";
 }
 
 public sealed record ZooMirror

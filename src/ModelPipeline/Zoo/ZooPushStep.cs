@@ -2,6 +2,8 @@ using ModelPipeline.Configuration;
 using ModelPipeline.Errors;
 using ModelPipeline.Git;
 using ModelPipeline.Models;
+using ModelPipeline.Oci;
+using ModelPipeline.Packaging;
 using ModelPipeline.Progress;
 using ModelPipeline.RunState;
 
@@ -16,10 +18,10 @@ public sealed class ZooPushStep(PipelineConfig config, RunStateStore state, IPip
     public async Task<ZooRecord> RunAsync(ModelDefinition model, CancellationToken ct)
     {
         var key = state.RequireValidated(model.Name);
-        var package = state.ReadRun<PackageInput>(model.Name, key, "package")
+        var package = state.ReadRun<PackageRecord>(model.Name, key, "package")
             ?? throw new OperationFailedException($"model '{model.Name}' (training key {key[..12]}) has not been packaged into a ModelCar image. Fix: run ./build.sh PackageModelCar --model {model.Name}.") { Model = model.Name };
         var packagePath = Path.Combine(state.RunDir(model.Name, key), "package.json");
-        if (package.TrainingKey != key || !ZooLayout.IsDigest(package.Digest ?? "") || string.IsNullOrEmpty(package.Repository))
+        if (package.TrainingKey != key || !ZooLayout.IsDigest(package.Digest) || string.IsNullOrEmpty(package.Repository))
             throw new OperationFailedException($"{packagePath} does not describe an image of training key {key[..12]} (trainingKey, repository and a sha256 digest are required). Fix: re-run ./build.sh PackageModelCar --model {model.Name}.") { Model = model.Name };
 
         var input = new ZooEntryInput
@@ -33,18 +35,36 @@ public sealed class ZooPushStep(PipelineConfig config, RunStateStore state, IPip
             SourceCommit = await SourceCommitAsync(ct),
             Image = new ZooImage
             {
-                Repository = package.Repository!,
+                Repository = package.Repository,
                 Tag = package.Tag,
-                Digest = package.Digest!,
-                Reference = package.Reference ?? $"{package.Repository}@{package.Digest}",
-                StorageUri = package.StorageUri ?? $"oci://{package.Repository}@{package.Digest}",
+                Digest = package.Digest,
+                Reference = package.Reference,
+                StorageUri = package.StorageUri,
                 Destination = package.Destination,
                 SizeBytes = package.SizeBytes,
             },
         };
         var record = await new ZooRepository(config, reporter).PublishAsync(input, ct);
+        record = record with { VersionTag = await TagAsync(package, $"{model.Name}-v{record.Version}", ct) };
         state.WriteRun(model.Name, key, "zoo", record);
         return record;
+    }
+
+    /// <summary>Tags the image <c>&lt;model&gt;-v&lt;N&gt;</c> (same digest). The zoo entry is already pushed, so a failure is a warning.</summary>
+    private async Task<string?> TagAsync(PackageRecord package, string tag, CancellationToken ct)
+    {
+        try
+        {
+            using var registries = new RegistryConnector(config.Registry, reporter);
+            await new ModelCarTagger(config, registries).AddTagAsync(package, tag, ct);
+            reporter.Info(package.Model, $"tagged {package.Repository}:{tag} → {package.Digest}");
+            return tag;
+        }
+        catch (PipelineException ex)
+        {
+            reporter.Warning(package.Model, $"could not tag the image {package.Repository}:{tag} ({Redactor.Redact(ex.Message)}); the zoo entry stands. Fix: re-run PushMirrors when the image store is reachable.");
+            return null;
+        }
     }
 
     private async Task<string?> SourceCommitAsync(CancellationToken ct)
@@ -57,20 +77,5 @@ public sealed class ZooPushStep(PipelineConfig config, RunStateStore state, IPip
         {
             return null;
         }
-    }
-
-    /// <summary>The fields of PackageModelCar's <c>package.json</c> this step reads.</summary>
-    private sealed record PackageInput
-    {
-        public string? Model { get; init; }
-        public string? TrainingKey { get; init; }
-        public string? Destination { get; init; }
-        public string? Repository { get; init; }
-        public string? Tag { get; init; }
-        public string? Digest { get; init; }
-        public string? Reference { get; init; }
-        public string? StorageUri { get; init; }
-        public long SizeBytes { get; init; }
-        public DateTimeOffset CreatedAt { get; init; }
     }
 }

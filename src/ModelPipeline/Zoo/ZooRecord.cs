@@ -21,6 +21,9 @@ public sealed record ZooRecord
     public bool AlreadyPublished { get; init; }
 
     public DateTimeOffset PublishedAt { get; init; }
+
+    /// <summary>The image tag <c>&lt;model&gt;-v&lt;N&gt;</c> added to the same digest (null when tagging failed: a warning).</summary>
+    public string? VersionTag { get; init; }
 }
 
 /// <summary>The outcome of pushing to one mirror, and whether its branch then matched the primary's.</summary>

@@ -8,7 +8,7 @@ public sealed partial class ZooRepository
     /// </summary>
     public async Task<ZooSnapshot> ReadAsync(CancellationToken ct)
     {
-        await EnsureRemotesAsync(ct);
+        await Primary.EnsureSandboxAsync(_git, _sandboxDir, _settings.Branch, ct);
         var held = await Clone.LockAsync(TimeSpan.FromMinutes(10), ct);
         try
         {

@@ -23,7 +23,9 @@ public sealed partial class ZooRepository
         _settings = config.Zoo;
         _reporter = reporter;
         _sandboxDir = Path.Combine(config.RepoRoot, ".pipeline");
-        Primary = GitRemote.Create("primary", primaryUrl ?? _settings.Url, _settings.TokenEnv, primaryUrl is null ? "pipeline.json $.zoo.url" : "--zoo", config.RepoRoot);
+        Primary = primaryUrl is null
+            ? GitRemote.Create("primary", _settings.Url, _settings.TokenEnv, "pipeline.json $.zoo.url", config.RepoRoot)
+            : GitRemote.Create("zoo", primaryUrl, _settings.TokenEnv, "--zoo", Directory.GetCurrentDirectory());
         var mirrors = new List<MirrorTarget>();
         for (var i = 0; i < _settings.Mirrors.Count; i++)
         {

@@ -39,6 +39,12 @@ public sealed class GitHttpServer : IAsyncDisposable
     /// <summary>When set, every git request is answered with this status (e.g. 503) without running git.</summary>
     public int? FailWith { get; set; }
 
+    /// <summary>
+    /// Decides per request whether to inject a failure: return a status (e.g. 403 for pushes only,
+    /// <c>r =&gt; r.Path.Value!.EndsWith("git-receive-pack") ? 403 : null</c>) or null to serve it.
+    /// </summary>
+    public Func<HttpRequest, int?>? Fault { get; set; }
+
     public string BaseUrl { get; private set; } = "";
 
     /// <summary>Method, path and query of every request, in arrival order (to check that no secret travels in a URL).</summary>
@@ -103,7 +109,7 @@ public sealed class GitHttpServer : IAsyncDisposable
             context.Response.Headers.WWWAuthenticate = "Basic realm=\"git\"";
             return;
         }
-        if (FailWith is { } status)
+        if ((FailWith ?? Fault?.Invoke(request)) is { } status)
         {
             context.Response.StatusCode = status;
             return;

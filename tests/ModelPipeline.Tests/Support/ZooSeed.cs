@@ -53,6 +53,21 @@ public static class ZooSeed
         });
         state.SetCurrentKey(model, key);
 
+        var digest = await world.PackageCurrentAsync(model);
+        return new Seeded(model, key, digest, files);
+    }
+
+    /// <summary>
+    /// Does what PackageModelCar does for the current training output: an image with the files under
+    /// /models in the world's OCI layout (.pipeline/oci), and package.json. Returns the image digest.
+    /// </summary>
+    public static async Task<string> PackageCurrentAsync(this TestWorld world, string model)
+    {
+        var state = new RunStateStore(world.ArtifactsDir);
+        var key = state.CurrentKey(model)!;
+        var output = state.OutputDir(model, key);
+        var files = new Dictionary<string, byte[]>();
+        foreach (var rel in Digests.Files(output)) files[rel] = await File.ReadAllBytesAsync(Path.Combine(output, rel));
         var repository = $"localhost/models/{model}";
         var digest = await OciLayoutWriter.WriteModelImageAsync(Path.Combine(world.Root, ".pipeline", "oci"), files, $"{model}-{key[..12]}");
         RunStateStore.Write(Path.Combine(state.RunDir(model, key), "package.json"), new
@@ -68,7 +83,7 @@ public static class ZooSeed
             sizeBytes = files.Sum(f => f.Value.Length),
             createdAt = DateTimeOffset.UtcNow,
         });
-        return new Seeded(model, key, digest, files);
+        return digest;
     }
 
     /// <summary>Replaces the world's pipeline.json with a zoo section (JSON object text).</summary>

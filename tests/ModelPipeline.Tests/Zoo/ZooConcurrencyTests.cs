@@ -48,4 +48,24 @@ public sealed class ZooConcurrencyTests : IDisposable
         // Mirror pushes only move forward, and the publisher of the last version pushes it too: the mirror ends at the primary's tip.
         Assert.Equal(await BareRepo.TipAsync(primary), await BareRepo.TipAsync(mirror));
     }
+
+    [Fact]
+    public async Task Publishers_in_one_workspace_take_turns_on_the_cached_clone()
+    {
+        var world = new TestWorld();
+        _worlds.Add(world);
+        var a = await world.SeedPackagedAsync("alpha");
+        var b = await world.SeedPackagedAsync("beta");
+
+        var results = await Task.WhenAll(Modelpipe.RunAsync(world.Root, "push", "--model", "alpha"), Modelpipe.RunAsync(world.Root, "push", "--model", "beta"));
+
+        Assert.All(results, r => Assert.True(r.ExitCode == 0, r.All));
+        var primary = Path.Combine(world.Root, ".pipeline", "zoo.git");
+        Assert.Equal(2, await BareRepo.CommitCountAsync(primary));
+        Assert.Equal(1, world.ReadRun<ZooRecord>("alpha", a.TrainingKey, "zoo").Version);
+        Assert.Equal(1, world.ReadRun<ZooRecord>("beta", b.TrainingKey, "zoo").Version);
+        var index = await BareRepo.ShowAsync(primary, "index.json");
+        Assert.Contains("\"model\": \"alpha\"", index);
+        Assert.Contains("\"model\": \"beta\"", index);
+    }
 }

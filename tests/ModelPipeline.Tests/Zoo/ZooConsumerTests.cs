@@ -131,6 +131,24 @@ public sealed class ZooConsumerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_consumer_elsewhere_reads_and_pulls_from_a_zoo_given_by_path()
+    {
+        var (v1, _) = await PublishTwoAsync();
+        using var consumer = new TestWorld();
+        var layout = Path.Combine(_world.Root, ".pipeline", "oci");
+        var target = Path.Combine(consumer.Root, "model");
+
+        var list = await Modelpipe.RunAsync(consumer.Root, "models", "list", "--zoo", Primary);
+        var pull = await Modelpipe.RunAsync(consumer.Root, "pull", "demo@v1", "--zoo", Primary, "--layout", layout, "--to", target);
+
+        Assert.True(list.ExitCode == 0, list.All);
+        Assert.Contains("demo\tv2", list.StdOut);
+        Assert.True(pull.ExitCode == 0, pull.All);
+        Assert.Equal(v1.Files["model.onnx"], File.ReadAllBytes(Path.Combine(target, "model.onnx")));
+        Assert.False(Directory.Exists(Path.Combine(consumer.Root, "artifacts")));
+    }
+
+    [Fact]
     public async Task Listing_an_empty_zoo_says_so()
     {
         var result = await Modelpipe.RunAsync(_world.Root, "models", "list");

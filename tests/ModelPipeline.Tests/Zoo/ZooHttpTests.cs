@@ -106,6 +106,24 @@ public sealed class ZooHttpTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_primary_that_refuses_the_push_fails_at_once_and_nothing_is_recorded()
+    {
+        var seeded = await _world.SeedPackagedAsync();
+        Configure();
+        _primary.Fault = r => r.Path.Value!.EndsWith("/git-receive-pack", StringComparison.Ordinal) || r.QueryString.Value == "?service=git-receive-pack" ? 403 : null;
+
+        var result = await Modelpipe.RunAsync(_world.Root, ["push"], Env());
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("push to primary", result.All);
+        Assert.Contains("failed after 1 attempt(s)", result.All);
+        Assert.Contains("Nothing was published", result.All);
+        Assert.Null(await BareRepo.TipAsync(PrimaryBare));
+        Assert.Null(await BareRepo.TipAsync(MirrorBare));
+        Assert.False(File.Exists(Path.Combine(_world.ArtifactsDir, "demo", "runs", seeded.TrainingKey, "zoo.json")));
+    }
+
+    [Fact]
     public async Task A_primary_token_variable_that_is_not_set_exits_2_naming_it()
     {
         await _world.SeedPackagedAsync();

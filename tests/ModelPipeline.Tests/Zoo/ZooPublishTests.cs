@@ -36,6 +36,8 @@ public sealed class ZooPublishTests : IDisposable
         Assert.False(record.AlreadyPublished);
         var mirror = Assert.Single(record.Mirrors);
         Assert.True(mirror.Ok && mirror.Matches, mirror.Message);
+        Assert.Equal("demo-v1", record.VersionTag);
+        Assert.Equal(seeded.Digest, new ModelPipeline.Oci.OciLayout(Path.Combine(_world.Root, ".pipeline", "oci")).Resolve("demo-v1")?.Digest);
 
         var card = await BareRepo.ShowAsync(Primary, "models/demo/v1/README.md");
         Assert.Contains("| accuracy | 0.91 | ≥ 0.5 |", card);
@@ -132,6 +134,22 @@ public sealed class ZooPublishTests : IDisposable
         Assert.Contains("Fix:", result.All);
         Assert.DoesNotContain("s3cr3t-pass", result.All);
         Assert.DoesNotContain("ghp_canary1234", result.All);
+        Assert.Equal(before, _world.Files());
+    }
+
+    [Fact]
+    public async Task A_mirror_url_with_credentials_is_rejected_with_exit_2_and_nothing_written()
+    {
+        await _world.SeedPackagedAsync();
+        _world.WriteZooConfig(ZooSeed.ZooJson(".pipeline/zoo.git", ("gitlab", "https://oauth2:glpat-s3cr3t@gitlab.example.com/zoo.git", null)));
+        var before = _world.Files();
+
+        var result = await Modelpipe.RunAsync(_world.Root, "push");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("pipeline.json $.zoo.mirrors[0].url", result.StdErr);
+        Assert.Contains("embeds credentials", result.StdErr);
+        Assert.DoesNotContain("glpat-s3cr3t", result.All);
         Assert.Equal(before, _world.Files());
     }
 

@@ -53,6 +53,26 @@ public sealed class ZooPullTests : IDisposable
     }
 
     [Fact]
+    public async Task Pull_rejects_a_tampered_uncompressed_layer_written_by_PackageModelCar()
+    {
+        var key = ValidatedModel.Seed(_world, "demo", ValidatedModel.SmallFiles());
+        Assert.Equal(0, (await Modelpipe.RunAsync(_world.Root, ["package"], ValidatedModel.Env(_world))).ExitCode);
+        Assert.Equal(0, (await Modelpipe.RunAsync(_world.Root, "push")).ExitCode);
+        var digest = _world.ReadRun<ModelPipeline.Packaging.PackageRecord>("demo", key, "package").Digest;
+        var layer = OciLayoutWriter.BlobPath(Layout, OciLayoutWriter.Layers(Layout, digest)[^1]);
+        var bytes = File.ReadAllBytes(layer);
+        bytes[bytes.Length / 2] ^= 0x01;
+        File.WriteAllBytes(layer, bytes);
+
+        var result = await Modelpipe.RunAsync(_world.Root, "pull", "demo@v1", "--to", Target);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("digest mismatch", result.StdErr);
+        Assert.False(Directory.Exists(Target));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.GetDirectoryName(Target)!));
+    }
+
+    [Fact]
     public async Task Pull_rejects_a_manifest_blob_replaced_by_another_image()
     {
         var seeded = await _world.SeedPackagedAsync();

@@ -14,10 +14,10 @@ internal sealed class LayerExtractor(string staging)
 {
     private const string Prefix = "models/";
 
-    public async Task ExtractAsync(OciLayout layout, Descriptor layer, int index, CancellationToken ct)
+    public async Task ExtractAsync(ImageReader image, Descriptor layer, int index, CancellationToken ct)
     {
         var what = $"layer {index + 1} ({layer.Digest})";
-        await using var blob = layout.OpenBlob(layer, what);
+        await using var blob = await image.OpenBlobAsync(layer, what, ct);
         Stream tar = blob;
         if (layer.MediaType.EndsWith("+gzip", StringComparison.Ordinal) || layer.MediaType.EndsWith(".gzip", StringComparison.Ordinal))
             tar = new GZipStream(blob, CompressionMode.Decompress, leaveOpen: true);

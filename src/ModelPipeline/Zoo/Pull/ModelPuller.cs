@@ -1,26 +1,34 @@
+using ModelPipeline.Configuration;
 using ModelPipeline.Errors;
+using ModelPipeline.Oci;
 using ModelPipeline.Progress;
 using ModelPipeline.RunState;
 
 namespace ModelPipeline.Zoo.Pull;
 
 /// <summary>
-/// <c>modelpipe pull NAME@REF --to DIR</c>: reads the version's image by digest from an OCI image
-/// layout, verifies every blob, extracts <c>/models</c> into a staging folder beside DIR, checks
+/// <c>modelpipe pull NAME@REF --to DIR</c>: reads the version's image by digest from the registry
+/// it was pushed to, or from an OCI image layout, verifies every blob, extracts <c>/models</c> into a staging folder beside DIR, checks
 /// the files against the zoo manifest, and only then moves the folder into place. On any failure
 /// DIR is left as it was (absent or empty).
 /// </summary>
-public sealed class ModelPuller(IPipelineReporter reporter)
+public sealed class ModelPuller(PipelineConfig config, IPipelineReporter reporter)
 {
-    public async Task<PullResult> PullAsync(ResolvedVersion version, string layoutDir, string targetDir, CancellationToken ct)
+    /// <param name="layoutDir">Read from this OCI layout; null: the registry for images pushed to one, else <c>$.modelcar.layoutDir</c>.</param>
+    public async Task<PullResult> PullAsync(ResolvedVersion version, string? layoutDir, string targetDir, CancellationToken ct)
     {
         var target = Path.GetFullPath(targetDir);
         if (File.Exists(target) || (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any()))
             throw new InvalidInputException($"--to {targetDir}: the folder exists and is not empty. Fix: pass a new or empty folder.");
-        var layout = new OciLayout(layoutDir);
-        var digest = version.Manifest.Image.Digest;
+        var image = version.Manifest.Image;
+        using var registries = new RegistryConnector(config.Registry, reporter);
+        IBlobSource source = layoutDir is null && image.Destination == "registry"
+            ? new RegistryBlobSource(registries.For(ImageReference.Parse(image.Repository, $"zoo manifest of {version.Model} v{version.Version.Version}: image.repository")), ImageReference.Parse(image.Repository, "image.repository"))
+            : new LayoutBlobSource(layoutDir ?? Path.Combine(config.RepoRoot, config.ModelCar.LayoutDir));
+        var layout = new ImageReader(source);
+        var digest = image.Digest;
         var model = version.Model;
-        reporter.Info(model, $"pulling {model} v{version.Version.Version} ({digest}) from {layout.Dir}");
+        reporter.Info(model, $"pulling {model} v{version.Version.Version} ({digest}) from {layout.Source}");
 
         var parent = Path.GetDirectoryName(target)!;
         Directory.CreateDirectory(parent);

@@ -24,14 +24,14 @@ internal sealed class VerifyingStream(Stream inner, string digest, long? size, s
     public override int Read(Span<byte> buffer)
     {
         var n = inner.Read(buffer);
-        Advance(buffer[..n]);
+        Advance(buffer[..n], eof: n == 0 && buffer.Length > 0);
         return n;
     }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var n = await inner.ReadAsync(buffer, cancellationToken);
-        Advance(buffer.Span[..n]);
+        Advance(buffer.Span[..n], eof: n == 0 && buffer.Length > 0);
         return n;
     }
 
@@ -45,9 +45,10 @@ internal sealed class VerifyingStream(Stream inner, string digest, long? size, s
         while (await ReadAsync(buffer, ct) > 0) { }
     }
 
-    private void Advance(ReadOnlySpan<byte> data)
+    /// <summary>Hashes what was read; at the end of the stream (a non-empty read that returned nothing), verifies.</summary>
+    private void Advance(ReadOnlySpan<byte> data, bool eof)
     {
-        if (data.Length == 0)
+        if (eof)
         {
             Verify();
             return;

@@ -4,28 +4,18 @@ using ModelPipeline.Errors;
 
 namespace ModelPipeline.Zoo.Pull;
 
-/// <summary>An OCI image layout directory (<c>oci-layout</c>, <c>index.json</c>, <c>blobs/sha256/…</c>) read by digest.</summary>
-internal sealed class OciLayout
+/// <summary>Reads an image by digest from a blob source, verifying every blob as it streams.</summary>
+internal sealed class ImageReader(IBlobSource source)
 {
     private const long MaxManifestBytes = 4 * 1024 * 1024;
 
-    public OciLayout(string dir)
-    {
-        Dir = Path.GetFullPath(dir);
-        if (!File.Exists(Path.Combine(Dir, "oci-layout")))
-            throw new InvalidInputException($"{Dir} is not an OCI image layout (no oci-layout file). Fix: pass --layout DIR of the layout PackageModelCar wrote, or set $.zoo.ociLayout in pipeline.json.");
-    }
+    public string Source => source.Describe;
 
-    public string Dir { get; }
-
-    public VerifyingStream OpenBlob(Descriptor d, string what)
+    public async Task<VerifyingStream> OpenBlobAsync(Descriptor d, string what, CancellationToken ct)
     {
         if (!ZooLayout.IsDigest(d.Digest))
             throw new OperationFailedException($"{what}: unsupported or malformed digest '{d.Digest}'. Fix: only sha256 digests are supported.");
-        var path = Path.Combine(Dir, "blobs", "sha256", d.Digest["sha256:".Length..]);
-        if (!File.Exists(path))
-            throw new OperationFailedException($"{what} {d.Digest} is not in the OCI layout {Dir}. Fix: run PackageModelCar into this layout, or pass --layout DIR.");
-        return new VerifyingStream(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan), d.Digest, d.Size, what);
+        return new VerifyingStream(await source.OpenAsync(d, what, ct), d.Digest, d.Size, what);
     }
 
     /// <summary>Reads and verifies a manifest (following an index to its linux/amd64 or only image).</summary>
@@ -38,20 +28,20 @@ internal sealed class OciLayout
             doc = await ReadJsonAsync<ImageManifest>(pick, "image manifest", ct);
         }
         if (doc.Layers is null || doc.Config is null)
-            throw new OperationFailedException($"image {digest} in {Dir} has no config or layers. Fix: re-package the model.");
+            throw new OperationFailedException($"image {digest} in {Source} has no config or layers. Fix: re-package the model.");
         return doc;
     }
 
     public async Task VerifyAsync(Descriptor d, string what, CancellationToken ct)
     {
-        await using var stream = OpenBlob(d, what);
+        await using var stream = await OpenBlobAsync(d, what, ct);
         await stream.DrainAsync(ct);
     }
 
     private async Task<T> ReadJsonAsync<T>(Descriptor d, string what, CancellationToken ct)
     {
         if (d.Size > MaxManifestBytes) throw new OperationFailedException($"{what} {d.Digest} is larger than {MaxManifestBytes} bytes; refusing it.");
-        await using var stream = OpenBlob(d with { Size = d.Size == 0 ? null : d.Size }, what);
+        await using var stream = await OpenBlobAsync(d with { Size = d.Size == 0 ? null : d.Size }, what, ct);
         using var buffer = new MemoryStream();
         var chunk = new byte[1 << 16];
         int n;

@@ -1,0 +1,100 @@
+using ModelPipeline.Errors;
+using ModelPipeline.Git;
+using ModelPipeline.Tests.Support;
+
+namespace ModelPipeline.Tests.Git;
+
+public sealed class GitCloneTests : IDisposable
+{
+    private readonly TestWorld _world = new();
+    private readonly GitAuthor _author = new("Test", "test@example.com");
+
+    public void Dispose() => _world.Dispose();
+
+    private async Task<GitRemote> BareAsync() =>
+        GitRemote.Create("origin", await BareRepo.CreateAsync(Path.Combine(_world.Root, "remote.git")), null, "test", _world.Root);
+
+    private GitClone Clone(GitRemote remote, string name) => new(new GitCli(), remote, "main", Path.Combine(_world.Root, name));
+
+    private static async Task<string?> AppendLineAsync(string workTree, string line)
+    {
+        await File.AppendAllTextAsync(Path.Combine(workTree, "log.txt"), line + "\n");
+        return $"add {line}";
+    }
+
+    [Fact]
+    public async Task A_push_rejected_because_another_publisher_pushed_first_is_reapplied_on_the_new_tip()
+    {
+        var remote = await BareAsync();
+        var a = Clone(remote, "a");
+        var b = Clone(remote, "b");
+        var calls = 0;
+
+        var outcome = await a.CommitAndPushAsync(_author, async (tree, ct) =>
+        {
+            if (++calls == 1)
+                await b.CommitAndPushAsync(_author, (t, _) => AppendLineAsync(t, "from b"), 3, ct);
+            return await AppendLineAsync(tree, "from a");
+        }, maxAttempts: 3, CancellationToken.None);
+
+        Assert.Equal(2, outcome.Attempts);
+        Assert.Equal(2, calls);
+        Assert.Equal(outcome.Commit, await BareRepo.TipAsync(remote.Url));
+        Assert.Equal("from b\nfrom a\n", await BareRepo.ShowAsync(remote.Url, "log.txt"));
+        Assert.Equal(2, await BareRepo.CommitCountAsync(remote.Url));
+    }
+
+    [Fact]
+    public async Task Retries_are_bounded_and_the_failure_says_nothing_was_published()
+    {
+        var remote = await BareAsync();
+        var a = Clone(remote, "a");
+        var b = Clone(remote, "b");
+        var round = 0;
+
+        var ex = await Assert.ThrowsAsync<OperationFailedException>(() => a.CommitAndPushAsync(_author, async (tree, ct) =>
+        {
+            await b.CommitAndPushAsync(_author, (t, _) => AppendLineAsync(t, $"b{++round}"), 3, ct);
+            return await AppendLineAsync(tree, "a");
+        }, maxAttempts: 3, CancellationToken.None));
+
+        Assert.Contains("failed after 3 attempt(s)", ex.Message);
+        Assert.Contains("Nothing was published", ex.Message);
+        Assert.DoesNotContain("\na\n", "\n" + await BareRepo.ShowAsync(remote.Url, "log.txt"));
+        Assert.Equal(3, await BareRepo.CommitCountAsync(remote.Url));
+    }
+
+    [Fact]
+    public async Task A_change_that_changes_nothing_makes_no_commit()
+    {
+        var remote = await BareAsync();
+        var a = Clone(remote, "a");
+        await a.CommitAndPushAsync(_author, (t, _) => AppendLineAsync(t, "one"), 3, CancellationToken.None);
+
+        var outcome = await a.CommitAndPushAsync(_author, async (t, _) =>
+        {
+            await File.WriteAllTextAsync(Path.Combine(t, "log.txt"), "one\n", CancellationToken.None);
+            return "rewrite the same content";
+        }, 3, CancellationToken.None);
+
+        Assert.Null(outcome.Commit);
+        Assert.Equal(1, await BareRepo.CommitCountAsync(remote.Url));
+    }
+
+    [Fact]
+    public async Task A_change_that_throws_leaves_the_clone_clean_for_the_next_run()
+    {
+        var remote = await BareAsync();
+        var a = Clone(remote, "a");
+
+        await Assert.ThrowsAsync<InvalidInputException>(() => a.CommitAndPushAsync(_author, async (t, _) =>
+        {
+            await File.WriteAllTextAsync(Path.Combine(t, "half.txt"), "half written", CancellationToken.None);
+            throw new InvalidInputException("bad input");
+        }, 3, CancellationToken.None));
+        var outcome = await a.CommitAndPushAsync(_author, (t, _) => AppendLineAsync(t, "ok"), 3, CancellationToken.None);
+
+        Assert.NotNull(outcome.Commit);
+        Assert.Equal(["log.txt"], await BareRepo.FilesAsync(remote.Url));
+    }
+}

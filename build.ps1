@@ -20,6 +20,14 @@ if ($args.Count -eq 0) {
     dotnet cake build/build.cake --description
     exit $LASTEXITCODE
 }
+# Cake reserves --version (it prints Cake's own version): a model version (Promote) travels as --model-version.
+$forward = @()
+for ($i = 0; $i -lt $args.Count; $i++) {
+    if ($args[$i] -eq '--version' -and $i + 1 -lt $args.Count) { $forward += "--model-version=$($args[$i + 1])"; $i++ }
+    elseif ($args[$i] -like '--version=*') { $forward += "--model-version=$($args[$i].Substring(10))" }
+    else { $forward += $args[$i] }
+}
+$args = $forward
 if ($args[0].StartsWith('-')) {
     dotnet cake build/build.cake @args
 } else {

@@ -20,6 +20,18 @@ if [ $# -eq 0 ]; then
   exec dotnet cake build/build.cake --description
 fi
 
+# Cake reserves --version (it prints Cake's own version): a model version (Promote) travels as --model-version.
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --version) [ $# -ge 2 ] || { echo "error: --version needs a number (./build.sh Promote --model NAME --version N)" >&2; exit 2; }
+               args+=("--model-version=$2"); shift 2 ;;
+    --version=*) args+=("--model-version=${1#--version=}"); shift ;;
+    *) args+=("$1"); shift ;;
+  esac
+done
+set -- "${args[@]}"
+
 case "$1" in
   -*) exec dotnet cake build/build.cake "$@" ;;
   *) target="$1"; shift; exec dotnet cake build/build.cake --target="$target" "$@" ;;

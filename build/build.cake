@@ -6,6 +6,7 @@
 #load "targets/test.cake"
 #load "targets/modelcar.cake"
 #load "targets/zoo.cake"
+#load "targets/gitops.cake"
 #load "targets/publish.cake"
 
 var target = Argument("target", "Default");

@@ -1,3 +1,3 @@
 Task("Publish")
     .Description("Runs the whole flow for the selected models (all by default).")
-    .IsDependentOn("PushMirrors");
+    .IsDependentOn("OpenPr");

@@ -37,11 +37,13 @@ internal sealed class DigestingStream(Stream inner, bool leaveOpen = true) : Str
         inner.Write(buffer);
     }
 
+    /// <summary>Starts the write, hashes while it is in flight (the caller keeps the buffer until we return), then awaits it.</summary>
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        var write = inner.WriteAsync(buffer, cancellationToken);
         _hash.AppendData(buffer.Span);
         BytesWritten += buffer.Length;
-        await inner.WriteAsync(buffer, cancellationToken);
+        await write;
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>

@@ -23,6 +23,8 @@ public sealed partial class RegistryClient
 
     private void Authorize(HttpRequestMessage request, string scope)
     {
+        // An upload Location may point elsewhere (a storage backend): credentials go to the registry host only.
+        if (request.RequestUri is null || !string.Equals(request.RequestUri.Authority, BaseUri.Authority, StringComparison.OrdinalIgnoreCase)) return;
         if (_auth.TryGetValue(scope, out var header) || (_basic is not null && (header = _basic) is not null))
             request.Headers.Authorization = header;
     }
@@ -38,13 +40,16 @@ public sealed partial class RegistryClient
             _basic = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{_credentials.Username}:{_credentials.Password}")));
             return true;
         }
-        if (!challenge.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase) || _auth.ContainsKey(scope)) return false;
+        if (!challenge.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase)) return false;
+        // A cached token may have expired during a long upload: fetch a fresh one (the caller retries once).
+        _auth.TryRemove(scope, out _);
         var parameters = ParseChallenge(challenge.Parameter ?? "");
         if (!parameters.TryGetValue("realm", out var realm) || !Uri.TryCreate(realm, UriKind.Absolute, out var realmUri))
             throw new OperationFailedException($"registry {Registry} sent a Bearer challenge without a usable realm.");
         var query = new List<string>();
         if (parameters.TryGetValue("service", out var service)) query.Add("service=" + Uri.EscapeDataString(service));
-        query.Add("scope=" + Uri.EscapeDataString(parameters.GetValueOrDefault("scope") ?? scope));
+        foreach (var one in (parameters.GetValueOrDefault("scope") ?? scope).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            query.Add("scope=" + Uri.EscapeDataString(one));
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(realmUri + (realmUri.Query.Length > 0 ? "&" : "?") + string.Join('&', query)));
         if (_credentials?.IdentityToken is { } identity)
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", identity);

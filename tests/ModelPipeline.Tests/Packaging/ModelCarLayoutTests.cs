@@ -168,6 +168,47 @@ public sealed class ModelCarLayoutTests
         Assert.Equal(key, inspect.GetProperty("Labels").GetProperty("dev.modelpipeline.training-key").GetString());
     }
 
+    [Fact]
+    public async Task A_later_version_tag_in_the_layout_points_at_the_same_manifest_and_writes_no_blob()
+    {
+        using var world = new TestWorld();
+        ValidatedModel.Configure(world, Layout());
+        var key = ValidatedModel.Seed(world, "demo", ValidatedModel.SmallFiles());
+        Assert.Equal(0, (await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world))).ExitCode);
+        var record = ValidatedModel.ReadRecord(world, "demo", key);
+        var blobs = Directory.GetFiles(Path.Combine(world.Root, ".pipeline/oci/blobs/sha256")).Order().ToList();
+
+        var config = ModelPipeline.Configuration.ConfigLoader.Load(world.Root, environment: new Dictionary<string, string>());
+        using var registries = new RegistryConnector(config.Registry, ModelPipeline.Progress.NullReporter.Instance, new Dictionary<string, string>());
+        await new ModelPipeline.Packaging.ModelCarTagger(config, registries).AddTagAsync(record, "demo-v1");
+
+        var layout = new OciLayout(Path.Combine(world.Root, ".pipeline/oci"));
+        Assert.Equal(record.Digest, layout.Resolve("demo-v1")?.Digest);
+        Assert.Equal(record.Digest, layout.Resolve(record.Tag)?.Digest);
+        Assert.Equal(blobs, Directory.GetFiles(Path.Combine(world.Root, ".pipeline/oci/blobs/sha256")).Order().ToList());
+        await Assert.ThrowsAsync<ModelPipeline.Errors.InvalidInputException>(() => new ModelPipeline.Packaging.ModelCarTagger(config, registries).AddTagAsync(record, "latest"));
+    }
+
+    [RegistryFact]
+    public async Task Gzip_layers_are_reproducible_and_skopeo_copies_them_intact()
+    {
+        var digests = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            using var world = new TestWorld();
+            ValidatedModel.Configure(world, new { compression = "gzip" });
+            var key = ValidatedModel.Seed(world, "demo", ValidatedModel.SmallFiles());
+            Assert.Equal(0, (await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world))).ExitCode);
+            var record = ValidatedModel.ReadRecord(world, "demo", key);
+            digests.Add(record.Digest);
+            var copy = Path.Combine(world.Root, "copy");
+            await Tools.RunOkAsync("skopeo", "copy", "--quiet", $"oci:{world.Root}/.pipeline/oci:{record.Tag}", $"dir:{copy}");
+            var manifest = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(copy, "manifest.json"))).RootElement;
+            Assert.Equal(MediaTypes.OciLayerGzip, manifest.GetProperty("layers")[0].GetProperty("mediaType").GetString());
+        }
+        Assert.Equal(digests[0], digests[1]);
+    }
+
     private static List<TarEntry> ReadTar(string path)
     {
         using var reader = new TarReader(File.OpenRead(path));

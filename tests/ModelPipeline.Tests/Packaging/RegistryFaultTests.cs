@@ -84,4 +84,19 @@ public sealed class RegistryFaultTests
         Assert.Contains("503", run.All, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(world.ArtifactsDir, "demo", "runs", key, "package.json")));
     }
+
+    [Fact]
+    public async Task An_unreachable_registry_fails_with_exit_code_1_and_no_record()
+    {
+        using var world = new TestWorld();
+        ValidatedModel.Configure(world, new { destination = "registry", repository = $"127.0.0.1:{Tools.FreePort()}/modelzoo" }, new { retries = 0 });
+        var key = ValidatedModel.Seed(world, "demo", ValidatedModel.SmallFiles());
+
+        var run = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("is unreachable", run.All, StringComparison.Ordinal);
+        Assert.Contains("Fix:", run.All, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(world.ArtifactsDir, "demo", "runs", key, "package.json")));
+    }
 }

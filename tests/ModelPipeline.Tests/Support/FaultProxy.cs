@@ -36,6 +36,9 @@ public sealed class FaultProxy : IAsyncDisposable
 
     public List<string> Log { get; } = [];
 
+    /// <summary>The Authorization headers that reached the registry.</summary>
+    public List<string> Authorizations { get; } = [];
+
     /// <summary>Fails the next <paramref name="times"/> requests matching <paramref name="method"/> and a path containing <paramref name="pathPart"/>.</summary>
     public void Fail(string method, string pathPart, int times, int status, int? retryAfterSeconds = null, long? cutAfterBytes = null)
     {
@@ -63,7 +66,11 @@ public sealed class FaultProxy : IAsyncDisposable
     {
         var request = context.Request;
         var path = request.Path + request.QueryString;
-        lock (_gate) Log.Add($"{request.Method} {path}");
+        lock (_gate)
+        {
+            Log.Add($"{request.Method} {path}");
+            if (request.Headers.Authorization.Count > 0) Authorizations.Add(request.Headers.Authorization.ToString());
+        }
         Fault? fault;
         lock (_gate)
         {

@@ -22,7 +22,7 @@ public sealed class LocalRegistry : IAsyncDisposable
 
     public string Host => $"127.0.0.1:{Port}";
 
-    public static async Task<LocalRegistry> StartAsync(string? user = null, string? password = null)
+    public static async Task<LocalRegistry> StartAsync(string? user = null, string? password = null, TokenServer? tokens = null)
     {
         var dir = Path.Combine(Path.GetTempPath(), "mp-registry", Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dir);
@@ -32,6 +32,11 @@ public sealed class LocalRegistry : IAsyncDisposable
             var line = await Tools.RunOkAsync("htpasswd", "-Bbn", user, password!);
             await File.WriteAllTextAsync(Path.Combine(dir, "htpasswd"), line.Trim() + "\n");
             auth = $"auth:\n  htpasswd:\n    realm: modelpipe-test\n    path: {dir}/htpasswd\n";
+        }
+        if (tokens is not null)
+        {
+            await File.WriteAllTextAsync(Path.Combine(dir, "token.crt"), tokens.CertificatePem);
+            auth = $"auth:\n  token:\n    realm: {tokens.Realm}\n    service: {TokenServer.Service}\n    issuer: {TokenServer.Issuer}\n    rootcertbundle: {dir}/token.crt\n";
         }
         for (var attempt = 0; ; attempt++)
         {

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# Benchmarks PackageModelCar on a model with BENCH_BYTES (default 1 GiB) of random weights, all in
+# one run on this machine, and prints a Markdown table:
+#   curl -T (one blob PUT: the practical limit) | ModelCar build+push | re-push | skopeo copy from the
+#   OCI layout | docker build + docker push | OCI layout build vs cp + sha256sum | peak RSS.
+# Each registry measurement gets a fresh docker-registry on 127.0.0.1. Needs build/scripts/test-deps.sh
+# (docker-registry, skopeo; docker is optional) and a built modelpipe (./build.sh Compile).
+set -euo pipefail
+
+BYTES=${BENCH_BYTES:-1073741824}
+REPO_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+DLL="$REPO_ROOT/src/ModelPipeline.Cli/bin/${CONFIGURATION:-Release}/net10.0/modelpipe.dll"
+[ -f "$DLL" ] || { echo "benchmark: $DLL not found; run ./build.sh Compile first" >&2; exit 2; }
+command -v docker-registry >/dev/null && command -v skopeo >/dev/null || { echo "benchmark: needs docker-registry and skopeo (run build/scripts/test-deps.sh as root)" >&2; exit 2; }
+
+WORK=$(mktemp -d /tmp/mp-bench.XXXXXX)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+# Flush the previous contender's dirty pages first, so nobody pays for another's disk writeback.
+settle() { sync; sleep 1; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# A fresh docker-registry; prints its host:port.
+registry() {
+  local name=$1 port
+  port=$(free_port)
+  mkdir -p "$WORK/reg-$name"
+  cat >"$WORK/reg-$name/config.yml" <<YML
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $WORK/reg-$name/data
+http:
+  addr: 127.0.0.1:$port
+YML
+  docker-registry serve "$WORK/reg-$name/config.yml" >"$WORK/reg-$name/log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
+  echo "127.0.0.1:$port"
+}
+
+modelpipe() { dotnet "$DLL" "$@" --root "$WORK/world"; }
+
+echo "benchmark: preparing a model with $BYTES bytes of random weights in $WORK" >&2
+mkdir -p "$WORK/world/models/bench"
+cat >"$WORK/world/pipeline.json" <<JSON
+{ "workspace": { "artifactsDir": "artifacts", "cacheDir": ".pipeline/cache" },
+  "modelcar": { "destination": "oci-layout", "repository": "localhost/bench", "layoutDir": ".pipeline/oci" } }
+JSON
+cat >"$WORK/world/models/bench/model.json" <<JSON
+{ "name": "bench", "description": "benchmark: random weights", "owners": ["bench@example.com"],
+  "data": [ { "name": "def", "file": "model.json" } ],
+  "training": { "backend": "local", "command": ["sh", "-c", "head -c $BYTES /dev/urandom > \"\$MP_OUTPUT_DIR/weights.bin\""] },
+  "artifacts": { "format": "onnx", "files": ["weights.bin"] },
+  "validation": {}, "serving": { "runtime": "onnx" } }
+JSON
+for verb in fetch train validate; do modelpipe "$verb" >/dev/null; done
+KEY=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["trainingKey"])' "$WORK/world/artifacts/bench/current.json")
+WEIGHTS="$WORK/world/artifacts/bench/runs/$KEY/output/weights.bin"
+SHA=$(sha256sum "$WEIGHTS" | cut -d' ' -f1)
+cat "$WEIGHTS" >/dev/null   # warm the page cache equally for every contender
+
+rows=()
+row() { rows+=("| $1 | $2 | $3 | $4 | $5 |"); }
+rss() { awk -F': ' '/Maximum resident set size/ { printf "%.0f MiB", $2 / 1024 }' "$1"; }
+written() { python3 -c 'import json,sys,re; d=json.load(open(sys.argv[1])); print(re.search(r"(\d+) bytes written", d["results"][0]["detail"]).group(1))' "$1"; }
+
+# 1. curl -T: one monolithic blob PUT of the same bytes (digest computed beforehand, not timed).
+REG=$(registry curl)
+settle
+t0=$(now)
+LOC=$(curl -fsS -X POST -D - -o /dev/null "http://$REG/v2/bench/blobs/uploads/" | awk -F': ' 'tolower($1)=="location" { sub(/\r$/, "", $2); print $2 }')
+case "$LOC" in http*) ;; *) LOC="http://$REG$LOC" ;; esac
+curl -fsS -o /dev/null -T "$WEIGHTS" -H 'Content-Type: application/octet-stream' "$LOC&digest=sha256:$SHA"
+t1=$(now)
+CURL=$(secs "$t0" "$t1")
+row "curl -T: one blob PUT (the limit)" "$CURL" "1.00x" "$BYTES" "-"
+
+# 1b. curl streamed upload: PATCH the bytes, then PUT ?digest= (the protocol path a one-pass
+#     builder has to use, since the digest is known only at the end).
+REG=$(registry curlpatch)
+settle
+t0=$(now)
+LOC=$(curl -fsS -X POST -D - -o /dev/null "http://$REG/v2/bench/blobs/uploads/" | awk -F': ' 'tolower($1)=="location" { sub(/\r$/, "", $2); print $2 }')
+case "$LOC" in http*) ;; *) LOC="http://$REG$LOC" ;; esac
+LOC=$(curl -fsS -X PATCH -D - -o /dev/null -T "$WEIGHTS" -H 'Content-Type: application/octet-stream' "$LOC" | awk -F': ' 'tolower($1)=="location" { sub(/\r$/, "", $2); print $2 }')
+case "$LOC" in http*) ;; *) LOC="http://$REG$LOC" ;; esac
+curl -fsS -o /dev/null -X PUT "$LOC&digest=sha256:$SHA"
+t1=$(now)
+PATCHED=$(secs "$t0" "$t1")
+row "curl PATCH + PUT ?digest= (streamed upload)" "$PATCHED" "$(awk -v a="$PATCHED" -v b="$CURL" 'BEGIN { printf "%.2fx", a / b }')" "$BYTES" "-"
+
+# 2. ModelCar build + push to a fresh registry (cold layer cache).
+REG=$(registry modelcar)
+export MODELPIPE_MODELCAR__DESTINATION=registry MODELPIPE_MODELCAR__REPOSITORY="$REG/bench"
+rm -rf "$WORK/world/.pipeline/cache/oci-layers"
+settle
+t0=$(now)
+/usr/bin/time -v -o "$WORK/time-push" dotnet "$DLL" package --root "$WORK/world" --json >"$WORK/push.json" 2>>"$WORK/modelpipe.log"
+t1=$(now)
+PUSH=$(secs "$t0" "$t1")
+row "ModelCar build + push (modelpipe package)" "$PUSH" "$(awk -v a="$PUSH" -v b="$CURL" 'BEGIN { printf "%.2fx", a / b }')" "$(written "$WORK/push.json")" "$(rss "$WORK/time-push")"
+
+# 3. Re-push unchanged: the run state says it is there (HEAD manifest), and a fresh CI job without
+#    the record (HEAD every blob, PUT the manifest).
+settle
+t0=$(now); dotnet "$DLL" package --root "$WORK/world" --json >"$WORK/repush.json" 2>>"$WORK/modelpipe.log"; t1=$(now)
+row "re-push unchanged (run state present)" "$(secs "$t0" "$t1")" "-" "$(written "$WORK/repush.json")" "-"
+rm -f "$WORK/world/artifacts/bench/runs/$KEY/package.json"
+settle
+t0=$(now); /usr/bin/time -v -o "$WORK/time-repush" dotnet "$DLL" package --root "$WORK/world" --json >"$WORK/repush2.json" 2>>"$WORK/modelpipe.log"; t1=$(now)
+row "re-push unchanged (no run state: HEAD blobs)" "$(secs "$t0" "$t1")" "-" "$(written "$WORK/repush2.json")" "$(rss "$WORK/time-repush")"
+unset MODELPIPE_MODELCAR__DESTINATION MODELPIPE_MODELCAR__REPOSITORY
+
+# 4. Build into an OCI layout on disk vs cp of the file plus its SHA-256.
+rm -rf "$WORK/world/.pipeline/oci" "$WORK/world/.pipeline/cache/oci-layers" "$WORK/world/artifacts/bench/runs/$KEY/package.json"
+settle
+t0=$(now)
+/usr/bin/time -v -o "$WORK/time-layout" dotnet "$DLL" package --root "$WORK/world" --json >"$WORK/layout.json" 2>>"$WORK/modelpipe.log"
+t1=$(now)
+LAYOUT=$(secs "$t0" "$t1")
+settle
+t0=$(now); cp "$WEIGHTS" "$WORK/copy.bin"; sha256sum "$WORK/copy.bin" >/dev/null; t1=$(now)
+CP=$(secs "$t0" "$t1")
+rm -f "$WORK/copy.bin"
+row "cp + sha256sum of the file" "$CP" "1.00x (layout baseline)" "-" "-"
+row "ModelCar build into OCI layout" "$LAYOUT" "$(awk -v a="$LAYOUT" -v b="$CP" 'BEGIN { printf "%.2fx of cp+sha256", a / b }')" "$(written "$WORK/layout.json")" "$(rss "$WORK/time-layout")"
+
+# 5. skopeo copy of the OCI layout to a fresh registry.
+REG=$(registry skopeo)
+TAG=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["data"]["tag"])' "$WORK/layout.json")
+settle
+t0=$(now)
+skopeo copy --quiet --dest-tls-verify=false "oci:$WORK/world/.pipeline/oci:$TAG" "docker://$REG/bench:$TAG"
+t1=$(now)
+SKOPEO=$(secs "$t0" "$t1")
+row "skopeo copy from the OCI layout" "$SKOPEO" "$(awk -v a="$SKOPEO" -v b="$CURL" 'BEGIN { printf "%.2fx", a / b }')" "$BYTES" "-"
+
+# 6. docker build + docker push, when an engine is reachable.
+if docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
+  REG=$(registry docker)
+  mkdir -p "$WORK/ctx"
+  cp "$WEIGHTS" "$WORK/ctx/weights.bin"
+  printf 'FROM scratch\nCOPY weights.bin /models/weights.bin\n' >"$WORK/ctx/Dockerfile"
+  settle
+  t0=$(now)
+  docker build -q -t "$REG/bench:docker" "$WORK/ctx" >/dev/null 2>&1
+  docker push -q "$REG/bench:docker" >/dev/null
+  t1=$(now)
+  DOCKER=$(secs "$t0" "$t1")
+  docker rmi -f "$REG/bench:docker" >/dev/null 2>&1 || true
+  row "docker build + docker push" "$DOCKER" "$(awk -v a="$DOCKER" -v b="$CURL" 'BEGIN { printf "%.2fx", a / b }')" "(gzip)" "-"
+else
+  row "docker build + docker push" "n/a" "no Docker engine reachable" "-" "-"
+fi
+
+echo
+echo "ModelCar benchmark, $(date -u +%Y-%m-%d) (load average $(cut -d" " -f1-3 /proc/loadavg)), $BYTES bytes of random weights, $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2/1048576 }' /proc/meminfo) RAM, $(. /etc/os-release; echo "$PRETTY_NAME")"
+echo
+echo "| measurement | seconds | ratio | blob bytes uploaded/written | peak RSS |"
+echo "|---|---|---|---|---|"
+printf '%s\n' "${rows[@]}"

@@ -1,0 +1,28 @@
+using System.CommandLine;
+using ModelPipeline.Cli.Output;
+using ModelPipeline.GitOps;
+
+namespace ModelPipeline.Cli.Commands;
+
+/// <summary>The environment verbs: gitops (UpdateGitOps), pr (OpenPr), promote, sync-aliases.</summary>
+internal static partial class GitOpsCommands
+{
+    public static IEnumerable<Command> All() => [UpdateGitOps(), OpenPr(), Promote(), SyncAliases()];
+
+    public static Command UpdateGitOps() => Verb.PerModel("gitops",
+        "Pin the test environment to the published digest: write test/<name>/config.yaml in the GitOps repository, commit and push.",
+        async (ctx, model, ct) =>
+        {
+            var record = await new TestDeployment(ctx.Config, ctx.State, ctx.Output).DeployAsync(model, ct);
+            return new StepResult
+            {
+                Model = model.Name,
+                Step = "gitops",
+                Result = record.Changed || record.AliasChanged ? "ok" : "skipped",
+                Detail = record.Changed
+                    ? $"{record.Path} -> v{record.Version} {record.Digest[..19]} ({record.Commit![..12]})"
+                    : $"{record.Path} already at v{record.Version}",
+                Data = record,
+            };
+        });
+}

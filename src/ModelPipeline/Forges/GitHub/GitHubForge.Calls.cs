@@ -1,0 +1,63 @@
+using ModelPipeline.Errors;
+using Octokit;
+
+namespace ModelPipeline.Forges.GitHub;
+
+public sealed partial class GitHubForge
+{
+    /// <summary>
+    /// Runs one Octokit call: rate limits (403 secondary limit, 429, exhausted quota) are waited out
+    /// within the budget; other API failures become one clear, redacted <see cref="OperationFailedException"/>.
+    /// A 422 that means "already exists" is left to the caller.
+    /// </summary>
+    private async Task<T> CallAsync<T>(string request, Func<Task<T>> call, CancellationToken ct)
+    {
+        while (true)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (ApiException ex) when (IsRateLimited(ex))
+            {
+                await _budget.WaitAsync(RetryAfter(ex), $"{request} ({(int)ex.StatusCode})", ct);
+            }
+            catch (ApiValidationException ex) when (!AlreadyExists(ex))
+            {
+                var details = string.Join("; ", ex.ApiError?.Errors?.Select(e => e.Message ?? $"{e.Field} {e.Code}") ?? []);
+                var hint = details.Contains("head", StringComparison.OrdinalIgnoreCase) ? " The head branch must exist on the repository: check that forge.repository is the GitOps repository that gitops.repository points at." : "";
+                throw new OperationFailedException(Redactor.Redact($"GitHub refused {request} on {_owner}/{_name} (422 {ex.Message}{(details.Length > 0 ? ": " + details : "")}).{hint} Fix: correct the request or the repository settings and re-run."));
+            }
+            catch (AuthorizationException ex)
+            {
+                throw new OperationFailedException(Redactor.Redact($"GitHub rejected the token for {request} on {_owner}/{_name} ({(int)ex.StatusCode} {ex.Message}). Fix: export a valid token in the variable named by forge.tokenEnv."));
+            }
+            catch (NotFoundException)
+            {
+                throw new OperationFailedException($"GitHub: {request} on {_owner}/{_name} returned 404. Fix: check forge.repository and forge.apiUrl, and that the token can see the repository.");
+            }
+            catch (ApiException ex) when (ex is not ApiValidationException)
+            {
+                throw new OperationFailedException(Redactor.Redact($"GitHub: {request} on {_owner}/{_name} failed ({(int)ex.StatusCode} {ex.Message}). Fix: re-run; if it persists check the GitHub status and forge settings."));
+            }
+            catch (HttpRequestException ex)
+            {
+                throw new OperationFailedException(Redactor.Redact($"GitHub: {request} could not reach the API ({ex.Message}). Fix: check forge.apiUrl and the network."));
+            }
+        }
+    }
+
+    private static bool IsRateLimited(ApiException ex) =>
+        (int)ex.StatusCode == 429
+        || ex is SecondaryRateLimitExceededException or AbuseException or RateLimitExceededException
+        || ((int)ex.StatusCode == 403 && ex.Message.Contains("rate limit", StringComparison.OrdinalIgnoreCase));
+
+    private static TimeSpan? RetryAfter(ApiException ex)
+    {
+        var headers = ex.HttpResponse?.Headers;
+        var retryAfter = headers?.FirstOrDefault(h => h.Key.Equals("Retry-After", StringComparison.OrdinalIgnoreCase)).Value;
+        if (RateLimitBudget.ParseRetryAfter(retryAfter) is { } wait) return wait;
+        if (ex is RateLimitExceededException quota) return quota.Reset - DateTimeOffset.UtcNow is var d && d > TimeSpan.Zero ? d : TimeSpan.Zero;
+        return null;
+    }
+}

@@ -1,0 +1,76 @@
+using ModelPipeline.Progress;
+
+namespace ModelPipeline.Forges.GitLab;
+
+/// <summary>
+/// A small typed client for the GitLab REST API v4, shaped like Octokit's client tree:
+/// <c>gitLab.MergeRequests.CreateAsync(project, new NewMergeRequest(...))</c>. Request models live
+/// apart from response models; <see cref="GitLabErrors"/> maps HTTP status codes to exception types.
+/// </summary>
+public sealed class GitLabClient : IDisposable
+{
+    private readonly GitLabConnection _connection;
+
+    /// <param name="baseUrl">The GitLab host (https://gitlab.com/) or its API root (…/api/v4/).</param>
+    public GitLabClient(Uri baseUrl, string token, RateLimitBudget budget, HttpMessageHandler? handler = null)
+    {
+        _connection = new GitLabConnection(ApiRoot(baseUrl), token, budget, handler);
+        MergeRequests = new MergeRequestsClient(_connection);
+        Users = new UsersClient(_connection);
+    }
+
+    public IMergeRequestsClient MergeRequests { get; }
+
+    public IUsersClient Users { get; }
+
+    public static GitLabClient Create(Uri baseUrl, string token, IPipelineReporter reporter, TimeSpan maxRateLimitWait) =>
+        new(baseUrl, token, new RateLimitBudget("GitLab", maxRateLimitWait, reporter));
+
+    private static Uri ApiRoot(Uri baseUrl)
+    {
+        var text = baseUrl.ToString().TrimEnd('/');
+        return new Uri(text.EndsWith("/api/v4", StringComparison.Ordinal) ? text + "/" : text + "/api/v4/");
+    }
+
+    public void Dispose() => _connection.Dispose();
+}
+
+/// <summary>Merge requests of a project (<c>/projects/:id/merge_requests</c>).</summary>
+public interface IMergeRequestsClient
+{
+    Task<MergeRequest> CreateAsync(string project, NewMergeRequest request, CancellationToken ct = default);
+
+    Task<IReadOnlyList<MergeRequest>> GetAllAsync(string project, MergeRequestFilter filter, CancellationToken ct = default);
+
+    Task<MergeRequest> UpdateAsync(string project, int iid, MergeRequestUpdate update, CancellationToken ct = default);
+}
+
+/// <summary>Users (<c>/users</c>), for turning reviewer usernames into ids.</summary>
+public interface IUsersClient
+{
+    Task<User?> GetByUsernameAsync(string username, CancellationToken ct = default);
+}
+
+internal sealed class MergeRequestsClient(GitLabConnection connection) : IMergeRequestsClient
+{
+    public Task<MergeRequest> CreateAsync(string project, NewMergeRequest request, CancellationToken ct = default) =>
+        connection.SendAsync<MergeRequest>(HttpMethod.Post, $"projects/{Id(project)}/merge_requests", request, ct);
+
+    public Task<IReadOnlyList<MergeRequest>> GetAllAsync(string project, MergeRequestFilter filter, CancellationToken ct = default) =>
+        connection.SendAsync<IReadOnlyList<MergeRequest>>(HttpMethod.Get, $"projects/{Id(project)}/merge_requests{filter.Query()}", null, ct);
+
+    public Task<MergeRequest> UpdateAsync(string project, int iid, MergeRequestUpdate update, CancellationToken ct = default) =>
+        connection.SendAsync<MergeRequest>(HttpMethod.Put, $"projects/{Id(project)}/merge_requests/{iid}", update, ct);
+
+    /// <summary>A project path (group/project) as GitLab's URL-encoded id.</summary>
+    private static string Id(string project) => Uri.EscapeDataString(project);
+}
+
+internal sealed class UsersClient(GitLabConnection connection) : IUsersClient
+{
+    public async Task<User?> GetByUsernameAsync(string username, CancellationToken ct = default)
+    {
+        var users = await connection.SendAsync<IReadOnlyList<User>>(HttpMethod.Get, $"users?username={Uri.EscapeDataString(username)}", null, ct);
+        return users.Count > 0 ? users[0] : null;
+    }
+}

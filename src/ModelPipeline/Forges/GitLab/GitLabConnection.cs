@@ -1,0 +1,90 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ModelPipeline.Errors;
+
+namespace ModelPipeline.Forges.GitLab;
+
+/// <summary>
+/// Sends JSON requests with the <c>PRIVATE-TOKEN</c> header, waits out 429s within the budget and
+/// turns every other failure into the exception type <see cref="GitLabErrors"/> assigns to its status.
+/// </summary>
+internal sealed class GitLabConnection : IDisposable
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private readonly HttpClient _http;
+    private readonly RateLimitBudget _budget;
+
+    public GitLabConnection(Uri apiRoot, string token, RateLimitBudget budget, HttpMessageHandler? handler)
+    {
+        Redactor.Register(token);
+        _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        _http.BaseAddress = apiRoot;
+        _http.Timeout = TimeSpan.FromSeconds(100);
+        _http.DefaultRequestHeaders.Add("PRIVATE-TOKEN", token);
+        _http.DefaultRequestHeaders.UserAgent.ParseAdd("modelpipe");
+        _budget = budget;
+    }
+
+    public async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct)
+    {
+        var request = $"{method} /api/v4/{path.Split('?')[0]}";
+        while (true)
+        {
+            using var message = new HttpRequestMessage(method, path);
+            if (body is not null) message.Content = JsonContent.Create(body, body.GetType(), options: Json);
+            HttpResponseMessage response;
+            try
+            {
+                response = await _http.SendAsync(message, ct);
+            }
+            catch (HttpRequestException ex)
+            {
+                throw new OperationFailedException(Redactor.Redact($"GitLab: {request} could not reach {_http.BaseAddress} ({ex.Message}). Fix: check forge.apiUrl and the network."));
+            }
+            using (response)
+            {
+                if (response.IsSuccessStatusCode)
+                    return await response.Content.ReadFromJsonAsync<T>(Json, ct)
+                        ?? throw new OperationFailedException($"GitLab: {request} returned an empty body.");
+                var retryAfter = RateLimitBudget.ParseRetryAfter(response.Headers.RetryAfter?.ToString());
+                var error = GitLabErrors.For(response.StatusCode, request, await ErrorMessageAsync(response, ct), retryAfter);
+                if (error is not GitLabRateLimitException limited) throw error;
+                await _budget.WaitAsync(limited.RetryAfter, $"{request} (429)", ct);
+            }
+        }
+    }
+
+    /// <summary>GitLab's <c>message</c> (a string, a list, or an object of field errors) or <c>error</c>, flattened.</summary>
+    private static async Task<string> ErrorMessageAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        var text = await response.Content.ReadAsStringAsync(ct);
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            var root = doc.RootElement;
+            if (root.ValueKind == JsonValueKind.Object && (root.TryGetProperty("message", out var m) || root.TryGetProperty("error", out m)))
+                return Flatten(m);
+        }
+        catch (JsonException)
+        {
+            // not JSON: use the text itself
+        }
+        return text.Length > 200 ? text[..200] : text;
+    }
+
+    private static string Flatten(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.String => e.GetString() ?? "",
+        JsonValueKind.Array => string.Join("; ", e.EnumerateArray().Select(Flatten)),
+        JsonValueKind.Object => string.Join("; ", e.EnumerateObject().Select(p => $"{p.Name} {Flatten(p.Value)}")),
+        _ => e.ToString(),
+    };
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using ModelPipeline.Errors;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+
+namespace ModelPipeline.GitOps;
+
+/// <summary>
+/// Writes and reads <c>config.yaml</c> with YamlDotNet (never string templates). Output is stable:
+/// fixed key order, sorted serving values, LF line endings, so writing the same content again is
+/// byte-identical and makes no commit. Reading keeps scalar types (numbers stay numbers), so a file
+/// read and written again comes out byte for byte the same.
+/// </summary>
+public static class ConfigYaml
+{
+    private static readonly ISerializer Serializer = new SerializerBuilder()
+        .WithQuotingNecessaryStrings()
+        .DisableAliases()
+        .WithNewLine("\n")
+        .Build();
+
+    private static readonly IDeserializer Deserializer = new DeserializerBuilder()
+        .WithAttemptingUnquotedStringTypeDeserialization()
+        .IgnoreUnmatchedProperties()
+        .Build();
+
+    public static string Serialize(EnvironmentConfig config) =>
+        Serializer.Serialize(config with { Serving = Sorted(config.Serving) });
+
+    public static EnvironmentConfig Parse(string yaml, string where)
+    {
+        try
+        {
+            var config = Deserializer.Deserialize<EnvironmentConfig?>(yaml)
+                ?? throw new OperationFailedException($"{where} is empty. Fix: restore it from the GitOps repository's history.");
+            return config with { Serving = Sorted(config.Serving) };
+        }
+        catch (YamlException ex)
+        {
+            throw new OperationFailedException($"{where} is not a valid config.yaml (line {ex.Start.Line}: {ex.Message}). Fix: correct it in the GitOps repository or re-run UpdateGitOps.");
+        }
+    }
+
+    /// <summary>Plain values (dictionaries, lists, strings, numbers, booleans) from model.json's serving values.</summary>
+    public static SortedDictionary<string, object?> FromJson(IReadOnlyDictionary<string, JsonElement> values)
+    {
+        var result = new SortedDictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var (key, value) in values) result[key] = Plain(value);
+        return result;
+    }
+
+    private static object? Plain(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Object => new SortedDictionary<string, object?>(
+            e.EnumerateObject().ToDictionary(p => p.Name, p => Plain(p.Value)), StringComparer.Ordinal),
+        JsonValueKind.Array => e.EnumerateArray().Select(Plain).ToList(),
+        JsonValueKind.String => e.GetString(),
+        JsonValueKind.Number => e.TryGetInt64(out var l) ? l : e.GetDouble(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        _ => null,
+    };
+
+    private static SortedDictionary<string, object?> Sorted(IDictionary<string, object?>? values)
+    {
+        var result = new SortedDictionary<string, object?>(StringComparer.Ordinal);
+        if (values is null) return result;
+        foreach (var (key, value) in values) result[key] = SortedValue(value);
+        return result;
+    }
+
+    private static object? SortedValue(object? value) => value switch
+    {
+        IDictionary<object, object?> map => new SortedDictionary<string, object?>(
+            map.ToDictionary(p => Convert.ToString(p.Key, System.Globalization.CultureInfo.InvariantCulture) ?? "", p => SortedValue(p.Value)), StringComparer.Ordinal),
+        IDictionary<string, object?> map => Sorted(map),
+        IList<object?> list => list.Select(SortedValue).ToList(),
+        _ => value,
+    };
+}

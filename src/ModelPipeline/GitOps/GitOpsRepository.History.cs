@@ -1,0 +1,24 @@
+namespace ModelPipeline.GitOps;
+
+public sealed partial class GitOpsRepository
+{
+    /// <summary>Every version of a file on the GitOps branch, newest first, with the commit that wrote it.</summary>
+    public async Task<IReadOnlyList<(string Commit, string Content)>> HistoryAsync(string path, CancellationToken ct)
+    {
+        if (!await HasRefAsync(Tip, ct)) return [];
+        var commits = (await _git.RunAsync(WorkDir, ["log", "--format=%H", Tip, "--", path], ct))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var result = new List<(string, string)>();
+        foreach (var commit in commits)
+            if (await ShowAsync(commit, path, ct) is { } content) result.Add((commit, content));
+        return result;
+    }
+
+    /// <summary>The last commit on the GitOps branch that changed <paramref name="path"/>.</summary>
+    public async Task<string?> LastCommitAsync(string path, CancellationToken ct)
+    {
+        if (!await HasRefAsync(Tip, ct)) return null;
+        var commit = (await _git.RunAsync(WorkDir, ["log", "-1", "--format=%H", Tip, "--", path], ct)).Trim();
+        return commit.Length == 0 ? null : commit;
+    }
+}

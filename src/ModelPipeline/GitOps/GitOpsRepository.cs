@@ -1,0 +1,122 @@
+using ModelPipeline.Configuration;
+using ModelPipeline.Errors;
+using ModelPipeline.Git;
+using ModelPipeline.Models;
+using ModelPipeline.Progress;
+
+namespace ModelPipeline.GitOps;
+
+/// <summary>
+/// The GitOps repository Argo CD deploys from, worked on through a cached clone (<see cref="GitClone"/>,
+/// one per URL under the cache folder). <see cref="CommitFileAsync"/> uses the clone's commit-and-push
+/// with bounded non-fast-forward retries; <see cref="OpenAsync"/> holds the clone's lock for a read
+/// and promotion session until disposed. Credentials reach git only through the environment.
+/// </summary>
+public sealed partial class GitOpsRepository : IDisposable
+{
+    private readonly GitCli _git;
+    private readonly GitClone _clone;
+    private readonly GitOpsSettings _settings;
+    private readonly IDisposable _held;
+
+    private GitOpsRepository(GitCli git, GitClone clone, GitOpsSettings settings, IDisposable held)
+    {
+        _git = git;
+        _clone = clone;
+        _settings = settings;
+        _held = held;
+    }
+
+    /// <summary>The remote URL or path (never with credentials).</summary>
+    public string Remote => _clone.Remote.Url;
+
+    public string WorkDir => _clone.WorkTree;
+
+    public string Branch => _settings.Branch;
+
+    private string Tip => "refs/remotes/origin/" + _settings.Branch;
+
+    /// <summary>Locks the cached clone and brings it to the tip of the GitOps branch.</summary>
+    public static async Task<GitOpsRepository> OpenAsync(PipelineConfig config, IPipelineReporter reporter, CancellationToken ct)
+    {
+        var (git, clone) = await ConnectAsync(config, reporter, ct);
+        var held = await clone.LockAsync(TimeSpan.FromMinutes(10), ct);
+        try
+        {
+            await clone.SyncAsync(ct);
+            return new GitOpsRepository(git, clone, config.GitOps, held);
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes one file on the GitOps branch, commits and pushes (retrying a lost race from the new tip).
+    /// Content already there makes no commit: the result is then null.
+    /// </summary>
+    public static async Task<string?> CommitFileAsync(PipelineConfig config, IPipelineReporter reporter, string path, string content, string message, CancellationToken ct)
+    {
+        var (_, clone) = await ConnectAsync(config, reporter, ct);
+        var settings = config.GitOps;
+        var outcome = await clone.CommitAndPushAsync(GitAuthor.Resolve(settings.AuthorName, settings.AuthorEmail), async (root, token) =>
+        {
+            var full = Path.Combine(root, path);
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            await File.WriteAllTextAsync(full, content, new System.Text.UTF8Encoding(false), token);
+            return message;
+        }, settings.PushRetries + 1, ct);
+        return outcome.Commit;
+    }
+
+    private static async Task<(GitCli Git, GitClone Clone)> ConnectAsync(PipelineConfig config, IPipelineReporter reporter, CancellationToken ct)
+    {
+        var settings = config.GitOps;
+        var remote = GitRemote.Create("gitops", settings.Repository, settings.TokenEnv, "pipeline.json $.gitops.repository", config.RepoRoot);
+        if (remote.Credential is { } credential) remote = remote with { Credential = credential with { Username = settings.Username } };
+        var git = new GitCli(remote.Credential is null ? [] : [remote.Credential]);
+        if (remote.IsLocal && !remote.Url.StartsWith("file://", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(remote.Url))
+        {
+            var sandbox = Path.GetFullPath(Path.Combine(config.RepoRoot, ".pipeline"));
+            if (!SafePath.IsInside(sandbox, remote.Url))
+                throw new InvalidInputException($"pipeline.json: gitops.repository '{settings.Repository}' does not exist ({remote.Url}). Fix: create the repository, or point gitops.repository at an existing one (only paths under .pipeline/ are created automatically).");
+            await remote.EnsureSandboxAsync(git, sandbox, settings.Branch, ct);
+            reporter.Info(null, $"created the local GitOps repository {remote.Url}");
+        }
+        return (git, new GitClone(git, remote, settings.Branch, Path.Combine(config.CacheDir, "gitops-clones")));
+    }
+
+    /// <summary>A file's content on the tip of the GitOps branch, or null when it (or the branch) does not exist.</summary>
+    public Task<string?> ReadAsync(string path, CancellationToken ct) => ShowAsync(Tip, path, ct);
+
+    /// <summary>The folders directly under <paramref name="dir"/> on the tip of the GitOps branch.</summary>
+    public async Task<IReadOnlyList<string>> FoldersAsync(string dir, CancellationToken ct)
+    {
+        if (!await HasRefAsync($"{Tip}:{dir}", ct)) return [];
+        var output = await _git.RunAsync(WorkDir, ["ls-tree", "--name-only", "-d", $"{Tip}:{dir}"], ct);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Order(StringComparer.Ordinal).ToList();
+    }
+
+    private async Task<string?> ShowAsync(string rev, string path, CancellationToken ct)
+    {
+        if (!await HasRefAsync($"{rev}:{path}", ct)) return null;
+        return await _git.RunAsync(WorkDir, ["show", $"{rev}:{path}"], ct);
+    }
+
+    private async Task<bool> HasRefAsync(string rev, CancellationToken ct)
+    {
+        try
+        {
+            await _git.RunAsync(WorkDir, ["rev-parse", "--verify", "--quiet", rev], ct);
+            return true;
+        }
+        catch (GitException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose() => _held.Dispose();
+}

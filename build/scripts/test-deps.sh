@@ -36,7 +36,7 @@ if engine_up; then
   log "docker engine reachable"
 elif command -v dockerd >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && [ -z "${DOCKER_HOST:-}" ]; then
   log "starting dockerd --iptables=false --bridge=none (log: /var/log/modelpipe-dockerd.log)"
-  nohup dockerd --iptables=false --ip6tables=false --bridge=none >/var/log/modelpipe-dockerd.log 2>&1 &
+  setsid nohup dockerd --iptables=false --ip6tables=false --bridge=none >/var/log/modelpipe-dockerd.log 2>&1 &
   for _ in $(seq 1 60); do engine_up && break; sleep 0.5; done
   if engine_up; then log "docker engine started"; else log "dockerd did not start (see /var/log/modelpipe-dockerd.log); docker tests will skip."; fi
 else

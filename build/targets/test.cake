@@ -32,6 +32,9 @@ Task("Test")
         passed += int.Parse(counters.Attribute("passed").Value);
         failedCount += int.Parse(counters.Attribute("failed").Value);
         skipped += int.Parse(counters.Attribute("notExecuted").Value);
+        // Every skipped test with its reason (e.g. "no Docker engine is reachable"), never silently.
+        foreach (var result in System.Xml.Linq.XDocument.Load(trx.FullPath).Descendants().Where(e => e.Name.LocalName == "UnitTestResult" && (string)e.Attribute("outcome") == "NotExecuted"))
+            Console.WriteLine($"skipped: {(string)result.Attribute("testName")}: {result.Descendants().FirstOrDefault(e => e.Name.LocalName == "Message")?.Value.Trim()}");
     }
     Console.WriteLine($"{passed} passed, {failedCount} failed, {skipped} skipped");
     if (failed || failedCount > 0) throw new CakeException(1, "tests failed");

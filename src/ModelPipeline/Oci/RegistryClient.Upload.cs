@@ -17,7 +17,7 @@ public sealed partial class RegistryClient
             var content = new StreamContent(body, 1 << 20);
             content.Headers.ContentType = Octets;
             content.Headers.ContentLength = blob.Size;
-            using var response = await SendOnceAsync(() => new HttpRequestMessage(HttpMethod.Put, WithDigest(location, blob.Digest)) { Content = content }, PushScope(repository), ct);
+            using var response = await SendOnceAsync(() => new HttpRequestMessage(HttpMethod.Put, WithDigest(location, blob.Digest)) { Content = content }, PushScope(repository), ct, bounded: false);
             if (response.StatusCode != HttpStatusCode.Created) throw await RegistryErrors.ToExceptionAsync(Registry, response, ct);
             BytesUploaded += blob.Size;
             return true;
@@ -28,7 +28,7 @@ public sealed partial class RegistryClient
         {
             var location = await StartUploadAsync(repository, ct);
             var content = new LayerContent(layer, compression);
-            using (var patch = await SendOnceAsync(() => new HttpRequestMessage(HttpMethod.Patch, location) { Content = content }, PushScope(repository), ct))
+            using (var patch = await SendOnceAsync(() => new HttpRequestMessage(HttpMethod.Patch, location) { Content = content }, PushScope(repository), ct, bounded: false))
             {
                 if (patch.StatusCode != HttpStatusCode.Accepted) throw await RegistryErrors.ToExceptionAsync(Registry, patch, ct);
                 location = Location(patch);

@@ -16,6 +16,7 @@ public sealed partial class RegistryClient : IDisposable
     private readonly HttpClient _http;
     private readonly RegistryCredentials? _credentials;
     private readonly int _retries;
+    private readonly TimeSpan _timeout;
     private readonly IPipelineReporter _reporter;
 
     public RegistryClient(string registry, bool plainHttp, RegistryCredentials? credentials, int retries, TimeSpan timeout, IPipelineReporter reporter)
@@ -24,10 +25,13 @@ public sealed partial class RegistryClient : IDisposable
         BaseUri = new Uri($"{(plainHttp ? "http" : "https")}://{registry}/");
         _credentials = credentials;
         _retries = retries;
+        _timeout = timeout;
         _reporter = reporter;
         // Redirects are followed by HttpClient, which drops Authorization on the way: credentials
         // only ever go to the registry itself or to the token realm it announces.
-        _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = true, PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30) }) { Timeout = timeout };
+        // No overall timeout on the client: a big layer upload may take longer than any fixed limit.
+        // Every other request is bounded by the configured timeout (see SendOnceAsync).
+        _http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = true, PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30) }) { Timeout = Timeout.InfiniteTimeSpan };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("modelpipe/1.0");
     }
 
@@ -47,10 +51,14 @@ public sealed partial class RegistryClient : IDisposable
         HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead) =>
         WithRetriesAsync(() => SendOnceAsync(create, scope, ct, completion), ct);
 
-    /// <summary>One request with auth, no retry: throws <see cref="RetryableException"/> for a transient status.</summary>
-    private async Task<HttpResponseMessage> SendOnceAsync(Func<HttpRequestMessage> create, string scope, CancellationToken ct,
-        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
+    /// <summary>One request with auth, no retry: throws <see cref="RetryableException"/> for a transient status.
+    /// Bounded by the configured timeout unless <paramref name="bounded"/> is false (a layer upload).</summary>
+    private async Task<HttpResponseMessage> SendOnceAsync(Func<HttpRequestMessage> create, string scope, CancellationToken outer,
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead, bool bounded = true)
     {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        if (bounded) limit.CancelAfter(_timeout);
+        var ct = limit.Token;
         var request = create();
         Authorize(request, scope);
         var response = await _http.SendAsync(request, completion, ct);

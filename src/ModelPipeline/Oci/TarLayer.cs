@@ -46,7 +46,7 @@ public sealed class TarLayer
         var entries = Directories.Select(d => (Path: d, File: (LayerFile?)null))
             .Concat(Files.Select(f => (Path: f.ImagePath, File: (LayerFile?)f)))
             .OrderBy(e => e.Path, StringComparer.Ordinal);
-        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        var buffer = ArrayPool<byte>.Shared.Rent(4 << 20);
         try
         {
             foreach (var (path, file) in entries)
@@ -68,7 +68,7 @@ public sealed class TarLayer
 
     private static async Task CopyExactlyAsync(LayerFile file, Stream output, byte[] buffer, CancellationToken ct)
     {
-        await using var input = new FileStream(file.SourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan | FileOptions.Asynchronous);
+        await using var input = new FileStream(file.SourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
         long copied = 0;
         int read;
         while ((read = await input.ReadAsync(buffer, ct)) > 0)

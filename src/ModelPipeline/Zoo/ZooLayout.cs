@@ -19,6 +19,9 @@ public static partial class ZooLayout
 {
     public const string Latest = "latest";
 
+    /// <summary>Run-state JSON settings, without escaping of characters like ' and é (zoo files are read in diffs).</summary>
+    private static readonly JsonSerializerOptions Json = new(RunStateStore.Json) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static string ModelsDir(string root) => Path.Combine(root, "models");
 
     public static string ModelDir(string root, string model) => Path.Combine(root, "models", model);
@@ -60,7 +63,7 @@ public static partial class ZooLayout
         try
         {
             using var stream = File.OpenRead(path);
-            return JsonSerializer.Deserialize<T>(stream, RunStateStore.Json)
+            return JsonSerializer.Deserialize<T>(stream, Json)
                 ?? throw new OperationFailedException($"zoo file {path} is empty. Fix: repair the zoo repository.");
         }
         catch (JsonException ex)
@@ -70,7 +73,7 @@ public static partial class ZooLayout
     }
 
     /// <summary>Deterministic JSON (same value, same bytes) ending in a newline.</summary>
-    public static string ToJson<T>(T value) => JsonSerializer.Serialize(value, RunStateStore.Json).ReplaceLineEndings("\n") + "\n";
+    public static string ToJson<T>(T value) => JsonSerializer.Serialize(value, Json).ReplaceLineEndings("\n") + "\n";
 
     public static void Write<T>(string path, T value)
     {

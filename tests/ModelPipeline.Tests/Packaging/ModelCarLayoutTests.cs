@@ -105,6 +105,24 @@ public sealed class ModelCarLayoutTests
     }
 
     [Fact]
+    public async Task A_trained_file_that_changed_size_after_validation_fails_and_leaves_no_blob_or_record()
+    {
+        using var world = new TestWorld();
+        ValidatedModel.Configure(world, Layout());
+        var key = ValidatedModel.Seed(world, "demo", ValidatedModel.SmallFiles());
+        File.WriteAllBytes(Path.Combine(world.ArtifactsDir, "demo", "runs", key, "output", "model.onnx"), new byte[100]);
+
+        var run = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("model.onnx changed while it was packaged", run.All, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(world.ArtifactsDir, "demo", "runs", key, "package.json")));
+        var blobs = Path.Combine(world.Root, ".pipeline/oci/blobs/sha256");
+        Assert.Empty(Directory.Exists(blobs) ? Directory.GetFiles(blobs) : []);
+        Assert.False(File.Exists(Path.Combine(world.Root, ".pipeline/oci/index.json")));
+    }
+
+    [Fact]
     public async Task A_tag_template_that_gives_an_invalid_tag_is_rejected_with_exit_code_2_and_nothing_is_written()
     {
         using var world = new TestWorld();

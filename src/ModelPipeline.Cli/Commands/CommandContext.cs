@@ -32,7 +32,9 @@ internal sealed class CommandContext
         var json = parse.GetValue(CommonOptions.Json);
         var root = FindRoot(parse.GetValue(CommonOptions.Root));
         var config = ConfigLoader.Load(root, parse.GetValue(CommonOptions.Config));
-        return new CommandContext(root, config, ConsoleOutput.Create(json), json) { Parse = parse };
+        var output = ConsoleOutput.Create(json);
+        output.MaskSecrets(config.RegisterSecrets());
+        return new CommandContext(root, config, output, json) { Parse = parse };
     }
 
     public IReadOnlyList<ModelDefinition> Models(ParseResult parse, Option<string[]> model) =>

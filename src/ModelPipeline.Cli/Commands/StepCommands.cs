@@ -31,7 +31,7 @@ internal static class StepCommands
     public static Command Train() => Verb.PerModel("train", "Train the selected models (skipped when the training key is unchanged).",
         async (ctx, model, ct) =>
         {
-            var (record, skipped) = await new TrainingStep(ctx.State, ctx.Output).TrainAsync(model, ct);
+            var (record, skipped) = await new TrainingStep(ctx.State, ctx.Output, ctx.Config.SecretEnvironmentVariables()).TrainAsync(model, ct);
             return new StepResult
             {
                 Model = model.Name,

@@ -68,6 +68,12 @@ internal static class Verb
             await Console.Error.WriteLineAsync("cancelled; child processes were stopped and nothing partial was kept.");
             return 130;
         }
+        catch (OperationCanceledException ex)
+        {
+            // Not the user's Ctrl-C: a network call ran past its timeout.
+            await Console.Error.WriteLineAsync(Redactor.Redact($"error: an operation timed out ({ex.Message}). Fix: check that the service is reachable, or raise the timeout in pipeline.json."));
+            return 1;
+        }
         catch (Exception ex)
         {
             await Console.Error.WriteLineAsync(Redactor.Redact($"unexpected error (a bug; please report it with this trace):{Environment.NewLine}{ex}"));

@@ -26,6 +26,9 @@ public abstract class ConsoleOutput : IPipelineReporter
             : new TerminalOutput(writer);
     }
 
+    /// <summary>Tells the CI runner about secret values (GitHub Actions masks them in its log).</summary>
+    public virtual void MaskSecrets(IReadOnlyList<string> values) { }
+
     public abstract void BeginSection(string title);
 
     public abstract void EndSection(string title);

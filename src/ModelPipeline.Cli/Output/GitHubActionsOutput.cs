@@ -6,6 +6,14 @@ namespace ModelPipeline.Cli.Output;
 /// </summary>
 public sealed class GitHubActionsOutput(TextWriter writer) : ConsoleOutput(writer)
 {
+    public override void MaskSecrets(IReadOnlyList<string> values)
+    {
+        // Written directly: Line() would redact the very value the runner needs to learn.
+        lock (Writer)
+            foreach (var value in values.SelectMany(v => v.Split('\n')).Where(v => v.Length > 0))
+                Writer.WriteLine($"::add-mask::{value}");
+    }
+
     public override void BeginSection(string title) => Line($"::group::{title}");
 
     public override void EndSection(string title) => Line("::endgroup::");
@@ -25,5 +33,5 @@ public sealed class GitHubActionsOutput(TextWriter writer) : ConsoleOutput(write
     }
 
     private static string Escape(string s) =>
-        s.Replace("%", "%25", StringComparison.Ordinal).Replace("\r", "%0D", StringComparison.Ordinal).Replace("\n", "%0A", StringComparison.Ordinal);
+        Errors.Redactor.Redact(s).Replace("%", "%25", StringComparison.Ordinal).Replace("\r", "%0D", StringComparison.Ordinal).Replace("\n", "%0A", StringComparison.Ordinal);
 }

@@ -23,7 +23,8 @@ internal sealed class HttpDownloader(HttpClient http, string cacheDir, int retri
                 MaxRetryAttempts = Math.Max(retries, 1),
                 Delay = TimeSpan.FromMilliseconds(500),
                 BackoffType = DelayBackoffType.Exponential,
-                ShouldHandle = new PredicateBuilder().Handle<TransientDownloadException>().Handle<HttpRequestException>(),
+                ShouldHandle = new PredicateBuilder().Handle<TransientDownloadException>().Handle<HttpRequestException>()
+                    .Handle<TaskCanceledException>(_ => !ct.IsCancellationRequested),
                 OnRetry = a =>
                 {
                     reporter.Warning(model, $"download of '{name}' failed ({a.Outcome.Exception?.Message}); retrying ({a.AttemptNumber + 1}/{retries})");
@@ -31,12 +32,13 @@ internal sealed class HttpDownloader(HttpClient http, string cacheDir, int retri
                 },
             })
             .Build();
-        if (retries == 0) return await AttemptAsync(model, name, url, expected, ct);
         try
         {
-            return await pipeline.ExecuteAsync(async token => await AttemptAsync(model, name, url, expected, token), ct);
+            return retries == 0
+                ? await AttemptAsync(model, name, url, expected, ct)
+                : await pipeline.ExecuteAsync(async token => await AttemptAsync(model, name, url, expected, token), ct);
         }
-        catch (Exception ex) when (ex is TransientDownloadException or HttpRequestException)
+        catch (Exception ex) when (ex is TransientDownloadException or HttpRequestException || (ex is TaskCanceledException && !ct.IsCancellationRequested))
         {
             throw new OperationFailedException($"model '{model}', data source '{name}': download of {Redactor.Redact(url.ToString())} failed: {ex.Message} Nothing was cached. Fix: check the URL and network, then re-run Fetch.") { Model = model };
         }

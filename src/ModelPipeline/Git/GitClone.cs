@@ -38,13 +38,19 @@ public sealed partial class GitClone
         var deadline = DateTimeOffset.UtcNow + timeout;
         while (true)
         {
+            // The lock file stays in place: deleting it on close would let a waiter lock the old
+            // inode while a newcomer locks a new file, and both would think they hold the clone.
             try
             {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.DeleteOnClose);
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1);
             }
             catch (IOException) when (DateTimeOffset.UtcNow < deadline)
             {
                 await Task.Delay(100, ct);
+            }
+            catch (IOException)
+            {
+                throw new OperationFailedException($"the clone {WorkTree} is still in use by another modelpipe process after {timeout.TotalSeconds:F0}s (lock file {path}). Fix: wait for it to finish, or remove the lock file if no modelpipe process is running.");
             }
         }
     }

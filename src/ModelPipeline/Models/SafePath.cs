@@ -42,27 +42,47 @@ public static class SafePath
         return path == r || path.StartsWith(r + Path.DirectorySeparatorChar, StringComparison.Ordinal);
     }
 
-    /// <summary>The path with every symbolic link along it resolved (the parts that exist).</summary>
+    /// <summary>
+    /// The path with every symbolic link along it resolved (the parts that exist), the way the
+    /// operating system resolves it: a ".." inside a link target climbs from the link's real
+    /// location, not from its spelling (so "s -> ." plus "t -> s/.." is seen to leave the folder).
+    /// </summary>
     public static string RealPath(string path)
     {
         var full = Path.GetFullPath(path);
         var root = Path.GetPathRoot(full)!;
-        var current = root;
-        var parts = full[root.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
+        return Walk(root, full[root.Length..], depth: 0);
+    }
+
+    private static string Walk(string current, string relative, int depth)
+    {
+        if (depth > 40) throw new IOException($"too many levels of symbolic links under {current}");
+        var parts = relative.Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
         for (var i = 0; i < parts.Length; i++)
         {
-            var next = Path.Combine(current, parts[i]);
+            var part = parts[i];
+            if (part == ".") continue;
+            if (part == "..")
+            {
+                current = Path.GetDirectoryName(current) ?? current;
+                continue;
+            }
+            var next = Path.Combine(current, part);
             FileSystemInfo info = Directory.Exists(next) ? new DirectoryInfo(next) : new FileInfo(next);
-            if (info.Exists && info.LinkTarget is not null)
+            if (info.LinkTarget is { } target)
             {
-                var target = info.ResolveLinkTarget(returnFinalTarget: true);
-                next = target is null ? next : RealPath(target.FullName);
+                current = Path.IsPathRooted(target)
+                    ? Walk(Path.GetPathRoot(target)!, target[Path.GetPathRoot(target)!.Length..], depth + 1)
+                    : Walk(current, target, depth + 1);
             }
-            else if (!info.Exists)
+            else if (!info.Exists && !Path.Exists(next))
             {
-                return Path.Combine([next, .. parts[(i + 1)..]]);
+                return Path.GetFullPath(Path.Combine([next, .. parts[(i + 1)..]]));
             }
-            current = next;
+            else
+            {
+                current = next;
+            }
         }
         return current;
     }

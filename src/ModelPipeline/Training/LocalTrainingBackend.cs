@@ -17,7 +17,7 @@ namespace ModelPipeline.Training;
 /// MP_DATA_&lt;NAME&gt; (path of each source), MP_OUTPUT_DIR (write trained files here),
 /// MP_HYPERPARAMETERS (JSON object) and MP_HP_&lt;NAME&gt; (each hyperparameter as text).
 /// </remarks>
-public sealed class LocalTrainingBackend(IPipelineReporter reporter) : ITrainingBackend
+public sealed class LocalTrainingBackend(IPipelineReporter reporter, IReadOnlyCollection<string>? withheldVariables = null) : ITrainingBackend
 {
     public string Name => "local";
 
@@ -26,6 +26,8 @@ public sealed class LocalTrainingBackend(IPipelineReporter reporter) : ITraining
         var model = request.Model;
         var command = model.Training.Command!;
         var env = Environment(request);
+        // Trainer code is the model author's: it gets no pipeline secrets (tokens, registry password).
+        foreach (var name in withheldVariables ?? []) env[name] = null;
         var runId = $"local-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}-{request.TrainingKey[..8]}";
         reporter.Info(model.Name, $"training with: {string.Join(' ', command)} (timeout {model.Training.TimeoutSeconds}s)");
 

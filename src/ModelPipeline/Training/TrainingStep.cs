@@ -13,8 +13,8 @@ namespace ModelPipeline.Training;
 /// </summary>
 public sealed class TrainingStep(RunStateStore state, IPipelineReporter reporter, IReadOnlyDictionary<string, ITrainingBackend> backends)
 {
-    public TrainingStep(RunStateStore state, IPipelineReporter reporter)
-        : this(state, reporter, new Dictionary<string, ITrainingBackend> { ["local"] = new LocalTrainingBackend(reporter) }) { }
+    public TrainingStep(RunStateStore state, IPipelineReporter reporter, IReadOnlyCollection<string>? withheldVariables = null)
+        : this(state, reporter, new Dictionary<string, ITrainingBackend> { ["local"] = new LocalTrainingBackend(reporter, withheldVariables) }) { }
 
     public async Task<(TrainingRecord Record, bool Skipped)> TrainAsync(ModelDefinition model, CancellationToken ct = default)
     {

@@ -25,7 +25,7 @@ public sealed partial class ZooRepository
         _sandboxDir = Path.Combine(config.RepoRoot, ".pipeline");
         Primary = primaryUrl is null
             ? GitRemote.Create("primary", _settings.Url, _settings.TokenEnv, "pipeline.json $.zoo.url", config.RepoRoot)
-            : GitRemote.Create("zoo", primaryUrl, _settings.TokenEnv, "--zoo", Directory.GetCurrentDirectory());
+            : GitRemote.Create("zoo", primaryUrl, SameOrigin(primaryUrl, _settings.Url) ? _settings.TokenEnv : null, "--zoo", Directory.GetCurrentDirectory());
         var mirrors = new List<MirrorTarget>();
         for (var i = 0; i < _settings.Mirrors.Count; i++)
         {
@@ -98,4 +98,10 @@ public sealed partial class ZooRepository
         }
         return results;
     }
+
+    /// <summary>The configured zoo token goes only to the configured zoo's scheme, host and port.</summary>
+    private static bool SameOrigin(string url, string configured) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var a) && !a.IsFile
+        && Uri.TryCreate(configured, UriKind.Absolute, out var b) && !b.IsFile
+        && a.Scheme == b.Scheme && string.Equals(a.Host, b.Host, StringComparison.OrdinalIgnoreCase) && a.Port == b.Port;
 }

@@ -124,3 +124,21 @@ public sealed class ModelDefinitionTests : IDisposable
         Assert.Contains("--bogus", result.StdErr);
     }
 }
+
+public sealed class SafePathTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mp-safepath").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void A_chain_of_links_that_climbs_out_is_seen_as_outside()
+    {
+        var inner = Directory.CreateDirectory(Path.Combine(_dir, "model")).FullName;
+        Directory.CreateSymbolicLink(Path.Combine(inner, "s"), ".");
+        Directory.CreateSymbolicLink(Path.Combine(inner, "t"), "s/..");
+        Assert.Null(ModelPipeline.Models.SafePath.TryResolve(inner, "t/secret.txt", out var why));
+        Assert.Contains("outside the model folder", why);
+        Assert.NotNull(ModelPipeline.Models.SafePath.TryResolve(inner, "s/data.csv", out _));
+    }
+}

@@ -110,6 +110,7 @@ public sealed class ZooPullTests : IDisposable
         { "symlink-out", "outside /models" },
         { "hardlink-out", "outside /models" },
         { "device", "may not hold" },
+        { "symlink-chain", "climbs with '..'" },
     };
 
     [Theory]
@@ -118,14 +119,21 @@ public sealed class ZooPullTests : IDisposable
     {
         var seeded = await _world.SeedPackagedAsync();
         Assert.Equal(0, (await Modelpipe.RunAsync(_world.Root, "push")).ExitCode);
-        TarEntry hostile = kind switch
+        TarEntry[] hostile = kind switch
         {
-            "traversal" => new PaxTarEntry(TarEntryType.RegularFile, "models/../../escaped.txt") { DataStream = new MemoryStream("x"u8.ToArray()) },
-            "symlink-out" => new PaxTarEntry(TarEntryType.SymbolicLink, "models/passwd") { LinkName = "/etc/passwd" },
-            "hardlink-out" => new PaxTarEntry(TarEntryType.HardLink, "models/shadow") { LinkName = "etc/shadow" },
-            _ => new PaxTarEntry(TarEntryType.CharacterDevice, "models/null"),
+            "traversal" => [new PaxTarEntry(TarEntryType.RegularFile, "models/../../escaped.txt") { DataStream = new MemoryStream("x"u8.ToArray()) }],
+            "symlink-out" => [new PaxTarEntry(TarEntryType.SymbolicLink, "models/passwd") { LinkName = "/etc/passwd" }],
+            "hardlink-out" => [new PaxTarEntry(TarEntryType.HardLink, "models/shadow") { LinkName = "etc/shadow" }],
+            "symlink-chain" =>
+            [
+                new PaxTarEntry(TarEntryType.SymbolicLink, "models/s") { LinkName = "." },
+                new PaxTarEntry(TarEntryType.SymbolicLink, "models/t") { LinkName = "s/.." },
+                new PaxTarEntry(TarEntryType.RegularFile, "models/t/escaped.txt") { DataStream = new MemoryStream("x"u8.ToArray()) },
+            ],
+            _ => [new PaxTarEntry(TarEntryType.CharacterDevice, "models/null")],
         };
-        var entries = new List<TarEntry>(seeded.Files.Select(f => (TarEntry)new PaxTarEntry(TarEntryType.RegularFile, "models/" + f.Key) { DataStream = new MemoryStream(f.Value) })) { hostile };
+        var entries = new List<TarEntry>(seeded.Files.Select(f => (TarEntry)new PaxTarEntry(TarEntryType.RegularFile, "models/" + f.Key) { DataStream = new MemoryStream(f.Value) }));
+        entries.AddRange(hostile);
         var digest = await OciLayoutWriter.WriteImageAsync(Layout, "hostile", entries);
         // Point the published version at the hostile image by re-publishing under a new key.
         var state = new ModelPipeline.RunState.RunStateStore(_world.ArtifactsDir);

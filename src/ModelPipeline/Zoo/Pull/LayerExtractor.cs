@@ -71,6 +71,10 @@ internal sealed class LayerExtractor(string staging)
                 break;
             case TarEntryType.SymbolicLink:
                 var link = entry.LinkName.Replace('\\', '/');
+                // A ".." in a link target can climb out through another link ("s -> ." then "t -> s/.."):
+                // ModelCar images have no need for it, so it is refused outright.
+                if (link.Split('/').Contains(".."))
+                    throw new OperationFailedException($"{what}: entry '{entry.Name}' is a link to '{link}', which climbs with '..'; refusing the image.");
                 var resolved = link.StartsWith('/')
                     ? link.TrimStart('/').StartsWith(Prefix, StringComparison.Ordinal) ? Path.Combine(staging, link.TrimStart('/')[Prefix.Length..]) : null
                     : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(target)!, link));

@@ -1,0 +1,30 @@
+namespace ModelPipeline.Configuration;
+
+public sealed partial record PipelineConfig
+{
+    /// <summary>
+    /// The environment variables this configuration names as holding secrets (tokens, registry
+    /// password). Their values are redacted from all output and withheld from trainer processes.
+    /// </summary>
+    public IReadOnlyList<string> SecretEnvironmentVariables() =>
+        new[] { Registry.PasswordEnv, Zoo.TokenEnv, GitOps.TokenEnv, Forge.TokenEnv }
+            .Concat(Zoo.Mirrors.Select(m => m.TokenEnv))
+            .Where(name => !string.IsNullOrEmpty(name))
+            .Select(name => name!)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>Registers the values of <see cref="SecretEnvironmentVariables"/> with the redactor; returns them.</summary>
+    public IReadOnlyList<string> RegisterSecrets()
+    {
+        var values = new List<string>();
+        foreach (var name in SecretEnvironmentVariables())
+        {
+            var value = Environment.GetEnvironmentVariable(name);
+            if (string.IsNullOrEmpty(value)) continue;
+            Errors.Redactor.Register(value);
+            values.Add(value);
+        }
+        return values;
+    }
+}

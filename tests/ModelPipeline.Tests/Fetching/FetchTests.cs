@@ -132,6 +132,22 @@ public sealed class FetchTests : IDisposable
     }
 
     [Fact]
+    public async Task A_server_that_never_answers_is_a_clear_failure_even_without_retries()
+    {
+        File.WriteAllText(Path.Combine(_world.Root, "pipeline.json"), """{ "fetch": { "timeoutSeconds": 1, "retries": 0 } }""");
+        await using var server = await LoopbackServer.StartAsync(async ctx => await Task.Delay(TimeSpan.FromSeconds(30), ctx.RequestAborted));
+        WriteModel($$"""{ "name": "blob", "url": "{{server.Address}}slow.bin", "sha256": "{{PayloadSha}}" }""");
+
+        var result = await Modelpipe.RunAsync(_world.Root, "fetch");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("download of", result.All);
+        Assert.Contains("Nothing was cached", result.All);
+        Assert.DoesNotContain("unexpected error", result.All);
+        Assert.False(File.Exists(CacheFile(PayloadSha)));
+    }
+
+    [Fact]
     public async Task A_git_source_is_fetched_at_its_pinned_commit_even_after_the_branch_moves_on()
     {
         var repo = Path.Combine(_world.Root, "upstream");

@@ -157,3 +157,34 @@ public sealed class CancellationTests : IDisposable
         Assert.DoesNotContain(Directory.EnumerateFiles(Path.Combine(_world.ArtifactsDir, "demo", "runs"), "*", SearchOption.AllDirectories), f => f.EndsWith("model.onnx", StringComparison.Ordinal));
     }
 }
+
+public sealed class TrainerSecretTests : IDisposable
+{
+    private readonly TestWorld _world = new();
+
+    public void Dispose() => _world.Dispose();
+
+    [Fact]
+    public async Task A_trainer_never_sees_the_pipeline_secrets_and_the_ci_log_masks_them()
+    {
+        const string canary = "canary-zoo-token-7d1f3a";
+        File.WriteAllText(Path.Combine(_world.Root, "pipeline.json"), """{ "zoo": { "tokenEnv": "MP_TEST_ZOO_TOKEN" } }""");
+        var dir = _world.WriteModel("demo", """
+            {
+              "name": "demo", "description": "d", "owners": ["o"], "data": [],
+              "training": { "backend": "local", "command": ["sh", "train.sh"] },
+              "artifacts": { "format": "onnx", "files": ["model.onnx"] }, "validation": {}, "serving": { "runtime": "onnx" }
+            }
+            """);
+        await File.WriteAllTextAsync(Path.Combine(dir, "train.sh"), "echo \"token=[${MP_TEST_ZOO_TOKEN:-unset}]\"; echo x > \"$MP_OUTPUT_DIR/model.onnx\"");
+        var env = new Dictionary<string, string?> { ["MP_TEST_ZOO_TOKEN"] = canary, ["GITHUB_ACTIONS"] = "true" };
+        Assert.Equal(0, (await Modelpipe.RunAsync(_world.Root, ["fetch"], env)).ExitCode);
+
+        var result = await Modelpipe.RunAsync(_world.Root, ["train"], env);
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("token=[unset]", result.StdOut);
+        Assert.StartsWith($"::add-mask::{canary}", result.StdOut, StringComparison.Ordinal);
+        Assert.Equal(1, result.All.Split(canary).Length - 1);
+    }
+}

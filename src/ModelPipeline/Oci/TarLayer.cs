@@ -4,8 +4,11 @@ using ModelPipeline.Errors;
 
 namespace ModelPipeline.Oci;
 
-/// <summary>A file to put in a layer: where it is on disk and where it goes in the image.</summary>
-public sealed record LayerFile(string SourcePath, string ImagePath, long Size);
+/// <summary>
+/// A file to put in a layer: where it is on disk, where it goes in the image, and its validated
+/// size and (when known) sha256, which the bytes streamed into the layer must match.
+/// </summary>
+public sealed record LayerFile(string SourcePath, string ImagePath, long Size, string? Sha256 = null);
 
 /// <summary>
 /// A reproducible tar layer: entries sorted by path, parent folders first (0755), files 0644,
@@ -69,16 +72,20 @@ public sealed class TarLayer
     private static async Task CopyExactlyAsync(LayerFile file, Stream output, byte[] buffer, CancellationToken ct)
     {
         await using var input = new FileStream(file.SourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        using var hash = file.Sha256 is null ? null : System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         long copied = 0;
         int read;
         while ((read = await input.ReadAsync(buffer, ct)) > 0)
         {
             if (copied + read > file.Size) break;
+            hash?.AppendData(buffer, 0, read);
             await output.WriteAsync(buffer.AsMemory(0, read), ct);
             copied += read;
         }
         if (copied != file.Size || read > 0)
             throw new OperationFailedException($"{file.SourcePath} changed while it was packaged (expected {file.Size} bytes as validated). Fix: re-run Validate, then package again.");
+        if (hash is not null && Convert.ToHexStringLower(hash.GetHashAndReset()) != file.Sha256)
+            throw new OperationFailedException($"{file.SourcePath} changed since it was validated (its sha256 no longer matches the validation manifest). Fix: re-run Validate, then package again.");
     }
 
     private static long Pad(long size) => (size + Block - 1) / Block * Block;

@@ -100,7 +100,7 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
     private ImagePlan Plan(ModelDefinition model, string key, ValidationReport report, BaseImage baseImage, DateTimeOffset created, string tag)
     {
         var output = state.OutputDir(model.Name, key);
-        var files = report.Manifest.Select(f => (Entry: f, File: new LayerFile(Path.Combine(output, f.Path), "models/" + f.Path, f.Size))).ToList();
+        var files = report.Manifest.Select(f => (Entry: f, File: new LayerFile(Path.Combine(output, f.Path), "models/" + f.Path, f.Size, f.Sha256))).ToList();
         var sha = files.ToDictionary(f => f.File.ImagePath, f => f.Entry.Sha256);
         var compression = Settings.Compression == "gzip" ? LayerCompression.Gzip : LayerCompression.None;
         var small = files.Where(f => f.Entry.Size < Settings.LayerSplitBytes).Select(f => f.File).ToList();

@@ -123,6 +123,26 @@ public sealed class ModelCarLayoutTests
     }
 
     [Fact]
+    public async Task A_trained_file_whose_bytes_changed_but_not_its_size_fails_and_leaves_no_blob_or_record()
+    {
+        using var world = new TestWorld();
+        ValidatedModel.Configure(world, Layout());
+        var key = ValidatedModel.Seed(world, "demo", ValidatedModel.SmallFiles());
+        var onnx = Path.Combine(world.ArtifactsDir, "demo", "runs", key, "output", "model.onnx");
+        var bytes = File.ReadAllBytes(onnx);
+        bytes[0] ^= 0xFF;
+        File.WriteAllBytes(onnx, bytes);
+
+        var run = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("model.onnx changed since it was validated", run.All, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(world.ArtifactsDir, "demo", "runs", key, "package.json")));
+        var blobs = Path.Combine(world.Root, ".pipeline/oci/blobs/sha256");
+        Assert.Empty(Directory.Exists(blobs) ? Directory.GetFiles(blobs) : []);
+    }
+
+    [Fact]
     public async Task A_tag_template_that_gives_an_invalid_tag_is_rejected_with_exit_code_2_and_nothing_is_written()
     {
         using var world = new TestWorld();

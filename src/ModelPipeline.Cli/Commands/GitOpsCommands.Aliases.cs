@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using ModelPipeline.Cli.Output;
 using ModelPipeline.Errors;
 using ModelPipeline.GitOps;
@@ -18,41 +17,20 @@ internal static partial class GitOpsCommands
             var ctx = CommandContext.Create(parse);
             var sync = new AliasSync(ctx.Config, ctx.Output);
             var pins = await sync.ReadPinsAsync(parse.GetValue(model) ?? [], ct);
-            var results = new List<StepResult>();
-            var exit = 0;
-            foreach (var pin in pins)
-            {
-                ctx.Output.BeginSection($"sync-aliases {pin.Model} {pin.Alias}");
-                var clock = Stopwatch.StartNew();
-                try
-                {
-                    var alias = await sync.ApplyAsync(pin, ct);
-                    results.Add(new StepResult
-                    {
-                        Model = pin.Model,
-                        Step = "sync-aliases",
-                        Result = alias.Changed ? "ok" : "skipped",
-                        Detail = alias.Changed ? $"{pin.Alias} -> v{pin.Version} ({pin.Path})" : $"{pin.Alias} already v{pin.Version}",
-                        Data = alias,
-                    });
-                }
-                catch (PipelineException ex)
-                {
-                    // An alias the zoo refuses (a version it does not have) fails this row, not the others.
-                    ctx.Output.Error(pin.Model, ex.Message);
-                    results.Add(new StepResult { Model = pin.Model, Step = "sync-aliases", Result = "failed", Detail = ex.Message.Split('\n')[0] });
-                    exit = Math.Max(exit, 1);
-                }
-                finally
-                {
-                    ctx.Output.EndSection($"sync-aliases {pin.Model} {pin.Alias}");
-                }
-                results[^1] = results[^1] with { DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 2) };
-            }
             if (pins.Count == 0) ctx.Output.Info(null, "the GitOps repository deploys no models yet; nothing to sync");
-            ctx.Output.Summary(results);
-            if (ctx.Json) Verb.WriteJson("sync-aliases", exit, results);
-            return exit;
+            // An alias the zoo refuses (a version it does not have) fails that row, not the others.
+            return await Verb.RunRowsAsync(ctx, "sync-aliases", pins, p => p.Model, p => $"{p.Model} {p.Alias}", async pin =>
+            {
+                var alias = await sync.ApplyAsync(pin, ct);
+                return new StepResult
+                {
+                    Model = pin.Model,
+                    Step = "sync-aliases",
+                    Result = alias.Changed ? "ok" : "skipped",
+                    Detail = alias.Changed ? $"{pin.Alias} -> v{pin.Version} ({pin.Path})" : $"{pin.Alias} already v{pin.Version}",
+                    Data = alias,
+                };
+            }, rowExitCode: _ => 1);
         }, ct));
         return command;
     }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using ModelPipeline.Cli.Output;
 using ModelPipeline.Errors;
 using ModelPipeline.GitOps;
@@ -24,28 +23,8 @@ internal static partial class GitOpsCommands
             var n = parse.GetValue(version);
             if (n < 1) throw new InvalidInputException($"--version {n}: zoo versions start at 1. Fix: pass a version listed in the zoo (models/<name>/index.json).");
             var definition = Models.ModelCatalog.Load(ctx.Root, [parse.GetValue(model)!]).Single();
-            ctx.Output.BeginSection($"promote {definition.Name} v{n}");
-            var clock = Stopwatch.StartNew();
-            StepResult result;
-            var exit = 0;
-            try
-            {
-                result = Result("promote", await new Promotion(ctx.Config, ctx.State, ctx.Output).PromoteAsync(definition, n, ct));
-            }
-            catch (PipelineException ex) when (ex is not InvalidInputException)
-            {
-                ctx.Output.Error(definition.Name, ex.Message);
-                result = new StepResult { Model = definition.Name, Step = "promote", Result = "failed", Detail = ex.Message.Split('\n')[0] };
-                exit = ex.ExitCode;
-            }
-            finally
-            {
-                ctx.Output.EndSection($"promote {definition.Name} v{n}");
-            }
-            result = result with { DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 2) };
-            ctx.Output.Summary([result]);
-            if (ctx.Json) Verb.WriteJson("promote", exit, [result]);
-            return exit;
+            return await Verb.RunRowsAsync(ctx, "promote", [definition], d => d.Name, d => $"{d.Name} v{n}",
+                async d => Result("promote", await new Promotion(ctx.Config, ctx.State, ctx.Output).PromoteAsync(d, n, ct)));
         }, ct));
         return command;
     }

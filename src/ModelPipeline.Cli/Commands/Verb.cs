@@ -21,34 +21,46 @@ internal static class Verb
         command.SetAction((parse, ct) => Guard(async () =>
         {
             var ctx = CommandContext.Create(parse);
-            var models = ctx.Models(parse, model);
-            var results = new List<StepResult>();
-            var exit = 0;
-            foreach (var m in models)
-            {
-                ctx.Output.BeginSection($"{name} {m.Name}");
-                var clock = Stopwatch.StartNew();
-                try
-                {
-                    var result = await step(ctx, m, ct);
-                    results.Add(result with { DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 2) });
-                }
-                catch (PipelineException ex) when (ex is not InvalidInputException)
-                {
-                    ctx.Output.Error(m.Name, ex.Message);
-                    results.Add(new StepResult { Model = m.Name, Step = name, Result = "failed", Detail = FirstLine(ex.Message), DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 2) });
-                    exit = Math.Max(exit, ex.ExitCode);
-                }
-                finally
-                {
-                    ctx.Output.EndSection($"{name} {m.Name}");
-                }
-            }
-            ctx.Output.Summary(results);
-            if (ctx.Json) WriteJson(name, exit, results);
-            return exit;
+            return await RunRowsAsync(ctx, name, ctx.Models(parse, model), m => m.Name, m => m.Name, m => step(ctx, m, ct));
         }, ct));
         return command;
+    }
+
+    /// <summary>
+    /// Runs one step per item (a model, an alias pin, a version) in its own log section, timed; a
+    /// failure fails that row only (invalid input still stops the run with exit 2 unless
+    /// <paramref name="rowExitCode"/> maps it). Ends with the summary table and, with --json, the document.
+    /// </summary>
+    public static async Task<int> RunRowsAsync<T>(CommandContext ctx, string name, IEnumerable<T> items,
+        Func<T, string> model, Func<T, string> section, Func<T, Task<StepResult>> step,
+        Func<PipelineException, int?>? rowExitCode = null)
+    {
+        rowExitCode ??= ex => ex is InvalidInputException ? null : ex.ExitCode;
+        var results = new List<StepResult>();
+        var exit = 0;
+        foreach (var item in items)
+        {
+            ctx.Output.BeginSection($"{name} {section(item)}");
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                var result = await step(item);
+                results.Add(result with { DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 2) });
+            }
+            catch (PipelineException ex) when (rowExitCode(ex) is { } code)
+            {
+                ctx.Output.Error(model(item), ex.Message);
+                results.Add(new StepResult { Model = model(item), Step = name, Result = "failed", Detail = FirstLine(ex.Message), DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 2) });
+                exit = Math.Max(exit, code);
+            }
+            finally
+            {
+                ctx.Output.EndSection($"{name} {section(item)}");
+            }
+        }
+        ctx.Output.Summary(results);
+        if (ctx.Json) WriteJson(name, exit, results);
+        return exit;
     }
 
     /// <summary>Runs an action under the error policy.</summary>

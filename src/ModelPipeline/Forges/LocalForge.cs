@@ -1,4 +1,3 @@
-using System.Text;
 
 namespace ModelPipeline.Forges;
 
@@ -32,9 +31,7 @@ public sealed class LocalForge : IForge
     private static bool Write(string path, string content)
     {
         if (File.Exists(path) && File.ReadAllText(path) == content) return false;
-        var temp = path + $".{Environment.ProcessId}.tmp";
-        File.WriteAllText(temp, content, new UTF8Encoding(false));
-        File.Move(temp, path, overwrite: true);
+        RunState.AtomicFile.WriteAllText(path, content);
         return true;
     }
 }

@@ -104,7 +104,7 @@ public sealed partial class OciLayout : IImageTarget
     {
         var entries = ReadIndex().Manifests.Where(m => m.Annotations?.GetValueOrDefault(RefName) != tag).ToList();
         entries.Add(manifest with { Annotations = new Dictionary<string, string> { [RefName] = tag } });
-        WriteAtomic(Path.Combine(Root, "index.json"), OciJson.Serialize(new ImageIndex { Manifests = entries }));
+        RunState.AtomicFile.WriteAllBytes(Path.Combine(Root, "index.json"), OciJson.Serialize(new ImageIndex { Manifests = entries }));
     }
 
     private string TempBlob()
@@ -112,16 +112,9 @@ public sealed partial class OciLayout : IImageTarget
         var dir = Path.Combine(Root, "blobs", "sha256");
         Directory.CreateDirectory(dir);
         var layoutFile = Path.Combine(Root, "oci-layout");
-        if (!File.Exists(layoutFile)) WriteAtomic(layoutFile, """{"imageLayoutVersion":"1.0.0"}"""u8.ToArray());
+        if (!File.Exists(layoutFile)) RunState.AtomicFile.WriteAllBytes(layoutFile, """{"imageLayoutVersion":"1.0.0"}"""u8.ToArray());
         return Path.Combine(dir, $".tmp-{Guid.NewGuid():N}");
     }
 
     private void Commit(string temp, string digest) => File.Move(temp, BlobPath(digest), overwrite: true);
-
-    private static void WriteAtomic(string path, byte[] bytes)
-    {
-        var temp = path + $".{Environment.ProcessId}.tmp";
-        File.WriteAllBytes(temp, bytes);
-        File.Move(temp, path, overwrite: true);
-    }
 }

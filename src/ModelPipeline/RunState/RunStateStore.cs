@@ -76,14 +76,8 @@ public sealed class RunStateStore(string artifactsDir)
         }
     }
 
-    public static void Write<T>(string path, T value)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = path + $".{Environment.ProcessId}.tmp";
-        using (var stream = File.Create(temp))
-            JsonSerializer.Serialize(stream, value, Json);
-        File.Move(temp, path, overwrite: true);
-    }
+    public static void Write<T>(string path, T value) =>
+        AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, value, Json));
 }
 
 public sealed record CurrentRun

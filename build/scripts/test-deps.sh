@@ -42,4 +42,11 @@ elif command -v dockerd >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && [ -z "${DOCKE
 else
   log "no docker engine reachable; docker tests will skip."
 fi
+# Further components, one script per concern (e.g. npm tools, S3 server, browser): each is sourced
+# here, must be idempotent and must never fail the build.
+for extra in "$(dirname "${BASH_SOURCE[0]}")"/test-deps.d/*.sh; do
+  [ -f "$extra" ] || continue
+  # shellcheck disable=SC1090
+  ( . "$extra" ) || log "$(basename "$extra") reported a problem; the tests that need it will skip."
+done
 exit 0

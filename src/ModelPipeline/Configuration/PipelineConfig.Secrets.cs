@@ -7,7 +7,7 @@ public sealed partial record PipelineConfig
     /// password). Their values are redacted from all output; trainers never get them (see TrainerEnvironment).
     /// </summary>
     public IReadOnlyList<string> SecretEnvironmentVariables() =>
-        new[] { Registry.PasswordEnv, Zoo.TokenEnv, GitOps.TokenEnv, Forge.TokenEnv }
+        new[] { Registry.PasswordEnv, Zoo.TokenEnv, GitOps.TokenEnv, Forge.TokenEnv, Signing.KeyEnv, Signing.PasswordEnv }
             .Concat(Zoo.Mirrors.Select(m => m.TokenEnv))
             .Where(name => !string.IsNullOrEmpty(name))
             .Select(name => name!)

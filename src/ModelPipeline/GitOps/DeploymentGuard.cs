@@ -7,7 +7,8 @@ namespace ModelPipeline.GitOps;
 
 /// <summary>
 /// What UpdateGitOps refuses to pin, whatever <c>modelcar.lintShell</c> says for packaging alone:
-/// an image whose base has no <c>/bin/sh</c> (KServe's modelcar sidecar could not start it).
+/// an image whose base has no <c>/bin/sh</c> (KServe's modelcar sidecar could not start it), and,
+/// with <c>signing.required</c>, an image that was not signed.
 /// </summary>
 public static class DeploymentGuard
 {
@@ -17,5 +18,7 @@ public static class DeploymentGuard
         if (package is null) return;
         if (package.Warnings.Any(w => w.StartsWith("shell:", StringComparison.Ordinal)))
             throw new OperationFailedException($"model '{model}': {package.Reference} has no /bin/sh (its base is '{config.ModelCar.BaseImage}' or was when it was packaged), so KServe's modelcar sidecar cannot start it; it is not deployed. Fix: set modelcar.baseImage to \"busybox-static\" (the embedded base) or a registry image with a shell, then run ./build.sh Publish --model {model}.") { Model = model };
+        if (config.Signing.Required && package.Attestations?.Signature is null)
+            throw new OperationFailedException($"model '{model}': {package.Reference} is not signed and signing.required is true; it is not deployed. Fix: set the signing key in ${config.Signing.KeyEnv} (PEM or a path; the passphrase in ${config.Signing.PasswordEnv}), then run ./build.sh Publish --model {model}.") { Model = model };
     }
 }

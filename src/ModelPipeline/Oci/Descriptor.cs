@@ -15,6 +15,10 @@ public sealed record Descriptor
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Platform? Platform { get; init; }
 
+    /// <summary>The artifact type of a referrer (in a referrers index).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ArtifactType { get; init; }
+
     /// <summary>The hex part of <see cref="Digest"/> (validated: sha256 only).</summary>
     [JsonIgnore] public string Hex => OciDigest.Hex(Digest);
 }

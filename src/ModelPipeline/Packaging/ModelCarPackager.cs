@@ -37,7 +37,7 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
         if (previous is not null && previous.Inputs == inputs && await destination.HasImageAsync(previous, ct))
         {
             reporter.Info(model.Name, $"training key {key[..12]} and settings unchanged; {previous.Reference} is already in the {previous.Destination}");
-            return new PackageOutcome(previous, true, 0, 0);
+            return new PackageOutcome(await AttestAsync(model, previous, ct), true, 0, 0);
         }
 
         var baseImage = await ResolveBaseAsync(model.Name, ct);
@@ -50,7 +50,7 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
 
         var writer = new ImageWriter(new LayerCache(Path.Combine(config.CacheDir, "oci-layers")), reporter, model.Name);
         var result = await destination.WriteAsync(writer, plan, ct);
-        var record = new PackageRecord
+        PackageRecord record = new()
         {
             Model = model.Name,
             TrainingKey = key,
@@ -66,7 +66,7 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
             Inputs = inputs,
             Warnings = findings.Where(f => !f.IsError).Select(f => $"{f.Rule}: {f.Message}").ToList(),
         };
-        state.WriteRun(model.Name, key, "package", record);
+        record = await AttestAsync(model, record, ct);
         reporter.Info(model.Name, $"{record.Reference} ({result.BytesWritten} bytes written, {result.BlobsSkipped} blob(s) already present)");
         return new PackageOutcome(record, false, result.BytesWritten, result.BlobsSkipped);
     }

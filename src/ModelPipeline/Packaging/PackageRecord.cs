@@ -40,4 +40,7 @@ public sealed record PackageRecord
 
     /// <summary>Lint findings that did not block (e.g. no /bin/sh in a scratch image).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>The SBOM, provenance and (with a signing key) signatures attached to the image; null in older records.</summary>
+    public Trust.AttestationRecord? Attestations { get; init; }
 }

@@ -39,7 +39,7 @@ public static class TrainingKey
     /// Digests of the trainer sources: <c>training.sources</c> when given, else every file in the
     /// model folder except model.json and build output (bin/, obj/).
     /// </summary>
-    private static async Task<List<(string Rel, string Digest)>> SourceDigestsAsync(ModelDefinition model, CancellationToken ct)
+    public static async Task<List<(string Rel, string Digest)>> SourceDigestsAsync(ModelDefinition model, CancellationToken ct)
     {
         var result = new List<(string, string)>();
         var roots = model.Training.Sources.Count > 0 ? model.Training.Sources : ["."];

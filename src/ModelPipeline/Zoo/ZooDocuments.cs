@@ -33,6 +33,18 @@ public sealed record ZooImage
 
     public string? Destination { get; init; }
     public long SizeBytes { get; init; }
+
+    /// <summary>The cosign signature manifest (tag <c>sha256-&lt;hex&gt;.sig</c>) beside the image; absent when unsigned or older.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Signature { get; init; }
+
+    /// <summary>The CycloneDX SBOM artifact whose subject is the image; absent in older versions.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Sbom { get; init; }
+
+    /// <summary>The SLSA provenance (DSSE) artifact whose subject is the image; absent in older versions.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Provenance { get; init; }
 }
 
 /// <summary>A trained file: its digest, size, and whether a copy is kept in the zoo (<c>files/</c>).</summary>

@@ -42,6 +42,9 @@ public sealed class ZooPushStep(PipelineConfig config, RunStateStore state, IPip
                 StorageUri = package.StorageUri,
                 Destination = package.Destination,
                 SizeBytes = package.SizeBytes,
+                Signature = package.Attestations?.Signature,
+                Sbom = package.Attestations?.Sbom,
+                Provenance = package.Attestations?.Provenance,
             },
         };
         var record = await new ZooRepository(config, reporter).PublishAsync(input, ct);

@@ -89,6 +89,8 @@ public static class ValidatedModel
             ["SOURCE_DATE_EPOCH"] = null,
             ["MODELPIPE_REGISTRY_USERNAME"] = null,
             ["MODELPIPE_REGISTRY_PASSWORD"] = null,
+            ["MODELPIPE_SIGNING_KEY"] = null,
+            ["MODELPIPE_SIGNING_PASSWORD"] = null,
         };
         foreach (var (k, v) in extra) env[k] = v;
         return env;

@@ -20,6 +20,8 @@ public sealed class ModelPuller(PipelineConfig config, IPipelineReporter reporte
         var target = Path.GetFullPath(targetDir);
         if (File.Exists(target) || (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any()))
             throw new InvalidInputException($"--to {targetDir}: the folder exists and is not empty. Fix: pass a new or empty folder.");
+        if (!string.IsNullOrWhiteSpace(config.Verify.PublicKey))
+            await Trust.VersionVerifier.VerifyAsync(config, reporter, version, layoutDir, null, ct);
         var image = version.Manifest.Image;
         using var registries = new RegistryConnector(config.Registry, reporter);
         IBlobSource source = layoutDir is null && image.Destination == "registry"

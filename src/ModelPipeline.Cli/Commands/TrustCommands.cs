@@ -1,0 +1,36 @@
+using System.CommandLine;
+using System.Text.Json;
+using ModelPipeline.Errors;
+using ModelPipeline.RunState;
+using ModelPipeline.Trust;
+using ModelPipeline.Zoo;
+
+namespace ModelPipeline.Cli.Commands;
+
+/// <summary><c>modelpipe verify NAME@REF</c>: the signature, SBOM and provenance of a published image, from its digest alone.</summary>
+internal static class TrustCommands
+{
+    public static Command Verify()
+    {
+        var name = new Argument<string>("NAME@REF") { Description = "A model with vN, an alias or sha256:<digest> (default: latest)." };
+        var key = new Option<string?>("--key") { Description = "The signers' PEM public key file (default: $.verify.publicKey)." };
+        var layout = new Option<string?>("--layout") { Description = "Read from this OCI image layout (default: the registry it was pushed to, or $.modelcar.layoutDir)." };
+        var zooOption = new Option<string?>("--zoo") { Description = "Read this zoo (a git URL or a path) instead of the configured primary." };
+        var command = new Command("verify", "Verify a published image: its cosign signature, its signed CycloneDX SBOM and its signed SLSA provenance (exit 1 when any is missing or wrong).") { name, key, layout, zooOption };
+        command.SetAction((parse, ct) => Verb.Guard(async () =>
+        {
+            var ctx = CommandContext.Create(parse);
+            var (model, reference) = ZooSnapshot.Parse(parse.GetValue(name)!);
+            ResolvedVersion resolved;
+            using (var zoo = await new ZooRepository(ctx.Config, ctx.Output, parse.GetValue(zooOption)).ReadAsync(ct))
+                resolved = zoo.Resolve(model, reference);
+            var layoutDir = parse.GetValue(layout) is { } given ? Path.GetFullPath(given) : null;
+            var keyFile = parse.GetValue(key) is { } file ? Path.GetFullPath(file) : null;
+            var result = await VersionVerifier.VerifyAsync(ctx.Config, ctx.Output, resolved, layoutDir, keyFile, ct);
+            if (ctx.Json) Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(result, RunStateStore.Json)));
+            else Console.WriteLine($"{model} v{resolved.Version.Version} {result.Digest}: verified (signature {result.Signature}, SBOM {result.Sbom}, provenance {result.Provenance})");
+            return 0;
+        }, ct));
+        return command;
+    }
+}

@@ -1,0 +1,109 @@
+using System.Text;
+using System.Text.Json;
+using ModelPipeline.Oci;
+
+namespace ModelPipeline.Trust;
+
+/// <summary>
+/// Image signatures in cosign's format, which <c>cosign verify --key</c> and the containers tools
+/// (skopeo, podman: a <c>sigstoreSigned</c> policy with <c>use-sigstore-attachments</c>) read: a
+/// simple-signing payload naming the repository and the manifest digest, signed with ECDSA P-256
+/// (ASN.1 DER, base64 in the layer annotation <c>dev.cosignproject.cosign/signature</c>), stored as
+/// the one layer of an image manifest under the tag <c>sha256-&lt;hex&gt;.sig</c>.
+/// </summary>
+public static class CosignSignature
+{
+    public const string PayloadMediaType = "application/vnd.dev.cosign.simplesigning.v1+json";
+    public const string SignatureAnnotation = "dev.cosignproject.cosign/signature";
+    public const string PayloadType = "cosign container image signature";
+
+    public static string Tag(string digest) => $"sha256-{OciDigest.Hex(digest)}.sig";
+
+    /// <summary>The simple-signing payload (compact JSON, cosign's key order).</summary>
+    public static byte[] Payload(string repository, string digest)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteStartObject("critical");
+            json.WriteStartObject("identity");
+            json.WriteString("docker-reference", repository);
+            json.WriteEndObject();
+            json.WriteStartObject("image");
+            json.WriteString("docker-manifest-digest", digest);
+            json.WriteEndObject();
+            json.WriteString("type", PayloadType);
+            json.WriteEndObject();
+            json.WriteNull("optional");
+            json.WriteEndObject();
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>Signs <paramref name="digest"/> and stores the signature beside it; returns the signature manifest's digest.</summary>
+    public static async Task<string> SignAsync(IArtifactStore store, string digest, SigningKey key, CancellationToken ct)
+    {
+        var payload = Payload(store.Repository, digest);
+        var signature = Convert.ToBase64String(key.Sign(payload));
+        var payloadDigest = OciDigest.Of(payload);
+        var config = Encoding.UTF8.GetBytes($$$"""{"architecture":"","config":{},"created":"0001-01-01T00:00:00Z","history":[{"created":"0001-01-01T00:00:00Z"}],"os":"","rootfs":{"type":"layers","diff_ids":["{{{payloadDigest}}}"]}}""");
+        await store.PutBlobAsync(payload, PayloadMediaType, ct);
+        await store.PutBlobAsync(config, MediaTypes.OciConfig, ct);
+        var manifest = OciJson.Serialize(new ImageManifest
+        {
+            Config = new Descriptor { MediaType = MediaTypes.OciConfig, Digest = OciDigest.Of(config), Size = config.Length },
+            Layers =
+            [
+                new Descriptor
+                {
+                    MediaType = PayloadMediaType, Digest = payloadDigest, Size = payload.Length,
+                    Annotations = new Dictionary<string, string> { [SignatureAnnotation] = signature },
+                },
+            ],
+        });
+        await store.PutManifestAsync(manifest, MediaTypes.OciManifest, Tag(digest), ct);
+        return OciDigest.Of(manifest);
+    }
+
+    /// <summary>
+    /// Checks the signatures stored for <paramref name="digest"/>: null when one verifies with
+    /// <paramref name="key"/> and its payload names this digest and repository, else the reason.
+    /// </summary>
+    public static async Task<string?> VerifyAsync(IArtifactStore store, string digest, VerificationKey key, CancellationToken ct)
+    {
+        var bytes = await store.TryGetManifestAsync(Tag(digest), ct);
+        if (bytes is null) return $"no signature ({Tag(digest)} is not in {store.Describe})";
+        var manifest = OciJson.Deserialize<ImageManifest>(bytes, $"signature manifest {Tag(digest)}");
+        var reasons = new List<string>();
+        foreach (var layer in manifest.Layers.Where(l => l.MediaType == PayloadMediaType))
+        {
+            var payload = await store.ReadBlobAsync(layer, ct);
+            var signature = layer.Annotations?.GetValueOrDefault(SignatureAnnotation);
+            byte[]? der = null;
+            try { der = signature is null ? null : Convert.FromBase64String(signature); } catch (FormatException) { }
+            if (der is null || !key.Verify(payload, der)) { reasons.Add("the signature does not verify with the public key"); continue; }
+            var problem = CheckPayload(payload, store.Repository, digest);
+            if (problem is null) return null;
+            reasons.Add(problem);
+        }
+        return reasons.Count == 0 ? $"{Tag(digest)} holds no simple-signing layer" : string.Join("; ", reasons.Distinct());
+    }
+
+    private static string? CheckPayload(byte[] payload, string repository, string digest)
+    {
+        try
+        {
+            var critical = JsonDocument.Parse(payload).RootElement.GetProperty("critical");
+            if (critical.GetProperty("type").GetString() != PayloadType) return "the signed payload is not a cosign container image signature";
+            var signed = critical.GetProperty("image").GetProperty("docker-manifest-digest").GetString();
+            if (signed != digest) return $"the signature is for {signed}, not {digest}";
+            var identity = critical.GetProperty("identity").GetProperty("docker-reference").GetString();
+            return identity == repository ? null : $"the signature names the repository {identity}, not {repository}";
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return "the signed payload is not simple-signing JSON";
+        }
+    }
+}

@@ -1,0 +1,30 @@
+using ModelPipeline.Configuration;
+using ModelPipeline.Errors;
+using ModelPipeline.Oci;
+using ModelPipeline.Progress;
+using ModelPipeline.Zoo;
+
+namespace ModelPipeline.Trust;
+
+/// <summary>Verifies the image of a zoo version where it was published (its registry, or an OCI layout) with the signers' public key.</summary>
+public static class VersionVerifier
+{
+    /// <param name="publicKey">PEM text or a file path; null: <c>verify.publicKey</c> of pipeline.json.</param>
+    public static async Task<VerificationResult> VerifyAsync(PipelineConfig config, IPipelineReporter reporter, ResolvedVersion version,
+        string? layoutDir, string? publicKey, CancellationToken ct)
+    {
+        var keyText = publicKey ?? config.Verify.PublicKey;
+        if (string.IsNullOrWhiteSpace(keyText))
+            throw new InvalidInputException("no public key to verify with. Fix: pass --key FILE (the signers' PEM public key) or set $.verify.publicKey in pipeline.json.");
+        using var key = VerificationKey.Load(keyText, config.RepoRoot, publicKey is null ? "pipeline.json: $.verify.publicKey" : "--key");
+        var image = version.Manifest.Image;
+        using var registries = new RegistryConnector(config.Registry, reporter);
+        var store = ArtifactStores.For(config, registries, image.Destination, image.Repository, layoutDir);
+        if (store is LayoutArtifactStore && !File.Exists(Path.Combine(layoutDir ?? Path.Combine(config.RepoRoot, config.ModelCar.LayoutDir), "oci-layout")))
+            throw new InvalidInputException($"{version.Model} v{version.Version.Version} was packaged into an OCI layout, and {layoutDir ?? config.ModelCar.LayoutDir} is not one. Fix: pass --layout DIR of the layout PackageModelCar wrote.");
+        var files = version.Manifest.Files.ToDictionary(f => f.Path, f => f.Sha256, StringComparer.Ordinal);
+        var result = await ImageVerifier.VerifyAsync(store, image.Digest, key, files, ct);
+        reporter.Info(version.Model, $"v{version.Version.Version} {image.Digest[..19]}: signature, SBOM and provenance verified in {store.Describe}");
+        return result;
+    }
+}

@@ -13,6 +13,7 @@ internal static class StepCommands
     public static Command Check() => Verb.PerModel("check", "Validate model definitions (model.json) against the schema and rules; writes nothing.",
         (ctx, model, ct) =>
         {
+            TrainerEnvironment.RequireAllowedPassthrough(model, ctx.Config.SecretEnvironmentVariables());
             TrainingBackends.Check(model, ctx.Config);
             return Task.FromResult(new StepResult { Model = model.Name, Step = "check", Result = "ok", Detail = "definition valid" });
         });
@@ -35,6 +36,7 @@ internal static class StepCommands
     public static Command Train() => Verb.PerModel("train", "Train the selected models (skipped when the training key is unchanged).",
         async (ctx, model, ct) =>
         {
+            TrainerEnvironment.RequireAllowedPassthrough(model, ctx.Config.SecretEnvironmentVariables());
             TrainingBackends.Check(model, ctx.Config);
             var backends = TrainingBackends.Create(ctx.Config, ctx.State, ctx.Output, ctx.Config.SecretEnvironmentVariables());
             var (record, skipped) = await new TrainingStep(ctx.State, ctx.Output, backends).TrainAsync(model, ct);

@@ -14,6 +14,7 @@ internal static class StepCommands
         (ctx, model, ct) =>
         {
             TrainerEnvironment.RequireAllowedPassthrough(model, ctx.Config.SecretEnvironmentVariables());
+            TrainingBackends.Check(model, ctx.Config);
             return Task.FromResult(new StepResult { Model = model.Name, Step = "check", Result = "ok", Detail = "definition valid" });
         });
 
@@ -36,13 +37,15 @@ internal static class StepCommands
         async (ctx, model, ct) =>
         {
             TrainerEnvironment.RequireAllowedPassthrough(model, ctx.Config.SecretEnvironmentVariables());
-            var (record, skipped) = await new TrainingStep(ctx.State, ctx.Output, ctx.Config.SecretEnvironmentVariables()).TrainAsync(model, ct);
+            TrainingBackends.Check(model, ctx.Config);
+            var backends = TrainingBackends.Create(ctx.Config, ctx.State, ctx.Output, ctx.Config.SecretEnvironmentVariables());
+            var (record, skipped) = await new TrainingStep(ctx.State, ctx.Output, backends).TrainAsync(model, ct);
             return new StepResult
             {
                 Model = model.Name,
                 Step = "train",
                 Result = skipped ? "skipped" : "ok",
-                Detail = $"key {record.TrainingKey[..12]}, run {record.RunId}, {record.Files.Count} file(s)",
+                Detail = $"key {record.TrainingKey[..12]}, run {record.RunId}, {record.Files.Count} file(s){(record.RunUrl is null ? "" : $", {record.RunUrl}")}",
                 Data = record,
             };
         });

@@ -8,7 +8,7 @@ namespace ModelPipeline.Reporting;
 internal static class HtmlPage
 {
     /// <summary>Nothing is fetched at view time but the site's own stylesheet: no fonts, scripts or images from elsewhere.</summary>
-    private const string Policy = "default-src 'none'; style-src 'self' file:; img-src 'self' file: data:; script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
+    private const string Policy = "default-src 'none'; style-src 'self' file: 'unsafe-inline'; img-src 'self' file: data:; script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
 
     public static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
 

@@ -54,6 +54,8 @@ public static partial class MetricChart
             var pad = hi > lo ? (hi - lo) * 0.12 : Math.Max(Math.Abs(hi) * 0.05, 0.01);
             plot.Axes.SetLimitsY(lo - pad, hi + pad);
         }
+        // Fixed margins: room for the tick labels (left, bottom) and the line labels (right, top).
+        plot.Layout.Fixed(new PixelPadding(78, 30, 48, 26));
         var svg = plot.GetSvgXml(Width, Height);
         return Inline(svg, idPrefix, $"{metric} across versions v{first} to v{last}");
     }
@@ -65,6 +67,7 @@ public static partial class MetricChart
         line.LinePattern = LinePattern.Dashed;
         line.LineWidth = 1.5f;
         line.LabelText = label;
+        line.LabelOppositeAxis = true; // on the right: the values' ticks stay readable
     }
 
     private static void EnvironmentLine(Plot plot, int version, string label, Color color, LinePattern pattern)
@@ -74,6 +77,7 @@ public static partial class MetricChart
         line.LinePattern = pattern;
         line.LineWidth = 1.5f;
         line.LabelText = label;
+        line.LabelOppositeAxis = true; // on top: the version ticks stay readable
     }
 
     private static string Format(double v) => v.ToString("G6", CultureInfo.InvariantCulture);

@@ -36,6 +36,7 @@ internal static partial class ModelPage
         if (metrics.Count == 0) s.Append("<p>No version reported metrics.</p>\n");
         s.Append("<p class=\"legend\"><span class=\"key series\"></span> value per version <span class=\"key gate\"></span> gate <span class=\"key test\"></span> test <span class=\"key prod\"></span> prod</p>\n");
         var chart = 0;
+        s.Append("<div class=\"charts\">\n");
         foreach (var metric in metrics)
         {
             var points = m.Versions.Where(v => v.Metrics.ContainsKey(metric)).Select(v => (v.Version, v.Metrics[metric])).ToList();
@@ -54,7 +55,7 @@ internal static partial class ModelPage
             }
             s.Append("</tbody></table></details>\n</figure>\n");
         }
-        s.Append("</section>\n");
+        s.Append("</div>\n</section>\n");
     }
 
     private static string Gate(Models.MetricGate g) => string.Join(", ", new[]

@@ -19,7 +19,7 @@ public sealed class ReportLoader(string zooRoot, string? artifactsDir = null)
     private static readonly HashSet<string> KnownManifestFields = new(StringComparer.OrdinalIgnoreCase)
     {
         "model", "version", "trainingKey", "description", "owners", "image", "files", "createdAt", "sourceCommit",
-        "data", "trainingBackend", "trainingRunId", "trainingRunUrl",
+        "data",
     };
 
     private readonly ConcurrentQueue<string> _problems = new();

@@ -40,7 +40,8 @@ thead th { background: var(--band); font-size: .9rem; }
 dl.facts { display: flex; flex-wrap: wrap; gap: .5rem 2rem; margin: .75rem 0; }
 dl { margin: .25rem 0; } dl div { margin: .15rem 0; } dt { font-weight: 600; font-size: .85rem; color: var(--muted); } dd { margin: 0; }
 .lineage dl div { display: grid; grid-template-columns: 10rem 1fr; gap: .5rem; } .lineage dt { font-size: .9rem; }
-figure.chart { margin: 1rem 0 1.5rem; padding: .5rem; border: 1px solid var(--line); border-radius: 6px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 30rem), 1fr)); gap: 0 1rem; }
+figure.chart { margin: .5rem 0 1rem; padding: .5rem; border: 1px solid var(--line); border-radius: 6px; }
 svg.chart { width: 100%; height: auto; max-width: 640px; display: block; }
 .legend { font-size: .9rem; color: var(--muted); }
 .key { display: inline-block; width: 1.4rem; height: 0; vertical-align: middle; margin: 0 .25rem 0 .75rem; border-top: 3px solid; }

@@ -25,7 +25,7 @@ public static class SyncFileLoader
         {
             throw new InvalidInputException($"{full}: malformed JSON at line {(ex.LineNumber ?? 0) + 1}, column {(ex.BytePositionInLine ?? 0) + 1}. Fix: correct the JSON syntax.");
         }
-        var problems = Schema.Value.Validate(text).Select(e => SchemaMessages.Describe(e)).ToList();
+        var problems = Schema.Value.Validate(text).Select(Describe).ToList();
         if (problems.Count > 0) throw Invalid(full, problems);
 
         var dto = JsonSerializer.Deserialize<Dto>(text, ModelLoader.JsonOptions)!;
@@ -97,6 +97,20 @@ public static class SyncFileLoader
             return null;
         }
         return new FollowEntry { Text = text, Model = model, Reference = reference };
+    }
+
+    private static string Describe(NJsonSchema.Validation.ValidationError e)
+    {
+        if (e.Kind != NJsonSchema.Validation.ValidationErrorKind.PatternMismatch) return SchemaMessages.Describe(e);
+        var path = SchemaMessages.JsonPath(e.Path);
+        var value = e is { Token: Newtonsoft.Json.Linq.JValue v } ? $"'{v.Value}' " : "";
+        return path switch
+        {
+            "$.files.mode" => $"{path}: {value}is not an octal file mode. Fix: write three octal digits, e.g. \"0640\" (owner rw, group r).",
+            "$.files.group" => $"{path}: {value}is not a group name or id. Fix: give an existing group, e.g. \"models\" or \"1010\".",
+            "$.zoo.tokenEnv" => $"{path}: {value}is not an environment variable name. Fix: name the variable that holds the token (letters, digits, '_'), never the token itself.",
+            _ => SchemaMessages.Describe(e),
+        };
     }
 
     private static InvalidInputException Invalid(string file, List<string> problems) =>

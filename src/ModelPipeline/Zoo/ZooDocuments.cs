@@ -19,6 +19,11 @@ public sealed record VersionManifest
 
     /// <summary>The data sources the version was trained on, with the digests Fetch verified (absent in older versions).</summary>
     public IReadOnlyList<ZooDataSource>? Data { get; init; }
+
+    /// <summary>Training lineage: where the model was trained (local, kfp, runpod), the run id and its link.</summary>
+    public string? TrainingBackend { get; init; }
+    public string? TrainingRunId { get; init; }
+    public string? TrainingRunUrl { get; init; }
 }
 
 /// <summary>One data source of a version: name, kind (file, url, git) and digest (sha256 or git:&lt;commit&gt;[:&lt;path&gt;]).</summary>

@@ -9,6 +9,7 @@ public sealed partial record PipelineConfig
     public IReadOnlyList<string> SecretEnvironmentVariables() =>
         new[] { Registry.PasswordEnv, Zoo.TokenEnv, GitOps.TokenEnv, Forge.TokenEnv, Signing.KeyEnv, Signing.PasswordEnv }
             .Concat(Zoo.Mirrors.Select(m => m.TokenEnv))
+            .Concat(Training.SecretEnvironmentVariables())
             .Where(name => !string.IsNullOrEmpty(name))
             .Select(name => name!)
             .Distinct(StringComparer.Ordinal)

@@ -134,7 +134,9 @@ internal static class ZooCommands
         var name = new Argument<string>("NAME@REF") { Description = "A model with vN, an alias or sha256:<digest> (default: latest)." };
         var to = new Option<string>("--to") { Description = "The folder to extract the model files into (new or empty).", Required = true };
         var layout = new Option<string?>("--layout") { Description = "Read the image from this OCI image layout (default: the registry it was pushed to, or $.modelcar.layoutDir)." };
-        var command = new Command("pull", "Fetch a published model's image by digest (registry or OCI layout), verify every blob, and extract its /models files into a folder.") { name, to, layout, ZooOption };
+        var format = new Option<string>("--format") { Description = "modelcar (the KServe image, default) or modelpack (the CNCF ModelPack artifact of the same files).", DefaultValueFactory = _ => "modelcar" };
+        format.AcceptOnlyFromAmong("modelcar", "modelpack");
+        var command = new Command("pull", "Fetch a published model's image by digest (registry or OCI layout), verify every blob, and extract its /models files into a folder.") { name, to, layout, format, ZooOption };
         command.SetAction((parse, ct) => Verb.Guard(async () =>
         {
             var ctx = CommandContext.Create(parse);
@@ -143,7 +145,7 @@ internal static class ZooCommands
             using (var zoo = await new ZooRepository(ctx.Config, ctx.Output, parse.GetValue(ZooOption)).ReadAsync(ct))
                 resolved = zoo.Resolve(model, reference);
             var layoutDir = parse.GetValue(layout) is { } given ? Path.GetFullPath(given) : null;
-            var result = await new ModelPipeline.Zoo.Pull.ModelPuller(ctx.Config, ctx.Output).PullAsync(resolved, layoutDir, parse.GetValue(to)!, ct);
+            var result = await new ModelPipeline.Zoo.Pull.ModelPuller(ctx.Config, ctx.Output).PullAsync(resolved, layoutDir, parse.GetValue(to)!, ct, parse.GetValue(format) == "modelpack");
             if (ctx.Json) Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(result, RunStateStore.Json)));
             else Console.WriteLine($"{result.Model} v{result.Version} ({result.Digest}) → {result.Directory}: {result.Files.Count} file(s)");
             return 0;

@@ -42,6 +42,9 @@ public sealed record ModelCarSettings
 
     /// <summary>The <c>org.opencontainers.image.source</c> annotation (omitted when empty).</summary>
     public string SourceUrl { get; init; } = "";
+
+    /// <summary><c>modelcar</c> (the KServe image, always) and optionally <c>modelpack</c> (a CNCF ModelPack artifact of the same files).</summary>
+    public IReadOnlyList<string> Formats { get; init; } = ["modelcar"];
 }
 
 public sealed record BusyboxSettings

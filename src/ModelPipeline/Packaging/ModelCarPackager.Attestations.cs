@@ -1,22 +1,44 @@
 using ModelPipeline.Models;
+using ModelPipeline.Oci;
+using ModelPipeline.Training;
 using ModelPipeline.Trust;
+using ModelPipeline.Validation;
 
 namespace ModelPipeline.Packaging;
 
-/// <summary>Signatures, SBOM and provenance beside the image (see <see cref="ImageAttestor"/>), recorded in package.json.</summary>
+/// <summary>
+/// After the image: the ModelPack artifact (<c>modelcar.formats</c>), then signatures, SBOM and
+/// provenance beside the image (see <see cref="ImageAttestor"/>), recorded in package.json.
+/// </summary>
 public sealed partial class ModelCarPackager
 {
     /// <summary>
-    /// Attaches what the record lacks (everything for a new image; for a skipped one only when it has
-    /// no attestations yet, or is unsigned while a key is now set) and writes the record.
+    /// Adds what the record lacks (everything for a new image; for a skipped one a ModelPack that is now
+    /// configured, attestations it has not got, or a signature when a key is now set) and writes the record.
     /// </summary>
     private async Task<PackageRecord> AttestAsync(ModelDefinition model, PackageRecord record, CancellationToken ct)
     {
+        var wantsModelPack = Settings.Formats.Contains("modelpack");
         var signingNow = config.Signing.Mode != "never" && !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(config.Signing.KeyEnv));
-        if (record.Attestations is { } done && (done.IsSigned || !signingNow)) return record;
-        var attestations = await new ImageAttestor(config, state, reporter, registries).AttachAsync(model, record, null, ct);
+        var missingModelPack = wantsModelPack && record.ModelPack is null;
+        if (!missingModelPack && record.Attestations is { } done && (done.IsSigned || !signingNow)) return record;
+        if (missingModelPack)
+        {
+            var report = state.ReadRun<ValidationReport>(model.Name, record.TrainingKey, "validate")!;
+            var writer = new ModelPackWriter(new LayerCache(Path.Combine(config.CacheDir, "oci-layers")), reporter);
+            var digest = await writer.WriteAsync(Target(model.Name), model, record.TrainingKey, report, state.OutputDir(model.Name, record.TrainingKey), record.CreatedAt, record.Tag, ct);
+            record = record with { ModelPack = digest };
+        }
+        var attestations = await new ImageAttestor(config, state, reporter, registries).AttachAsync(model, record, record.ModelPack, ct);
         record = record with { Attestations = attestations };
         state.WriteRun(model.Name, record.TrainingKey, "package", record);
         return record;
+    }
+
+    private IImageTarget Target(string model)
+    {
+        if (Settings.Destination != "registry") return new OciLayout(Path.GetFullPath(Path.Combine(config.RepoRoot, Settings.LayoutDir)));
+        var repository = ImageReference.Parse(Settings.Repository, $"pipeline.json: $.modelcar.repository (model '{model}')");
+        return new RegistryTarget(registries.For(repository), repository.Repository);
     }
 }

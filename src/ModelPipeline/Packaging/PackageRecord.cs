@@ -43,4 +43,7 @@ public sealed record PackageRecord
 
     /// <summary>The SBOM, provenance and (with a signing key) signatures attached to the image; null in older records.</summary>
     public Trust.AttestationRecord? Attestations { get; init; }
+
+    /// <summary>The CNCF ModelPack artifact of the same files (<c>modelcar.formats</c>), null when not pushed.</summary>
+    public string? ModelPack { get; init; }
 }

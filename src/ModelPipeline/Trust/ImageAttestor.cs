@@ -57,6 +57,7 @@ public sealed class ImageAttestor(PipelineConfig config, RunStateStore state, IP
         {
             signature = await CosignSignature.SignAsync(store, record.Digest, key, ct);
             sbomSignature = await CosignSignature.SignAsync(store, sbom.Digest, key, ct);
+            if (modelPackDigest is not null) await CosignSignature.SignAsync(store, modelPackDigest, key, ct);
         }
         reporter.Info(model.Name, key is null
             ? $"attached SBOM {sbom.Digest[..19]} and provenance {provenance.Digest[..19]} (unsigned: ${config.Signing.KeyEnv} is not set)"

@@ -24,6 +24,8 @@ public static class VersionVerifier
             throw new InvalidInputException($"{version.Model} v{version.Version.Version} was packaged into an OCI layout, and {layoutDir ?? config.ModelCar.LayoutDir} is not one. Fix: pass --layout DIR of the layout PackageModelCar wrote.");
         var files = version.Manifest.Files.ToDictionary(f => f.Path, f => f.Sha256, StringComparer.Ordinal);
         var result = await ImageVerifier.VerifyAsync(store, image.Digest, key, files, ct);
+        if (image.ModelPack is not null && await CosignSignature.VerifyAsync(store, image.ModelPack, key, ct) is { } problem)
+            throw new OperationFailedException($"{version.Model} v{version.Version.Version}: the ModelPack artifact {image.ModelPack} failed verification: {problem}. Fix: re-publish it with the signing key set.") { Model = version.Model };
         reporter.Info(version.Model, $"v{version.Version.Version} {image.Digest[..19]}: signature, SBOM and provenance verified in {store.Describe}");
         return result;
     }

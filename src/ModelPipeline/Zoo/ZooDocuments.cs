@@ -56,6 +56,10 @@ public sealed record ZooImage
     /// <summary>The SLSA provenance (DSSE) artifact whose subject is the image; absent in older versions.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? Provenance { get; init; }
+
+    /// <summary>The CNCF ModelPack artifact of the same files (in the same repository); absent unless modelcar.formats has modelpack.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? ModelPack { get; init; }
 }
 
 /// <summary>A trained file: its digest, size, and whether a copy is kept in the zoo (<c>files/</c>).</summary>

@@ -45,6 +45,7 @@ public sealed class ZooPushStep(PipelineConfig config, RunStateStore state, IPip
                 Signature = package.Attestations?.Signature,
                 Sbom = package.Attestations?.Sbom,
                 Provenance = package.Attestations?.Provenance,
+                ModelPack = package.ModelPack,
             },
         };
         var record = await new ZooRepository(config, reporter).PublishAsync(input, ct);

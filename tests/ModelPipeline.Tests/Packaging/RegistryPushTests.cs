@@ -51,6 +51,11 @@ public sealed class RegistryPushTests
         // The busybox layer was mounted from its repository, not uploaded: exactly the config and our two layers went up.
         var raw = JsonDocument.Parse(await Tools.RunOkAsync("skopeo", "inspect", "--raw", "--tls-verify=false", $"docker://{registry.Host}/modelzoo:{record.Tag}")).RootElement;
         var expected = raw.GetProperty("config").GetProperty("size").GetInt64() + raw.GetProperty("layers").EnumerateArray().Skip(1).Sum(l => l.GetProperty("size").GetInt64());
+        // Plus the SBOM and provenance beside it (their content blobs and the shared empty config "{}").
+        foreach (var artifact in new[] { record.Attestations!.Sbom, record.Attestations.Provenance })
+            expected += JsonDocument.Parse(await Tools.RunOkAsync("skopeo", "inspect", "--raw", "--tls-verify=false", $"docker://{registry.Host}/modelzoo@{artifact}")).RootElement
+                .GetProperty("layers")[0].GetProperty("size").GetInt64();
+        expected += 2;
         Assert.Equal(expected, proxy.UploadedBlobBytes);
         Assert.Contains(proxy.Log, l => l.StartsWith("POST /v2/modelzoo/blobs/uploads/?mount=", StringComparison.Ordinal));
 

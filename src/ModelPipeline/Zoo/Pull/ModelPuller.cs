@@ -15,7 +15,8 @@ namespace ModelPipeline.Zoo.Pull;
 public sealed class ModelPuller(PipelineConfig config, IPipelineReporter reporter)
 {
     /// <param name="layoutDir">Read from this OCI layout; null: the registry for images pushed to one, else <c>$.modelcar.layoutDir</c>.</param>
-    public async Task<PullResult> PullAsync(ResolvedVersion version, string? layoutDir, string targetDir, CancellationToken ct)
+    /// <param name="modelPack">Read the version's CNCF ModelPack artifact instead of its ModelCar image (same files).</param>
+    public async Task<PullResult> PullAsync(ResolvedVersion version, string? layoutDir, string targetDir, CancellationToken ct, bool modelPack = false)
     {
         var target = Path.GetFullPath(targetDir);
         if (File.Exists(target) || (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any()))
@@ -28,7 +29,8 @@ public sealed class ModelPuller(PipelineConfig config, IPipelineReporter reporte
             ? new RegistryBlobSource(registries.For(ImageReference.Parse(image.Repository, $"zoo manifest of {version.Model} v{version.Version.Version}: image.repository")), ImageReference.Parse(image.Repository, "image.repository"))
             : new LayoutBlobSource(layoutDir ?? Path.Combine(config.RepoRoot, config.ModelCar.LayoutDir));
         var layout = new ImageReader(source);
-        var digest = image.Digest;
+        var digest = !modelPack ? image.Digest : image.ModelPack
+            ?? throw new InvalidInputException($"{version.Model} v{version.Version.Version} has no ModelPack artifact (it was published without modelcar.formats \"modelpack\"). Fix: pull the ModelCar (leave out --format modelpack).");
         var model = version.Model;
         reporter.Info(model, $"pulling {model} v{version.Version.Version} ({digest}) from {layout.Source}");
 

@@ -11,7 +11,12 @@ namespace ModelPipeline.Cli.Commands;
 internal static class StepCommands
 {
     public static Command Check() => Verb.PerModel("check", "Validate model definitions (model.json) against the schema and rules; writes nothing.",
-        (ctx, model, ct) => Task.FromResult(new StepResult { Model = model.Name, Step = "check", Result = "ok", Detail = "definition valid" }));
+        (ctx, model, ct) =>
+        {
+            TrainerEnvironment.RequireAllowedPassthrough(model, ctx.Config.SecretEnvironmentVariables());
+            TrainingBackends.Check(model, ctx.Config);
+            return Task.FromResult(new StepResult { Model = model.Name, Step = "check", Result = "ok", Detail = "definition valid" });
+        });
 
     public static Command Fetch() => Verb.PerModel("fetch", "Fetch every data source of the selected models, verified by sha256 or commit, into the cache.",
         async (ctx, model, ct) =>
@@ -37,6 +42,9 @@ internal static class StepCommands
         var command = Verb.PerModel("train", "Train the selected models (a key the zoo already holds is reused; a key this workspace already trained is skipped).",
             async (ctx, model, ct) =>
             {
+                TrainerEnvironment.RequireAllowedPassthrough(model, ctx.Config.SecretEnvironmentVariables());
+                TrainingBackends.Check(model, ctx.Config);
+                var backends = TrainingBackends.Create(ctx.Config, ctx.State, ctx.Output, ctx.Config.SecretEnvironmentVariables());
                 ModelPipeline.Zoo.ZooRepository? zoo = null;
                 try
                 {
@@ -47,7 +55,7 @@ internal static class StepCommands
                     // Training does not need the zoo; PushMirrors will fail on the same settings.
                     ctx.Output.Warning(model.Name, $"training keys cannot be looked up in the zoo ({ex.Message.Split('\n')[0]}); going by this workspace's run state");
                 }
-                var step = new TrainingStep(ctx.State, ctx.Output, ctx.Config.SecretEnvironmentVariables())
+                var step = new TrainingStep(ctx.State, ctx.Output, backends)
                 {
                     Zoo = zoo,
                     Retrain = ctx.Parse.GetValue(retrain),
@@ -65,7 +73,7 @@ internal static class StepCommands
                             : $"{reproducibility.Differences.Count} file(s) differ from v{reproducibility.Version}")
                         : record.ReusedVersion is { } v
                             ? $"reused v{v} (key {record.TrainingKey[..12]}), nothing trained"
-                            : $"key {record.TrainingKey[..12]}, run {record.RunId}, {record.Files.Count} file(s)",
+                            : $"key {record.TrainingKey[..12]}, run {record.RunId}, {record.Files.Count} file(s){(record.RunUrl is null ? "" : $", {record.RunUrl}")}",
                     Data = record,
                 };
             });

@@ -21,6 +21,7 @@ public sealed class TestDeployment(PipelineConfig config, RunStateStore state, I
         var key = state.RequireValidated(model.Name);
         // Bad GitOps settings fail (exit 2) before the zoo or the image store is touched.
         GitOpsRepository.CheckSettings(config);
+        DeploymentGuard.Check(config, state, model.Name, key);
         var published = await PublishedModel.RequireAsync(config, reporter, model.Name, key, ct);
         var yaml = ConfigYaml.Serialize(For(model, published, Environment));
         var path = EnvironmentConfig.PathFor(Environment, model.Name);

@@ -68,6 +68,7 @@ public sealed partial class TrainingStep(RunStateStore state, IPipelineReporter 
                 OutputDir = staging,
                 DataPaths = dataPaths,
             }, ct);
+            TrainingOutput.RequireConfined(staging, model.Name);
             if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
             Directory.Move(staging, output);
             return new TrainingRecord
@@ -76,6 +77,7 @@ public sealed partial class TrainingStep(RunStateStore state, IPipelineReporter 
                 TrainingKey = key,
                 Backend = backend.Name,
                 RunId = runId,
+                RunUrl = state.ReadRun<Remote.RemoteRun>(model.Name, key, "remote") is { } remote && remote.RunId == runId ? remote.Link : null,
                 OutputDir = output,
                 StartedAt = started,
                 DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3),

@@ -32,6 +32,14 @@ public sealed partial class Validator(RunStateStore state)
     public static async Task<ValidationReport> CheckAsync(ModelDefinition model, string key, string output, CancellationToken ct = default)
     {
         var checks = new List<CheckResult> { new("definition", true, "model.json matches models/model.schema.json and the rules") };
+        // Before anything reads the output: only regular files and folders (a link is never followed).
+        var confined = TrainingOutput.Problems(output);
+        if (confined.Count > 0)
+        {
+            checks.Add(new CheckResult("output-files", false, $"{string.Join("; ", confined)}; no file was read"));
+            return Report(model, key, checks, [], []);
+        }
+        checks.Add(new CheckResult("output-files", true, "regular files and folders only"));
         var manifest = new List<FileEntry>();
         foreach (var rel in Digests.Files(output))
         {
@@ -61,7 +69,11 @@ public sealed partial class Validator(RunStateStore state)
                 checks.Add(OnnxSmokeTest.Run(Path.Combine(output, onnx), Path.Combine(output, vectors), model.Validation.Tolerance));
         }
 
-        return new ValidationReport
+        return Report(model, key, checks, manifest, metrics);
+    }
+
+    private static ValidationReport Report(ModelDefinition model, string key, List<CheckResult> checks, List<FileEntry> manifest, Dictionary<string, double> metrics) =>
+        new()
         {
             Model = model.Name,
             TrainingKey = key,
@@ -71,7 +83,6 @@ public sealed partial class Validator(RunStateStore state)
             Metrics = metrics,
             ValidatedAt = DateTimeOffset.UtcNow,
         };
-    }
 
     private static CheckResult SizeCheck(ModelDefinition model, List<FileEntry> manifest)
     {

@@ -22,13 +22,14 @@ public sealed class TouchOnlyWhatChangedTests
     };
 
     /// <summary>A copy of models/iris named <paramref name="name"/>.</summary>
-    internal static void CopyIrisAs(TestWorld world, string name)
+    internal static string CopyIrisAs(TestWorld world, string name)
     {
         var dir = world.CopyModel("iris");
         var target = Path.Combine(world.Root, "models", name);
         Directory.Move(dir, target);
         var json = Path.Combine(target, "model.json");
         File.WriteAllText(json, File.ReadAllText(json).Replace("\"name\": \"iris\"", $"\"name\": \"{name}\"", StringComparison.Ordinal));
+        return target;
     }
 
     private static async Task<Modelpipe.Result> Run(TestWorld world, params string[] args)

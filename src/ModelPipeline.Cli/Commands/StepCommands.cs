@@ -11,7 +11,12 @@ namespace ModelPipeline.Cli.Commands;
 internal static class StepCommands
 {
     public static Command Check() => Verb.PerModel("check", "Validate model definitions (model.json) against the schema and rules; writes nothing.",
-        (ctx, model, ct) => Task.FromResult(new StepResult { Model = model.Name, Step = "check", Result = "ok", Detail = "definition valid" }));
+        (ctx, model, ct) =>
+        {
+            TrainerEnvironment.RequireAllowedPassthrough(model, ctx.Config.SecretEnvironmentVariables());
+            TrainingBackends.Check(model, ctx.Config);
+            return Task.FromResult(new StepResult { Model = model.Name, Step = "check", Result = "ok", Detail = "definition valid" });
+        });
 
     public static Command Fetch() => Verb.PerModel("fetch", "Fetch every data source of the selected models, verified by sha256 or commit, into the cache.",
         async (ctx, model, ct) =>
@@ -31,13 +36,16 @@ internal static class StepCommands
     public static Command Train() => Verb.PerModel("train", "Train the selected models (skipped when the training key is unchanged).",
         async (ctx, model, ct) =>
         {
-            var (record, skipped) = await new TrainingStep(ctx.State, ctx.Output, ctx.Config.SecretEnvironmentVariables()).TrainAsync(model, ct);
+            TrainerEnvironment.RequireAllowedPassthrough(model, ctx.Config.SecretEnvironmentVariables());
+            TrainingBackends.Check(model, ctx.Config);
+            var backends = TrainingBackends.Create(ctx.Config, ctx.State, ctx.Output, ctx.Config.SecretEnvironmentVariables());
+            var (record, skipped) = await new TrainingStep(ctx.State, ctx.Output, backends).TrainAsync(model, ct);
             return new StepResult
             {
                 Model = model.Name,
                 Step = "train",
                 Result = skipped ? "skipped" : "ok",
-                Detail = $"key {record.TrainingKey[..12]}, run {record.RunId}, {record.Files.Count} file(s)",
+                Detail = $"key {record.TrainingKey[..12]}, run {record.RunId}, {record.Files.Count} file(s){(record.RunUrl is null ? "" : $", {record.RunUrl}")}",
                 Data = record,
             };
         });

@@ -16,6 +16,11 @@ public sealed record VersionManifest
 
     /// <summary>The commit of the models repository the version was built from (null outside git).</summary>
     public string? SourceCommit { get; init; }
+
+    /// <summary>Training lineage: where the model was trained (local, kfp, runpod), the run id and its link.</summary>
+    public string? TrainingBackend { get; init; }
+    public string? TrainingRunId { get; init; }
+    public string? TrainingRunUrl { get; init; }
 }
 
 /// <summary>The ModelCar image that carries the weights.</summary>

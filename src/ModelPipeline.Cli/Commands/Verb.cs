@@ -75,6 +75,7 @@ internal static class Verb
         var results = outcomes.Select(o => o.Result).ToList();
         var exit = outcomes.Select(o => o.Exit).DefaultIfEmpty(0).Max();
         ctx.Output.Summary(results);
+        ReportCommands.Journal(ctx, name, exit, results); // the run journal (artifacts/runs/<MODELPIPE_RUN_ID>/)
         if (ctx.Json) WriteJson(name, exit, results);
         return exit;
     }

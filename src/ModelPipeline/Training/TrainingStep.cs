@@ -52,6 +52,7 @@ public sealed class TrainingStep(RunStateStore state, IPipelineReporter reporter
                 OutputDir = staging,
                 DataPaths = dataPaths,
             }, ct);
+            TrainingOutput.RequireConfined(staging, model.Name);
             if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
             Directory.Move(staging, output);
             var record = new TrainingRecord

@@ -58,6 +58,8 @@ public sealed class RegistryPushTests
         expected += 2;
         Assert.Equal(expected, proxy.UploadedBlobBytes);
         Assert.Contains(proxy.Log, l => l.StartsWith("POST /v2/modelzoo/blobs/uploads/?mount=", StringComparison.Ordinal));
+        Assert.Contains("mounted base layer", run.All, StringComparison.Ordinal);
+        Assert.DoesNotContain("copied base layer", run.All, StringComparison.Ordinal);
 
         // A re-run with the record gone (a fresh CI job) still finds every blob: zero blob bytes uploaded, same digest.
         File.Delete(Path.Combine(world.ArtifactsDir, "demo", "runs", key, "package.json"));
@@ -101,6 +103,8 @@ public sealed class RegistryPushTests
             ValidatedModel.Env(world, ("MODELPIPE_REGISTRY_USERNAME", "pusher"), ("MODELPIPE_REGISTRY_PASSWORD", "wrong-pass-99")));
         Assert.Equal(1, wrong.ExitCode);
         Assert.Contains("authentication failed", wrong.All, StringComparison.Ordinal);
+        Assert.Contains("answered 401 UNAUTHORIZED", wrong.All, StringComparison.Ordinal);
+        Assert.DoesNotContain("401 401", wrong.All, StringComparison.Ordinal);
         Assert.Contains("MODELPIPE_REGISTRY_USERNAME", wrong.All, StringComparison.Ordinal);
         Assert.DoesNotContain("wrong-pass-99", wrong.All, StringComparison.Ordinal);
         Assert.DoesNotContain("package.json", string.Join("\n", world.Files().Except(before)), StringComparison.Ordinal);

@@ -28,18 +28,24 @@ public sealed class ServingWorld : IDisposable
 
     public string CurrentLink => Path.Combine(Serving, "demo", "current");
 
+    /// <summary>Environment for every modelpipe process of this world (tokens, registry settings).</summary>
+    public Dictionary<string, string?> Env { get; } = [];
+
+    /// <summary>The zoo the sync file follows (default: the sandbox zoo's bare repo).</summary>
+    public object Zoo { get; set; } = new { url = ".pipeline/zoo.git" };
+
     /// <summary>Packages a variant of the demo model and pushes it to the zoo: version N = the number of pushes so far.</summary>
     public async Task<ZooSeed.Seeded> PublishAsync(int variant)
     {
         var seeded = await World.SeedPackagedAsync(variant: variant);
-        var push = await Modelpipe.RunAsync(Root, "push");
+        var push = await Modelpipe.RunAsync(Root, ["push"], Env);
         Assert.True(push.ExitCode == 0, push.All);
         return seeded;
     }
 
     public async Task AliasAsync(string alias, int version)
     {
-        var result = await Modelpipe.RunAsync(Root, "models", "alias", "demo", alias, $"v{version}");
+        var result = await Modelpipe.RunAsync(Root, ["models", "alias", "demo", alias, $"v{version}"], Env);
         Assert.True(result.ExitCode == 0, result.All);
     }
 
@@ -48,7 +54,7 @@ public sealed class ServingWorld : IDisposable
     {
         var doc = new Dictionary<string, object>
         {
-            ["zoo"] = new { url = ".pipeline/zoo.git" },
+            ["zoo"] = Zoo,
             ["root"] = "serving",
             ["follow"] = new[] { follow },
             ["keep"] = keep,
@@ -59,7 +65,7 @@ public sealed class ServingWorld : IDisposable
     }
 
     public Task<Modelpipe.Result> SyncAsync(params string[] args) =>
-        Modelpipe.RunAsync(Root, ["sync", "--file", SyncPath, .. args]);
+        Modelpipe.RunAsync(Root, ["sync", "--file", SyncPath, .. args], Env);
 
     /// <summary>The version folder name current points to, or null.</summary>
     public string? Current => new FileInfo(CurrentLink).LinkTarget;

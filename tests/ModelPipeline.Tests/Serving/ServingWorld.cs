@@ -50,7 +50,8 @@ public sealed class ServingWorld : IDisposable
     }
 
     /// <summary>Writes sync.json; <paramref name="extra"/> adds or replaces top-level fields.</summary>
-    public void WriteSync(string follow = "demo@prod", int keep = 1, IReadOnlyDictionary<string, object>? extra = null)
+    /// <param name="layout">The OCI layout images are read from; null: the registry each image was pushed to.</param>
+    public void WriteSync(string follow = "demo@prod", int keep = 1, IReadOnlyDictionary<string, object>? extra = null, string? layout = ".pipeline/oci")
     {
         var doc = new Dictionary<string, object>
         {
@@ -58,8 +59,8 @@ public sealed class ServingWorld : IDisposable
             ["root"] = "serving",
             ["follow"] = new[] { follow },
             ["keep"] = keep,
-            ["layout"] = ".pipeline/oci",
         };
+        if (layout is not null) doc["layout"] = layout;
         foreach (var (k, v) in extra ?? new Dictionary<string, object>()) doc[k] = v;
         File.WriteAllText(SyncPath, JsonSerializer.Serialize(doc));
     }

@@ -18,6 +18,7 @@ root.Subcommands.Add(ZooCommands.Pull());
 root.Subcommands.Add(SyncCommands.Sync());
 root.Subcommands.Add(SyncCommands.Publish());
 foreach (var verb in GitOpsCommands.All()) root.Subcommands.Add(verb);
+root.Subcommands.Add(ReportCommands.Report());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

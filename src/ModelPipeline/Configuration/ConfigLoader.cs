@@ -50,7 +50,10 @@ public static class ConfigLoader
         var json = root.ToJsonString();
         var problems = new List<string>();
         using (var document = JsonDocument.Parse(json))
+        {
             DefinitionFile.CheckStrings(document.RootElement, "$", (at, why) => problems.Add($"{display}: {at}: {why}"));
+            SettingsCheck.ControlCharacters(document.RootElement, "$", (at, why) => problems.Add($"{display}: {at}: {why}"));
+        }
         if (problems.Count > 0)
             throw new InvalidInputException($"{display} is invalid ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}):", problems);
         problems.AddRange(Schema.Value.Validate(json)

@@ -23,8 +23,10 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
     {
         var forge = ForgeFactory.Create(config, reporter); // bad forge settings fail before anything else
         var key = state.RequireValidated(model.Name);
+        if (PendingPromotion.Read(state, model.Name) is null) return LeftAlone(model.Name, key);
         var record = await RunAsync(model, forge, version: null, ct);
         state.WriteRun(model.Name, key, "pr", record);
+        PendingPromotion.Clear(state, model.Name);
         return record;
     }
 
@@ -36,7 +38,7 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
     {
         using var repo = await GitOpsRepository.OpenAsync(config, reporter, ct);
         var (candidate, testedCommit) = await FindTestedAsync(repo, model.Name, version, ct);
-        RefuseIfFailedValidation(model.Name, candidate);
+        await RequirePassingVerdictAsync(model, candidate, ct);
 
         var prodPath = EnvironmentConfig.PathFor(Environment, model.Name);
         var prodYaml = ConfigYaml.Serialize(candidate.ForEnvironment(Environment));
@@ -87,7 +89,8 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
         };
         var pr = await forge.OpenOrUpdateAsync(spec, ct);
         reporter.Info(model.Name, $"{Describe(forge.Kind, pr)}: {pr.Url}");
-        record = record with { Action = pr.Action.ToString().ToLowerInvariant(), Url = pr.Url, Number = pr.Number, Commit = commit, Pushed = pushed };
+        var superseded = await CloseSupersededAsync(repo, forge, spec, candidate.ModelVersion, pr, ct);
+        record = record with { Action = pr.Action.ToString().ToLowerInvariant(), Url = pr.Url, Number = pr.Number, Commit = commit, Pushed = pushed, Superseded = superseded };
         RunStateStore.Write(Path.Combine(stateDir, "pr.json"), record);
         return record;
     }
@@ -112,16 +115,6 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
 
     private static bool IsKey(string key) => key.Length == 64 && key.All(char.IsAsciiHexDigitLower);
 
-    private void RefuseIfFailedValidation(string model, EnvironmentConfig candidate)
-    {
-        if (!IsKey(candidate.TrainingKey)) return;
-        var report = state.ReadRun<ValidationReport>(model, candidate.TrainingKey, "validate");
-        if (report is { Passed: false })
-            throw new OperationFailedException(
-                $"model '{model}' v{candidate.ModelVersion} failed the validation gate (training key {candidate.TrainingKey[..12]}: {string.Join("; ", report.Checks.Where(c => !c.Passed).Select(c => c.Name))}); refusing to promote it. " +
-                $"Fix: promote a version that passes, or fix the model and publish again. Report: {Path.Combine(state.RunDir(model, candidate.TrainingKey), "validate.json")}") { Model = model };
-    }
-
     private static string Describe(string kind, PullRequestResult pr) => (kind, pr.Action) switch
     {
         ("local", PullRequestAction.Unchanged) => "the local pull request text is unchanged",
@@ -141,11 +134,15 @@ public sealed record PromotionRecord
     public required string Forge { get; init; }
     public required string Branch { get; init; }
 
-    /// <summary>created, updated, unchanged, or nothing-to-do (prod already pins this digest).</summary>
+    /// <summary>created, updated, unchanged, nothing-to-do (prod already pins this digest), or pin-unchanged
+    /// (OpenPr: the test pin did not change in this run, so the promotion was left alone).</summary>
     public required string Action { get; init; }
 
     public string? Url { get; init; }
     public int? Number { get; init; }
     public string? Commit { get; init; }
     public bool Pushed { get; init; }
+
+    /// <summary>The older promotions of this model closed in favour of this one.</summary>
+    public IReadOnlyList<SupersededPullRequest> Superseded { get; init; } = [];
 }

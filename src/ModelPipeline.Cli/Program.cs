@@ -16,6 +16,7 @@ root.Subcommands.Add(ZooCommands.Push());
 root.Subcommands.Add(ZooCommands.Models());
 root.Subcommands.Add(ZooCommands.Pull());
 foreach (var verb in GitOpsCommands.All()) root.Subcommands.Add(verb);
+root.Subcommands.Add(CiCommands.Ci());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

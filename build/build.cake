@@ -9,6 +9,7 @@
 #load "targets/gitops.cake"
 #load "targets/publish.cake"
 #load "targets/ci.cake"
+#load "targets/report.cake"
 
 var target = Argument("target", "Default");
 

@@ -1,3 +1,4 @@
 Task("Publish")
     .Description("Runs the whole flow for the selected models (all by default).")
-    .IsDependentOn("OpenPr");
+    .IsDependentOn("OpenPr")
+    .IsDependentOn("Report");

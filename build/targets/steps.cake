@@ -1,11 +1,11 @@
 Task("Check")
-    .Description("Validates model definitions (model.json) and pipeline.json; writes nothing.")
+    .Description("Validates model definitions (model.json) and every pipeline.json rule later steps apply; writes nothing.")
     .IsDependentOn("Compile")
     .Does(() => Modelpipe("check"));
 
 Task("Fetch")
     .Description("Fetches every data source (file, http(s) with sha256, git at a pinned commit) into the cache.")
-    .IsDependentOn("Compile")
+    .IsDependentOn("Check")
     .Does(() => Modelpipe("fetch"));
 
 Task("Train")

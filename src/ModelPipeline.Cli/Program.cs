@@ -15,8 +15,11 @@ root.Subcommands.Add(PackageCommands.Package());
 root.Subcommands.Add(ZooCommands.Push());
 root.Subcommands.Add(ZooCommands.Models());
 root.Subcommands.Add(ZooCommands.Pull());
+root.Subcommands.Add(SyncCommands.Sync());
+root.Subcommands.Add(SyncCommands.Publish());
 foreach (var verb in GitOpsCommands.All()) root.Subcommands.Add(verb);
 root.Subcommands.Add(CiCommands.Ci());
+root.Subcommands.Add(ReportCommands.Report());
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -24,6 +24,9 @@ internal sealed class CommandContext
     public bool Json { get; }
     public RunStateStore State { get; }
 
+    /// <summary>The run this verb belongs to (<c>MODELPIPE_RUN_ID</c>; null when run by hand), checked before any work.</summary>
+    public string? RunId { get; } = Reporting.RunJournal.CurrentRunId();
+
     /// <summary>The parsed command line, for verb-specific options.</summary>
     public ParseResult Parse { get; private init; } = null!;
 

@@ -59,6 +59,7 @@ internal static class Verb
             }
         }
         ctx.Output.Summary(results);
+        ReportCommands.Journal(ctx, name, exit, results); // the run journal (artifacts/runs/<MODELPIPE_RUN_ID>/)
         if (ctx.Json) WriteJson(name, exit, results);
         return exit;
     }

@@ -12,6 +12,9 @@ public sealed record StepResult
     public double DurationSeconds { get; init; }
     public string Detail { get; init; } = "";
 
+    /// <summary>When the row was finished: set when the result is made, at the end of its step (the run journal's timeline).</summary>
+    public DateTimeOffset FinishedAt { get; init; } = DateTimeOffset.UtcNow;
+
     /// <summary>Step-specific data for --json (digests, keys, paths).</summary>
     public object? Data { get; init; }
 }

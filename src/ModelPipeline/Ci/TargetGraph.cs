@@ -63,16 +63,22 @@ public sealed class TargetGraph
         return order;
     }
 
-    /// <summary>What every job runs first: what Test and Publish both depend on (Compile), in order.</summary>
-    public IReadOnlyList<string> Setup =>
-        Closure(PublishTarget).Intersect(Closure(TestTarget)).Where(t => t != TestTarget && t != PublishTarget).ToList();
+    /// <summary>
+    /// A target without dependencies prepares the machine (Compile, ModelCarBase): it is no job of its own;
+    /// each job runs the ones Test also runs (Compile) and the ones its own target names directly.
+    /// </summary>
+    public bool IsSetup(string name) => byName[name].Dependencies.Count == 0;
 
-    /// <summary>Publish's steps that do something, in order; each is a CI job of its own.</summary>
+    /// <summary>Publish's steps that do something, in the order Cake runs them; each is a CI job of its own.</summary>
     public IReadOnlyList<string> PublishSteps =>
-        Closure(PublishTarget).Except(Setup).Where(t => byName[t].Actions > 0).ToList();
+        Closure(PublishTarget).Where(t => !IsSetup(t) && byName[t].Actions > 0).ToList();
 
-    /// <summary>The setup targets a standalone job (Promote, SyncAliases) needs before it runs.</summary>
-    public IReadOnlyList<string> SetupOf(string target) => Closure(target).Intersect(Setup).ToList();
+    /// <summary>The setup targets a job runs before its own target (which then runs alone, --exclusive).</summary>
+    public IReadOnlyList<string> SetupOf(string target)
+    {
+        var shared = Closure(TestTarget);
+        return Closure(target).Where(t => t != target && IsSetup(t) && (shared.Contains(t) || byName[target].Dependencies.Contains(t))).ToList();
+    }
 
     public static TargetGraph Load(string path)
     {

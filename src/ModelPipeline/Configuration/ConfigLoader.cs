@@ -25,9 +25,11 @@ public static class ConfigLoader
         JsonObject root;
         if (File.Exists(path))
         {
+            var text = DefinitionFile.TryRead(path, out var unreadable)
+                ?? throw new InvalidInputException($"{display}: {unreadable}");
             try
             {
-                root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+                root = JsonNode.Parse(text) as JsonObject
                     ?? throw new InvalidInputException($"{display}: the top level must be a JSON object. Fix: wrap the settings in {{ }}.");
             }
             catch (JsonException ex)
@@ -45,9 +47,17 @@ public static class ConfigLoader
         }
 
         var overrides = ApplyOverrides(root, environment ?? Environment.GetEnvironmentVariables());
-        var problems = Schema.Value.Validate(root.ToJsonString())
-            .Select(e => $"{display}{(IsOverridden(e, overrides) ? " (after environment overrides)" : "")}: {SchemaMessages.Describe(e)}")
-            .ToList();
+        var json = root.ToJsonString();
+        var problems = new List<string>();
+        using (var document = JsonDocument.Parse(json))
+        {
+            DefinitionFile.CheckStrings(document.RootElement, "$", (at, why) => problems.Add($"{display}: {at}: {why}"));
+            SettingsCheck.ControlCharacters(document.RootElement, "$", (at, why) => problems.Add($"{display}: {at}: {why}"));
+        }
+        if (problems.Count > 0)
+            throw new InvalidInputException($"{display} is invalid ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}):", problems);
+        problems.AddRange(Schema.Value.Validate(json)
+            .Select(e => $"{display}{(IsOverridden(e, overrides) ? " (after environment overrides)" : "")}: {SchemaMessages.Describe(e)}"));
         if (problems.Count > 0)
             throw new InvalidInputException($"{display} is invalid ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}):", problems);
 

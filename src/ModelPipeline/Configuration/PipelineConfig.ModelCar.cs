@@ -20,8 +20,11 @@ public sealed record ModelCarSettings
     public string LayoutDir { get; init; } = ".pipeline/oci";
     public string TarballDir { get; init; } = ".pipeline/images";
 
-    /// <summary>A registry reference (tag or digest) or <c>scratch</c>.</summary>
+    /// <summary>A registry reference (tag or digest), <c>scratch</c>, or <c>busybox-static</c> (the embedded base built from <see cref="Busybox"/>).</summary>
     public string BaseImage { get; init; } = "scratch";
+
+    /// <summary>The static busybox the embedded base is made from, pinned by sha256.</summary>
+    public BusyboxSettings Busybox { get; init; } = new();
 
     /// <summary>Placeholders: <c>{model}</c>, <c>{key}</c>, <c>{key12}</c>.</summary>
     public string TagTemplate { get; init; } = "{model}-{key12}";
@@ -39,6 +42,14 @@ public sealed record ModelCarSettings
 
     /// <summary>The <c>org.opencontainers.image.source</c> annotation (omitted when empty).</summary>
     public string SourceUrl { get; init; } = "";
+}
+
+public sealed record BusyboxSettings
+{
+    public string Path { get; init; } = "/bin/busybox";
+
+    /// <summary>The sha256 (hex) the binary must have; required with <c>baseImage: busybox-static</c>.</summary>
+    public string Sha256 { get; init; } = "";
 }
 
 public sealed record RegistrySettings

@@ -65,9 +65,19 @@ public sealed partial class GitClone
         if (!Directory.Exists(Path.Combine(WorkTree, ".git")))
         {
             if (Directory.Exists(WorkTree)) Directory.Delete(WorkTree, recursive: true);
-            Directory.CreateDirectory(WorkTree);
-            await _git.RunAsync(WorkTree, ["init", "--quiet", "--initial-branch", Branch], ct);
-            await _git.RunAsync(WorkTree, ["remote", "add", "origin", Remote.Url], ct);
+            // Set up beside it and rename into place: a process killed half-way leaves no clone without its remote.
+            var staging = WorkTree + $".{Guid.NewGuid():N}.tmp";
+            Directory.CreateDirectory(staging);
+            try
+            {
+                await _git.RunAsync(staging, ["init", "--quiet", "--initial-branch", Branch], ct);
+                await _git.RunAsync(staging, ["remote", "add", "origin", Remote.Url], ct);
+                Directory.Move(staging, WorkTree);
+            }
+            finally
+            {
+                if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+            }
         }
         else
         {

@@ -19,6 +19,7 @@ public sealed class TestDeployment(PipelineConfig config, RunStateStore state, I
     {
         var key = state.RequireValidated(model.Name);
         var published = PublishedModel.Require(state, model.Name, key);
+        DeploymentGuard.Check(config, state, model.Name, key);
         var yaml = ConfigYaml.Serialize(For(model, published, Environment));
         var path = EnvironmentConfig.PathFor(Environment, model.Name);
         var shortDigest = published.Digest[..19];

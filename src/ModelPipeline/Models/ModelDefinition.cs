@@ -43,6 +43,9 @@ public sealed record TrainingSpec
 {
     public required string Backend { get; init; }
     public IReadOnlyList<string>? Command { get; init; }
+
+    /// <summary>Environment variables passed from the pipeline's environment to the trainer (names only; null when absent, so older training keys stay the same).</summary>
+    public IReadOnlyList<string>? Env { get; init; }
     public int TimeoutSeconds { get; init; } = 3600;
     public IReadOnlyDictionary<string, JsonElement> Hyperparameters { get; init; } = new Dictionary<string, JsonElement>();
 

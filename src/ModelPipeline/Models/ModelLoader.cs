@@ -56,16 +56,23 @@ public static class ModelLoader
             return null;
         }
 
-        var text = File.ReadAllText(path);
+        var text = DefinitionFile.TryRead(path, out var unreadable);
+        if (text is null)
+        {
+            problems.Add($"{prefix}: {unreadable}");
+            return null;
+        }
         try
         {
-            using var _ = JsonDocument.Parse(text);
+            using var document = JsonDocument.Parse(text);
+            DefinitionFile.CheckStrings(document.RootElement, "$", (at, why) => problems.Add($"{prefix}: {at}: {why}"));
         }
         catch (JsonException ex)
         {
             problems.Add($"{prefix}: malformed JSON at line {(ex.LineNumber ?? 0) + 1}, column {(ex.BytePositionInLine ?? 0) + 1}: {FirstSentence(ex.Message)} Fix: correct the JSON syntax (a JSON linter or your editor shows the spot).");
             return null;
         }
+        if (problems.Count > 0) return null;
 
         foreach (var error in Flatten(Schema.Value.Validate(text)))
             problems.Add($"{prefix}: {SchemaMessages.Describe(error)}");

@@ -50,6 +50,8 @@ internal static class ModelRules
             if (training.Command is null || training.Command.Count == 0)
                 Problem("$.training.command", "the local backend needs a command (program and arguments as an array). Fix: e.g. [\"dotnet\", \"run\", \"--project\", \"trainer\"].");
         }
+        foreach (var (path, problem) in Training.TrainerEnvironment.PassthroughProblems(model, []))
+            Problem(path, problem);
         for (var i = 0; i < training.Sources.Count; i++)
             CheckPath(model.Directory, training.Sources[i], $"$.training.sources[{i}]", Problem, mustExist: true);
 

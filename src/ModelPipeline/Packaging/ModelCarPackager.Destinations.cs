@@ -5,8 +5,9 @@ namespace ModelPipeline.Packaging;
 /// <summary>Where the image goes: an OCI layout (also the source of the tarball) or a registry repository.</summary>
 public sealed partial class ModelCarPackager
 {
-    private Task<BaseImage> ResolveBaseAsync(string model, CancellationToken ct) =>
-        new BaseImageResolver(registries, config.CacheDir).ResolveAsync(Settings.BaseImage, $"pipeline.json: $.modelcar.baseImage (model '{model}')", ct);
+    private Task<BaseImage> ResolveBaseAsync(string model, CancellationToken ct) => EmbeddedBase.IsEmbedded(Settings.BaseImage)
+        ? Task.FromResult(EmbeddedBase.Build(Settings.Busybox with { Path = Path.GetFullPath(Path.Combine(config.RepoRoot, Settings.Busybox.Path)) }, $"pipeline.json: $.modelcar.baseImage (model '{model}')"))
+        : new BaseImageResolver(registries, config.CacheDir).ResolveAsync(Settings.BaseImage, $"pipeline.json: $.modelcar.baseImage (model '{model}')", ct);
 
     private IPackageDestination Destination(string model)
     {
@@ -60,7 +61,7 @@ public sealed partial class ModelCarPackager
 
         public Task<ImageResult> WriteAsync(ImageWriter writer, ImagePlan plan, CancellationToken ct)
         {
-            var baseRef = baseImage == "scratch" ? null : ImageReference.Parse(baseImage, "pipeline.json: $.modelcar.baseImage");
+            var baseRef = baseImage == "scratch" || EmbeddedBase.IsEmbedded(baseImage) ? null : ImageReference.Parse(baseImage, "pipeline.json: $.modelcar.baseImage");
             return writer.WriteAsync(plan, new RegistryTarget(registries.For(repository), repository.Repository, baseRef), ct);
         }
     }

@@ -95,7 +95,7 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
 
     private string Inputs(string key, DateTimeOffset created, string tag) => Digests.Sha256(string.Join('\n',
         "modelcar/1", key, created.ToUnixTimeSeconds(), tag, Settings.Destination, Settings.Repository, Settings.LayoutDir,
-        Settings.TarballDir, Settings.BaseImage, Settings.Compression, Settings.LayerSplitBytes, Settings.SourceUrl));
+        Settings.TarballDir, Settings.BaseImage + (EmbeddedBase.IsEmbedded(Settings.BaseImage) ? "@" + Settings.Busybox.Sha256 : ""), Settings.Compression, Settings.LayerSplitBytes, Settings.SourceUrl));
 
     private ImagePlan Plan(ModelDefinition model, string key, ValidationReport report, BaseImage baseImage, DateTimeOffset created, string tag)
     {

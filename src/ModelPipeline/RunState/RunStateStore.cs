@@ -59,6 +59,8 @@ public sealed class RunStateStore(string artifactsDir)
             ?? throw new OperationFailedException($"model '{model}' (training key {key[..12]}) has not been validated. Fix: run ./build.sh Validate --model {model}.") { Model = model };
         if (!report.Passed)
             throw new OperationFailedException($"model '{model}' failed the validation gate ({string.Join("; ", report.Checks.Where(c => !c.Passed).Select(c => c.Name))}); refusing to continue. Report: {Path.Combine(RunDir(model, key), "validate.json")}") { Model = model };
+        // The output may have changed since it was validated: never let a later step follow a link out of it.
+        Training.TrainingOutput.RequireConfined(OutputDir(model, key), model);
         return key;
     }
 

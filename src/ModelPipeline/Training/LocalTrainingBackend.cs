@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
 using CliWrap;
 using ModelPipeline.Errors;
 using ModelPipeline.Progress;
@@ -12,10 +10,9 @@ namespace ModelPipeline.Training;
 /// the whole process tree.
 /// </summary>
 /// <remarks>
-/// Environment given to the trainer:
-/// MP_MODEL_NAME, MP_TRAINING_KEY, MP_DATA_DIR (one entry per data source, by name),
-/// MP_DATA_&lt;NAME&gt; (path of each source), MP_OUTPUT_DIR (write trained files here),
-/// MP_HYPERPARAMETERS (JSON object) and MP_HP_&lt;NAME&gt; (each hyperparameter as text).
+/// The trainer gets an allow-listed environment (<see cref="TrainerEnvironment"/>): the MP_* contract,
+/// the basics a program needs (PATH, HOME, locale, temp folders, ...) and the <c>training.env</c>
+/// passthrough names; never the pipeline's tokens or other ambient CI variables.
 /// </remarks>
 public sealed class LocalTrainingBackend(IPipelineReporter reporter, IReadOnlyCollection<string>? withheldVariables = null) : ITrainingBackend
 {
@@ -25,9 +22,8 @@ public sealed class LocalTrainingBackend(IPipelineReporter reporter, IReadOnlyCo
     {
         var model = request.Model;
         var command = model.Training.Command!;
-        var env = Environment(request);
-        // Trainer code is the model author's: it gets no pipeline secrets (tokens, registry password).
-        foreach (var name in withheldVariables ?? []) env[name] = null;
+        // Trainer code is the model author's: it gets an allow-list, never the pipeline's secrets.
+        var env = TrainerEnvironment.ForLocalProcess(request, System.Environment.GetEnvironmentVariables(), withheldVariables ?? []);
         var runId = $"local-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}-{request.TrainingKey[..8]}";
         reporter.Info(model.Name, $"training with: {string.Join(' ', command)} (timeout {model.Training.TimeoutSeconds}s)");
 
@@ -57,26 +53,4 @@ public sealed class LocalTrainingBackend(IPipelineReporter reporter, IReadOnlyCo
             throw new OperationFailedException($"model '{model.Name}': the trainer exited with code {result.ExitCode} after {result.RunTime.TotalSeconds:F1}s (its output is above). Nothing was kept from this run.") { Model = model.Name };
         return runId;
     }
-
-    private static Dictionary<string, string?> Environment(TrainingRequest request)
-    {
-        var model = request.Model;
-        var env = new Dictionary<string, string?>
-        {
-            ["MP_MODEL_NAME"] = model.Name,
-            ["MP_TRAINING_KEY"] = request.TrainingKey,
-            ["MP_DATA_DIR"] = request.DataDir,
-            ["MP_OUTPUT_DIR"] = request.OutputDir,
-            ["MP_HYPERPARAMETERS"] = JsonSerializer.Serialize(model.Training.Hyperparameters),
-            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
-            ["DOTNET_NOLOGO"] = "1",
-        };
-        foreach (var (name, path) in request.DataPaths) env[$"MP_DATA_{EnvName(name)}"] = path;
-        foreach (var (name, value) in model.Training.Hyperparameters)
-            env[$"MP_HP_{EnvName(name)}"] = value.ValueKind == JsonValueKind.String ? value.GetString() : value.GetRawText();
-        return env;
-    }
-
-    internal static string EnvName(string name) =>
-        new(name.ToUpper(CultureInfo.InvariantCulture).Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray());
 }

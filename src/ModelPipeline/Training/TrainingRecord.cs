@@ -7,6 +7,9 @@ public sealed record TrainingRecord
     public required string TrainingKey { get; init; }
     public required string Backend { get; init; }
     public required string RunId { get; init; }
+
+    /// <summary>Where the run can be looked at (Kubeflow Pipelines UI, RunPod job status); null for local runs.</summary>
+    public string? RunUrl { get; init; }
     public required string OutputDir { get; init; }
     public DateTimeOffset StartedAt { get; init; }
     public double DurationSeconds { get; init; }

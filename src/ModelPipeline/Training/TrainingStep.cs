@@ -52,6 +52,7 @@ public sealed class TrainingStep(RunStateStore state, IPipelineReporter reporter
                 OutputDir = staging,
                 DataPaths = dataPaths,
             }, ct);
+            TrainingOutput.RequireConfined(staging, model.Name);
             if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
             Directory.Move(staging, output);
             var record = new TrainingRecord
@@ -60,6 +61,7 @@ public sealed class TrainingStep(RunStateStore state, IPipelineReporter reporter
                 TrainingKey = key,
                 Backend = backend.Name,
                 RunId = runId,
+                RunUrl = state.ReadRun<Remote.RemoteRun>(model.Name, key, "remote") is { } remote && remote.RunId == runId ? remote.Link : null,
                 OutputDir = output,
                 StartedAt = started,
                 DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3),

@@ -22,6 +22,14 @@ public sealed class Validator(RunStateStore state)
             throw new OperationFailedException($"model '{model.Name}': the training output for key {key[..12]} is missing. Fix: run ./build.sh Train --model {model.Name}.") { Model = model.Name };
 
         var checks = new List<CheckResult> { new("definition", true, "model.json matches models/model.schema.json and the rules") };
+        // Before anything reads the output: only regular files and folders (a link is never followed).
+        var confined = TrainingOutput.Problems(output);
+        if (confined.Count > 0)
+        {
+            checks.Add(new CheckResult("output-files", false, $"{string.Join("; ", confined)}; no file was read"));
+            return Write(model, key, checks, [], []);
+        }
+        checks.Add(new CheckResult("output-files", true, "regular files and folders only"));
         var manifest = new List<FileEntry>();
         foreach (var rel in Digests.Files(output))
         {
@@ -51,6 +59,11 @@ public sealed class Validator(RunStateStore state)
                 checks.Add(OnnxSmokeTest.Run(Path.Combine(output, onnx), Path.Combine(output, vectors), model.Validation.Tolerance));
         }
 
+        return Write(model, key, checks, manifest, metrics);
+    }
+
+    private ValidationReport Write(ModelDefinition model, string key, List<CheckResult> checks, List<FileEntry> manifest, Dictionary<string, double> metrics)
+    {
         var report = new ValidationReport
         {
             Model = model.Name,

@@ -48,6 +48,7 @@ public static class ModelCard
         s.Append("\n## Training\n\n");
         s.Append($"- Backend: {d.Training.Backend}\n");
         if (input.Training is not null) s.Append($"- Run id: `{input.Training.RunId}`\n");
+        if (input.Training?.RunUrl is not null) s.Append($"- Run: <{input.Training.RunUrl}>\n");
         foreach (var (name, value) in d.Training.Hyperparameters.OrderBy(h => h.Key, StringComparer.Ordinal))
             s.Append($"- {name}: {ZooEntryWriter.Format(value)}\n");
 

@@ -16,7 +16,18 @@ public sealed record VersionManifest
 
     /// <summary>The commit of the models repository the version was built from (null outside git).</summary>
     public string? SourceCommit { get; init; }
+
+    /// <summary>The data sources the version was trained on, with the digests Fetch verified (absent in older versions).</summary>
+    public IReadOnlyList<ZooDataSource>? Data { get; init; }
+
+    /// <summary>Training lineage: where the model was trained (local, kfp, runpod), the run id and its link.</summary>
+    public string? TrainingBackend { get; init; }
+    public string? TrainingRunId { get; init; }
+    public string? TrainingRunUrl { get; init; }
 }
+
+/// <summary>One data source of a version: name, kind (file, url, git) and digest (sha256 or git:&lt;commit&gt;[:&lt;path&gt;]).</summary>
+public sealed record ZooDataSource(string Name, string Kind, string Digest);
 
 /// <summary>The ModelCar image that carries the weights.</summary>
 public sealed record ZooImage

@@ -39,6 +39,10 @@ public static class ZooEntryWriter
             Files = files,
             CreatedAt = now,
             SourceCommit = input.SourceCommit,
+            Data = input.Fetch?.Sources.Select(f => new ZooDataSource(f.Name, f.Kind, f.Digest)).ToList(),
+            TrainingBackend = input.Training?.Backend,
+            TrainingRunId = input.Training?.RunId,
+            TrainingRunUrl = input.Training?.RunUrl,
         };
         ZooLayout.Write(Path.Combine(dir, "manifest.json"), manifest);
         ZooLayout.Write(Path.Combine(dir, "model.json"), input.Definition);

@@ -64,8 +64,8 @@ public sealed class CiGeneratorTests
     {
         using var world = new CiWorld();
         var graph = CiWorld.StandardGraph().Where(t => t.Name != "Publish").ToList();
-        graph.Add(CiWorld.T("Report", ["OpenPr"]));
-        graph.Add(CiWorld.T("Publish", ["Report"], actions: 0));
+        graph.Add(CiWorld.T("Verify", ["OpenPr"]));
+        graph.Add(CiWorld.T("Publish", ["Verify", "Report"], actions: 0));
         world.WriteGraph(graph);
 
         Assert.Equal(0, (await world.GenerateAsync()).ExitCode);
@@ -73,13 +73,18 @@ public sealed class CiGeneratorTests
         var github = YamlJson.Documents(world.Read("pipelines/github/publish.yml"))[0]!;
         var gitlab = YamlJson.Documents(world.Read("pipelines/gitlab/.gitlab-ci.yml"))[0]!;
         var tekton = YamlJson.Documents(world.Read("pipelines/tekton/pipeline-publish.yaml"))[0]!;
-        Assert.Equal("openpr", (string?)github["jobs"]!["report"]!["needs"]);
+        string[] order = ["test", "check", "fetch", "train", "validate", "packagemodelcar", "pushmirrors", "updategitops", "openpr", "verify", "report"];
+        Assert.Equal(order, tekton["spec"]!["tasks"]!.AsArray().Select(t => (string)t!["name"]!));
+        Assert.Equal(order, github["jobs"]!.AsObject().Select(j => j.Key).Where(k => k != "pages"));
+        Assert.Equal("openpr", (string?)github["jobs"]!["verify"]!["needs"]);
         Assert.Equal("report", (string?)github["jobs"]!["pages"]!["needs"]);
-        Assert.Equal("openpr", (string?)gitlab["report"]!["needs"]![0]!["job"]);
-        Assert.Contains("./build.sh Report --exclusive --config \"$MODELPIPE_SETTINGS\"", gitlab["report"]!["script"]!.AsArray().Select(s => (string?)s));
-        Assert.Equal(["test", "fetch", "train", "validate", "packagemodelcar", "pushmirrors", "updategitops", "openpr", "report"],
-            tekton["spec"]!["tasks"]!.AsArray().Select(t => (string)t!["name"]!));
-        Assert.Contains("name: modelpipeline-report", world.Read("pipelines/tekton/tasks.yaml"), StringComparison.Ordinal);
+        Assert.Equal("openpr", (string?)gitlab["verify"]!["needs"]![0]!["job"]);
+        Assert.Equal(["./build.sh Compile", "./build.sh Verify --exclusive --config \"$MODELPIPE_SETTINGS\""], gitlab["verify"]!["script"]!.AsArray().Take(2).Select(s => (string?)s));
+        // A setup target (no dependencies) is no job: the job whose target names it runs it first.
+        Assert.Equal(["./build.sh Compile", "./build.sh ModelCarBase", "./build.sh PackageModelCar --exclusive --config \"$MODELPIPE_SETTINGS\""],
+            gitlab["packagemodelcar"]!["script"]!.AsArray().Take(3).Select(s => (string?)s));
+        Assert.Null(gitlab["modelcarbase"]);
+        Assert.Contains("name: modelpipeline-verify", world.Read("pipelines/tekton/tasks.yaml"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -26,24 +26,27 @@ public sealed class CiWorld : IDisposable
 
     public string GraphPath { get; }
 
-    /// <summary>The shape of build/targets/*.cake today: Compile, the Publish chain, Test, Promote, SyncAliases and helpers.</summary>
+    /// <summary>The shape of build/targets/*.cake today: setup targets (Compile, ModelCarBase), the Publish chain, Test, Promote, SyncAliases and helpers.</summary>
     public static List<CiTarget> StandardGraph() =>
     [
         T("Compile", []),
         T("Check", ["Compile"]),
-        T("Fetch", ["Compile"]),
+        T("Fetch", ["Check"]),
         T("Train", ["Fetch"]),
         T("Validate", ["Train"]),
-        T("PackageModelCar", ["Validate"]),
+        T("ModelCarBase", []),
+        T("PackageModelCar", ["Validate", "ModelCarBase"]),
         T("PushMirrors", ["PackageModelCar"]),
         T("UpdateGitOps", ["PushMirrors"]),
         T("OpenPr", ["UpdateGitOps"]),
-        T("Publish", ["OpenPr"], actions: 0),
+        T("Report", ["Compile"]),
+        T("Publish", ["OpenPr", "Report"], actions: 0),
         T("Promote", ["Compile"]),
         T("SyncAliases", ["Compile"]),
         T("CheckCi", ["Compile"]),
         T("Test", ["Compile", "CheckCi"]),
         T("GenerateCi", ["Compile"]),
+        T("Benchmark", ["Compile"]),
     ];
 
     public static CiTarget T(string name, string[] dependencies, int actions = 1) =>

@@ -1,0 +1,126 @@
+using System.CommandLine;
+using System.Text.Json;
+using ModelPipeline.Cli.Output;
+using ModelPipeline.Errors;
+using ModelPipeline.GitOps;
+using ModelPipeline.Reporting;
+using ModelPipeline.RunState;
+using ModelPipeline.Zoo;
+
+namespace ModelPipeline.Cli.Commands;
+
+/// <summary><c>report</c>: the static HTML view of the zoo and the runs; and the run journal every verb writes.</summary>
+internal static class ReportCommands
+{
+    public static Command Report()
+    {
+        var zooOption = new Option<string?>("--zoo") { Description = "Render this zoo (a git URL or a path) instead of the configured primary; test/prod then come from its aliases." };
+        var outOption = new Option<string?>("--out") { Description = "The folder to write the site to (default: <artifacts>/report). It must be new, empty, or a previous report." };
+        var model = CommonOptions.Model();
+        model.Description = "Only these models (repeatable). Default: every model in the zoo.";
+        var command = new Command("report", "Write a static HTML site of the zoo (models, versions, metric charts, lineage) and of the recorded runs.") { zooOption, outOption, model };
+        command.SetAction((parse, ct) => Verb.Guard(async () =>
+        {
+            var ctx = CommandContext.Create(parse);
+            var zooUrl = parse.GetValue(zooOption);
+            var destination = Path.GetFullPath(parse.GetValue(outOption) ?? Path.Combine(ctx.Config.ArtifactsDir, "report"), ctx.Root);
+            CheckDestination(destination);
+            var only = parse.GetValue(model) ?? [];
+            var problems = new List<string>();
+
+            ReportData data;
+            using (var zoo = await new ZooRepository(ctx.Config, ctx.Output, zooUrl).ReadAsync(ct))
+            {
+                var deployed = zooUrl is null ? await DeployedAsync(ctx, ct) : null;
+                var loader = new ReportLoader(zoo.Root, ctx.Config.ArtifactsDir);
+                var models = loader.Load(deployed, only);
+                foreach (var missing in only.Where(m => models.All(x => x.Name != m)))
+                    throw new InvalidInputException($"--model {missing}: the zoo {zoo.Source} has no such model (it has {(ZooLayout.Models(zoo.Root) is { Count: > 0 } all ? string.Join(", ", all.Take(20)) : "no models")}). Fix: pick a model from 'modelpipe models list'.") { Model = missing };
+                data = new ReportData
+                {
+                    ZooSource = zoo.Source,
+                    ZooCommit = zoo.Commit,
+                    GeneratedAt = DateTimeOffset.UtcNow,
+                    Models = models,
+                    Runs = zooUrl is null ? RunJournal.ReadAll(ctx.Config.ArtifactsDir, problems) : [],
+                    EnvironmentSource = deployed is null ? "the zoo's test and prod aliases" : "the GitOps repository",
+                    Problems = [.. loader.Problems, .. problems],
+                };
+            }
+            var written = ReportWriter.Write(data, destination, ct);
+            foreach (var p in data.Problems) ctx.Output.Warning(null, p);
+            var index = Path.Combine(written.Directory, "index.html");
+            var runPage = ctx.RunId is { } id && data.Runs.Any(r => r.RunId == id) ? Path.Combine(written.Directory, "runs", id + ".html") : null;
+            ctx.Output.Info(null, $"report: {index} ({written.ModelPages} model page(s), {written.Charts} chart(s), {written.RunPages} run page(s))");
+            if (runPage is not null) ctx.Output.Info(null, $"this run: {runPage}");
+            JobSummary(runPage);
+            if (ctx.Json)
+                Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(new { command = "report", exitCode = 0, index, runPage, models = written.ModelPages, charts = written.Charts, runs = written.RunPages, problems = data.Problems }, RunStateStore.Json)));
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    /// <summary>What the GitOps repository deploys: (model, test|prod) → version. Unreadable: a warning, and the zoo's aliases instead.</summary>
+    private static async Task<IReadOnlyDictionary<(string Model, string Environment), int>?> DeployedAsync(CommandContext ctx, CancellationToken ct)
+    {
+        try
+        {
+            var pins = await new AliasSync(ctx.Config, ctx.Output).ReadPinsAsync([], ct);
+            return pins.ToDictionary(p => (p.Model, p.Alias), p => p.Version);
+        }
+        catch (PipelineException ex)
+        {
+            ctx.Output.Warning(null, $"the GitOps repository could not be read ({ex.Message.Split('\n')[0]}); test and prod are shown from the zoo's aliases.");
+            return null;
+        }
+    }
+
+    /// <summary>Refuses to replace a folder that is not a report (the site replaces its destination whole).</summary>
+    private static void CheckDestination(string destination)
+    {
+        if (File.Exists(destination))
+            throw new InvalidInputException($"--out {destination}: is a file. Fix: give a new or empty folder.");
+        if (Directory.Exists(destination) && Directory.EnumerateFileSystemEntries(destination).Any() && !File.Exists(Path.Combine(destination, ReportWriter.Marker)))
+            throw new InvalidInputException($"--out {destination}: the folder has files and is not a report written by 'modelpipe report'; it would be replaced. Fix: give a new or empty folder.");
+    }
+
+    /// <summary>On GitHub Actions, the job summary says where the site is.</summary>
+    private static void JobSummary(string? runPage)
+    {
+        var path = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY");
+        if (Environment.GetEnvironmentVariable("GITHUB_ACTIONS") != "true" || string.IsNullOrEmpty(path)) return;
+        var server = Environment.GetEnvironmentVariable("GITHUB_SERVER_URL");
+        var repo = Environment.GetEnvironmentVariable("GITHUB_REPOSITORY");
+        var run = Environment.GetEnvironmentVariable("GITHUB_RUN_ID");
+        var link = server is null || repo is null || run is null ? "the run's artifacts" : $"[the run's artifacts]({server}/{repo}/actions/runs/{run}#artifacts)";
+        File.AppendAllLines(path, [Redactor.Redact($"**Model zoo report**: `artifacts/report/index.html`{(runPage is null ? "" : $", this run: `artifacts/report/runs/{Path.GetFileName(runPage)}`")}; download it from {link} (artifact `model-zoo-report`), or open the Pages site when the pages job has run.")]);
+    }
+
+    /// <summary>The run journal hook of <see cref="Verb.RunRowsAsync"/>: records this verb's rows for MODELPIPE_RUN_ID.</summary>
+    public static void Journal(CommandContext ctx, string verb, int exitCode, IReadOnlyList<StepResult> results)
+    {
+        if (ctx.RunId is null) return;
+        var now = DateTimeOffset.UtcNow;
+        var rows = results.Select(r => new JournalRow
+        {
+            Model = r.Model,
+            Step = r.Step,
+            Result = r.Result,
+            StartedAt = r.FinishedAt - TimeSpan.FromSeconds(r.DurationSeconds),
+            FinishedAt = r.FinishedAt,
+            DurationSeconds = r.DurationSeconds,
+            Detail = r.Detail,
+            Data = r.Data is null ? null : JsonSerializer.SerializeToElement(r.Data, RunStateStore.Json),
+        }).ToList();
+        var entry = new JournalEntry { Verb = verb, StartedAt = rows.Count == 0 ? now : rows.Min(r => r.StartedAt), FinishedAt = now, ExitCode = exitCode, Rows = rows };
+        try
+        {
+            RunJournal.Record(ctx.Config.ArtifactsDir, ctx.RunId, entry);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            ctx.Output.Warning(null, $"the run journal could not be written ({ex.Message}); the run page will miss '{verb}'.");
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using ModelPipeline.Models;
+using ModelPipeline.Zoo;
+
+namespace ModelPipeline.Reporting;
+
+/// <summary>Everything the static site is rendered from: the zoo at one commit, what GitOps deploys, the runs.</summary>
+public sealed record ReportData
+{
+    /// <summary>The zoo's URL or path (redacted).</summary>
+    public required string ZooSource { get; init; }
+
+    public string? ZooCommit { get; init; }
+    public required DateTimeOffset GeneratedAt { get; init; }
+    public required IReadOnlyList<ModelReport> Models { get; init; }
+    public IReadOnlyList<RunRecord> Runs { get; init; } = [];
+
+    /// <summary>Where test/prod come from: "the GitOps repository" or "the zoo's aliases".</summary>
+    public string EnvironmentSource { get; init; } = "the zoo's test and prod aliases";
+
+    /// <summary>Files that could not be read (rendered as a notice, never fatal).</summary>
+    public IReadOnlyList<string> Problems { get; init; } = [];
+}
+
+/// <summary>One model of the zoo with all its versions (ascending).</summary>
+public sealed record ModelReport
+{
+    public required string Name { get; init; }
+    public string Description { get; init; } = "";
+    public IReadOnlyList<string> Owners { get; init; } = [];
+    public required IReadOnlyDictionary<string, int> Aliases { get; init; }
+    public required IReadOnlyList<VersionReport> Versions { get; init; }
+
+    /// <summary>The version the test / prod environment runs (GitOps, else the zoo alias).</summary>
+    public int? Test { get; init; }
+    public int? Prod { get; init; }
+
+    public int? Latest => Aliases.TryGetValue(ZooLayout.Latest, out var v) ? v : Versions.Count > 0 ? Versions[^1].Version : null;
+    public VersionReport? LatestVersion => Versions.FirstOrDefault(v => v.Version == Latest);
+    public DateTimeOffset? LastPublished => Versions.Count == 0 ? null : Versions.Max(v => v.CreatedAt);
+
+    /// <summary>Image tags of every version (what the search's "tag" finds).</summary>
+    public IEnumerable<string> Tags => Versions.SelectMany(v => v.Tags).Distinct(StringComparer.Ordinal);
+
+    /// <summary>Every metric any version reported, in name order.</summary>
+    public IReadOnlyList<string> MetricNames => Versions.SelectMany(v => v.Metrics.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+}
+
+/// <summary>One immutable version: manifest, metrics, gates, validation, lineage.</summary>
+public sealed record VersionReport
+{
+    public required int Version { get; init; }
+    public required VersionManifest Manifest { get; init; }
+    public IReadOnlyList<string> Aliases { get; init; } = [];
+
+    /// <summary>current (latest points here) or superseded.</summary>
+    public required string Status { get; init; }
+
+    public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>The model.json the version was published with (null when unreadable).</summary>
+    public ModelDefinition? Definition { get; init; }
+
+    /// <summary>The validation gate's checks (null when the version does not record them).</summary>
+    public ValidationView? Validation { get; init; }
+
+    /// <summary>Optional manifest fields this report has no dedicated place for, flattened (key path, value).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Extra { get; init; } = [];
+
+    public DateTimeOffset CreatedAt => Manifest.CreatedAt;
+    public long SizeBytes => Manifest.Files.Sum(f => f.Size);
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>The metric gates the version was validated with (empty when unknown).</summary>
+    public IReadOnlyDictionary<string, MetricGate> Gates { get; init; } = new Dictionary<string, MetricGate>();
+}
+
+/// <summary>The gate's verdict for a version and where it was read.</summary>
+public sealed record ValidationView
+{
+    public required bool Passed { get; init; }
+    public required IReadOnlyList<Validation.CheckResult> Checks { get; init; }
+
+    /// <summary>"the zoo" (validation.json of the version) or "this workspace's run state".</summary>
+    public required string Source { get; init; }
+}

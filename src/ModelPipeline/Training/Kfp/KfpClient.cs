@@ -1,0 +1,93 @@
+using System.Text.Json.Nodes;
+using ModelPipeline.Errors;
+using ModelPipeline.Training.Remote;
+
+namespace ModelPipeline.Training.Kfp;
+
+/// <summary>The part of the Kubeflow Pipelines v2beta1 REST API that training uses (runs, pipelines, artifacts).</summary>
+public sealed class KfpClient(RemoteHttp http, string endpoint)
+{
+    private readonly string _api = endpoint.TrimEnd('/') + "/apis/v2beta1";
+
+    public static readonly string[] TerminalStates = ["SUCCEEDED", "FAILED", "CANCELED", "SKIPPED"];
+
+    /// <summary>The id of the pipeline named <paramref name="name"/> (<c>GET /pipelines/names/{name}</c>).</summary>
+    public async Task<string> PipelineIdAsync(string name, CancellationToken ct)
+    {
+        try
+        {
+            var pipeline = await http.SendAsync(HttpMethod.Get, $"{_api}/pipelines/names/{Uri.EscapeDataString(name)}", null, ct);
+            return pipeline?["pipeline_id"]?.GetValue<string>() ?? throw new OperationFailedException($"Kubeflow Pipelines: the pipeline '{name}' has no pipeline_id.");
+        }
+        catch (RemoteHttpException ex) when (ex.Status == System.Net.HttpStatusCode.NotFound)
+        {
+            throw new InvalidInputException($"Kubeflow Pipelines has no pipeline named '{name}'. Fix: upload it (see pipelines/kubeflow/) or correct training.options.pipelineName.");
+        }
+    }
+
+    /// <summary>The id of the version named <paramref name="version"/> of a pipeline.</summary>
+    public async Task<string> PipelineVersionIdAsync(string pipelineId, string version, CancellationToken ct)
+    {
+        var seen = new List<string>();
+        string? page = null;
+        do
+        {
+            var url = $"{_api}/pipelines/{Uri.EscapeDataString(pipelineId)}/versions?page_size=100{(page is null ? "" : "&page_token=" + Uri.EscapeDataString(page))}";
+            var list = await http.SendAsync(HttpMethod.Get, url, null, ct);
+            foreach (var v in list?["pipeline_versions"]?.AsArray() ?? [])
+            {
+                var name = v?["display_name"]?.GetValue<string>();
+                if (name == version) return v!["pipeline_version_id"]!.GetValue<string>();
+                if (name is not null) seen.Add(name);
+            }
+            page = list?["next_page_token"]?.GetValue<string>();
+        } while (!string.IsNullOrEmpty(page));
+        throw new InvalidInputException($"Kubeflow Pipelines: pipeline {pipelineId} has no version '{version}' (it has: {(seen.Count == 0 ? "none" : string.Join(", ", seen))}). Fix: correct training.options.pipelineVersion.");
+    }
+
+    /// <summary>Runs whose display name is exactly <paramref name="displayName"/>, newest first.</summary>
+    public async Task<IReadOnlyList<JsonNode>> FindRunsAsync(string displayName, string? experimentId, CancellationToken ct)
+    {
+        var filter = new JsonObject
+        {
+            ["predicates"] = new JsonArray(new JsonObject { ["key"] = "name", ["operation"] = "EQUALS", ["string_value"] = displayName }),
+        };
+        var url = $"{_api}/runs?page_size=100&sort_by={Uri.EscapeDataString("created_at desc")}&filter={Uri.EscapeDataString(filter.ToJsonString())}"
+            + (experimentId is null ? "" : $"&experiment_id={Uri.EscapeDataString(experimentId)}");
+        var list = await http.SendAsync(HttpMethod.Get, url, null, ct);
+        return (list?["runs"]?.AsArray() ?? [])
+            .Where(r => r?["display_name"]?.GetValue<string>() == displayName)
+            .Select(r => r!)
+            .OrderByDescending(r => r["created_at"]?.GetValue<string>() ?? "", StringComparer.Ordinal)
+            .ToList();
+    }
+
+    public async Task<JsonNode> CreateRunAsync(JsonObject run, CancellationToken ct) =>
+        await http.SendAsync(HttpMethod.Post, $"{_api}/runs", run, ct) ?? throw new OperationFailedException("Kubeflow Pipelines: creating the run returned no body.");
+
+    public async Task<JsonNode?> GetRunAsync(string runId, CancellationToken ct)
+    {
+        try
+        {
+            return await http.SendAsync(HttpMethod.Get, $"{_api}/runs/{Uri.EscapeDataString(runId)}", null, ct);
+        }
+        catch (RemoteHttpException ex) when (ex.Status == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    public Task TerminateRunAsync(string runId, CancellationToken ct) =>
+        http.SendAsync(HttpMethod.Post, $"{_api}/runs/{Uri.EscapeDataString(runId)}:terminate", null, ct);
+
+    public async Task<JsonNode> GetArtifactAsync(string artifactId, CancellationToken ct) =>
+        await http.SendAsync(HttpMethod.Get, $"{_api}/artifacts/{Uri.EscapeDataString(artifactId)}?view=DOWNLOAD", null, ct)
+        ?? throw new OperationFailedException($"Kubeflow Pipelines: artifact {artifactId} returned no body.");
+
+    public static RemoteStatus Status(JsonNode run)
+    {
+        var state = run["state"]?.GetValue<string>() ?? "RUNTIME_STATE_UNSPECIFIED";
+        var error = run["error"]?["message"]?.GetValue<string>();
+        return new RemoteStatus(state, TerminalStates.Contains(state), state == "SUCCEEDED", error, run);
+    }
+}

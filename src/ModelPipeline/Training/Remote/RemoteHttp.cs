@@ -1,0 +1,114 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ModelPipeline.Errors;
+using ModelPipeline.Progress;
+using Polly;
+using Polly.Retry;
+
+namespace ModelPipeline.Training.Remote;
+
+/// <summary>
+/// The one HTTP layer of the remote backends: a bearer token (from an environment variable, never
+/// in a URL), and a Polly retry of 408, 429 and 5xx answers and connection failures, honouring
+/// Retry-After, bounded by <c>retries</c> attempts and 60 s per wait.
+/// </summary>
+public sealed class RemoteHttp : IDisposable
+{
+    private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(60);
+    private readonly HttpClient _http;
+    private readonly string _service;
+
+    public RemoteHttp(string service, string? token, int retries, IPipelineReporter reporter, string? model, TimeSpan? baseDelay = null)
+    {
+        _service = service;
+        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
+            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+            {
+                MaxRetryAttempts = Math.Max(retries, 1),
+                Delay = baseDelay ?? TimeSpan.FromMilliseconds(500),
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                MaxDelay = MaxWait,
+                ShouldHandle = args => ValueTask.FromResult(retries > 0 && args.Outcome switch
+                {
+                    { Exception: HttpRequestException } => true,
+                    { Result: { } r } => Transient(r.StatusCode),
+                    _ => false,
+                }),
+                DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result)),
+                OnRetry = args =>
+                {
+                    var why = args.Outcome.Result is { } r ? $"HTTP {(int)r.StatusCode}" : args.Outcome.Exception?.Message;
+                    reporter.Warning(model, Redactor.Redact($"{service}: {why}; retrying in {args.RetryDelay.TotalSeconds:F1}s ({args.AttemptNumber + 1}/{retries})"));
+                    args.Outcome.Result?.Dispose();
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+        _http = new HttpClient(new RetryHandler(pipeline) { InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = true } })
+        {
+            Timeout = TimeSpan.FromMinutes(10),
+        };
+        if (token is not null) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        _http.DefaultRequestHeaders.UserAgent.ParseAdd("modelpipe/1");
+    }
+
+    public HttpClient Client => _http;
+
+    public static bool Transient(HttpStatusCode status) =>
+        status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
+
+    /// <summary>Sends JSON (or nothing) and parses a JSON answer; a non-success status is an <see cref="RemoteHttpException"/>.</summary>
+    public async Task<JsonNode?> SendAsync(HttpMethod method, string url, JsonNode? body, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, url);
+        if (body is not null) request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, ct);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new RemoteHttpException(Redactor.Redact($"{_service}: {method} {url} failed: {ex.Message}"), null, ex);
+        }
+        using (response)
+        {
+            var text = await response.Content.ReadAsStringAsync(ct);
+            if (!response.IsSuccessStatusCode)
+            {
+                var snippet = text.Length > 300 ? text[..300] + "…" : text;
+                var hint = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden
+                    ? " Fix: check the token in the environment variable named by tokenEnv." : "";
+                throw new RemoteHttpException(Redactor.Redact($"{_service}: {method} {url} answered HTTP {(int)response.StatusCode}: {snippet}.{hint}"), response.StatusCode);
+            }
+            return text.Length == 0 ? null : JsonNode.Parse(text);
+        }
+    }
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage? response)
+    {
+        var header = response?.Headers.RetryAfter;
+        if (header is null) return null;
+        var wait = header.Delta ?? (header.Date is { } at ? at - DateTimeOffset.UtcNow : TimeSpan.Zero);
+        if (wait < TimeSpan.Zero) wait = TimeSpan.Zero;
+        return wait > MaxWait ? MaxWait : wait;
+    }
+
+    public void Dispose() => _http.Dispose();
+
+    private sealed class RetryHandler(ResiliencePipeline<HttpResponseMessage> pipeline) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct) =>
+            pipeline.ExecuteAsync(async token => await base.SendAsync(request, token), ct).AsTask();
+    }
+}
+
+/// <summary>A remote service answered with an error status, or could not be reached (after retries).</summary>
+public sealed class RemoteHttpException(string message, HttpStatusCode? status, Exception? inner = null) : OperationFailedException(message, inner)
+{
+    public HttpStatusCode? Status { get; } = status;
+}

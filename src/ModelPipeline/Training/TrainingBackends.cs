@@ -1,0 +1,34 @@
+using ModelPipeline.Configuration;
+using ModelPipeline.Models;
+using ModelPipeline.Progress;
+using ModelPipeline.RunState;
+using ModelPipeline.Training.Kfp;
+using ModelPipeline.Training.RunPod;
+
+namespace ModelPipeline.Training;
+
+/// <summary>The training backends of this installation, by the name model.json's <c>training.backend</c> uses.</summary>
+public static class TrainingBackends
+{
+    public static IReadOnlyDictionary<string, ITrainingBackend> Create(PipelineConfig config, RunStateStore state, IPipelineReporter reporter, IReadOnlyCollection<string>? withheldVariables = null) =>
+        new Dictionary<string, ITrainingBackend>
+        {
+            ["local"] = new LocalTrainingBackend(reporter, withheldVariables),
+            ["kfp"] = new KfpTrainingBackend(config, state, reporter),
+            ["runpod"] = new RunPodTrainingBackend(config, state, reporter),
+        };
+
+    /// <summary>Checks a remote backend's settings (model.json options over pipeline.json defaults); throws every problem at once (exit 2).</summary>
+    public static void Check(ModelDefinition model, PipelineConfig config)
+    {
+        switch (model.Training.Backend)
+        {
+            case "kfp": KfpTrainingBackend.Settings(model, config); break;
+            case "runpod": RunPodTrainingBackend.Settings(model, config); break;
+        }
+    }
+
+    /// <summary>Environment variables a model's own training options name as secrets (tokens, S3 keys).</summary>
+    public static IEnumerable<string> SecretVariables(ModelDefinition model) =>
+        Remote.RemoteOptions.SecretNames(model.Training.Options);
+}

@@ -12,7 +12,14 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
-dotnet tool restore >/dev/null || { echo "error: 'dotnet tool restore' failed (see above); NuGet must be reachable for Cake.Tool." >&2; exit 1; }
+# Restore Cake.Tool only when the pinned version is not in the NuGet package folder yet (a process start saved).
+cake_version=$(sed -n '/cake.tool/,/version/s/.*"version": *"\([^"]*\)".*/\1/p' .config/dotnet-tools.json | tail -1)
+if [ ! -f "${NUGET_PACKAGES:-$HOME/.nuget/packages}/cake.tool/${cake_version}/cake.tool.${cake_version}.nupkg" ]; then
+  dotnet tool restore >/dev/null || { echo "error: 'dotnet tool restore' failed (see above); NuGet must be reachable for Cake.Tool." >&2; exit 1; }
+fi
+# Cake compiles build.cake once and reuses the compiled script while it is unchanged (Cake's script cache).
+export CAKE_SETTINGS_ENABLESCRIPTCACHE="${CAKE_SETTINGS_ENABLESCRIPTCACHE:-true}"
+export CAKE_PATHS_CACHE="${CAKE_PATHS_CACHE:-$PWD/.pipeline/cache/cake}"
 
 if [ $# -eq 0 ]; then
   echo "usage: ./build.sh <Target> [--model NAME]... [--dryrun] [--tree] [--description]"

@@ -1,11 +1,55 @@
+// Compile is skipped when its inputs are unchanged: a stamp next to the build output holds a sha256
+// over every source and project file of Pipeline.sln (src/, tests/, the model trainers, the repo-wide
+// settings). Any change, a missing stamp or missing output builds again.
 Task("Compile")
-    .Description("Builds Pipeline.sln once per invocation (every step target depends on it).")
+    .Description("Builds Pipeline.sln; skipped when no source or project file changed since the last build (a stamp of their sha256).")
     .Does(() =>
 {
+    var stamp = $"{repoRoot}/src/ModelPipeline.Cli/bin/{configuration}/compile.stamp";
+    var inputs = CompileInputsDigest();
+    var outputs = new[] { modelpipeDll, $"{repoRoot}/tests/ModelPipeline.Tests/bin/{configuration}/net10.0/ModelPipeline.Tests.dll" };
+    if (System.IO.File.Exists(stamp) && System.IO.File.ReadAllText(stamp).Trim() == inputs && outputs.All(System.IO.File.Exists))
+    {
+        Information($"Compile: sources and projects unchanged (stamp {inputs.Substring(0, 12)}); skipped.");
+        return;
+    }
     DotNetBuild($"{repoRoot}/Pipeline.sln", new DotNetBuildSettings
     {
         Configuration = configuration,
         NoLogo = true,
         Verbosity = DotNetVerbosity.Quiet,
     });
+    System.IO.File.WriteAllText(stamp, inputs + "\n");
 });
+
+// sha256 over the sorted relative paths and contents of everything the build reads.
+string CompileInputsDigest()
+{
+    var root = new System.IO.DirectoryInfo(repoRoot);
+    var files = new List<string>();
+    foreach (var name in new[] { "Pipeline.sln", "Directory.Build.props", "Directory.Packages.props", "global.json", ".editorconfig", "nuget.config", "NuGet.config" })
+        if (System.IO.File.Exists(System.IO.Path.Combine(repoRoot, name))) files.Add(name);
+    foreach (var dir in new[] { "src", "tests", "models" })
+    {
+        var full = System.IO.Path.Combine(repoRoot, dir);
+        if (!System.IO.Directory.Exists(full)) continue;
+        foreach (var file in System.IO.Directory.EnumerateFiles(full, "*", System.IO.SearchOption.AllDirectories))
+        {
+            var rel = System.IO.Path.GetRelativePath(repoRoot, file).Replace('\\', '/');
+            var parts = rel.Split('/');
+            if (parts.Any(p => p == "bin" || p == "obj")) continue;
+            // Under models/ only the trainer projects are built; data and model.json are not build inputs.
+            if (dir == "models" && !(rel.EndsWith(".cs") || rel.EndsWith(".csproj") || rel.EndsWith(".props") || rel.EndsWith(".targets"))) continue;
+            files.Add(rel);
+        }
+    }
+    files.Sort(StringComparer.Ordinal);
+    using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+    sha.AppendData(System.Text.Encoding.UTF8.GetBytes($"compile/1\n{configuration}\n"));
+    foreach (var rel in files)
+    {
+        sha.AppendData(System.Text.Encoding.UTF8.GetBytes(rel + "\n"));
+        sha.AppendData(System.IO.File.ReadAllBytes(System.IO.Path.Combine(repoRoot, rel)));
+    }
+    return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
+}

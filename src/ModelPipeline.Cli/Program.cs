@@ -1,11 +1,13 @@
 using System.CommandLine;
 using ModelPipeline.Cli.Commands;
 
+ModelPipeline.Git.GitClone.FetchOncePerRun = true; // one modelpipe process is one run: each remote is fetched once
 var root = new RootCommand("modelpipe: take a model from a definition in git to a reviewed production deployment.")
 {
     CommonOptions.Root,
     CommonOptions.Config,
     CommonOptions.Json,
+    CommonOptions.Parallel,
 };
 root.Subcommands.Add(StepCommands.Check());
 root.Subcommands.Add(StepCommands.Fetch());
@@ -20,6 +22,7 @@ root.Subcommands.Add(SyncCommands.Publish());
 foreach (var verb in GitOpsCommands.All()) root.Subcommands.Add(verb);
 root.Subcommands.Add(CiCommands.Ci());
 root.Subcommands.Add(ReportCommands.Report());
+root.Subcommands.Add(StepsCommand.Create(root));
 
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)

@@ -30,14 +30,23 @@ internal sealed class CommandContext
     /// <summary>The parsed command line, for verb-specific options.</summary>
     public ParseResult Parse { get; private init; } = null!;
 
+    /// <summary>How many models a per-model verb works on at once (<c>--parallel</c>, default the core count).</summary>
+    public int Parallel { get; private init; } = 1;
+
+    /// <summary>The same context writing to another output (one model's buffer in a parallel run).</summary>
+    public CommandContext WithOutput(ConsoleOutput output) => new(Root, Config, output, Json) { Parse = Parse, Parallel = Parallel };
+
     public static CommandContext Create(ParseResult parse)
     {
+        var parallel = parse.GetValue(CommonOptions.Parallel) ?? Environment.ProcessorCount;
+        if (parallel < 1)
+            throw new Errors.InvalidInputException($"--parallel {parallel}: at least 1 model at a time. Fix: pass --parallel 1 or more (default: the number of cores, {Environment.ProcessorCount}).");
         var json = parse.GetValue(CommonOptions.Json);
         var root = FindRoot(parse.GetValue(CommonOptions.Root));
         var config = ConfigLoader.Load(root, parse.GetValue(CommonOptions.Config));
         var output = ConsoleOutput.Create(json);
         output.MaskSecrets(config.RegisterSecrets());
-        return new CommandContext(root, config, output, json) { Parse = parse };
+        return new CommandContext(root, config, output, json) { Parse = parse, Parallel = parallel };
     }
 
     public IReadOnlyList<ModelDefinition> Models(ParseResult parse, Option<string[]> model) =>

@@ -23,6 +23,12 @@ internal static class CommonOptions
         Recursive = true,
     };
 
+    public static readonly Option<int?> Parallel = new("--parallel")
+    {
+        Description = "How many models a per-model step works on at once (default: the number of cores). Output stays grouped per model; the summary keeps the model order.",
+        Recursive = true,
+    };
+
     public static Option<string[]> Model() => new("--model", "-m")
     {
         Description = "A model to work on (repeatable). Default: every model under models/.",

@@ -33,10 +33,14 @@ internal static partial class GitOpsCommands
     {
         Model = record.Model,
         Step = step,
-        Result = record.Action is "nothing-to-do" or "unchanged" ? "skipped" : "ok",
-        Detail = record.Action == "nothing-to-do"
-            ? $"prod already pins v{record.Version}; no branch, no pull request"
-            : $"{record.Action} {record.Branch}: {record.Url}",
+        Result = record.Action is "nothing-to-do" or "unchanged" or "pin-unchanged" ? "skipped" : "ok",
+        Detail = record.Action switch
+        {
+            "nothing-to-do" => $"prod already pins v{record.Version}; no branch, no pull request",
+            "pin-unchanged" => "test pin unchanged in this run; branch and pull request left alone",
+            _ => $"{record.Action} {record.Branch}: {record.Url}"
+                + (record.Superseded.Count > 0 ? $"; closed {string.Join(", ", record.Superseded.Select(s => s.Branch))}" : ""),
+        },
         Data = record,
     };
 }

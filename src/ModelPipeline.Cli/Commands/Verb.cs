@@ -21,43 +21,59 @@ internal static class Verb
         command.SetAction((parse, ct) => Guard(async () =>
         {
             var ctx = CommandContext.Create(parse);
-            return await RunRowsAsync(ctx, name, ctx.Models(parse, model), m => m.Name, m => m.Name, m => step(ctx, m, ct));
+            return await RunRowsAsync(ctx, name, ctx.Models(parse, model), m => m.Name, m => m.Name, (m, itemCtx) => step(itemCtx, m, ct), ctx.Parallel);
         }, ct));
         return command;
     }
+
+    /// <summary>Runs one row after the other, each with the verb's own context.</summary>
+    public static Task<int> RunRowsAsync<T>(CommandContext ctx, string name, IEnumerable<T> items,
+        Func<T, string> model, Func<T, string> section, Func<T, Task<StepResult>> step,
+        Func<PipelineException, int?>? rowExitCode = null) =>
+        RunRowsAsync(ctx, name, items, model, section, (item, _) => step(item), parallel: 1, rowExitCode);
 
     /// <summary>
     /// Runs one step per item (a model, an alias pin, a version) in its own log section, timed; a
     /// failure fails that row only (invalid input still stops the run with exit 2 unless
     /// <paramref name="rowExitCode"/> maps it). Ends with the summary table and, with --json, the document.
     /// </summary>
+    /// With <paramref name="parallel"/> above 1, up to that many rows run at once, each writing to its own
+    /// buffer that is flushed whole, in input order; the summary keeps the input order too.
     public static async Task<int> RunRowsAsync<T>(CommandContext ctx, string name, IEnumerable<T> items,
-        Func<T, string> model, Func<T, string> section, Func<T, Task<StepResult>> step,
+        Func<T, string> model, Func<T, string> section, Func<T, CommandContext, Task<StepResult>> step, int parallel,
         Func<PipelineException, int?>? rowExitCode = null)
     {
         rowExitCode ??= ex => ex is InvalidInputException ? null : ex.ExitCode;
-        var results = new List<StepResult>();
-        var exit = 0;
-        foreach (var item in items)
+        var rows = items.ToList();
+        var outcomes = new (StepResult Result, int Exit)[rows.Count];
+        async Task RunAsync(int i, CommandContext rowCtx)
         {
-            ctx.Output.BeginSection($"{name} {section(item)}");
+            var item = rows[i];
+            rowCtx.Output.BeginSection($"{name} {section(item)}");
             var clock = Stopwatch.StartNew();
             try
             {
-                var result = await step(item);
-                results.Add(result with { DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 2) });
+                var result = await step(item, rowCtx);
+                outcomes[i] = (result with { DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 2) }, 0);
             }
             catch (PipelineException ex) when (rowExitCode(ex) is { } code)
             {
-                ctx.Output.Error(model(item), ex.Message);
-                results.Add(new StepResult { Model = model(item), Step = name, Result = "failed", Detail = FirstLine(ex.Message), DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 2) });
-                exit = Math.Max(exit, code);
+                rowCtx.Output.Error(model(item), ex.Message);
+                outcomes[i] = (new StepResult { Model = model(item), Step = name, Result = "failed", Detail = FirstLine(ex.Message), DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 2) }, code);
             }
             finally
             {
-                ctx.Output.EndSection($"{name} {section(item)}");
+                rowCtx.Output.EndSection($"{name} {section(item)}");
             }
         }
+
+        if (parallel <= 1 || rows.Count <= 1)
+            for (var i = 0; i < rows.Count; i++) await RunAsync(i, ctx);
+        else
+            await RowBuffers.RunAsync(ctx, rows.Count, parallel, RunAsync);
+
+        var results = outcomes.Select(o => o.Result).ToList();
+        var exit = outcomes.Select(o => o.Exit).DefaultIfEmpty(0).Max();
         ctx.Output.Summary(results);
         ReportCommands.Journal(ctx, name, exit, results); // the run journal (artifacts/runs/<MODELPIPE_RUN_ID>/)
         if (ctx.Json) WriteJson(name, exit, results);

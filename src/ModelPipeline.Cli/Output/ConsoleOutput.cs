@@ -26,6 +26,15 @@ public abstract class ConsoleOutput : IPipelineReporter
             : new TerminalOutput(writer);
     }
 
+    /// <summary>The same kind of output writing to <paramref name="writer"/> (one model's buffer in a parallel run).</summary>
+    public abstract ConsoleOutput WithWriter(TextWriter writer);
+
+    /// <summary>Writes text that was already rendered and redacted (a flushed buffer) as it is.</summary>
+    public void WriteRendered(string text)
+    {
+        lock (Writer) Writer.Write(text);
+    }
+
     /// <summary>Tells the CI runner about secret values (GitHub Actions masks them in its log).</summary>
     public virtual void MaskSecrets(IReadOnlyList<string> values) { }
 

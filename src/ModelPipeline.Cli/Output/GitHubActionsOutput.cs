@@ -6,6 +6,8 @@ namespace ModelPipeline.Cli.Output;
 /// </summary>
 public sealed class GitHubActionsOutput(TextWriter writer) : ConsoleOutput(writer)
 {
+    public override ConsoleOutput WithWriter(TextWriter writer) => new GitHubActionsOutput(writer);
+
     public override void MaskSecrets(IReadOnlyList<string> values)
     {
         // Written directly: Line() would redact the very value the runner needs to learn.

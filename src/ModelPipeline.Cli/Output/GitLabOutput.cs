@@ -3,6 +3,8 @@ namespace ModelPipeline.Cli.Output;
 /// <summary>GitLab CI collapsible sections (<c>section_start</c>/<c>section_end</c> markers).</summary>
 public sealed class GitLabOutput(TextWriter writer) : ConsoleOutput(writer)
 {
+    public override ConsoleOutput WithWriter(TextWriter writer) => new GitLabOutput(writer);
+
     private const string Esc = "\u001b[0K";
 
     public override void BeginSection(string title) =>

@@ -11,6 +11,8 @@ public sealed class TerminalOutput : ConsoleOutput
     public TerminalOutput(TextWriter writer) : base(writer) =>
         _console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
 
+    public override ConsoleOutput WithWriter(TextWriter writer) => new TerminalOutput(writer);
+
     public override void BeginSection(string title) => _console.Write(new Rule($"[bold]{Spectre.Console.Markup.Escape(title)}[/]").LeftJustified());
 
     public override void EndSection(string title) { }

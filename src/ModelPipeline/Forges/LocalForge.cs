@@ -10,6 +10,7 @@ public sealed class LocalForge : IForge
 {
     public const string BodyFile = "pull-request.md";
     public const string RequestPullFile = "request-pull.txt";
+    public const string ClosedFile = "closed.md";
 
     public string Kind => "local";
 
@@ -25,6 +26,26 @@ public sealed class LocalForge : IForge
         changed |= Write(Path.Combine(spec.StateDir, RequestPullFile), spec.RequestPull ?? "");
         var action = !existed ? PullRequestAction.Created : changed ? PullRequestAction.Updated : PullRequestAction.Unchanged;
         return Task.FromResult(new PullRequestResult { Action = action, Url = bodyPath });
+    }
+
+    /// <summary>
+    /// Closes the older promotion branches of the model that exist on the GitOps remote: the closing
+    /// comment goes to <c>v&lt;M&gt;/closed.md</c> in the run state; the caller deletes the branches
+    /// (they live in the GitOps repository, which this forge does not reach).
+    /// </summary>
+    public Task<IReadOnlyList<SupersededPullRequest>> CloseSupersededAsync(SupersedeSpec spec, CancellationToken ct)
+    {
+        var closed = new List<SupersededPullRequest>();
+        foreach (var branch in spec.OlderBranches.Where(spec.Supersedes).Order(StringComparer.Ordinal))
+        {
+            var version = SupersedeSpec.VersionOf(spec.Model, branch)!.Value;
+            var dir = Path.Combine(spec.PromotionsDir, $"v{version}");
+            Directory.CreateDirectory(dir);
+            var path = Path.Combine(dir, ClosedFile);
+            Write(path, $"# Closed: {branch}\n\n{spec.Comment(Kind)}\n");
+            closed.Add(new SupersededPullRequest { Branch = branch, Version = version, Url = path });
+        }
+        return Task.FromResult<IReadOnlyList<SupersededPullRequest>>(closed);
     }
 
     /// <summary>Writes atomically when the content differs; returns whether it did.</summary>

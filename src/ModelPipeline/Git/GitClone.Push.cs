@@ -28,7 +28,7 @@ public sealed partial class GitClone
 {
     /// <summary>
     /// Syncs to the remote tip, lets <paramref name="change"/> edit the working tree (it returns the
-    /// commit message, or null for "nothing to do"), commits and pushes. A push rejected because
+    /// commit message, or null for "nothing to do" — then it must have changed nothing), commits and pushes. A push rejected because
     /// the remote moved on (another publisher) is retried from the new tip, calling
     /// <paramref name="change"/> again, up to <paramref name="maxAttempts"/> times. Takes the lock.
     /// </summary>
@@ -47,17 +47,19 @@ public sealed partial class GitClone
             }
             catch
             {
+                Unsync();
                 await ResetToRemoteAsync(CancellationToken.None);
                 throw;
             }
-            if (commit is null)
-            {
-                await ResetToRemoteAsync(ct);
-                return new GitPushOutcome(null, baseTip, attempt);
-            }
+            // Nothing changed: the clone is still clean at the tip, no fetch or reset needed.
+            if (commit is null) return new GitPushOutcome(null, baseTip, attempt);
 
             var failure = await TryPushAsync(ct);
-            if (failure is null) return new GitPushOutcome(commit, commit, attempt);
+            if (failure is null)
+            {
+                SyncedThisRun[WorkTree] = commit; // the push moved origin/<branch> to our commit
+                return new GitPushOutcome(commit, commit, attempt);
+            }
 
             string? newTip;
             try

@@ -10,6 +10,19 @@ namespace ModelPipeline.Git;
 /// </summary>
 public sealed partial class GitClone
 {
+    /// <summary>
+    /// The clones this process already brought to their remote's tip (work tree → tip): one fetch per
+    /// remote per run, however many models use it. Our own pushes keep the entry current; a push that
+    /// loses a race fetches again (<see cref="ResetToRemoteAsync"/>).
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string?> SyncedThisRun = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Whether this process is one run (the <c>modelpipe</c> CLI sets it): a clone is fetched once, and
+    /// later users within the run work from that state. Off by default (a library host syncs every time).
+    /// </summary>
+    public static bool FetchOncePerRun { get; set; }
+
     private readonly GitCli _git;
 
     public GitClone(GitCli git, GitRemote remote, string branch, string cacheDir)
@@ -62,6 +75,7 @@ public sealed partial class GitClone
     /// </summary>
     public async Task<string?> SyncAsync(CancellationToken ct)
     {
+        if (FetchOncePerRun && SyncedThisRun.TryGetValue(WorkTree, out var synced) && Directory.Exists(Path.Combine(WorkTree, ".git"))) return synced;
         if (!Directory.Exists(Path.Combine(WorkTree, ".git")))
         {
             if (Directory.Exists(WorkTree)) Directory.Delete(WorkTree, recursive: true);
@@ -108,8 +122,12 @@ public sealed partial class GitClone
             await _git.RunAsync(WorkTree, ["read-tree", "--empty"], ct);
         }
         await _git.RunAsync(WorkTree, ["clean", "-q", "-f", "-d", "-x"], ct);
+        SyncedThisRun[WorkTree] = tip;
         return tip;
     }
+
+    /// <summary>Forgets that this clone was synced in this run, so the next use fetches.</summary>
+    private void Unsync() => SyncedThisRun.TryRemove(WorkTree, out _);
 
     private async Task FetchAsync(CancellationToken ct)
     {

@@ -31,7 +31,9 @@ public sealed partial class GitOpsRepository
             throw;
         }
         await _git.RunAsync(WorkDir, ["fetch", "--quiet", "--no-tags", "origin", $"+refs/heads/{branch}:{remoteBranch}"], ct);
-        return (await HeadAsync(ct), true);
+        var head = await HeadAsync(ct);
+        await ResetToTipAsync(_settings.Branch, ct); // the clone goes back to the GitOps branch for the next user
+        return (head, true);
     }
 
     /// <summary>The unified diff of one file between the GitOps branch and <paramref name="commit"/>.</summary>

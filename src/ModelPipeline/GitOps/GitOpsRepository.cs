@@ -64,6 +64,7 @@ public sealed partial class GitOpsRepository : IDisposable
         var outcome = await clone.CommitAndPushAsync(GitAuthor.Resolve(settings.AuthorName, settings.AuthorEmail), async (root, token) =>
         {
             var full = Path.Combine(root, path);
+            if (File.Exists(full) && await File.ReadAllTextAsync(full, token) == content) return null; // unchanged: decided in memory
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
             await File.WriteAllTextAsync(full, content, new System.Text.UTF8Encoding(false), token);
             return message;

@@ -23,8 +23,10 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
     {
         var forge = ForgeFactory.Create(config, reporter); // bad forge settings fail before anything else
         var key = state.RequireValidated(model.Name);
+        if (PendingPromotion.Read(state, model.Name) is null) return LeftAlone(model.Name, key);
         var record = await RunAsync(model, forge, version: null, ct);
         state.WriteRun(model.Name, key, "pr", record);
+        PendingPromotion.Clear(state, model.Name);
         return record;
     }
 
@@ -87,7 +89,8 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
         };
         var pr = await forge.OpenOrUpdateAsync(spec, ct);
         reporter.Info(model.Name, $"{Describe(forge.Kind, pr)}: {pr.Url}");
-        record = record with { Action = pr.Action.ToString().ToLowerInvariant(), Url = pr.Url, Number = pr.Number, Commit = commit, Pushed = pushed };
+        var superseded = await CloseSupersededAsync(repo, forge, spec, candidate.ModelVersion, pr, ct);
+        record = record with { Action = pr.Action.ToString().ToLowerInvariant(), Url = pr.Url, Number = pr.Number, Commit = commit, Pushed = pushed, Superseded = superseded };
         RunStateStore.Write(Path.Combine(stateDir, "pr.json"), record);
         return record;
     }
@@ -141,11 +144,15 @@ public sealed record PromotionRecord
     public required string Forge { get; init; }
     public required string Branch { get; init; }
 
-    /// <summary>created, updated, unchanged, or nothing-to-do (prod already pins this digest).</summary>
+    /// <summary>created, updated, unchanged, nothing-to-do (prod already pins this digest), or pin-unchanged
+    /// (OpenPr: the test pin did not change in this run, so the promotion was left alone).</summary>
     public required string Action { get; init; }
 
     public string? Url { get; init; }
     public int? Number { get; init; }
     public string? Commit { get; init; }
     public bool Pushed { get; init; }
+
+    /// <summary>The older promotions of this model closed in favour of this one.</summary>
+    public IReadOnlyList<SupersededPullRequest> Superseded { get; init; } = [];
 }

@@ -29,6 +29,12 @@ public sealed class TestDeployment(PipelineConfig config, RunStateStore state, I
         reporter.Info(model.Name, commit is null
             ? $"{path} already pins v{published.Version} ({shortDigest}); nothing to commit"
             : $"committed {path} (v{published.Version}, {shortDigest}) as {commit[..12]} to {config.GitOps.Branch}");
+        if (commit is not null)
+            new PendingPromotion
+            {
+                Model = model.Name, Version = published.Version, Digest = published.Digest, TrainingKey = key, TestCommit = commit,
+                RunId = System.Environment.GetEnvironmentVariable("MODELPIPE_RUN_ID"),
+            }.Write(state);
         var alias = await new ZooRepository(config, reporter).SetAliasAsync(model.Name, Environment, published.Version, ct);
 
         var record = new DeploymentRecord

@@ -100,11 +100,17 @@ public sealed partial class OciLayout : IImageTarget
         return OciJson.Deserialize<ImageIndex>(File.ReadAllBytes(path), path);
     }
 
+    /// <summary>index.json is read, changed and written under this lock: models packaged in parallel each keep their tag.</summary>
+    private static readonly Lock IndexGate = new();
+
     private void SetTag(Descriptor manifest, string tag)
     {
-        var entries = ReadIndex().Manifests.Where(m => m.Annotations?.GetValueOrDefault(RefName) != tag).ToList();
-        entries.Add(manifest with { Annotations = new Dictionary<string, string> { [RefName] = tag } });
-        RunState.AtomicFile.WriteAllBytes(Path.Combine(Root, "index.json"), OciJson.Serialize(new ImageIndex { Manifests = entries }));
+        lock (IndexGate)
+        {
+            var entries = ReadIndex().Manifests.Where(m => m.Annotations?.GetValueOrDefault(RefName) != tag).ToList();
+            entries.Add(manifest with { Annotations = new Dictionary<string, string> { [RefName] = tag } });
+            RunState.AtomicFile.WriteAllBytes(Path.Combine(Root, "index.json"), OciJson.Serialize(new ImageIndex { Manifests = entries }));
+        }
     }
 
     private string TempBlob()

@@ -19,7 +19,7 @@ internal static class IndexPage
     if (key === 'alias') return has(d.aliases, v);
     if (key === 'tag') return prefix(d.tags, v);
     if (key === 'name') return d.name.indexOf(v) >= 0;
-    return d.search.indexOf(term) >= 0;
+    return d.search.indexOf(term) >= 0 || d.tags.indexOf(term) >= 0;
   }
   function filter() {
     var terms = q.value.toLowerCase().split(/\s+/).filter(Boolean), o = owner.value, a = alias.value, count = 0;
@@ -72,7 +72,7 @@ internal static class IndexPage
         var aliases = string.Join(' ', m.Aliases.Keys);
         var owners = string.Join(' ', m.Owners).ToLowerInvariant();
         var tags = string.Join(' ', m.Tags);
-        var search = $"{m.Name} {m.Description} {owners} {aliases} {tags}".ToLowerInvariant();
+        var search = $"{m.Name} {m.Description} {owners} {aliases}".ToLowerInvariant();
         s.Append($"<tr data-name=\"{E(m.Name)}\" data-owners=\"{E(owners)}\" data-aliases=\"{E(aliases)}\" data-tags=\"{E(tags)}\" data-search=\"{E(search)}\">");
         s.Append($"<th scope=\"row\"><a href=\"models/{E(m.Name)}.html\">{E(m.Name)}</a><p class=\"desc\">{E(m.Description)}</p></th>");
         s.Append($"<td>{string.Join("<br>", m.Owners.Select(E))}</td>");

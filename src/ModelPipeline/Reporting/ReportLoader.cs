@@ -22,6 +22,12 @@ public sealed class ReportLoader(string zooRoot, string? artifactsDir = null)
         "data",
     };
 
+    /// <summary>Image fields shown in the image panel; others (signature, SBOM, provenance digests) are listed as <c>image.&lt;name&gt;</c>.</summary>
+    private static readonly HashSet<string> KnownImageFields = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "repository", "tag", "digest", "reference", "storageUri", "destination", "sizeBytes",
+    };
+
     private readonly ConcurrentQueue<string> _problems = new();
 
     public IReadOnlyList<string> Problems => _problems.ToList();
@@ -146,7 +152,12 @@ public sealed class ReportLoader(string zooRoot, string? artifactsDir = null)
         var result = new List<KeyValuePair<string, string>>();
         if (root.ValueKind != JsonValueKind.Object) return result;
         foreach (var p in root.EnumerateObject())
+        {
             if (!KnownManifestFields.Contains(p.Name)) Flatten(p.Name, p.Value, result, 0);
+            else if (p.Name == "image" && p.Value.ValueKind == JsonValueKind.Object)
+                foreach (var i in p.Value.EnumerateObject().Where(i => !KnownImageFields.Contains(i.Name)))
+                    Flatten($"image.{i.Name}", i.Value, result, 1);
+        }
         return result;
     }
 

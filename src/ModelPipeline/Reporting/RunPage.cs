@@ -107,8 +107,12 @@ internal static class RunPage
                 case "gitops" when Bool(d, "changed") || Bool(d, "aliasChanged"):
                     commits.Add($"{model}: <code>{E(Str(d, "path"))}</code> → v{Int(d, "version")} {Digest(Str(d, "digest"))}" + (Str(d, "commit") is { } c ? $", commit <code>{E(Short(c))}</code>" : "") + (Bool(d, "aliasChanged") ? "; zoo alias test moved" : ""));
                     break;
-                case "pr" or "promote" when Str(d, "action") is { } action && action != "nothing-to-do":
-                    requests.Add($"{model} v{Int(d, "version")}: {E(action)} {E(Str(d, "forge"))} {(Int(d, "number") is { } n ? $"#{n} " : "")}{Link(Str(d, "url"), Str(d, "url") ?? Str(d, "branch"))}");
+                case "pr" or "promote":
+                    if (Str(d, "action") is { } action && action is not ("nothing-to-do" or "pin-unchanged"))
+                        requests.Add($"{model} v{Int(d, "version")}: {E(action)} {E(Str(d, "forge"))} {(Int(d, "number") is { } n ? $"#{n} " : "")}{Link(Str(d, "url"), Str(d, "url") ?? Str(d, "branch"))}");
+                    if (d.TryGetProperty("superseded", out var closed) && closed.ValueKind == JsonValueKind.Array)
+                        foreach (var pr in closed.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.Object))
+                            requests.Add($"{model} v{Int(pr, "version")}: closed {(Int(pr, "number") is { } n ? $"#{n} " : "")}{Link(Str(pr, "url"), Str(pr, "url") ?? Str(pr, "branch"))} <span class=\"muted\">(superseded by v{Int(d, "version")})</span>");
                     break;
                 case "sync-aliases" when Bool(d, "changed"):
                     aliases.Add($"{model}: alias {E(Str(d, "alias"))} → v{Int(d, "version")}");

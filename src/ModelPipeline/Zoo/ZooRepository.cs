@@ -65,10 +65,19 @@ public sealed partial class ZooRepository
             if (m.Remote is not null) await m.Remote.EnsureSandboxAsync(_git, _sandboxDir, _settings.Branch, ct);
     }
 
+    /// <summary>The mirrors (by URL) this run already found at the primary's commit: not pushed or read again for it.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> MirroredThisRun = new(StringComparer.Ordinal);
+
     /// <summary>Pushes the primary's commit to every mirror and compares each mirror's branch with the primary's.</summary>
     private async Task<IReadOnlyList<MirrorResult>> PushMirrorsAsync(string? model, string commit, CancellationToken ct)
     {
         var results = new List<MirrorResult>();
+        if (GitClone.FetchOncePerRun && Mirrors.All(m => m.Remote is { } r && MirroredThisRun.TryGetValue(r.Url, out var c) && c == commit))
+        {
+            foreach (var m in Mirrors)
+                results.Add(new MirrorResult { Name = m.Name, Ok = true, Matches = true, Message = $"already at {commit[..12]} (checked earlier in this run); matches the primary" });
+            return results;
+        }
         string? primaryTip = null;
         try { primaryTip = await Clone.RemoteTipAsync(Primary, ct); } catch (GitException) { }
         foreach (var m in Mirrors)
@@ -84,6 +93,7 @@ public sealed partial class ZooRepository
                 string? tip = null;
                 try { tip = await Clone.RemoteTipAsync(m.Remote, ct); } catch (GitException) { }
                 var matches = tip is not null && tip == primaryTip;
+                if (push.Ok && matches && tip == commit) MirroredThisRun[m.Remote.Url] = commit;
                 result = new MirrorResult
                 {
                     Name = m.Name,

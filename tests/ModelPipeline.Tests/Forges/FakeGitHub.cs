@@ -81,9 +81,16 @@ public sealed class FakeGitHub : FakeServer
             {
                 var pr = PullRequests.FirstOrDefault(p => p.Number == number);
                 if (pr is null) return Results.Json(new { message = "Not Found" }, statusCode: 404);
-                if (body.TryGetProperty("title", out var t)) pr.Title = t.GetString()!;
-                if (body.TryGetProperty("body", out var b)) pr.Body = b.GetString()!;
-                pr.Updates++;
+                if (body.TryGetProperty("state", out var state) && state.ValueKind == JsonValueKind.String)
+                {
+                    if (state.GetString() is not ("open" or "closed"))
+                        return Validation(new { resource = "PullRequest", field = "state", code = "invalid" });
+                    pr.Open = state.GetString() == "open";
+                }
+                var edited = false;
+                if (body.TryGetProperty("title", out var t) && t.ValueKind == JsonValueKind.String) (pr.Title, edited) = (t.GetString()!, true);
+                if (body.TryGetProperty("body", out var b) && b.ValueKind == JsonValueKind.String) (pr.Body, edited) = (b.GetString()!, true);
+                if (edited) pr.Updates++;
                 return Results.Json(Json(pr));
             }
         });
@@ -98,6 +105,33 @@ public sealed class FakeGitHub : FakeServer
                 return Results.Json(pr.Labels.Select((l, i) => new { id = i + 1, name = l, color = "ededed" }).ToArray());
             }
         });
+        app.MapPost(prefix + "/issues/{number:int}/comments", async (int number, HttpRequest request) =>
+        {
+            var body = await ReadJsonAsync(request);
+            lock (_gate)
+            {
+                var pr = PullRequests.FirstOrDefault(p => p.Number == number);
+                if (pr is null) return Results.Json(new { message = "Not Found" }, statusCode: 404);
+                var text = body.GetProperty("body").GetString()!;
+                pr.Comments.Add(text);
+                var id = number * 100 + pr.Comments.Count;
+                return Results.Json(new JsonObject
+                {
+                    ["id"] = id,
+                    ["body"] = text,
+                    ["url"] = $"{BaseUrl}api/v3/repos/{_owner}/{_repo}/issues/comments/{id}",
+                    ["html_url"] = $"{BaseUrl}{_owner}/{_repo}/pull/{number}#issuecomment-{id}",
+                    ["user"] = new JsonObject { ["login"] = "modelpipe-bot", ["id"] = 1 },
+                    ["created_at"] = "2026-01-01T00:00:00Z",
+                    ["updated_at"] = "2026-01-01T00:00:00Z",
+                }, statusCode: 201);
+            }
+        });
+        // DELETE /repos/{owner}/{repo}/git/refs/heads/{branch}: 204, or 422 "Reference does not exist".
+        app.MapDelete(prefix + "/git/refs/{**reference}", async (string reference) =>
+            reference.StartsWith("heads/", StringComparison.Ordinal) && await DeleteBranchAsync(_bareRepo, reference["heads/".Length..])
+                ? Results.NoContent()
+                : Results.Json(new { message = "Reference does not exist", documentation_url = "https://docs.github.com/rest/git/refs#delete-a-reference" }, statusCode: 422));
         app.MapPost(prefix + "/pulls/{number:int}/requested_reviewers", async (int number, HttpRequest request) =>
         {
             var body = await ReadJsonAsync(request);
@@ -145,4 +179,7 @@ public sealed class FakePullRequest
     public int Updates { get; set; }
     public List<string> Labels { get; } = [];
     public List<string> Reviewers { get; } = [];
+
+    /// <summary>Comments (GitHub issue comments, GitLab notes), in order.</summary>
+    public List<string> Comments { get; } = [];
 }

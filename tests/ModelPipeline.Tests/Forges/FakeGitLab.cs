@@ -15,6 +15,7 @@ public sealed class FakeGitLab : FakeServer
     private readonly string _project;
     private readonly string _bareRepo;
     private static readonly string[] DoesNotExist = ["does not exist"];
+    private static readonly string[] IsInvalid = ["is invalid"];
     private readonly Lock _gate = new();
 
     private FakeGitLab(string project, string bareRepo, string token) : base(token) => (_project, _bareRepo) = (project, bareRepo);
@@ -81,11 +82,39 @@ public sealed class FakeGitLab : FakeServer
             {
                 var mr = MergeRequests.FirstOrDefault(m => m.Number == iid);
                 if (mr is null) return NotFound();
-                if (body.TryGetProperty("title", out var t)) mr.Title = t.GetString()!;
-                if (body.TryGetProperty("description", out var d)) mr.Body = d.GetString()!;
-                mr.Updates++;
+                if (body.TryGetProperty("state_event", out var stateEvent))
+                {
+                    if (stateEvent.GetString() is not ("close" or "reopen"))
+                        return Results.Json(new { message = new { state_event = IsInvalid } }, statusCode: 400);
+                    mr.Open = stateEvent.GetString() == "reopen";
+                }
+                var edited = false;
+                if (body.TryGetProperty("title", out var t)) (mr.Title, edited) = (t.GetString()!, true);
+                if (body.TryGetProperty("description", out var d)) (mr.Body, edited) = (d.GetString()!, true);
+                if (edited) mr.Updates++;
                 return Results.Json(Json(mr));
             }
+        });
+        app.MapPost("/api/v4/projects/{id}/merge_requests/{iid:int}/notes", async (string id, int iid, HttpRequest request) =>
+        {
+            if (Uri.UnescapeDataString(id) != _project) return NotFound();
+            var body = await ReadJsonAsync(request);
+            lock (_gate)
+            {
+                var mr = MergeRequests.FirstOrDefault(m => m.Number == iid);
+                if (mr is null) return NotFound();
+                var text = body.GetProperty("body").GetString()!;
+                mr.Comments.Add(text);
+                return Results.Json(new { id = iid * 100 + mr.Comments.Count, body = text, author = new { id = 1, username = "modelpipe-bot" }, system = false }, statusCode: 201);
+            }
+        });
+        // DELETE /projects/:id/repository/branches/:branch (URL-encoded): 204, or 404 "Branch Not Found".
+        app.MapDelete("/api/v4/projects/{id}/repository/branches/{branch}", async (string id, string branch) =>
+        {
+            if (Uri.UnescapeDataString(id) != _project) return NotFound();
+            return await DeleteBranchAsync(_bareRepo, Uri.UnescapeDataString(branch))
+                ? Results.NoContent()
+                : Results.Json(new { message = "404 Branch Not Found" }, statusCode: 404);
         });
     }
 
@@ -97,7 +126,7 @@ public sealed class FakeGitLab : FakeServer
         ["iid"] = mr.Number,
         ["title"] = mr.Title,
         ["description"] = mr.Body,
-        ["state"] = mr.Open ? "opened" : "merged",
+        ["state"] = mr.Open ? "opened" : "closed",
         ["source_branch"] = mr.Head,
         ["target_branch"] = mr.Base,
         ["web_url"] = $"{BaseUrl}{_project}/-/merge_requests/{mr.Number}",

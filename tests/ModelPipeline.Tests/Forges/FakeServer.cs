@@ -96,6 +96,17 @@ public abstract class FakeServer : IAsyncDisposable
         return result.ExitCode == 0;
     }
 
+    /// <summary>Deletes a branch of the backing bare repository (what the forge's branch/ref deletion does); false when it did not exist.</summary>
+    protected static async Task<bool> DeleteBranchAsync(string bareRepo, string branch)
+    {
+        if (!await BranchExistsAsync(bareRepo, branch)) return false;
+        await CliWrap.Cli.Wrap("git").WithArguments(["update-ref", "-d", $"refs/heads/{branch}"]).WithWorkingDirectory(bareRepo).ExecuteBufferedAsync();
+        return true;
+    }
+
+    /// <summary>The requests that change something (every method but GET), in order.</summary>
+    public IReadOnlyList<string> Writes => Requests.Where(r => !r.StartsWith("GET ", StringComparison.Ordinal)).ToList();
+
     public async ValueTask DisposeAsync()
     {
         if (_app is not null) await _app.DisposeAsync();

@@ -53,7 +53,7 @@ public sealed class GitHubForgeTests
     }
 
     [Fact]
-    public async Task Re_running_open_pr_reuses_the_open_pull_request_and_updates_it_only_when_the_text_changed()
+    public async Task Re_running_open_pr_without_a_new_test_pin_calls_nothing_and_promote_updates_the_text_only_when_it_changed()
     {
         using var world = new TestWorld();
         await world.PublishAsync("iris", 1);
@@ -63,16 +63,21 @@ public sealed class GitHubForgeTests
         Assert.Equal(0, (await Modelpipe.RunAsync(world.Root, ["gitops"], Env())).ExitCode);
         Assert.Equal(0, (await Modelpipe.RunAsync(world.Root, ["pr"], Env())).ExitCode);
 
+        var calls = fake.Requests.Count;
         var again = await Modelpipe.RunAsync(world.Root, ["pr", "--json"], Env());
 
         Assert.True(again.ExitCode == 0, again.All);
-        Assert.Contains("\"action\": \"unchanged\"", again.StdOut, StringComparison.Ordinal);
+        Assert.Contains("\"action\": \"pin-unchanged\"", again.StdOut, StringComparison.Ordinal);
+        Assert.Equal(calls, fake.Requests.Count);
+        var unchanged = await Modelpipe.RunAsync(world.Root, ["promote", "--model", "iris", "--version", "1", "--json"], Env());
+        Assert.True(unchanged.ExitCode == 0, unchanged.All);
+        Assert.Contains("\"action\": \"unchanged\"", unchanged.StdOut, StringComparison.Ordinal);
         var pr = Assert.Single(fake.PullRequests);
         Assert.Equal(0, pr.Updates);
 
         var modelJson = Path.Combine(world.Root, "models", "iris", "model.json");
         File.WriteAllText(modelJson, File.ReadAllText(modelJson).Replace("Iris species classifier", "Iris classifier (v1 card)", StringComparison.Ordinal));
-        var changed = await Modelpipe.RunAsync(world.Root, ["pr", "--json"], Env());
+        var changed = await Modelpipe.RunAsync(world.Root, ["promote", "--model", "iris", "--version", "1", "--json"], Env());
 
         Assert.True(changed.ExitCode == 0, changed.All);
         Assert.Contains("\"action\": \"updated\"", changed.StdOut, StringComparison.Ordinal);

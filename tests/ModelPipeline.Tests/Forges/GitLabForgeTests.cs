@@ -22,7 +22,7 @@ public sealed class GitLabForgeTests
         new(new Uri(fake.BaseUrl), token, new RateLimitBudget("GitLab", TimeSpan.FromSeconds(maxWait), reporter ?? new RecordingReporter()));
 
     [Fact]
-    public async Task Open_pr_opens_one_gitlab_merge_request_and_reuses_it_on_re_run()
+    public async Task Open_pr_opens_one_gitlab_merge_request_and_leaves_it_alone_on_re_run()
     {
         using var world = new TestWorld();
         await world.PublishAsync("iris", 1);
@@ -32,6 +32,7 @@ public sealed class GitLabForgeTests
         var gitops = await Modelpipe.RunAsync(world.Root, ["gitops"], Env());
 
         var first = await Modelpipe.RunAsync(world.Root, ["pr", "--model", "iris"], Env());
+        var calls = fake.Requests.Count;
         var again = await Modelpipe.RunAsync(world.Root, ["pr", "--model", "iris", "--json"], Env());
 
         Assert.True(first.ExitCode == 0, first.All);
@@ -42,7 +43,8 @@ public sealed class GitLabForgeTests
         Assert.Equal(["alice"], mr.Reviewers);
         Assert.Contains("### Config diff", mr.Body, StringComparison.Ordinal);
         Assert.Equal(0, mr.Updates);
-        Assert.Contains("\"action\": \"unchanged\"", again.StdOut, StringComparison.Ordinal);
+        Assert.Contains("\"action\": \"pin-unchanged\"", again.StdOut, StringComparison.Ordinal);
+        Assert.Equal(calls, fake.Requests.Count);
         Assert.Contains($"{fake.BaseUrl}platform/gitops/-/merge_requests/1", first.All, StringComparison.Ordinal);
         ForgeTestKit.AssertNowhere(Canary, world, gitops.All, first.All, again.All);
         ForgeTestKit.AssertNowhere(ForgeTestKit.GitOpsCanary, world, gitops.All, first.All, again.All, string.Join('\n', git.Requests));

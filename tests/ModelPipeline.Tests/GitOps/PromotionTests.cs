@@ -58,7 +58,8 @@ public sealed class PromotionTests
 
         Assert.True(pr.ExitCode == 0, pr.All);
         Assert.Contains("\"result\": \"skipped\"", gitops.StdOut, StringComparison.Ordinal);
-        Assert.Contains("\"action\": \"unchanged\"", pr.StdOut, StringComparison.Ordinal);
+        Assert.Contains("\"action\": \"pin-unchanged\"", pr.StdOut, StringComparison.Ordinal);
+        Assert.Contains("test pin unchanged in this run", pr.All, StringComparison.Ordinal);
         Assert.Equal(refs, await BareRepo.GitAsync(world.GitOpsRepo(), "show-ref"));
         Assert.Equal(written, File.GetLastWriteTimeUtc(body));
     }
@@ -72,7 +73,7 @@ public sealed class PromotionTests
         await MergeIntoMain(world, "promote/iris-v1");
         Directory.Delete(PromotionDir(world, 1), recursive: true);
 
-        var run = await Modelpipe.RunAsync(world.Root, "pr", "--json");
+        var run = await Modelpipe.RunAsync(world.Root, "promote", "--model", "iris", "--version", "1", "--json");
 
         Assert.True(run.ExitCode == 0, run.All);
         Assert.Contains("\"action\": \"nothing-to-do\"", run.StdOut, StringComparison.Ordinal);

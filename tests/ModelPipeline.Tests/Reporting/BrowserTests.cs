@@ -66,6 +66,8 @@ public sealed class BrowserTests : IDisposable
         Assert.Equal(["beta", "gamma"], await VisibleModels(page));
         await page.FillAsync("#q", "tag:beta-v2");
         Assert.Equal(["beta"], await VisibleModels(page));
+        await page.FillAsync("#q", "alpha-v1"); // free text finds image tags too
+        Assert.Equal(["alpha"], await VisibleModels(page));
         await page.FillAsync("#q", "");
         await page.SelectOptionAsync("#owner", "vision@example.com");
         Assert.Equal(["alpha"], await VisibleModels(page));

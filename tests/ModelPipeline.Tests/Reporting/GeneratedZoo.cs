@@ -25,6 +25,9 @@ public static class GeneratedZoo
         /// <summary>Record the data digests in the manifest.</summary>
         public bool Data { get; init; } = true;
 
+        /// <summary>Extra fields of the manifest's image (e.g. signature and SBOM digests), by version.</summary>
+        public Func<int, IReadOnlyDictionary<string, string>?> ImageExtra { get; init; } = _ => null;
+
         /// <summary>Extra top-level manifest fields (e.g. lineage or signatures other steps add), by version.</summary>
         public Func<int, string?> ManifestExtra { get; init; } = _ => null;
     }
@@ -72,6 +75,12 @@ public static class GeneratedZoo
             Data = m.Data ? [new ZooDataSource("train", "url", Digest("data", v)[7..])] : null,
         };
         var json = ZooLayout.ToJson(manifest);
+        if (m.ImageExtra(v) is { } image)
+        {
+            var node = System.Text.Json.Nodes.JsonNode.Parse(json)!;
+            foreach (var (k, value) in image) node["image"]![k] = value;
+            json = node.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n";
+        }
         if (m.ManifestExtra(v) is { } extra) json = json.TrimEnd().TrimEnd('}').TrimEnd() + ",\n" + extra + "\n}\n";
         File.WriteAllText(Path.Combine(dir, "manifest.json"), json);
         File.WriteAllText(Path.Combine(dir, "model.json"), $$"""

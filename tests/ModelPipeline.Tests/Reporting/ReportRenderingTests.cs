@@ -18,8 +18,9 @@ public sealed class ReportRenderingTests : IDisposable
             Gates = """{ "accuracy": { "min": 0.9 }, "log_loss": { "max": 0.45 } }""",
             Aliases = new Dictionary<string, int> { ["test"] = 11, ["prod"] = 9, ["champion"] = 10 },
             ManifestExtra = v => v == 12
-                ? "\"trainingBackend\": \"kfp\", \"trainingRunId\": \"run-12\", \"trainingRunUrl\": \"https://kfp.example.com/#/runs/details/run-12\", \"signature\": { \"digest\": \"sha256:5151\", \"verified\": true }, \"sbomDigest\": \"sha256:5b0m\""
+                ? "\"trainingBackend\": \"kfp\", \"trainingRunId\": \"run-12\", \"trainingRunUrl\": \"https://kfp.example.com/#/runs/details/run-12\", \"modelPack\": { \"digest\": \"sha256:9a9a\", \"verified\": true }, \"notes\": \"retrained\""
                 : null,
+            ImageExtra = v => v == 12 ? new Dictionary<string, string> { ["signature"] = "sha256:5151", ["sbom"] = "sha256:5b0m" } : null,
         },
         new("beta", 3) { Owner = "nlp@example.com", Validation = false, Data = false, Metrics = v => new Dictionary<string, double> { ["f1"] = 0.5 + v / 10.0 }, Gates = "{}" },
         new("gamma", 1) { Owner = "nlp@example.com", Metrics = _ => null, Validation = false },
@@ -132,7 +133,8 @@ public sealed class ReportRenderingTests : IDisposable
         Assert.Contains("Hyperparameters epochs = 12", v12);
         Assert.Contains($"train url {GeneratedZoo.Digest("data", 12)[7..30]}…", v12);
         Assert.Contains($"Digest {GeneratedZoo.Digest("alpha", 12)}", v12);
-        Assert.Contains("signature.digest sha256:5151 signature.verified true sbomDigest sha256:5b0m", v12);
+        Assert.Contains("Signature, SBOM, provenance image.signature sha256:5151 image.sbom sha256:5b0m modelPack.digest sha256:9a9a modelPack.verified true", v12);
+        Assert.Contains("Other recorded fields notes retrained", v12);
         var v11 = Text(Regex.Match(page, "<details id=\"v11\" class=\"version\">.*?</details>", RegexOptions.Singleline).Value);
         Assert.Contains("None recorded for this version.", v11);
         Assert.Contains("Backend local", v11);

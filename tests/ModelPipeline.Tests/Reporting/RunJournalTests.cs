@@ -8,6 +8,8 @@ namespace ModelPipeline.Tests.Reporting;
 /// <summary>The run journal: what verbs record for MODELPIPE_RUN_ID, and the run page made from it.</summary>
 public sealed class RunJournalTests
 {
+    private static readonly object[] Closed = [new { branch = "promote/alpha-v11", version = 11, url = "https://github.com/acme/gitops/pull/41", number = 41 }];
+
     private static readonly string[] ShellWarning = ["shell: the base has no /bin/sh"];
 
     private static readonly DateTimeOffset T0 = new(2026, 11, 23, 10, 0, 0, TimeSpan.Zero);
@@ -37,7 +39,7 @@ public sealed class RunJournalTests
                 Row("alpha", "gitops", "ok", 60, 5, "test", new { model = "alpha", path = "test/alpha/config.yaml", version = 12, digest = GeneratedZoo.Digest("alpha", 12), commit = new string('d', 40), changed = true, aliasChanged = true }),
                 Row("beta", "gitops", "skipped", 65, 5, "unchanged", new { model = "beta", path = "test/beta/config.yaml", version = 3, changed = false })),
             Entry("pr", 70, 80, 1,
-                Row("alpha", "pr", "ok", 70, 5, "created", new { model = "alpha", version = 12, forge = "github", action = "created", number = 42, url = "https://github.com/acme/gitops/pull/42", branch = "promote/alpha-v12" }),
+                Row("alpha", "pr", "ok", 70, 5, "created", new { model = "alpha", version = 12, forge = "github", action = "created", number = 42, url = "https://github.com/acme/gitops/pull/42", branch = "promote/alpha-v12", superseded = Closed }),
                 Row("beta", "pr", "failed", 75, 5, "GitHub answered 502")),
         ],
     };
@@ -67,7 +69,7 @@ public sealed class RunJournalTests
             Assert.Contains($"Versions published alpha v12 {GeneratedZoo.Digest("alpha", 12)[..23]}…, zoo commit aaaaaaaaaaaa beta v3 (already published; no commit)", text);
             Assert.Contains("GitOps commits alpha: test/alpha/config.yaml → v12", text);
             Assert.DoesNotContain("beta: test/beta/config.yaml", text);
-            Assert.Contains("Pull / merge requests alpha v12: created github #42 https://github.com/acme/gitops/pull/42", text);
+            Assert.Contains("Pull / merge requests alpha v12: created github #42 https://github.com/acme/gitops/pull/42 alpha v11: closed #41 https://github.com/acme/gitops/pull/41 (superseded by v12)", text);
             Assert.Contains("<a href=\"../models/alpha.html#v12\">v12</a>", html);
 
             var list = ReportRenderingTests.Text(File.ReadAllText(Path.Combine(dir, "site", "runs.html")));

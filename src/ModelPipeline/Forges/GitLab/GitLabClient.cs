@@ -17,11 +17,14 @@ public sealed class GitLabClient : IDisposable
         _connection = new GitLabConnection(ApiRoot(baseUrl), token, budget, handler);
         MergeRequests = new MergeRequestsClient(_connection);
         Users = new UsersClient(_connection);
+        Branches = new BranchesClient(_connection);
     }
 
     public IMergeRequestsClient MergeRequests { get; }
 
     public IUsersClient Users { get; }
+
+    public IBranchesClient Branches { get; }
 
     public static GitLabClient Create(Uri baseUrl, string token, IPipelineReporter reporter, TimeSpan maxRateLimitWait) =>
         new(baseUrl, token, new RateLimitBudget("GitLab", maxRateLimitWait, reporter));
@@ -43,6 +46,15 @@ public interface IMergeRequestsClient
     Task<IReadOnlyList<MergeRequest>> GetAllAsync(string project, MergeRequestFilter filter, CancellationToken ct = default);
 
     Task<MergeRequest> UpdateAsync(string project, int iid, MergeRequestUpdate update, CancellationToken ct = default);
+
+    Task<Note> CreateNoteAsync(string project, int iid, NewNote note, CancellationToken ct = default);
+}
+
+/// <summary>Branches of a project's repository (<c>/projects/:id/repository/branches</c>).</summary>
+public interface IBranchesClient
+{
+    /// <summary>Deletes a branch; a branch that does not exist is a <see cref="GitLabNotFoundException"/>.</summary>
+    Task DeleteAsync(string project, string branch, CancellationToken ct = default);
 }
 
 /// <summary>Users (<c>/users</c>), for turning reviewer usernames into ids.</summary>
@@ -62,8 +74,17 @@ internal sealed class MergeRequestsClient(GitLabConnection connection) : IMergeR
     public Task<MergeRequest> UpdateAsync(string project, int iid, MergeRequestUpdate update, CancellationToken ct = default) =>
         connection.SendAsync<MergeRequest>(HttpMethod.Put, $"projects/{Id(project)}/merge_requests/{iid}", update, ct);
 
+    public Task<Note> CreateNoteAsync(string project, int iid, NewNote note, CancellationToken ct = default) =>
+        connection.SendAsync<Note>(HttpMethod.Post, $"projects/{Id(project)}/merge_requests/{iid}/notes", note, ct);
+
     /// <summary>A project path (group/project) as GitLab's URL-encoded id.</summary>
-    private static string Id(string project) => Uri.EscapeDataString(project);
+    internal static string Id(string project) => Uri.EscapeDataString(project);
+}
+
+internal sealed class BranchesClient(GitLabConnection connection) : IBranchesClient
+{
+    public Task DeleteAsync(string project, string branch, CancellationToken ct = default) =>
+        connection.SendAsync(HttpMethod.Delete, $"projects/{MergeRequestsClient.Id(project)}/repository/branches/{Uri.EscapeDataString(branch)}", null, ct);
 }
 
 internal sealed class UsersClient(GitLabConnection connection) : IUsersClient

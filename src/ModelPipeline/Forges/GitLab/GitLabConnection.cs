@@ -31,7 +31,15 @@ internal sealed class GitLabConnection : IDisposable
         _budget = budget;
     }
 
-    public async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct)
+    public Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken ct) =>
+        SendAsync(method, path, body, async (response, request, token) =>
+            await response.Content.ReadFromJsonAsync<T>(Json, token) ?? throw new OperationFailedException($"GitLab: {request} returned an empty body."), ct);
+
+    /// <summary>A request whose success has no body to read (e.g. 204 No Content of a DELETE).</summary>
+    public Task SendAsync(HttpMethod method, string path, object? body, CancellationToken ct) =>
+        SendAsync(method, path, body, (_, _, _) => Task.FromResult(true), ct);
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, Func<HttpResponseMessage, string, CancellationToken, Task<T>> read, CancellationToken ct)
     {
         var request = $"{method} /api/v4/{path.Split('?')[0]}";
         while (true)
@@ -49,9 +57,7 @@ internal sealed class GitLabConnection : IDisposable
             }
             using (response)
             {
-                if (response.IsSuccessStatusCode)
-                    return await response.Content.ReadFromJsonAsync<T>(Json, ct)
-                        ?? throw new OperationFailedException($"GitLab: {request} returned an empty body.");
+                if (response.IsSuccessStatusCode) return await read(response, request, ct);
                 var retryAfter = RateLimitBudget.ParseRetryAfter(response.Headers.RetryAfter?.ToString());
                 var error = GitLabErrors.For(response.StatusCode, request, await ErrorMessageAsync(response, ct), retryAfter);
                 if (error is not GitLabRateLimitException limited) throw error;

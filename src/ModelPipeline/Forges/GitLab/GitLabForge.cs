@@ -8,7 +8,7 @@ namespace ModelPipeline.Forges.GitLab;
 /// Merge requests on GitLab through <see cref="GitLabClient"/>. A 409 "Another open merge request
 /// already exists" is answered by finding the open MR for the branch and updating it.
 /// </summary>
-public sealed class GitLabForge(ForgeSettings settings, string token, IPipelineReporter reporter) : IForge
+public sealed partial class GitLabForge(ForgeSettings settings, string token, IPipelineReporter reporter) : IForge
 {
     private readonly string _project = settings.Repository
         ?? throw new InvalidInputException("pipeline.json: forge.repository is required for forge.kind 'gitlab'. Fix: set it to the GitOps project path, e.g. \"platform/gitops\".");
@@ -17,7 +17,7 @@ public sealed class GitLabForge(ForgeSettings settings, string token, IPipelineR
 
     public async Task<PullRequestResult> OpenOrUpdateAsync(PullRequestSpec spec, CancellationToken ct)
     {
-        using var gitLab = GitLabClient.Create(new Uri(settings.ApiUrl ?? "https://gitlab.com/"), token, reporter, TimeSpan.FromSeconds(settings.RateLimitMaxWaitSeconds));
+        using var gitLab = Client();
         try
         {
             var reviewers = new List<int>();
@@ -46,4 +46,7 @@ public sealed class GitLabForge(ForgeSettings settings, string token, IPipelineR
             return new PullRequestResult { Action = PullRequestAction.Updated, Url = updated.WebUrl, Number = updated.Iid };
         }
     }
+
+    private GitLabClient Client() =>
+        GitLabClient.Create(new Uri(settings.ApiUrl ?? "https://gitlab.com/"), token, reporter, TimeSpan.FromSeconds(settings.RateLimitMaxWaitSeconds));
 }

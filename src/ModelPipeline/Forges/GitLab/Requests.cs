@@ -22,7 +22,13 @@ public sealed record MergeRequestUpdate
 {
     public string? Title { get; init; }
     public string? Description { get; init; }
+
+    /// <summary><c>close</c> or <c>reopen</c>.</summary>
+    public string? StateEvent { get; init; }
 }
+
+/// <summary>The body of <c>POST /projects/:id/merge_requests/:iid/notes</c> (a comment).</summary>
+public sealed record NewNote(string Body);
 
 /// <summary>The query of <c>GET /projects/:id/merge_requests</c>.</summary>
 public sealed record MergeRequestFilter

@@ -20,3 +20,10 @@ public sealed record User
     public int Id { get; init; }
     public string Username { get; init; } = "";
 }
+
+/// <summary>A comment (note) on a merge request.</summary>
+public sealed record Note
+{
+    public long Id { get; init; }
+    public string Body { get; init; } = "";
+}

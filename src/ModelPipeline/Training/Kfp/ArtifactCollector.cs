@@ -9,10 +9,10 @@ using ModelPipeline.Training.Remote;
 namespace ModelPipeline.Training.Kfp;
 
 /// <summary>
-/// Collects the trained files a pipeline wrote: every object under an <c>s3://</c> or
-/// <c>minio://</c> prefix (MinIO client), or one http(s) file. Each is streamed into the staging
-/// folder while hashed; a <c>SHA256SUMS</c> file beside them (sha256sum format) reports digests,
-/// and any mismatch fails the step with nothing kept.
+/// Collects the trained files a pipeline wrote under an <c>s3://</c> or <c>minio://</c> prefix
+/// (MinIO client): the files a <c>SHA256SUMS</c> there lists (sha256sum format, digests checked),
+/// else the model's <c>artifacts.files</c>; or one http(s) file. Each is streamed into the staging
+/// folder while hashed; a mismatch or a missing file fails the step with nothing kept.
 /// </summary>
 public sealed class ArtifactCollector(ModelDefinition model, ArtifactStoreOptions? store, IPipelineReporter reporter)
 {
@@ -40,27 +40,34 @@ public sealed class ArtifactCollector(ModelDefinition model, ArtifactStoreOption
             .Build();
         var bucket = source.Host;
         var prefix = Uri.UnescapeDataString(source.AbsolutePath.TrimStart('/'));
+        if (prefix.Length > 0 && !prefix.EndsWith('/')) prefix += "/";
         var digests = new Dictionary<string, string>(StringComparer.Ordinal);
         long total = 0;
         try
         {
-            var objects = new List<(string Key, ulong Size)>();
-            await foreach (var item in client.ListObjectsEnumAsync(new ListObjectsArgs().WithBucket(bucket).WithPrefix(prefix).WithRecursive(true), ct))
-                if (!item.IsDir) objects.Add((item.Key, item.Size));
-            if (objects.Count == 0)
-                throw new OperationFailedException($"model '{model.Name}': the pipeline wrote no files under {source}. Fix: the pipeline must write the trained files there (see README, Remote training).") { Model = model.Name };
-            foreach (var (key, size) in objects)
+            // The files to collect: those SHA256SUMS lists (with their digests), else the model's artifacts.files.
+            var sums = Path.Combine(outputDir, DigestFile);
+            var names = await TryGetAsync(client, bucket, prefix + DigestFile, sums, ct)
+                ? ParseSums(await File.ReadAllLinesAsync(sums, ct)).Select(e => e.Name).ToList()
+                : model.Artifacts.Files.ToList();
+            foreach (var rel in names)
             {
-                var rel = objects.Count == 1 && key == prefix ? Path.GetFileName(key) : key[prefix.Length..].TrimStart('/');
                 var target = SafeTarget(outputDir, rel, source);
-                total += (long)size;
+                using var progress = reporter.StartTransfer(model.Name, rel, null);
+                string? digest = null;
+                try
+                {
+                    await client.GetObjectAsync(new GetObjectArgs().WithBucket(bucket).WithObject(prefix + rel)
+                        .WithCallbackStream(async (stream, token) => digest = await CopyHashedAsync(stream, target, progress, token)), ct);
+                }
+                catch (Minio.Exceptions.ObjectNotFoundException)
+                {
+                    throw new OperationFailedException($"model '{model.Name}': the pipeline did not write '{rel}' under {source}; nothing was kept. Fix: the pipeline must write every file of artifacts.files (or list its files in {DigestFile}) there (see README, Remote training).") { Model = model.Name };
+                }
+                total += new FileInfo(target).Length;
                 if (total > model.Artifacts.MaxTotalBytes)
                     throw new OperationFailedException($"model '{model.Name}': the trained files under {source} exceed artifacts.maxTotalBytes ({model.Artifacts.MaxTotalBytes} bytes); nothing was kept.") { Model = model.Name };
-                using var progress = reporter.StartTransfer(model.Name, rel, (long)size);
-                string? digest = null;
-                await client.GetObjectAsync(new GetObjectArgs().WithBucket(bucket).WithObject(key)
-                    .WithCallbackStream(async (stream, token) => digest = await CopyHashedAsync(stream, target, progress, token)), ct);
-                digests[rel] = digest ?? throw new OperationFailedException($"model '{model.Name}': s3://{bucket}/{key} returned no content.") { Model = model.Name };
+                digests[rel] = digest ?? throw new OperationFailedException($"model '{model.Name}': s3://{bucket}/{prefix}{rel} returned no content.") { Model = model.Name };
             }
         }
         catch (Minio.Exceptions.MinioException ex)
@@ -89,17 +96,37 @@ public sealed class ArtifactCollector(ModelDefinition model, ArtifactStoreOption
     {
         var sums = Path.Combine(outputDir, DigestFile);
         if (!File.Exists(sums)) return;
-        foreach (var line in await File.ReadAllLinesAsync(sums, ct))
+        foreach (var (name, expected) in ParseSums(await File.ReadAllLinesAsync(sums, ct)))
         {
-            var parts = line.Trim().Split((char[])[' ', '\t'], 2, StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length != 2) continue;
-            var name = parts[1].TrimStart('*').TrimStart('.', '/');
             if (!digests.TryGetValue(name, out var got))
                 throw new OperationFailedException($"model '{model.Name}': {DigestFile} lists '{name}', which the pipeline did not write; nothing was kept.") { Model = model.Name };
-            if (!string.Equals(got, parts[0], StringComparison.OrdinalIgnoreCase))
-                throw new OperationFailedException($"model '{model.Name}': '{name}' does not match its reported digest (sha256 {got[..12]}… ≠ {parts[0][..Math.Min(12, parts[0].Length)]}…); nothing was kept. Fix: re-run the training; the artifact was altered or truncated.") { Model = model.Name };
+            if (!string.Equals(got, expected, StringComparison.OrdinalIgnoreCase))
+                throw new OperationFailedException($"model '{model.Name}': '{name}' does not match its reported digest (sha256 {got[..12]}… ≠ {expected[..Math.Min(12, expected.Length)]}…); nothing was kept. Fix: re-run the training; the artifact was altered or truncated.") { Model = model.Name };
         }
         File.Delete(sums);
+    }
+
+    /// <summary>The lines of a sha256sum file: digest, two spaces (or " *"), name.</summary>
+    private static IEnumerable<(string Name, string Sha256)> ParseSums(IEnumerable<string> lines) =>
+        lines.Select(l => l.Trim().Split((char[])[' ', '\t'], 2, StringSplitOptions.RemoveEmptyEntries))
+            .Where(p => p.Length == 2)
+            .Select(p => (p[1].Trim().TrimStart('*').TrimStart('.', '/'), p[0]));
+
+    private static async Task<bool> TryGetAsync(MinioClient client, string bucket, string key, string target, CancellationToken ct)
+    {
+        try
+        {
+            await client.GetObjectAsync(new GetObjectArgs().WithBucket(bucket).WithObject(key).WithCallbackStream(async (stream, token) =>
+            {
+                await using var file = File.Create(target);
+                await stream.CopyToAsync(file, token);
+            }), ct);
+            return true;
+        }
+        catch (Minio.Exceptions.ObjectNotFoundException)
+        {
+            return false;
+        }
     }
 
     private string SafeTarget(string outputDir, string rel, Uri source)

@@ -33,8 +33,18 @@ public sealed class KfpTrainingBackend(PipelineConfig config, RunStateStore stat
         var run = await AttachAsync(kfp, model.Name, request.TrainingKey, displayName, o, ct);
         if (run is null)
         {
-            var created = await kfp.CreateRunAsync(await NewRunAsync(kfp, request, displayName, o, ct), ct);
-            run = created;
+            var body = await NewRunAsync(kfp, request, displayName, o, ct);
+            try
+            {
+                run = await kfp.CreateRunAsync(body, ct);
+            }
+            catch (RemoteHttpException)
+            {
+                // The create may have failed on the way back with the run made: never submit twice.
+                var made = await kfp.FindRunsAsync(displayName, o.ExperimentId, ct);
+                if (made.Count == 0) throw;
+                run = made[0];
+            }
             reporter.Info(model.Name, $"Kubeflow Pipelines run {Id(run)} created: {o.Link(Id(run))}");
         }
         var runId = Id(run);

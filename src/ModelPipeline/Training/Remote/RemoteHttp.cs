@@ -13,7 +13,8 @@ namespace ModelPipeline.Training.Remote;
 /// <summary>
 /// The one HTTP layer of the remote backends: a bearer token (from an environment variable, never
 /// in a URL), and a Polly retry of 408, 429 and 5xx answers and connection failures, honouring
-/// Retry-After, bounded by <c>retries</c> attempts and 60 s per wait.
+/// Retry-After, bounded by <c>retries</c> attempts and 60 s per wait. A POST (not idempotent) is
+/// repeated only when the service cannot have acted on it (no connection, 408, 429, 503).
 /// </summary>
 public sealed class RemoteHttp : IDisposable
 {
@@ -24,7 +25,7 @@ public sealed class RemoteHttp : IDisposable
     public RemoteHttp(string service, string? token, int retries, IPipelineReporter reporter, string? model, TimeSpan? baseDelay = null)
     {
         _service = service;
-        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
+        ResiliencePipeline<HttpResponseMessage> Build(bool idempotent) => new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
                 MaxRetryAttempts = Math.Max(retries, 1),
@@ -34,8 +35,9 @@ public sealed class RemoteHttp : IDisposable
                 MaxDelay = MaxWait,
                 ShouldHandle = args => ValueTask.FromResult(retries > 0 && args.Outcome switch
                 {
-                    { Exception: HttpRequestException } => true,
-                    { Result: { } r } => Transient(r.StatusCode),
+                    // A POST is repeated only when the service cannot have acted on it: no connection, 408, 429, 503.
+                    { Exception: HttpRequestException ex } => idempotent || ex.HttpRequestError == HttpRequestError.ConnectionError,
+                    { Result: { } r } => idempotent ? Transient(r.StatusCode) : r.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable,
                     _ => false,
                 }),
                 DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result)),
@@ -48,7 +50,7 @@ public sealed class RemoteHttp : IDisposable
                 },
             })
             .Build();
-        _http = new HttpClient(new RetryHandler(pipeline) { InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = true } })
+        _http = new HttpClient(new RetryHandler(Build(idempotent: true), Build(idempotent: false)) { InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = true } })
         {
             Timeout = TimeSpan.FromMinutes(10),
         };
@@ -100,10 +102,10 @@ public sealed class RemoteHttp : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    private sealed class RetryHandler(ResiliencePipeline<HttpResponseMessage> pipeline) : DelegatingHandler
+    private sealed class RetryHandler(ResiliencePipeline<HttpResponseMessage> idempotent, ResiliencePipeline<HttpResponseMessage> post) : DelegatingHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct) =>
-            pipeline.ExecuteAsync(async token => await base.SendAsync(request, token), ct).AsTask();
+            (request.Method == HttpMethod.Post ? post : idempotent).ExecuteAsync(async token => await base.SendAsync(request, token), ct).AsTask();
     }
 }
 

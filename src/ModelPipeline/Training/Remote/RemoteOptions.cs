@@ -36,6 +36,10 @@ public static class RemoteOptions
         {
             throw new InvalidInputException($"{prefix}: $.training.options{ex.Path?.TrimStart('$')}: {ex.Message.Split(". ")[0]}. Fix: give the type the schema asks for.") { Model = model.Name };
         }
+        var known = typeof(T).GetProperties().Select(p => JsonNamingPolicy.CamelCase.ConvertName(p.Name)).ToHashSet(StringComparer.Ordinal);
+        foreach (var (k, _) in merged)
+            if (!known.Contains(k))
+                Problem(k, $"not a {backend} setting. Fix: use one of {string.Join(", ", known.Where(n => n is not ("link" or "outputUriFor")).Order(StringComparer.Ordinal))}.");
         for (var i = 0; i < model.Data.Count; i++)
             if (model.Data[i].Kind == DataSourceKind.File)
                 problems.Add($"{prefix}: $.data[{i}].file: a {backend} trainer runs elsewhere and cannot read '{model.Data[i].File}' on this machine. Fix: publish the file and use a \"url\" + \"sha256\" (or \"git\") source.");

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Benchmarks the fixed and per-model cost of `./build.sh Publish`, all in one run on this machine, and
+# prints a Markdown table with the ratios the project targets:
+#   no-op Publish with 1, 20 and 100 models (warm workspace, and a fresh clone sharing the zoo, the
+#   OCI layout and the GitOps repository), one changed model out of 1 and out of 100, and a Cake
+#   hello-world script (Cake's default settings, and with its script cache as build.sh uses it).
+# The models are copies of models/iris whose trainer copies files trained once by the real iris
+# trainer (so 100 models do not mean 100 trainings); everything else is the real pipeline.
+# BENCH_RUNS (default 3) runs of each no-op; the table shows the median. Needs a built modelpipe.
+set -euo pipefail
+
+LOAD_BEFORE=$(cut -d" " -f1-3 /proc/loadavg)
+REPO_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+RUNS=${BENCH_RUNS:-3}
+WORK=$(mktemp -d /tmp/mp-bench-publish.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 CI=true
+unset GITHUB_ACTIONS GITLAB_CI MODELPIPE_RUN_ID
+export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@localhost GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@localhost
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+log() { echo "benchmark: $*" >&2; }
+
+# Times a command (output to a log); fails the benchmark when it fails.
+timed() {
+  local logfile=$1; shift
+  local t0 t1
+  t0=$(now)
+  if ! "$@" >"$logfile" 2>&1; then echo "benchmark: '$*' failed; see below" >&2; tail -40 "$logfile" >&2; exit 1; fi
+  t1=$(now)
+  secs "$t0" "$t1"
+}
+
+# The median of RUNS timed runs of a command in a folder.
+median_of() {
+  local dir=$1 name=$2; shift 2
+  for i in $(seq 1 "$RUNS"); do (cd "$dir" && timed "$WORK/$name.$i.log" "$@"); done | median
+}
+
+# --- Cake hello world --------------------------------------------------------------------------
+mkdir -p "$WORK/hello/.config"
+cp "$REPO_ROOT/.config/dotnet-tools.json" "$WORK/hello/.config/"
+cat >"$WORK/hello/build.cake" <<'CAKE'
+var target = Argument("target", "Default");
+Task("Default").Does(() => Information("Hello World!"));
+RunTarget(target);
+CAKE
+(cd "$WORK/hello" && dotnet tool restore >/dev/null && dotnet cake build.cake >/dev/null)
+log "Cake hello world"
+hello=$(median_of "$WORK/hello" hello dotnet cake build.cake)
+hello_cached=$(median_of "$WORK/hello" hello-cached env CAKE_SETTINGS_ENABLESCRIPTCACHE=true CAKE_PATHS_CACHE="$WORK/hello/cache" dotnet cake build.cake)
+
+# --- the models --------------------------------------------------------------------------------
+# Train iris once with its real trainer; the benchmark models copy those files.
+log "training iris once for the copies"
+mkdir -p "$WORK/iris-train"
+(cd "$REPO_ROOT" && git ls-files -z models/iris pipeline.json pipeline.schema.json models/model.schema.json | xargs -0 cp --parents -t "$WORK/iris-train")
+printf '{ "workspace": { "artifactsDir": "artifacts", "cacheDir": ".pipeline/cache" } }\n' >"$WORK/iris-train/pipeline.json"
+DLL="$REPO_ROOT/src/ModelPipeline.Cli/bin/Release/net10.0/modelpipe.dll"
+for verb in fetch train; do dotnet "$DLL" "$verb" --root "$WORK/iris-train" >"$WORK/iris-train.$verb.log" 2>&1; done
+PREBUILT=$(ls -d "$WORK"/iris-train/artifacts/iris/runs/*/output)
+
+# A template checkout without models (the iris trainer project left out of the solution), compiled
+# once; every benchmark repository starts as a copy of it, build output and Compile stamp included.
+log "compiling a template checkout"
+TEMPLATE="$WORK/template"
+mkdir -p "$TEMPLATE/models"
+(cd "$REPO_ROOT" && git ls-files -z | grep -zv '^models/' | xargs -0 cp --parents -t "$TEMPLATE")
+cp "$REPO_ROOT/models/model.schema.json" "$TEMPLATE/models/"
+(cd "$TEMPLATE" && dotnet sln Pipeline.sln remove models/iris/trainer/IrisTrainer.csproj >/dev/null && ./build.sh Compile >"$WORK/template.log" 2>&1) \
+  || { tail -40 "$WORK/template.log" >&2; exit 1; }
+
+# Copies the build output (bin/, obj/ and the Compile stamp) from one checkout to another.
+copy_build() {
+  (cd "$1" && find src tests -type d \( -name bin -o -name obj \) -prune -print) | while read -r d; do mkdir -p "$2/$d"; cp -a "$1/$d/." "$2/$d/"; done
+}
+
+# A repository with N models and its own shared remotes (zoo, mirror, GitOps) and OCI layout.
+make_repo() {
+  local n=$1 repo="$WORK/repo-$1" shared="$WORK/shared-$1"
+  cp -a "$TEMPLATE" "$repo"
+  mkdir -p "$shared"
+  for r in zoo zoo-mirror gitops; do git init --quiet --bare --initial-branch=main "$shared/$r.git"; done
+  cat >"$repo/pipeline.json" <<JSON
+{ "workspace": { "artifactsDir": "artifacts", "cacheDir": ".pipeline/cache" },
+  "modelcar": { "destination": "oci-layout", "repository": "localhost/modelzoo", "layoutDir": "$shared/oci" },
+  "zoo": { "url": "$shared/zoo.git", "mirrors": [ { "name": "mirror", "url": "$shared/zoo-mirror.git" } ] },
+  "gitops": { "repository": "$shared/gitops.git" },
+  "forge": { "kind": "local" } }
+JSON
+  for i in $(seq -f "%03g" 1 "$n"); do
+    local m="m$i" dir="$repo/models/m$i"
+    mkdir -p "$dir/data" "$dir/prebuilt"
+    cp "$REPO_ROOT/models/iris/data/iris.csv" "$dir/data/"
+    cp "$PREBUILT"/* "$dir/prebuilt/"
+    printf '#!/bin/sh\ncp prebuilt/* "$MP_OUTPUT_DIR/"\n' >"$dir/train.sh"
+    sed -e "s/\"name\": \"iris\"/\"name\": \"$m\"/" \
+        -e 's#"command": \[.*\]#"command": ["sh", "train.sh"]#' \
+        -e 's#"sources": \[.*\]#"sources": ["train.sh", "prebuilt"]#' \
+        "$REPO_ROOT/models/iris/model.json" >"$dir/model.json"
+  done
+  (cd "$repo" && git init --quiet --initial-branch=main && git add -A && git commit --quiet -m "benchmark: $n models")
+  echo "$repo"
+}
+
+# Changes one model's hyperparameter (a new training key) and commits.
+change_one() {
+  local repo=$1 model=$2 value=$3
+  sed -i "s/\"epochs\": [0-9]*/\"epochs\": $value/" "$repo/models/$model/model.json"
+  (cd "$repo" && git commit --quiet -am "benchmark: change $model")
+}
+
+declare -A warm fresh
+for n in 1 20 100; do
+  log "$n model(s): first Publish"
+  repo=$(make_repo "$n")
+  (cd "$repo" && timed "$WORK/first-$n.log" ./build.sh Publish >/dev/null)
+  log "$n model(s): no-op Publish, warm workspace"
+  warm[$n]=$(median_of "$repo" "warm-$n" ./build.sh Publish)
+  log "$n model(s): no-op Publish, fresh clone"
+  for i in $(seq 1 "$RUNS"); do
+    rm -rf "$WORK/clone-$n"
+    git clone --quiet "$repo" "$WORK/clone-$n"
+    copy_build "$repo" "$WORK/clone-$n"
+    (cd "$WORK/clone-$n" && timed "$WORK/fresh-$n.$i.log" ./build.sh Publish)
+  done | median >"$WORK/fresh-$n"
+  fresh[$n]=$(cat "$WORK/fresh-$n")
+done
+
+log "one changed model of 1"
+change_one "$WORK/repo-1" m001 401
+changed1=$(cd "$WORK/repo-1" && timed "$WORK/changed-1.log" ./build.sh Publish)
+log "one changed model of 100"
+change_one "$WORK/repo-100" m050 401
+changed100=$(cd "$WORK/repo-100" && timed "$WORK/changed-100.log" ./build.sh Publish)
+
+verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r <= t) ? "met" : "NOT met" }'; }
+r1=$(ratio "${warm[1]}" "$hello"); r100=$(ratio "${warm[100]}" "${warm[1]}"); rc=$(ratio "$changed100" "$changed1")
+cat <<TABLE
+| scenario | seconds | ratio | target |
+|---|---:|---:|---|
+| Cake hello world (\`dotnet cake\`, default settings) | $hello | 1.00 | |
+| Cake hello world with the script cache | $hello_cached | $(ratio "$hello_cached" "$hello") | |
+| no-op Publish, 1 model, warm workspace | ${warm[1]} | $r1 × hello | ≤ 2 × hello: $(verdict "$r1" 2) |
+| no-op Publish, 20 models, warm workspace | ${warm[20]} | $(ratio "${warm[20]}" "${warm[1]}") × 1 model | |
+| no-op Publish, 100 models, warm workspace | ${warm[100]} | $r100 × 1 model | ≤ 3 × 1 model: $(verdict "$r100" 3) |
+| no-op Publish, 1 model, fresh clone | ${fresh[1]} | $(ratio "${fresh[1]}" "${warm[1]}") × warm | |
+| no-op Publish, 20 models, fresh clone | ${fresh[20]} | $(ratio "${fresh[20]}" "${warm[20]}") × warm | |
+| no-op Publish, 100 models, fresh clone | ${fresh[100]} | $(ratio "${fresh[100]}" "${warm[100]}") × warm | |
+| one changed model of 1 | $changed1 | 1.00 | |
+| one changed model of 100 | $changed100 | $rc × of 1 | ≤ 1.5 × of 1: $(verdict "$rc" 1.5) |
+
+Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores; load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg). Median of $RUNS runs for each no-op; fresh clones share the zoo, the OCI layout and the GitOps repository and get the build output copied (no compile).
+TABLE

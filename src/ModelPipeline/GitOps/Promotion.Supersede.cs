@@ -1,0 +1,52 @@
+using ModelPipeline.Forges;
+
+namespace ModelPipeline.GitOps;
+
+public sealed partial class Promotion
+{
+    /// <summary>
+    /// A newer version is now proposed: the model's older open promotion pull requests are closed with
+    /// a comment linking the new one, and their branches deleted (by the forge's API, or with git for
+    /// the local forge). Other models' branches and pull requests are never looked at.
+    /// </summary>
+    private async Task<IReadOnlyList<SupersededPullRequest>> CloseSupersededAsync(GitOpsRepository repo, IForge forge, PullRequestSpec proposed,
+        int version, PullRequestResult pr, CancellationToken ct)
+    {
+        var spec = new SupersedeSpec
+        {
+            Model = proposed.Model,
+            Base = proposed.Base,
+            Version = version,
+            Head = proposed.Head,
+            Title = proposed.Title,
+            NewPullRequest = pr,
+            OlderBranches = await repo.RemoteBranchesAsync($"promote/{proposed.Model}-v", ct),
+            PromotionsDir = Path.Combine(state.ModelDir(proposed.Model), "promotions"),
+        };
+        var closed = new List<SupersededPullRequest>();
+        foreach (var old in await forge.CloseSupersededAsync(spec, ct))
+        {
+            var result = forge is LocalForge ? old with { BranchDeleted = await repo.DeleteRemoteBranchAsync(old.Branch, ct) } : old;
+            reporter.Info(proposed.Model, $"closed the older promotion {old.Branch} ({old.Url}) in favour of v{version}{(result.BranchDeleted ? "; branch deleted" : "")}");
+            closed.Add(result);
+        }
+        return closed;
+    }
+
+    /// <summary>OpenPr for a model whose test pin did not change in this run: nothing is read or written.</summary>
+    private PromotionRecord LeftAlone(string model, string key)
+    {
+        var deployed = state.ReadRun<DeploymentRecord>(model, key, "gitops");
+        reporter.Info(model, "the test pin did not change in this run; the promotion branch and pull request are left alone "
+            + $"(to propose a version anyway: ./build.sh Promote --model {model} --version N)");
+        return new PromotionRecord
+        {
+            Model = model,
+            Version = deployed?.Version ?? 0,
+            Digest = deployed?.Digest ?? "",
+            Forge = config.Forge.Kind,
+            Branch = deployed is null ? "" : SupersedeSpec.BranchFor(model, deployed.Version),
+            Action = "pin-unchanged",
+        };
+    }
+}

@@ -9,9 +9,9 @@ Task("Fetch")
     .Does(() => Modelpipe("fetch"));
 
 Task("Train")
-    .Description("Trains each model on its backend; skipped when the training key is unchanged.")
+    .Description("Trains each model on its backend; a key the zoo holds is reused, an unchanged key skipped. --retrain checks reproducibility.")
     .IsDependentOn("Fetch")
-    .Does(() => Modelpipe("train"));
+    .Does(() => Modelpipe("train", HasArgument("retrain") ? new[] { "--retrain" } : new string[0]));
 
 Task("Validate")
     .Description("The gate: expected files, manifest, size limits, ONNX Runtime smoke test, metric thresholds.")

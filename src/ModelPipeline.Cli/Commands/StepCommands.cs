@@ -47,27 +47,58 @@ internal static class StepCommands
             };
         });
 
-    public static Command Train() => Verb.PerModel("train", "Train the selected models (skipped when the training key is unchanged).",
-        async (ctx, model, ct) =>
+    public static Command Train()
+    {
+        var retrain = new Option<bool>("--retrain")
         {
-            TrainerEnvironment.RequireAllowedPassthrough(model, ctx.Config.SecretEnvironmentVariables());
-            TrainingBackends.Check(model, ctx.Config);
-            var backends = TrainingBackends.Create(ctx.Config, ctx.State, ctx.Output, ctx.Config.SecretEnvironmentVariables());
-            var (record, skipped) = await new TrainingStep(ctx.State, ctx.Output, backends).TrainAsync(model, ct);
-            return new StepResult
+            Description = "Train even a key the zoo already holds, and report which files differ from the published version (a reproducibility check; it never makes a second version).",
+        };
+        var command = Verb.PerModel("train", "Train the selected models (a key the zoo already holds is reused; a key this workspace already trained is skipped).",
+            async (ctx, model, ct) =>
             {
-                Model = model.Name,
-                Step = "train",
-                Result = skipped ? "skipped" : "ok",
-                Detail = $"key {record.TrainingKey[..12]}, run {record.RunId}, {record.Files.Count} file(s){(record.RunUrl is null ? "" : $", {record.RunUrl}")}",
-                Data = record,
-            };
-        });
+                TrainerEnvironment.RequireAllowedPassthrough(model, ctx.Config.SecretEnvironmentVariables());
+                TrainingBackends.Check(model, ctx.Config);
+                var backends = TrainingBackends.Create(ctx.Config, ctx.State, ctx.Output, ctx.Config.SecretEnvironmentVariables());
+                ModelPipeline.Zoo.ZooRepository? zoo = null;
+                try
+                {
+                    zoo = new ModelPipeline.Zoo.ZooRepository(ctx.Config, ctx.Output);
+                }
+                catch (InvalidInputException ex)
+                {
+                    // Training does not need the zoo; PushMirrors will fail on the same settings.
+                    ctx.Output.Warning(model.Name, $"training keys cannot be looked up in the zoo ({ex.Message.Split('\n')[0]}); going by this workspace's run state");
+                }
+                var step = new TrainingStep(ctx.State, ctx.Output, backends)
+                {
+                    Zoo = zoo,
+                    Retrain = ctx.Parse.GetValue(retrain),
+                };
+                var (record, skipped) = await step.TrainAsync(model, ct);
+                var reproducibility = record.Reproducibility;
+                return new StepResult
+                {
+                    Model = model.Name,
+                    Step = "train",
+                    Result = reproducibility is { Reproducible: false } ? "warning" : skipped ? "skipped" : "ok",
+                    Detail = reproducibility is not null
+                        ? $"key {record.TrainingKey[..12]} retrained: " + (reproducibility.Reproducible
+                            ? $"identical to v{reproducibility.Version}"
+                            : $"{reproducibility.Differences.Count} file(s) differ from v{reproducibility.Version}")
+                        : record.ReusedVersion is { } v
+                            ? $"reused v{v} (key {record.TrainingKey[..12]}), nothing trained"
+                            : $"key {record.TrainingKey[..12]}, run {record.RunId}, {record.Files.Count} file(s){(record.RunUrl is null ? "" : $", {record.RunUrl}")}",
+                    Data = record,
+                };
+            });
+        command.Options.Add(retrain);
+        return command;
+    }
 
     public static Command Validate() => Verb.PerModel("validate", "Run the validation gate on the current training output of the selected models.",
         async (ctx, model, ct) =>
         {
-            var report = await new Validator(ctx.State).ValidateAsync(model, ct);
+            var report = await new Validator(ctx.State) { Config = ctx.Config, Reporter = ctx.Output }.ValidateAsync(model, ct);
             foreach (var check in report.Checks)
                 ctx.Output.Info(model.Name, $"{(check.Passed ? "pass" : "FAIL")} {check.Name}: {check.Detail}");
             if (!report.Passed)
@@ -79,7 +110,7 @@ internal static class StepCommands
                 Model = model.Name,
                 Step = "validate",
                 Result = "ok",
-                Detail = $"{report.Checks.Count} checks passed",
+                Detail = $"{report.Checks.Count} checks passed" + (report.From is null ? "" : $" ({report.From})"),
                 Data = report,
             };
         });

@@ -97,14 +97,20 @@ internal static class ZooCommands
 
     private static Command Verify()
     {
-        var command = new Command("verify", "Check that the zoo's indexes agree with its version folders and aliases.");
-        command.SetAction((parse, ct) => Read(parse, (ctx, zoo) =>
+        var command = new Command("verify", "Check that the zoo's indexes agree with its version folders and aliases, and (for the configured zoo) that image tags and GitOps pins agree with it.");
+        command.SetAction((parse, ct) => Verb.Guard(async () =>
         {
-            var problems = ZooIndexer.Verify(zoo.Root);
+            var ctx = CommandContext.Create(parse);
+            var other = parse.GetValue(ZooOption);
+            using var zoo = await new ZooRepository(ctx.Config, ctx.Output, other).ReadAsync(ct);
+            var problems = ZooIndexer.Verify(zoo.Root).ToList();
+            // Tags and pins belong to this pipeline's image store and GitOps repository: checked for its own zoo only.
+            if (problems.Count == 0 && other is null) problems.AddRange(await new ZooAudit(ctx.Config, ctx.Output).CheckAsync(zoo.Root, ct));
             if (problems.Count > 0)
                 throw new OperationFailedException($"the zoo {zoo.Source} is inconsistent:{Environment.NewLine}  - {string.Join(Environment.NewLine + "  - ", problems)}");
-            if (!ctx.Json) Console.WriteLine($"the zoo {zoo.Source} is consistent at {zoo.Commit?[..12] ?? "(empty)"}");
-            return new { consistent = true, commit = zoo.Commit };
+            if (ctx.Json) Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(new { consistent = true, commit = zoo.Commit }, RunStateStore.Json)));
+            else Console.WriteLine($"the zoo {zoo.Source} is consistent at {zoo.Commit?[..12] ?? "(empty)"}" + (other is null ? "; image tags and GitOps pins agree with it" : ""));
+            return 0;
         }, ct));
         return command;
     }

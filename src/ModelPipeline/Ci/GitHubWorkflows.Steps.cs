@@ -28,12 +28,13 @@ public static partial class GitHubWorkflows
         return env;
     }
 
-    private static IEnumerable<YamlMap> Prepare(string? repository = null)
+    /// <summary>Checkout (full history for jobs that run targets: an image's created time is the last commit that touched the model), .NET, NuGet cache.</summary>
+    private static IEnumerable<YamlMap> Prepare(string? repository = null, bool fullHistory = true)
     {
         yield return new YamlMap
         {
             { "uses", CiPins.Checkout.Use },
-            { "with", new YamlMap { { "repository", repository }, { "persist-credentials", false } } },
+            { "with", new YamlMap { { "repository", repository }, { "fetch-depth", fullHistory ? 0 : null }, { "persist-credentials", false } } },
         };
         yield return new YamlMap
         {

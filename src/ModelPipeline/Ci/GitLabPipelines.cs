@@ -93,6 +93,8 @@ public static partial class GitLabPipelines
     private static YamlMap Variables(string settings, string? runId) => new()
     {
         { "MODELPIPE_SETTINGS", settings },
+        // Full history: an image's created time is the last commit that touched the model's folder.
+        { "GIT_DEPTH", "0" },
         { "MODELPIPE_RUN_ID", runId },
         { "DOTNET_CLI_TELEMETRY_OPTOUT", "1" },
         { "DOTNET_NOLOGO", "1" },

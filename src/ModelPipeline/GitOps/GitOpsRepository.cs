@@ -72,17 +72,26 @@ public sealed partial class GitOpsRepository : IDisposable
         return outcome.Commit;
     }
 
-    private static async Task<(GitCli Git, GitClone Clone)> ConnectAsync(PipelineConfig config, IPipelineReporter reporter, CancellationToken ct)
+    /// <summary>The configured remote; bad settings (a missing token variable, a missing path outside the sandbox) are invalid input. Touches nothing.</summary>
+    public static GitRemote CheckSettings(PipelineConfig config)
     {
         var settings = config.GitOps;
         var remote = GitRemote.Create("gitops", settings.Repository, settings.TokenEnv, "pipeline.json $.gitops.repository", config.RepoRoot);
+        if (remote.IsLocal && !remote.Url.StartsWith("file://", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(remote.Url)
+            && !SafePath.IsInside(Path.GetFullPath(Path.Combine(config.RepoRoot, ".pipeline")), remote.Url))
+            throw new InvalidInputException($"pipeline.json: gitops.repository '{settings.Repository}' does not exist ({remote.Url}). Fix: create the repository, or point gitops.repository at an existing one (only paths under .pipeline/ are created automatically).");
+        return remote;
+    }
+
+    private static async Task<(GitCli Git, GitClone Clone)> ConnectAsync(PipelineConfig config, IPipelineReporter reporter, CancellationToken ct)
+    {
+        var settings = config.GitOps;
+        var remote = CheckSettings(config);
         if (remote.Credential is { } credential) remote = remote with { Credential = credential with { Username = settings.Username } };
         var git = new GitCli(remote.Credential is null ? [] : [remote.Credential]);
         if (remote.IsLocal && !remote.Url.StartsWith("file://", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(remote.Url))
         {
             var sandbox = Path.GetFullPath(Path.Combine(config.RepoRoot, ".pipeline"));
-            if (!SafePath.IsInside(sandbox, remote.Url))
-                throw new InvalidInputException($"pipeline.json: gitops.repository '{settings.Repository}' does not exist ({remote.Url}). Fix: create the repository, or point gitops.repository at an existing one (only paths under .pipeline/ are created automatically).");
             await remote.EnsureSandboxAsync(git, sandbox, settings.Branch, ct);
             reporter.Info(null, $"created the local GitOps repository {remote.Url}");
         }

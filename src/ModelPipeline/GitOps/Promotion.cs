@@ -38,7 +38,7 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
     {
         using var repo = await GitOpsRepository.OpenAsync(config, reporter, ct);
         var (candidate, testedCommit) = await FindTestedAsync(repo, model.Name, version, ct);
-        RefuseIfFailedValidation(model.Name, candidate);
+        await RequirePassingVerdictAsync(model, candidate, ct);
 
         var prodPath = EnvironmentConfig.PathFor(Environment, model.Name);
         var prodYaml = ConfigYaml.Serialize(candidate.ForEnvironment(Environment));
@@ -114,16 +114,6 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
     }
 
     private static bool IsKey(string key) => key.Length == 64 && key.All(char.IsAsciiHexDigitLower);
-
-    private void RefuseIfFailedValidation(string model, EnvironmentConfig candidate)
-    {
-        if (!IsKey(candidate.TrainingKey)) return;
-        var report = state.ReadRun<ValidationReport>(model, candidate.TrainingKey, "validate");
-        if (report is { Passed: false })
-            throw new OperationFailedException(
-                $"model '{model}' v{candidate.ModelVersion} failed the validation gate (training key {candidate.TrainingKey[..12]}: {string.Join("; ", report.Checks.Where(c => !c.Passed).Select(c => c.Name))}); refusing to promote it. " +
-                $"Fix: promote a version that passes, or fix the model and publish again. Report: {Path.Combine(state.RunDir(model, candidate.TrainingKey), "validate.json")}") { Model = model };
-    }
 
     private static string Describe(string kind, PullRequestResult pr) => (kind, pr.Action) switch
     {

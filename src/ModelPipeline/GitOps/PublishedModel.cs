@@ -1,13 +1,15 @@
+using ModelPipeline.Configuration;
 using ModelPipeline.Errors;
+using ModelPipeline.Oci;
 using ModelPipeline.Packaging;
-using ModelPipeline.RunState;
+using ModelPipeline.Progress;
 using ModelPipeline.Zoo;
 
 namespace ModelPipeline.GitOps;
 
 /// <summary>
-/// What earlier steps recorded about one training key: the image (PackageModelCar's <c>package.json</c>)
-/// and the zoo version (PushMirrors' <c>zoo.json</c>).
+/// A training key as the zoo publishes it: its version and the image digest the zoo records for
+/// that version (the source of truth; this workspace's package.json and zoo.json are only a cache).
 /// </summary>
 public sealed record PublishedModel
 {
@@ -19,25 +21,30 @@ public sealed record PublishedModel
     public required string Reference { get; init; }
     public required string StorageUri { get; init; }
 
-    /// <summary>The published model of a validated training key; a clear failure names the missing step.</summary>
-    public static PublishedModel Require(RunStateStore state, string model, string key)
+    /// <summary>
+    /// The zoo's version of a training key, checked to still be in its image store (registry or OCI
+    /// layout): a pin to an image that cannot be pulled fails here (exit 1) with the fix.
+    /// </summary>
+    public static async Task<PublishedModel> RequireAsync(PipelineConfig config, IPipelineReporter reporter, string model, string key, CancellationToken ct)
     {
-        var runDir = state.RunDir(model, key);
-        var package = state.ReadRun<PackageRecord>(model, key, "package")
-            ?? throw new OperationFailedException($"model '{model}' (training key {key[..12]}) has not been packaged: {Path.Combine(runDir, "package.json")} does not exist. Fix: run ./build.sh PackageModelCar --model {model} (or Publish).") { Model = model };
-        var zoo = state.ReadRun<ZooRecord>(model, key, "zoo")
-            ?? throw new OperationFailedException($"model '{model}' (training key {key[..12]}) has not been published to the zoo: {Path.Combine(runDir, "zoo.json")} does not exist. Fix: run ./build.sh PushMirrors --model {model} (or Publish).") { Model = model };
-        if (zoo.Digest != package.Digest)
-            throw new OperationFailedException($"model '{model}': zoo.json (v{zoo.Version}, {zoo.Digest}) and package.json ({package.Digest}) of training key {key[..12]} disagree. Fix: re-run ./build.sh PushMirrors --model {model}.") { Model = model };
+        var published = await new ZooRepository(config, reporter).FindByKeyAsync(model, key, ct)
+            ?? throw new OperationFailedException($"model '{model}' (training key {key[..12]}) is not in the zoo {Redactor.Redact(config.Zoo.Url)}. Fix: run ./build.sh PushMirrors --model {model} (or Publish).") { Model = model };
+        var image = published.Manifest.Image;
+        using var registries = new RegistryConnector(config.Registry, reporter);
+        var store = new PublishedImage(config, registries);
+        if (!await store.ExistsAsync(image, ct))
+            throw new OperationFailedException(
+                $"model '{model}' v{published.Version}: the zoo records image {image.Digest}, but {store.Describe(image)} no longer has it; refusing to pin an environment to an image that cannot be pulled. " +
+                $"Fix: restore the image (e.g. skopeo copy it from a backup or mirror to {image.Repository}@{image.Digest}), or change the model so that it publishes a new version.") { Model = model };
         return new PublishedModel
         {
             Model = model,
             TrainingKey = key,
-            Version = zoo.Version,
-            Repository = package.Repository,
-            Digest = package.Digest,
-            Reference = package.Reference,
-            StorageUri = package.StorageUri,
+            Version = published.Version,
+            Repository = image.Repository,
+            Digest = image.Digest,
+            Reference = image.Reference,
+            StorageUri = image.StorageUri,
         };
     }
 }

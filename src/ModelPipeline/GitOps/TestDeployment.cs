@@ -7,7 +7,8 @@ using ModelPipeline.Zoo;
 namespace ModelPipeline.GitOps;
 
 /// <summary>
-/// UpdateGitOps: pins the test environment to the published digest by writing
+/// UpdateGitOps: pins the test environment to the digest the zoo records for the key's version
+/// (checked to still be in its registry or layout) by writing
 /// <c>test/&lt;name&gt;/config.yaml</c> in the GitOps repository (commit, push), then points the
 /// zoo's <c>test</c> alias at that version. Unchanged content makes no commit.
 /// </summary>
@@ -18,8 +19,10 @@ public sealed class TestDeployment(PipelineConfig config, RunStateStore state, I
     public async Task<DeploymentRecord> DeployAsync(ModelDefinition model, CancellationToken ct)
     {
         var key = state.RequireValidated(model.Name);
-        var published = PublishedModel.Require(state, model.Name, key);
+        // Bad GitOps settings fail (exit 2) before the zoo or the image store is touched.
+        GitOpsRepository.CheckSettings(config);
         DeploymentGuard.Check(config, state, model.Name, key);
+        var published = await PublishedModel.RequireAsync(config, reporter, model.Name, key, ct);
         var yaml = ConfigYaml.Serialize(For(model, published, Environment));
         var path = EnvironmentConfig.PathFor(Environment, model.Name);
         var shortDigest = published.Digest[..19];

@@ -14,8 +14,11 @@ public interface IImageTarget
     /// <summary>Streams a layer into the target while computing its digest (one pass).</summary>
     Task<BuiltLayer> PushLayerAsync(TarLayer layer, LayerCompression compression, CancellationToken ct);
 
-    /// <summary>Copies a blob of known digest and size (a base image layer) from <paramref name="open"/>.</summary>
-    Task PushBlobAsync(Descriptor blob, Func<CancellationToken, Task<Stream>> open, CancellationToken ct);
+    /// <summary>
+    /// Stores a blob of known digest and size (a base image layer): copied from <paramref name="open"/>,
+    /// or mounted from another repository of the same registry. Returns true when bytes were copied.
+    /// </summary>
+    Task<bool> PushBlobAsync(Descriptor blob, Func<CancellationToken, Task<Stream>> open, CancellationToken ct);
 
     Task<bool> HasManifestAsync(string digest, CancellationToken ct);
 

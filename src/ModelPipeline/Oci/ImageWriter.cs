@@ -35,8 +35,10 @@ public sealed class ImageWriter(LayerCache cache, IPipelineReporter reporter, st
             if (await target.HasBlobAsync(desc, ct)) skipped++;
             else
             {
-                reporter.Info(model, $"copying base layer {desc.Digest[..19]} ({desc.Size} bytes)");
-                await target.PushBlobAsync(desc, c => plan.Base.OpenBlob(layer, c), ct);
+                var copied = await target.PushBlobAsync(desc, c => plan.Base.OpenBlob(layer, c), ct);
+                reporter.Info(model, copied
+                    ? $"copied base layer {desc.Digest[..19]} ({desc.Size} bytes)"
+                    : $"mounted base layer {desc.Digest[..19]} from the base image's repository (no bytes uploaded)");
             }
             layers.Add(desc);
         }

@@ -47,7 +47,7 @@ public sealed partial class OciLayout : IImageTarget
         }
     }
 
-    public async Task PushBlobAsync(Descriptor blob, Func<CancellationToken, Task<Stream>> open, CancellationToken ct)
+    public async Task<bool> PushBlobAsync(Descriptor blob, Func<CancellationToken, Task<Stream>> open, CancellationToken ct)
     {
         var temp = TempBlob();
         try
@@ -62,6 +62,7 @@ public sealed partial class OciLayout : IImageTarget
             }
             Commit(temp, blob.Digest);
             BytesWritten += blob.Size;
+            return true;
         }
         finally
         {

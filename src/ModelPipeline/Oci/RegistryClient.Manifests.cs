@@ -15,6 +15,18 @@ public sealed partial class RegistryClient
         return true;
     }
 
+    /// <summary>The digest a tag points at (from <c>Docker-Content-Digest</c>, else the manifest's bytes), or null when there is no such tag.</summary>
+    public async Task<string?> ResolveTagAsync(string repository, string tag, CancellationToken ct)
+    {
+        using (var response = await SendAsync(() => Request(HttpMethod.Head, Url(repository, $"manifests/{tag}"), MediaTypes.ManifestAccept), PullScope(repository), ct))
+        {
+            if (response.StatusCode == HttpStatusCode.NotFound) return null;
+            if (!response.IsSuccessStatusCode) throw await RegistryErrors.ToExceptionAsync(Registry, response, ct);
+            if (response.Headers.TryGetValues("Docker-Content-Digest", out var values) && values.FirstOrDefault() is { Length: > 0 } digest) return digest;
+        }
+        return (await GetManifestAsync(repository, tag, ct)).Digest;
+    }
+
     public async Task<(byte[] Bytes, string MediaType, string Digest)> GetManifestAsync(string repository, string reference, CancellationToken ct)
     {
         using var response = await SendAsync(() => Request(HttpMethod.Get, Url(repository, $"manifests/{reference}"), MediaTypes.ManifestAccept), PullScope(repository), ct);

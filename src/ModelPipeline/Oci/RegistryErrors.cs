@@ -14,14 +14,14 @@ internal static class RegistryErrors
         var detail = await DescribeAsync(response, ct);
         return response.StatusCode switch
         {
-            HttpStatusCode.Unauthorized => new RegistryAuthException(registry, $"{what} answered 401 {detail}"),
-            HttpStatusCode.Forbidden => new OperationFailedException($"registry {registry}: {what} was denied (403 {detail}). Fix: give the account push/pull rights on this repository."),
-            HttpStatusCode.NotFound => new OperationFailedException($"registry {registry}: {what} not found (404 {detail}). Fix: check the reference (modelcar.baseImage / modelcar.repository)."),
-            _ => new OperationFailedException($"registry {registry}: {what} failed ({(int)response.StatusCode} {detail})."),
+            HttpStatusCode.Unauthorized => new RegistryAuthException(registry, $"{what} answered {detail}"),
+            HttpStatusCode.Forbidden => new OperationFailedException($"registry {registry}: {what} was denied ({detail}). Fix: give the account push/pull rights on this repository."),
+            HttpStatusCode.NotFound => new OperationFailedException($"registry {registry}: {what} not found ({detail}). Fix: check the reference (modelcar.baseImage / modelcar.repository)."),
+            _ => new OperationFailedException($"registry {registry}: {what} failed ({detail})."),
         };
     }
 
-    /// <summary>The registry's error codes and messages (<c>{"errors":[{"code","message"}]}</c>), redacted, short.</summary>
+    /// <summary>The status code, then the registry's error codes and messages (<c>{"errors":[{"code","message"}]}</c>), redacted, short.</summary>
     public static async Task<string> DescribeAsync(HttpResponseMessage response, CancellationToken ct)
     {
         string body;

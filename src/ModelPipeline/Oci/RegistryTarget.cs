@@ -12,12 +12,13 @@ public sealed class RegistryTarget(RegistryClient client, string repository, Ima
     public Task<BuiltLayer> PushLayerAsync(TarLayer layer, LayerCompression compression, CancellationToken ct) =>
         client.PushLayerAsync(repository, layer, compression, ct);
 
-    public async Task PushBlobAsync(Descriptor blob, Func<CancellationToken, Task<Stream>> open, CancellationToken ct)
+    public async Task<bool> PushBlobAsync(Descriptor blob, Func<CancellationToken, Task<Stream>> open, CancellationToken ct)
     {
         if (baseReference is not null && baseReference.Registry.Equals(client.Registry, StringComparison.OrdinalIgnoreCase)
             && baseReference.Repository != repository && await client.MountBlobAsync(repository, baseReference.Repository, blob, ct))
-            return;
+            return false;
         await client.PushBlobAsync(repository, blob, open, ct);
+        return true;
     }
 
     public Task<bool> HasManifestAsync(string digest, CancellationToken ct) => client.HasManifestAsync(repository, digest, ct);

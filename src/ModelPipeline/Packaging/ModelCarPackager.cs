@@ -16,7 +16,8 @@ public sealed record PackageOutcome(PackageRecord Record, bool Skipped, long Byt
 /// The PackageModelCar step: the validated training output (exactly the files of the validation
 /// manifest) becomes a KServe ModelCar image with the files under <c>/models</c>, linted, then
 /// written to the configured destination and recorded in <c>runs/&lt;key&gt;/package.json</c>.
-/// An unchanged key with unchanged settings is skipped when the destination still has the image.
+/// An unchanged key with unchanged settings is skipped when the destination still has the image;
+/// a key the zoo already holds is not packaged at all (ModelCarPackager.Reuse.cs).
 /// </summary>
 public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStore state, IPipelineReporter reporter, RegistryConnector registries)
 {
@@ -25,10 +26,12 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
     public async Task<PackageOutcome> PackageAsync(ModelDefinition model, CancellationToken ct = default)
     {
         var key = state.RequireValidated(model.Name);
+        if (state.ReadRun<Zoo.PublishedVersion>(model.Name, key, "published") is { } published)
+            return await ReusePublishedAsync(model.Name, key, published, ct);
         var report = state.ReadRun<ValidationReport>(model.Name, key, "validate")!;
         var train = state.ReadRun<TrainingRecord>(model.Name, key, "train")
             ?? throw new OperationFailedException($"model '{model.Name}': train.json for key {key[..12]} is missing. Fix: run ./build.sh Train --model {model.Name}.") { Model = model.Name };
-        var created = CreatedTime(train);
+        var (created, createdFrom) = await CreatedTime.ResolveAsync(model.Name, model.Directory, ct);
         var tag = Tag(model.Name, key);
         var inputs = Inputs(key, created, tag);
         var destination = Destination(model.Name);
@@ -40,6 +43,7 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
             return new PackageOutcome(previous, true, 0, 0);
         }
 
+        reporter.Info(model.Name, $"created time {OciJson.Timestamp(created)} (from {createdFrom})");
         var baseImage = await ResolveBaseAsync(model.Name, ct);
         var plan = Plan(model, key, report, baseImage, created, tag);
         var findings = ModelCarLint.Check(plan, baseImage.HasShell, Settings);
@@ -69,19 +73,6 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
         state.WriteRun(model.Name, key, "package", record);
         reporter.Info(model.Name, $"{record.Reference} ({result.BytesWritten} bytes written, {result.BlobsSkipped} blob(s) already present)");
         return new PackageOutcome(record, false, result.BytesWritten, result.BlobsSkipped);
-    }
-
-    /// <summary>SOURCE_DATE_EPOCH when set, else the training run's start (whole seconds): reproducible.</summary>
-    private static DateTimeOffset CreatedTime(TrainingRecord train)
-    {
-        var epoch = Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH");
-        if (!string.IsNullOrEmpty(epoch))
-        {
-            return long.TryParse(epoch, out var seconds) && seconds >= 0
-                ? DateTimeOffset.FromUnixTimeSeconds(seconds)
-                : throw new InvalidInputException($"SOURCE_DATE_EPOCH='{epoch}' is not a whole number of seconds. Fix: unset it or set e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct).");
-        }
-        return DateTimeOffset.FromUnixTimeSeconds(train.StartedAt.ToUnixTimeSeconds());
     }
 
     private string Tag(string model, string key)

@@ -38,6 +38,9 @@ public sealed record PackageRecord
     /// <summary>A digest of the settings that shaped the image; a re-run with the same key and inputs is skipped.</summary>
     public string? Inputs { get; init; }
 
+    /// <summary>The zoo version whose recorded image this is (null: packaged in this run or an earlier one here).</summary>
+    public int? ReusedVersion { get; init; }
+
     /// <summary>Lint findings that did not block (e.g. no /bin/sh in a scratch image).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }

@@ -14,6 +14,25 @@ public sealed record TrainingRecord
     public DateTimeOffset StartedAt { get; init; }
     public double DurationSeconds { get; init; }
     public IReadOnlyList<string> Files { get; init; } = [];
+
+    /// <summary>The zoo version reused for this key instead of training (null: trained in this workspace).</summary>
+    public int? ReusedVersion { get; init; }
+
+    /// <summary>With <c>--retrain</c> of a published key: how the new files compare with the published ones.</summary>
+    public ReproducibilityReport? Reproducibility { get; init; }
+}
+
+/// <summary><c>train --retrain</c> of a published key: the new files compared with the version's manifest.</summary>
+public sealed record ReproducibilityReport
+{
+    public required int Version { get; init; }
+    public required bool Reproducible { get; init; }
+
+    /// <summary>One line per file that differs (changed, missing from the new run, or new).</summary>
+    public required IReadOnlyList<string> Differences { get; init; }
+
+    /// <summary>Where the retrained files are kept for inspection (never published).</summary>
+    public required string RetrainedDir { get; init; }
 }
 
 /// <summary>Everything a backend needs to run one training.</summary>

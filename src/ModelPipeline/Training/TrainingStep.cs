@@ -8,10 +8,12 @@ using ModelPipeline.RunState;
 namespace ModelPipeline.Training;
 
 /// <summary>
-/// The Train step: computes the training key, skips training when that key already has output,
-/// otherwise runs the backend into a staging folder and keeps its files only on success.
+/// The Train step: computes the training key and, holding that key's lock, reuses the zoo's
+/// version when the key is published (see TrainingStep.Reuse.cs), skips training when this
+/// workspace already has output for it, otherwise runs the backend into a staging folder and keeps
+/// its files only on success.
 /// </summary>
-public sealed class TrainingStep(RunStateStore state, IPipelineReporter reporter, IReadOnlyDictionary<string, ITrainingBackend> backends)
+public sealed partial class TrainingStep(RunStateStore state, IPipelineReporter reporter, IReadOnlyDictionary<string, ITrainingBackend> backends)
 {
     public TrainingStep(RunStateStore state, IPipelineReporter reporter, IReadOnlyCollection<string>? withheldVariables = null)
         : this(state, reporter, new Dictionary<string, ITrainingBackend> { ["local"] = new LocalTrainingBackend(reporter, withheldVariables) }) { }
@@ -23,15 +25,29 @@ public sealed class TrainingStep(RunStateStore state, IPipelineReporter reporter
         await EnsureFetchIsCurrentAsync(model, fetch, ct);
 
         var key = await TrainingKey.ComputeAsync(model, fetch, ct);
+        // Parallel runs in one workspace take turns per key: the second one then reuses the first one's result.
+        using var held = await FileLock.AcquireAsync(Path.Combine(state.ModelDir(model.Name), "locks", $"train-{key}.lock"),
+            TimeSpan.FromSeconds(model.Training.TimeoutSeconds + 600), $"training key {key[..12]} of model '{model.Name}'", ct);
         var output = state.OutputDir(model.Name, key);
         var previous = state.ReadRun<TrainingRecord>(model.Name, key, "train");
-        if (previous is not null && Directory.Exists(output))
+        if (await FindPublishedAsync(model, key, ct) is { } published)
+            return Retrain ? await RetrainAsync(model, fetch, key, published, ct) : Reuse(model, key, published, previous);
+        if (previous is not null && previous.ReusedVersion is null && Directory.Exists(output) && !Retrain)
         {
             state.SetCurrentKey(model.Name, key);
             reporter.Info(model.Name, $"training key {key[..12]} unchanged; reusing run {previous.RunId}");
             return (previous, true);
         }
 
+        var record = await RunBackendAsync(model, fetch, key, output, ct);
+        state.WriteRun(model.Name, key, "train", record);
+        state.SetCurrentKey(model.Name, key);
+        return (record, false);
+    }
+
+    /// <summary>Runs the model's backend into a staging folder and moves its files to <paramref name="output"/> only on success.</summary>
+    private async Task<TrainingRecord> RunBackendAsync(ModelDefinition model, FetchRecord fetch, string key, string output, CancellationToken ct)
+    {
         if (!backends.TryGetValue(model.Training.Backend, out var backend))
             throw new InvalidInputException($"model '{model.Name}', {model.Name}/model.json: $.training.backend: '{model.Training.Backend}' is not available in this installation. Fix: use one of {string.Join(", ", backends.Keys)}.") { Model = model.Name };
 
@@ -55,7 +71,7 @@ public sealed class TrainingStep(RunStateStore state, IPipelineReporter reporter
             TrainingOutput.RequireConfined(staging, model.Name);
             if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
             Directory.Move(staging, output);
-            var record = new TrainingRecord
+            return new TrainingRecord
             {
                 Model = model.Name,
                 TrainingKey = key,
@@ -67,9 +83,6 @@ public sealed class TrainingStep(RunStateStore state, IPipelineReporter reporter
                 DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
                 Files = Digests.Files(output).ToList(),
             };
-            state.WriteRun(model.Name, key, "train", record);
-            state.SetCurrentKey(model.Name, key);
-            return (record, false);
         }
         finally
         {

@@ -13,6 +13,9 @@ public sealed record ValidationReport
 
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
     public DateTimeOffset ValidatedAt { get; init; }
+
+    /// <summary>For a published version: where the verdict came from (its recorded report, or its files re-checked).</summary>
+    public string? From { get; init; }
 }
 
 public sealed record CheckResult(string Name, bool Passed, string Detail);

@@ -10,24 +10,34 @@ namespace ModelPipeline.Validation;
 /// The Validate step, a gate: expected files, a manifest with digests, size limits, ONNX Runtime
 /// load and test vectors, metric thresholds. Every check runs; all failures are reported together.
 /// </summary>
-public sealed class Validator(RunStateStore state)
+public sealed partial class Validator(RunStateStore state)
 {
     public async Task<ValidationReport> ValidateAsync(ModelDefinition model, CancellationToken ct = default)
     {
         var key = state.CurrentKey(model.Name)
             ?? throw new OperationFailedException($"model '{model.Name}' has not been trained in this workspace. Fix: run ./build.sh Train --model {model.Name} first.") { Model = model.Name };
+        if (state.ReadRun<Zoo.PublishedVersion>(model.Name, key, "published") is { } published)
+            return await ValidatePublishedAsync(model, key, published, ct);
         var train = state.ReadRun<TrainingRecord>(model.Name, key, "train");
         var output = state.OutputDir(model.Name, key);
         if (train is null || !Directory.Exists(output))
             throw new OperationFailedException($"model '{model.Name}': the training output for key {key[..12]} is missing. Fix: run ./build.sh Train --model {model.Name}.") { Model = model.Name };
 
+        var report = await CheckAsync(model, key, output, ct);
+        state.WriteRun(model.Name, key, "validate", report);
+        return report;
+    }
+
+    /// <summary>Runs every gate of <paramref name="model"/> on the files in <paramref name="output"/>; writes nothing.</summary>
+    public static async Task<ValidationReport> CheckAsync(ModelDefinition model, string key, string output, CancellationToken ct = default)
+    {
         var checks = new List<CheckResult> { new("definition", true, "model.json matches models/model.schema.json and the rules") };
         // Before anything reads the output: only regular files and folders (a link is never followed).
         var confined = TrainingOutput.Problems(output);
         if (confined.Count > 0)
         {
             checks.Add(new CheckResult("output-files", false, $"{string.Join("; ", confined)}; no file was read"));
-            return Write(model, key, checks, [], []);
+            return Report(model, key, checks, [], []);
         }
         checks.Add(new CheckResult("output-files", true, "regular files and folders only"));
         var manifest = new List<FileEntry>();
@@ -59,12 +69,11 @@ public sealed class Validator(RunStateStore state)
                 checks.Add(OnnxSmokeTest.Run(Path.Combine(output, onnx), Path.Combine(output, vectors), model.Validation.Tolerance));
         }
 
-        return Write(model, key, checks, manifest, metrics);
+        return Report(model, key, checks, manifest, metrics);
     }
 
-    private ValidationReport Write(ModelDefinition model, string key, List<CheckResult> checks, List<FileEntry> manifest, Dictionary<string, double> metrics)
-    {
-        var report = new ValidationReport
+    private static ValidationReport Report(ModelDefinition model, string key, List<CheckResult> checks, List<FileEntry> manifest, Dictionary<string, double> metrics) =>
+        new()
         {
             Model = model.Name,
             TrainingKey = key,
@@ -74,9 +83,6 @@ public sealed class Validator(RunStateStore state)
             Metrics = metrics,
             ValidatedAt = DateTimeOffset.UtcNow,
         };
-        state.WriteRun(model.Name, key, "validate", report);
-        return report;
-    }
 
     private static CheckResult SizeCheck(ModelDefinition model, List<FileEntry> manifest)
     {

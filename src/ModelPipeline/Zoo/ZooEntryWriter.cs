@@ -3,7 +3,7 @@ using ModelPipeline.RunState;
 
 namespace ModelPipeline.Zoo;
 
-/// <summary>Writes one immutable version folder: model.json, README.md (model card), metrics.json, manifest.json, and small files inline.</summary>
+/// <summary>Writes one immutable version folder: model.json, README.md (model card), metrics.json, manifest.json, validation.json (gates and report), and small files inline.</summary>
 public static class ZooEntryWriter
 {
     public static async Task<VersionManifest> WriteAsync(string root, int version, ZooEntryInput input, long inlineMaxBytes, DateTimeOffset now, CancellationToken ct)
@@ -47,6 +47,7 @@ public static class ZooEntryWriter
         ZooLayout.Write(Path.Combine(dir, "manifest.json"), manifest);
         ZooLayout.Write(Path.Combine(dir, "model.json"), input.Definition);
         ZooLayout.Write(Path.Combine(dir, "metrics.json"), new SortedDictionary<string, double>(input.Validation.Metrics.ToDictionary(), StringComparer.Ordinal));
+        ZooLayout.Write(Path.Combine(dir, ZooLayout.ValidationFile), new ZooValidation { Gates = input.Definition.Validation, Report = input.Validation });
         await File.WriteAllTextAsync(Path.Combine(dir, "README.md"), ModelCard.Render(manifest, input), ct);
         return manifest;
     }

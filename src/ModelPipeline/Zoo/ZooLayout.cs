@@ -19,6 +19,9 @@ public static partial class ZooLayout
 {
     public const string Latest = "latest";
 
+    /// <summary>The validation record of a version (gates and report); absent in versions published before it existed.</summary>
+    public const string ValidationFile = "validation.json";
+
     /// <summary>Run-state JSON settings, without escaping of characters like ' and é (zoo files are read in diffs).</summary>
     private static readonly JsonSerializerOptions Json = new(RunStateStore.Json) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 

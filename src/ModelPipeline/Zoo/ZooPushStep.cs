@@ -12,6 +12,8 @@ namespace ModelPipeline.Zoo;
 /// <summary>
 /// The PushMirrors step for one model: takes the validated training key and the packaged image
 /// (<c>runs/&lt;key&gt;/package.json</c>), publishes it to the zoo, records <c>runs/&lt;key&gt;/zoo.json</c>.
+/// A key the zoo already holds keeps its recorded digest and repository (this run's image, if it
+/// differs, is neither published nor tagged) and its version tag is never moved.
 /// </summary>
 public sealed class ZooPushStep(PipelineConfig config, RunStateStore state, IPipelineReporter reporter)
 {
@@ -45,24 +47,55 @@ public sealed class ZooPushStep(PipelineConfig config, RunStateStore state, IPip
             },
         };
         var record = await new ZooRepository(config, reporter).PublishAsync(input, ct);
-        record = record with { VersionTag = await TagAsync(package, $"{model.Name}-v{record.Version}", ct) };
+        using var registries = new RegistryConnector(config.Registry, reporter);
+        var store = new PublishedImage(config, registries);
+        var image = record.Image!;
+        if (record.Published is { } published && (image.Digest != package.Digest || image.Repository != package.Repository))
+        {
+            // Another publisher (another clone, or this one with other settings) published this key
+            // first: its version and digest stand; this run's image is not published or tagged.
+            reporter.Warning(model.Name, $"training key {key[..12]} is already published as v{record.Version} with {image.Reference}; this run's image {package.Reference} is not published. " +
+                $"The later steps use v{record.Version}'s image (one version, one digest).");
+            record = record with { UnpublishedDigest = package.Digest };
+            state.WriteRun(model.Name, key, "published", published);
+            state.WriteRun(model.Name, key, "package", package with
+            {
+                Destination = image.Destination ?? package.Destination, Repository = image.Repository, Tag = image.Tag ?? package.Tag,
+                Digest = image.Digest, Reference = image.Reference, StorageUri = image.StorageUri, SizeBytes = image.SizeBytes, ReusedVersion = record.Version,
+            });
+            // Packaging pointed the key's tag at this run's image; the zoo records that tag for v{N}'s digest.
+            if (image.Tag == package.Tag && image.Repository == package.Repository)
+                await EnsureTagAsync(store, model.Name, image, image.Tag, restore: true, ct);
+        }
+        record = record with { VersionTag = await EnsureTagAsync(store, model.Name, image, $"{model.Name}-v{record.Version}", restore: false, ct) };
         state.WriteRun(model.Name, key, "zoo", record);
         return record;
     }
 
-    /// <summary>Tags the image <c>&lt;model&gt;-v&lt;N&gt;</c> (same digest). The zoo entry is already pushed, so a failure is a warning.</summary>
-    private async Task<string?> TagAsync(PackageRecord package, string tag, CancellationToken ct)
+    /// <summary>
+    /// Points <paramref name="tag"/> at the version's recorded digest when it is missing. A version tag
+    /// that points at another digest is never moved (a warning; <c>models verify</c> reports it); with
+    /// <paramref name="restore"/> (the key's tag, which this run's packaging moved) it is set back.
+    /// The zoo entry is already pushed, so a store that cannot be reached is a warning.
+    /// </summary>
+    private async Task<string?> EnsureTagAsync(PublishedImage store, string model, ZooImage image, string tag, bool restore, CancellationToken ct)
     {
         try
         {
-            using var registries = new RegistryConnector(config.Registry, reporter);
-            await new ModelCarTagger(config, registries).AddTagAsync(package, tag, ct);
-            reporter.Info(package.Model, $"tagged {package.Repository}:{tag} → {package.Digest}");
+            var current = await store.TagDigestAsync(image, tag, ct);
+            if (current == image.Digest) return tag;
+            if (current is not null && !restore)
+            {
+                reporter.Warning(model, $"the tag {image.Repository}:{tag} points at {current}, not at {image.Digest} which the zoo records; a version tag is never moved, so it was left alone. Fix: inspect the image store (modelpipe models verify lists every such tag).");
+                return null;
+            }
+            await store.SetTagAsync(image, tag, ct);
+            reporter.Info(model, current is null ? $"tagged {image.Repository}:{tag} → {image.Digest}" : $"set {image.Repository}:{tag} back to {image.Digest}, the digest the zoo records");
             return tag;
         }
         catch (PipelineException ex)
         {
-            reporter.Warning(package.Model, $"could not tag the image {package.Repository}:{tag} ({Redactor.Redact(ex.Message)}); the zoo entry stands. Fix: re-run PushMirrors when the image store is reachable.");
+            reporter.Warning(model, $"could not tag the image {image.Repository}:{tag} ({Redactor.Redact(ex.Message)}); the zoo entry stands. Fix: re-run PushMirrors when the image store is reachable.");
             return null;
         }
     }

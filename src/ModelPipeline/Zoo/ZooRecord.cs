@@ -24,6 +24,15 @@ public sealed record ZooRecord
 
     /// <summary>The image tag <c>&lt;model&gt;-v&lt;N&gt;</c> added to the same digest (null when tagging failed: a warning).</summary>
     public string? VersionTag { get; init; }
+
+    /// <summary>The image the zoo records for the version (for an already published key: the recorded one, not this run's).</summary>
+    public ZooImage? Image { get; init; }
+
+    /// <summary>For an already published key: the version as the zoo holds it.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public PublishedVersion? Published { get; init; }
+
+    /// <summary>The digest this run packaged when the zoo already records another one for the key (not published; the record wins).</summary>
+    public string? UnpublishedDigest { get; init; }
 }
 
 /// <summary>The outcome of pushing to one mirror, and whether its branch then matched the primary's.</summary>

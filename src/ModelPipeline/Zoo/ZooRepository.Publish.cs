@@ -8,7 +8,8 @@ public sealed partial class ZooRepository
     /// Publishes one validated, packaged training result as <c>models/&lt;name&gt;/vN</c> (N = highest on
     /// the primary + 1), moves <c>latest</c> to it, pushes the primary (failure throws: nothing is
     /// published) and then every mirror (failure is a warning). A training key already in the zoo
-    /// makes no commit.
+    /// makes no commit, and the record returned is that version's: its image digest, whatever
+    /// image this run packaged (one version, one digest).
     /// </summary>
     public async Task<ZooRecord> PublishAsync(ZooEntryInput input, CancellationToken ct)
     {
@@ -16,13 +17,13 @@ public sealed partial class ZooRepository
         await EnsureRemotesAsync(ct);
         var version = 0;
         var already = false;
+        PublishedVersion? recorded = null;
         var outcome = await Clone.CommitAndPushAsync(Git.GitAuthor.Resolve(_settings.AuthorName, _settings.AuthorEmail), async (root, token) =>
         {
-            var existing = ZooLayout.Versions(root, model)
-                .FirstOrDefault(v => ZooLayout.Read<VersionManifest>(ZooLayout.ManifestPath(root, model, v)).TrainingKey == input.TrainingKey);
-            if (existing > 0)
+            recorded = Find(root, model, input.TrainingKey, null);
+            if (recorded is not null)
             {
-                (version, already) = (existing, true);
+                (version, already) = (recorded.Version, true);
                 return null;
             }
             var problems = ZooIndexer.Verify(root);
@@ -43,15 +44,18 @@ public sealed partial class ZooRepository
             ? $"v{version} already holds training key {input.TrainingKey[..12]}; no commit made"
             : $"published v{version} as {commit[..12]} to the primary after {outcome.Attempts} attempt(s)");
         var mirrors = await PushMirrorsAsync(model, commit, ct);
+        var image = recorded?.Manifest.Image ?? input.Image;
         return new ZooRecord
         {
             Model = model,
             TrainingKey = input.TrainingKey,
             Version = version,
             Commit = commit,
-            Digest = input.Image.Digest,
-            Reference = input.Image.Reference,
-            StorageUri = input.Image.StorageUri,
+            Digest = image.Digest,
+            Reference = image.Reference,
+            StorageUri = image.StorageUri,
+            Image = image,
+            Published = recorded is null ? null : recorded with { ZooCommit = commit },
             Mirrors = mirrors,
             AlreadyPublished = already,
             PublishedAt = DateTimeOffset.UtcNow,

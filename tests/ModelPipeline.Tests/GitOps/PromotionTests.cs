@@ -136,18 +136,23 @@ public sealed class PromotionTests
     }
 
     [Fact]
-    public async Task Promote_of_a_version_that_now_fails_validation_is_refused()
+    public async Task Promote_ignores_this_workspace_s_run_state_and_refuses_a_version_the_zoo_has_no_record_of()
     {
         using var world = new TestWorld();
         await Deploy(world, 1);
-        await world.PublishAsync("iris", 1, passed: false); // re-validated with stricter gates: the report no longer passes
+        await world.PublishAsync("iris", 1, passed: false); // a failing local report: not what decides
+        var empty = await BareRepo.CreateAsync(Path.Combine(world.Root, "other-zoo.git"));
+        world.SetSection("zoo", $$"""{ "url": "{{empty}}", "mirrors": [] }""");
+        var refs = await BareRepo.GitAsync(world.GitOpsRepo(), "show-ref");
 
         var run = await Modelpipe.RunAsync(world.Root, "promote", "--model", "iris", "--version", "1");
 
         Assert.Equal(1, run.ExitCode);
-        Assert.Contains("model 'iris' v1 failed the validation gate", run.All, StringComparison.Ordinal);
+        Assert.Contains("model 'iris' v1 has no published record in the zoo", run.All, StringComparison.Ordinal);
         Assert.Contains("refusing to promote it", run.All, StringComparison.Ordinal);
-        Assert.DoesNotContain("promote/", await BareRepo.GitAsync(world.GitOpsRepo(), "branch", "--list"), StringComparison.Ordinal);
+        Assert.Contains("Fix:", run.All, StringComparison.Ordinal);
+        Assert.Equal(refs, await BareRepo.GitAsync(world.GitOpsRepo(), "show-ref"));
+        Assert.False(Directory.Exists(Path.Combine(world.ArtifactsDir, "iris", "promotions")));
     }
 
     [Fact]

@@ -53,9 +53,10 @@ internal static class PublishedModels
         if (!passed) return key;
 
         var repository = $"registry.example.test/models/{model}";
+        StandInImage(world, Digest(version));
         state.WriteRun(model, key, "package", new PackageRecord
         {
-            Model = model, TrainingKey = key, Destination = "registry", Repository = repository, Tag = $"{model}-{key[..12]}",
+            Model = model, TrainingKey = key, Destination = "oci-layout", Repository = repository, Tag = $"{model}-{key[..12]}",
             Digest = Digest(version), Reference = $"{repository}@{Digest(version)}", StorageUri = $"oci://{repository}@{Digest(version)}",
             SizeBytes = 1234, CreatedAt = DateTimeOffset.UnixEpoch,
         });
@@ -65,6 +66,25 @@ internal static class PublishedModels
         Assert.Equal(version, zoo.Version);
         return key;
     }
+
+    /// <summary>
+    /// Makes the world's OCI layout (.pipeline/oci) list a manifest with <paramref name="digest"/>, so the
+    /// image store holds the digest a GitOps pin names; its bytes are a stand-in, never pulled by these tests.
+    /// </summary>
+    public static void StandInImage(TestWorld world, string digest)
+    {
+        var layout = LayoutDir(world);
+        var blob = Path.Combine(layout, "blobs", "sha256", digest["sha256:".Length..]);
+        Directory.CreateDirectory(Path.GetDirectoryName(blob)!);
+        File.WriteAllText(blob, "{}");
+        File.WriteAllText(Path.Combine(layout, "oci-layout"), """{"imageLayoutVersion":"1.0.0"}""");
+        var indexPath = Path.Combine(layout, "index.json");
+        var index = File.Exists(indexPath) ? System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(indexPath))!.AsObject() : new System.Text.Json.Nodes.JsonObject { ["schemaVersion"] = 2, ["manifests"] = new System.Text.Json.Nodes.JsonArray() };
+        index["manifests"]!.AsArray().Add(new System.Text.Json.Nodes.JsonObject { ["mediaType"] = "application/vnd.oci.image.manifest.v1+json", ["digest"] = digest, ["size"] = 2 });
+        File.WriteAllText(indexPath, index.ToJsonString());
+    }
+
+    public static string LayoutDir(this TestWorld world) => Path.Combine(world.Root, ".pipeline", "oci");
 
     public static string GitOpsRepo(this TestWorld world) => Path.Combine(world.Root, ".pipeline", "gitops.git");
 

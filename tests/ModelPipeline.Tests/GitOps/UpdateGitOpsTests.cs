@@ -70,17 +70,50 @@ public sealed class UpdateGitOpsTests
     }
 
     [Fact]
-    public async Task Update_gitops_refuses_a_model_that_was_not_published_to_the_zoo_and_writes_nothing()
+    public async Task Update_gitops_pins_the_digest_the_zoo_records_when_the_workspace_has_no_package_or_zoo_record()
     {
         using var world = new TestWorld();
         var key = await world.PublishAsync("iris", 1);
         File.Delete(Path.Combine(world.ArtifactsDir, "iris", "runs", key, "zoo.json"));
+        File.Delete(Path.Combine(world.ArtifactsDir, "iris", "runs", key, "package.json"));
+
+        var run = await Modelpipe.RunAsync(world.Root, "gitops", "--model", "iris");
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.Equal(ExpectedIrisTestConfig, await BareRepo.GitAsync(world.GitOpsRepo(), "show", "main:test/iris/config.yaml"));
+    }
+
+    [Fact]
+    public async Task Update_gitops_refuses_a_key_the_zoo_does_not_hold_and_writes_nothing()
+    {
+        using var world = new TestWorld();
+        await world.PublishAsync("iris", 1);
+        var other = new string('7', 64); // validated here, never pushed to the zoo
+        var state = new ModelPipeline.RunState.RunStateStore(world.ArtifactsDir);
+        state.WriteRun("iris", other, "validate", state.ReadRun<ModelPipeline.Validation.ValidationReport>("iris", PublishedModels.Key(1), "validate")! with { TrainingKey = other });
+        state.SetCurrentKey("iris", other);
 
         var run = await Modelpipe.RunAsync(world.Root, "gitops", "--model", "iris");
 
         Assert.Equal(1, run.ExitCode);
-        Assert.Contains("model 'iris'", run.All, StringComparison.Ordinal);
-        Assert.Contains("zoo.json does not exist. Fix: run ./build.sh PushMirrors --model iris", run.All, StringComparison.Ordinal);
+        Assert.Contains("model 'iris' (training key 777777777777) is not in the zoo", run.All, StringComparison.Ordinal);
+        Assert.Contains("Fix: run ./build.sh PushMirrors --model iris", run.All, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(world.GitOpsRepo()));
+        Assert.False(File.Exists(Path.Combine(world.ArtifactsDir, "iris", "runs", other, "gitops.json")));
+    }
+
+    [Fact]
+    public async Task Update_gitops_refuses_a_version_whose_image_the_layout_no_longer_has_and_writes_nothing()
+    {
+        using var world = new TestWorld();
+        var key = await world.PublishAsync("iris", 1);
+        Directory.Delete(world.LayoutDir(), recursive: true);
+
+        var run = await Modelpipe.RunAsync(world.Root, "gitops", "--model", "iris");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"model 'iris' v1: the zoo records image {PublishedModels.Digest(1)}, but the OCI layout {world.LayoutDir()} no longer has it", run.All, StringComparison.Ordinal);
+        Assert.Contains("Fix: restore the image", run.All, StringComparison.Ordinal);
         Assert.False(Directory.Exists(world.GitOpsRepo()));
         Assert.False(File.Exists(Path.Combine(world.ArtifactsDir, "iris", "runs", key, "gitops.json")));
     }

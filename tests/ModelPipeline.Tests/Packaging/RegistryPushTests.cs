@@ -53,6 +53,8 @@ public sealed class RegistryPushTests
         var expected = raw.GetProperty("config").GetProperty("size").GetInt64() + raw.GetProperty("layers").EnumerateArray().Skip(1).Sum(l => l.GetProperty("size").GetInt64());
         Assert.Equal(expected, proxy.UploadedBlobBytes);
         Assert.Contains(proxy.Log, l => l.StartsWith("POST /v2/modelzoo/blobs/uploads/?mount=", StringComparison.Ordinal));
+        Assert.Contains("mounted base layer", run.All, StringComparison.Ordinal);
+        Assert.DoesNotContain("copied base layer", run.All, StringComparison.Ordinal);
 
         // A re-run with the record gone (a fresh CI job) still finds every blob: zero blob bytes uploaded, same digest.
         File.Delete(Path.Combine(world.ArtifactsDir, "demo", "runs", key, "package.json"));
@@ -96,6 +98,8 @@ public sealed class RegistryPushTests
             ValidatedModel.Env(world, ("MODELPIPE_REGISTRY_USERNAME", "pusher"), ("MODELPIPE_REGISTRY_PASSWORD", "wrong-pass-99")));
         Assert.Equal(1, wrong.ExitCode);
         Assert.Contains("authentication failed", wrong.All, StringComparison.Ordinal);
+        Assert.Contains("answered 401 UNAUTHORIZED", wrong.All, StringComparison.Ordinal);
+        Assert.DoesNotContain("401 401", wrong.All, StringComparison.Ordinal);
         Assert.Contains("MODELPIPE_REGISTRY_USERNAME", wrong.All, StringComparison.Ordinal);
         Assert.DoesNotContain("wrong-pass-99", wrong.All, StringComparison.Ordinal);
         Assert.DoesNotContain("package.json", string.Join("\n", world.Files().Except(before)), StringComparison.Ordinal);

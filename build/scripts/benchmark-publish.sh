@@ -63,25 +63,23 @@ DLL="$REPO_ROOT/src/ModelPipeline.Cli/bin/Release/net10.0/modelpipe.dll"
 for verb in fetch train; do dotnet "$DLL" "$verb" --root "$WORK/iris-train" >"$WORK/iris-train.$verb.log" 2>&1; done
 PREBUILT=$(ls -d "$WORK"/iris-train/artifacts/iris/runs/*/output)
 
-# A template checkout without models (the iris trainer project left out of the solution), compiled
-# once; every benchmark repository starts as a copy of it, build output and Compile stamp included.
-log "compiling a template checkout"
+# A template checkout: this repository without its models (the iris trainer's sources stay, so the
+# solution and the Compile stamp are the same), with this checkout's build output: no compile.
+log "building this checkout (skipped when its Compile stamp is current) and copying it"
+(cd "$REPO_ROOT" && ./build.sh Compile >"$WORK/compile.log" 2>&1) || { tail -40 "$WORK/compile.log" >&2; exit 1; }
 TEMPLATE="$WORK/template"
-mkdir -p "$TEMPLATE/models"
-(cd "$REPO_ROOT" && git ls-files -z | grep -zv '^models/' | xargs -0 cp --parents -t "$TEMPLATE")
-cp "$REPO_ROOT/models/model.schema.json" "$TEMPLATE/models/"
-(cd "$TEMPLATE" && dotnet sln Pipeline.sln remove models/iris/trainer/IrisTrainer.csproj >/dev/null && ./build.sh Compile >"$WORK/template.log" 2>&1) \
-  || { tail -40 "$WORK/template.log" >&2; exit 1; }
-
+mkdir -p "$TEMPLATE"
+(cd "$REPO_ROOT" && git ls-files -z | grep -zEv '^models/iris/(model.json|data/)' | xargs -0 cp --parents -t "$TEMPLATE")
 # Copies the build output (bin/, obj/ and the Compile stamp) from one checkout to another.
 copy_build() {
-  (cd "$1" && find src tests -type d \( -name bin -o -name obj \) -prune -print) | while read -r d; do mkdir -p "$2/$d"; cp -a "$1/$d/." "$2/$d/"; done
+  (cd "$1" && find src tests models -type d \( -name bin -o -name obj \) -prune -print) | while read -r d; do mkdir -p "$2/$d"; cp -a "$1/$d/." "$2/$d/"; done
 }
 
 # A repository with N models and its own shared remotes (zoo, mirror, GitOps) and OCI layout.
 make_repo() {
   local n=$1 repo="$WORK/repo-$1" shared="$WORK/shared-$1"
   cp -a "$TEMPLATE" "$repo"
+  copy_build "$REPO_ROOT" "$repo"
   mkdir -p "$shared"
   for r in zoo zoo-mirror gitops; do git init --quiet --bare --initial-branch=main "$shared/$r.git"; done
   cat >"$repo/pipeline.json" <<JSON

@@ -94,7 +94,7 @@ internal static class ReportCommands
         var repo = Environment.GetEnvironmentVariable("GITHUB_REPOSITORY");
         var run = Environment.GetEnvironmentVariable("GITHUB_RUN_ID");
         var link = server is null || repo is null || run is null ? "the run's artifacts" : $"[the run's artifacts]({server}/{repo}/actions/runs/{run}#artifacts)";
-        File.AppendAllLines(path, [Redactor.Redact($"**Model zoo report**: `artifacts/report/index.html`{(runPage is null ? "" : $", this run: `artifacts/report/runs/{Path.GetFileName(runPage)}`")}; download it from {link} (artifact `model-zoo-report`), or open the Pages site when the pages job has run.")]);
+        File.AppendAllLines(path, [Redactor.Redact($"**Model zoo report**: `artifacts/report/index.html`{(runPage is null ? "" : $", this run: `artifacts/report/runs/{Path.GetFileName(runPage)}`")}; download it from {link}, or open the Pages site when a pages job publishes it.")]);
     }
 
     /// <summary>The run journal hook of <see cref="Verb.RunRowsAsync"/>: records this verb's rows for MODELPIPE_RUN_ID.</summary>

@@ -47,6 +47,11 @@ public sealed class ScheduledRunner(CronSchedule schedule, string instanceLock, 
                 {
                     reporter.Warning(null, $"the {role} run failed; the next one comes on schedule: {ex.Message}");
                 }
+                catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    // A daemon outlives one bad run: report it with its trace (it is a bug) and keep the schedule.
+                    reporter.Warning(null, Redactor.Redact($"the {role} run failed unexpectedly (a bug; please report it with this trace); the next one comes on schedule:{Environment.NewLine}{ex}"));
+                }
                 passes++;
             }
         }

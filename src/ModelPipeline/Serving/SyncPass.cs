@@ -57,10 +57,11 @@ public sealed partial class SyncPass
                     catch (PipelineException ex) { outcomes[entry.Model] = Failed(entry, ex, ex.ExitCode, $"{entry.Text}: "); }
                 }
             }
-            catch (PipelineException ex)
+            catch (Exception ex) when (ex is PipelineException || ex is OperationCanceledException && !ct.IsCancellationRequested)
             {
+                var failure = ex as PipelineException ?? new OperationFailedException($"timed out ({ex.Message}). Fix: check that the zoo is reachable.");
                 foreach (var entry in _sync.Follow.Where(e => !outcomes.ContainsKey(e.Model)))
-                    outcomes[entry.Model] = Failed(entry, ex, 1, $"{entry.Text}: the zoo {Redactor.Redact(_sync.Zoo.Url)} could not be read; ");
+                    outcomes[entry.Model] = Failed(entry, failure, 1, $"{entry.Text}: the zoo {Redactor.Redact(_sync.Zoo.Url)} could not be read; ");
             }
             foreach (var (entry, version) in resolved)
             {
@@ -73,6 +74,11 @@ public sealed partial class SyncPass
                 catch (PipelineException ex)
                 {
                     outcomes[entry.Model] = Failed(entry, ex, ex.ExitCode, $"{entry.Text} v{version.Version.Version}: ");
+                }
+                catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
+                {
+                    var failure = new OperationFailedException($"{entry.Text} v{version.Version.Version}: a request timed out ({ex.Message}). Fix: check that the registry is reachable, or raise registry.timeoutSeconds in pipeline.json; the next pass tries again.");
+                    outcomes[entry.Model] = Failed(entry, failure, 1);
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {

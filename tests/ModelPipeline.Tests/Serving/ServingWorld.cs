@@ -28,38 +28,45 @@ public sealed class ServingWorld : IDisposable
 
     public string CurrentLink => Path.Combine(Serving, "demo", "current");
 
+    /// <summary>Environment for every modelpipe process of this world (tokens, registry settings).</summary>
+    public Dictionary<string, string?> Env { get; } = [];
+
+    /// <summary>The zoo the sync file follows (default: the sandbox zoo's bare repo).</summary>
+    public object Zoo { get; set; } = new { url = ".pipeline/zoo.git" };
+
     /// <summary>Packages a variant of the demo model and pushes it to the zoo: version N = the number of pushes so far.</summary>
     public async Task<ZooSeed.Seeded> PublishAsync(int variant)
     {
         var seeded = await World.SeedPackagedAsync(variant: variant);
-        var push = await Modelpipe.RunAsync(Root, "push");
+        var push = await Modelpipe.RunAsync(Root, ["push"], Env);
         Assert.True(push.ExitCode == 0, push.All);
         return seeded;
     }
 
     public async Task AliasAsync(string alias, int version)
     {
-        var result = await Modelpipe.RunAsync(Root, "models", "alias", "demo", alias, $"v{version}");
+        var result = await Modelpipe.RunAsync(Root, ["models", "alias", "demo", alias, $"v{version}"], Env);
         Assert.True(result.ExitCode == 0, result.All);
     }
 
     /// <summary>Writes sync.json; <paramref name="extra"/> adds or replaces top-level fields.</summary>
-    public void WriteSync(string follow = "demo@prod", int keep = 1, IReadOnlyDictionary<string, object>? extra = null)
+    /// <param name="layout">The OCI layout images are read from; null: the registry each image was pushed to.</param>
+    public void WriteSync(string follow = "demo@prod", int keep = 1, IReadOnlyDictionary<string, object>? extra = null, string? layout = ".pipeline/oci")
     {
         var doc = new Dictionary<string, object>
         {
-            ["zoo"] = new { url = ".pipeline/zoo.git" },
+            ["zoo"] = Zoo,
             ["root"] = "serving",
             ["follow"] = new[] { follow },
             ["keep"] = keep,
-            ["layout"] = ".pipeline/oci",
         };
+        if (layout is not null) doc["layout"] = layout;
         foreach (var (k, v) in extra ?? new Dictionary<string, object>()) doc[k] = v;
         File.WriteAllText(SyncPath, JsonSerializer.Serialize(doc));
     }
 
     public Task<Modelpipe.Result> SyncAsync(params string[] args) =>
-        Modelpipe.RunAsync(Root, ["sync", "--file", SyncPath, .. args]);
+        Modelpipe.RunAsync(Root, ["sync", "--file", SyncPath, .. args], Env);
 
     /// <summary>The version folder name current points to, or null.</summary>
     public string? Current => new FileInfo(CurrentLink).LinkTarget;

@@ -8,6 +8,7 @@
 #load "targets/zoo.cake"
 #load "targets/gitops.cake"
 #load "targets/publish.cake"
+#load "targets/ci.cake"
 #load "targets/report.cake"
 
 var target = Argument("target", "Default");

@@ -1,6 +1,7 @@
 Task("Test")
     .Description("Runs every test project (unit and integration tests against real components).")
     .IsDependentOn("Compile")
+    .IsDependentOn("CheckCi")
     .Does(() =>
 {
     // Installs/starts the real components the integration tests use (docker-registry, skopeo,
@@ -16,8 +17,12 @@ Task("Test")
             Configuration = configuration,
             NoBuild = true,
             NoLogo = true,
-            Loggers = { "trx", "console;verbosity=normal" },
+            // trx for the closing line below; JUnit XML (JunitXml.TestLogger) for GitLab's and GitHub's test views.
+            Loggers = { "trx", $"junit;LogFilePath={results}/{{assembly}}.junit.xml;MethodFormat=Class;FailureBodyFormat=Verbose", "console;verbosity=normal" },
             ResultsDirectory = results,
+            // MODELPIPE_TEST_FILTER narrows the run (a dotnet test --filter expression), e.g. when a test
+            // runs the generated CI pipeline's own test job under gitlab-ci-local.
+            Filter = EnvironmentVariable("MODELPIPE_TEST_FILTER"),
         });
     }
     catch (Exception)

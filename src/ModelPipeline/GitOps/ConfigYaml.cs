@@ -13,8 +13,11 @@ namespace ModelPipeline.GitOps;
 /// </summary>
 public static class ConfigYaml
 {
+    // YAML 1.1 readers (Helm, Argo CD) take yes/on/off/y/n as booleans and 1e3 as a number: such
+    // strings are quoted too, so a model named "yes" or "1e3" stays a string.
     private static readonly ISerializer Serializer = new SerializerBuilder()
-        .WithQuotingNecessaryStrings()
+        .WithQuotingNecessaryStrings(quoteYaml1_1Strings: true)
+        .WithEventEmitter(inner => new QuoteAmbiguousStrings(inner))
         .DisableAliases()
         .WithNewLine("\n")
         .Build();

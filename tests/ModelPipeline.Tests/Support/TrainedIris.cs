@@ -23,6 +23,13 @@ public sealed class TrainedIris : IAsyncLifetime
     public TestWorld CopyWorld()
     {
         var copy = new TestWorld();
+        // Folders too: a bare repository's empty refs/ and objects/ folders are part of it.
+        foreach (var dir in Directory.EnumerateDirectories(World.Root, "*", SearchOption.AllDirectories))
+        {
+            var rel = Path.GetRelativePath(World.Root, dir);
+            if (rel.Split(Path.DirectorySeparatorChar).Any(p => p is "bin" or "obj" or "data") && !rel.StartsWith("models", StringComparison.Ordinal)) continue;
+            if (new DirectoryInfo(dir).LinkTarget is null) Directory.CreateDirectory(Path.Combine(copy.Root, rel));
+        }
         foreach (var file in Directory.EnumerateFiles(World.Root, "*", SearchOption.AllDirectories))
         {
             var rel = Path.GetRelativePath(World.Root, file);

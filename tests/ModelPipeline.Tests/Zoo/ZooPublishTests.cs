@@ -118,7 +118,7 @@ public sealed class ZooPublishTests : IDisposable
     [Theory]
     [InlineData("https://user:s3cr3t-pass@example.com/zoo.git", "embeds credentials")]
     [InlineData("https://ghp_canary1234@example.com/zoo.git", "embeds credentials")]
-    [InlineData("https://example.com/zoo\u0007.git", "control characters")]
+    [InlineData("https://example.com/zoo\u0007.git", "control character")]
     [InlineData("--upload-pack=evil", "starts with '-'")]
     public async Task A_zoo_url_with_credentials_or_control_characters_is_rejected_with_exit_2_and_nothing_written(string url, string reason)
     {
@@ -129,7 +129,8 @@ public sealed class ZooPublishTests : IDisposable
         var result = await Modelpipe.RunAsync(_world.Root, "push");
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("pipeline.json $.zoo.url", result.All);
+        Assert.Contains("pipeline.json", result.All);
+        Assert.Contains("$.zoo.url", result.All);
         Assert.Contains(reason, result.All);
         Assert.Contains("Fix:", result.All);
         Assert.DoesNotContain("s3cr3t-pass", result.All);

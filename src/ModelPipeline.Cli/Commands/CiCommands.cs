@@ -1,0 +1,71 @@
+using System.CommandLine;
+using ModelPipeline.Ci;
+using ModelPipeline.Errors;
+
+namespace ModelPipeline.Cli.Commands;
+
+/// <summary><c>ci generate</c> (the CI definitions from the target graph) and <c>ci outputs</c> (run state as CI outputs).</summary>
+internal static class CiCommands
+{
+    public static Command Ci()
+    {
+        var ci = new Command("ci", "CI definitions generated from the target graph, and CI-native outputs.");
+        ci.Subcommands.Add(Generate());
+        ci.Subcommands.Add(Outputs());
+        return ci;
+    }
+
+    private static Command Generate()
+    {
+        var graph = new Option<string>("--graph") { Description = "The target graph Cake wrote (./build.sh GenerateCi writes artifacts/ci/targets.json).", Required = true };
+        var check = new Option<bool>("--check") { Description = "Write nothing; fail (exit 1) naming each committed file that differs, with the diff." };
+        var command = new Command("generate", "Write the GitHub Actions workflows, GitLab CI files and Tekton resources under pipelines/ from the target graph.") { graph, check };
+        command.SetAction((parse, ct) => Verb.Guard(() =>
+        {
+            var ctx = CommandContext.Create(parse);
+            var context = CiContext.Load(ctx.Root, TargetGraph.Load(Path.GetFullPath(parse.GetValue(graph)!)));
+            var files = CiGenerator.Generate(context);
+            if (parse.GetValue(check))
+            {
+                var stale = CiGenerator.Check(ctx.Root, files);
+                if (stale.Count > 0) throw CiGenerator.StaleError(stale);
+                ctx.Output.Info(null, $"the {files.Count} CI definitions under pipelines/ are what the target graph generates");
+                return Task.FromResult(0);
+            }
+            var done = CiGenerator.Write(ctx.Root, files);
+            foreach (var line in done) ctx.Output.Info(null, line);
+            ctx.Output.Info(null, done.Count == 0 ? $"the {files.Count} CI definitions were already current" : $"{done.Count} change(s); commit them");
+            return Task.FromResult(0);
+        }, ct));
+        return command;
+    }
+
+    private static Command Outputs()
+    {
+        var format = new Option<string>("--format") { Description = "github (append to $GITHUB_OUTPUT), dotenv (a GitLab dotenv report) or tekton (one file per result in --to).", Required = true };
+        format.AcceptOnlyFromAmong("github", "dotenv", "tekton");
+        var to = new Option<string?>("--to") { Description = "tekton: the results folder (dirname of $(results.NAME.path))." };
+        var maxBytes = new Option<int>("--max-bytes") { Description = "Cap on each value (whole entries kept, the rest counted).", DefaultValueFactory = _ => 1000 };
+        var model = CommonOptions.Model();
+        var command = new Command("outputs", "Print what the run state says the steps produced (image-digest, zoo-version, pr-url) in a CI's output format.") { format, to, maxBytes, model };
+        command.SetAction((parse, ct) => Verb.Guard(() =>
+        {
+            var ctx = CommandContext.Create(parse);
+            // The models that have run state (or the ones named); no model.json is read, so this also works for a bare workspace.
+            var named = parse.GetValue(model) ?? [];
+            var models = named.Length > 0 ? named
+                : Directory.Exists(ctx.State.Root) ? Directory.EnumerateDirectories(ctx.State.Root).Select(d => Path.GetFileName(d)!).ToArray() : [];
+            var outputs = RunOutputs.Read(ctx.State.Root, models);
+            var cap = parse.GetValue(maxBytes);
+            if (cap < 64) throw new InvalidInputException($"--max-bytes {cap}: too small. Fix: at least 64.");
+            if (parse.GetValue(format) == "tekton")
+            {
+                var dir = parse.GetValue(to) ?? throw new InvalidInputException("--format tekton needs --to DIR (the Task's results folder). Fix: --to \"$(dirname $(results.summary.path))\".");
+                RunOutputs.WriteTektonResults(outputs, dir, cap);
+            }
+            else Console.Out.Write(RunOutputs.Format(outputs, parse.GetValue(format)!, cap));
+            return Task.FromResult(0);
+        }, ct));
+        return command;
+    }
+}

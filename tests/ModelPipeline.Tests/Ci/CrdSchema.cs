@@ -1,0 +1,48 @@
+using System.Text.Json.Nodes;
+using NJsonSchema;
+
+namespace ModelPipeline.Tests.Ci;
+
+/// <summary>
+/// A Kubernetes CRD's openAPIV3Schema as a strict JSON Schema: like the API server with field
+/// validation Strict, an object with declared properties rejects unknown fields unless the CRD
+/// preserves them (x-kubernetes-preserve-unknown-fields) or declares additionalProperties.
+/// </summary>
+public static class CrdSchema
+{
+    private static readonly string Dir = Path.Combine(Support.TestWorld.RepoRoot(), "tests", "ModelPipeline.Tests", "Ci", "Schemas");
+
+    public static string PathOf(string file) => Path.Combine(Dir, file);
+
+    public static JsonSchema Load(string crdFile, string version)
+    {
+        var crd = YamlJson.Documents(File.ReadAllText(PathOf(crdFile))).Single()!;
+        var schema = crd["spec"]!["versions"]!.AsArray().Single(v => (string?)v!["name"] == version)!["schema"]!["openAPIV3Schema"]!.DeepClone();
+        Strict(schema);
+        return JsonSchema.FromJsonAsync(schema.ToJsonString()).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Walks schema nodes only (not the property-name maps, where a field may be called "properties").</summary>
+    private static void Strict(JsonNode? node)
+    {
+        if (node is not JsonObject schema) return;
+        var preserve = schema["x-kubernetes-preserve-unknown-fields"]?.GetValue<bool>() == true;
+        if (schema["x-kubernetes-int-or-string"]?.GetValue<bool>() == true && schema["anyOf"] is null)
+            schema["anyOf"] = new JsonArray(new JsonObject { ["type"] = "integer" }, new JsonObject { ["type"] = "string" });
+        if (schema["properties"] is JsonObject properties)
+        {
+            if (schema["additionalProperties"] is null && !preserve) schema["additionalProperties"] = false;
+            foreach (var (_, property) in properties) Strict(property);
+        }
+        Strict(schema["additionalProperties"]);
+        Strict(schema["not"]);
+        if (schema["items"] is JsonArray tuple) foreach (var item in tuple) Strict(item);
+        else Strict(schema["items"]);
+        foreach (var combinator in new[] { "allOf", "anyOf", "oneOf" })
+            if (schema[combinator] is JsonArray options) foreach (var option in options) Strict(option);
+    }
+
+    /// <summary>Validation errors of a document, one line each (path and kind).</summary>
+    public static List<string> Errors(JsonSchema schema, JsonNode? document) =>
+        schema.Validate(document?.ToJsonString() ?? "null").Select(e => $"{e.Path}: {e.Kind}").ToList();
+}

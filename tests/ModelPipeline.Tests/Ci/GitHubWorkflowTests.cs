@@ -1,0 +1,120 @@
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using CliWrap.Buffered;
+using ModelPipeline.Ci;
+using ModelPipeline.Tests.Support;
+using NJsonSchema;
+
+namespace ModelPipeline.Tests.Ci;
+
+/// <summary>The generated GitHub Actions workflows, checked by action-validator and the published workflow schema.</summary>
+public sealed partial class GitHubWorkflowTests
+{
+    private static readonly string Root = TestWorld.RepoRoot();
+
+    private static List<string> Files() =>
+        Directory.EnumerateFiles(Path.Combine(Root, "pipelines", "github"), "*.yml").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToList();
+
+    public static TheoryData<string> Workflows() => new(Files());
+
+    private static JsonNode Load(string file) => YamlJson.Documents(File.ReadAllText(Path.Combine(Root, "pipelines", "github", file))).Single()!;
+
+    private static IEnumerable<JsonNode> Steps(JsonNode workflow) =>
+        workflow["jobs"]!.AsObject().SelectMany(job => job.Value!["steps"]!.AsArray()).Select(s => s!);
+
+    [CiToolFact("action-validator")]
+    public async Task Action_validator_accepts_every_workflow()
+    {
+        foreach (var file in Files())
+        {
+            var result = await CliWrap.Cli.Wrap(CiTools.Find("action-validator")!).WithArguments([Path.Combine(Root, "pipelines", "github", file)])
+                .WithEnvironmentVariables(e => e.Set("PATH", CiTools.SearchPath)).WithValidation(CliWrap.CommandResultValidation.None)
+                .ExecuteBufferedAsync();
+            Assert.True(result.ExitCode == 0, $"action-validator rejected {file} (exit {result.ExitCode}): {result.StandardOutput}{result.StandardError}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Workflows))]
+    public async Task Every_workflow_validates_against_the_published_workflow_schema(string file)
+    {
+        var schema = await JsonSchema.FromFileAsync(CrdSchema.PathOf("github-workflow.json"));
+
+        var errors = CrdSchema.Errors(schema, Load(file));
+
+        Assert.True(errors.Count == 0, string.Join('\n', errors));
+    }
+
+    [Theory]
+    [MemberData(nameof(Workflows))]
+    public void Every_action_is_pinned_to_a_commit_with_its_tag_in_a_comment(string file)
+    {
+        var text = File.ReadAllText(Path.Combine(Root, "pipelines", "github", file));
+        var uses = Uses().Matches(text).ToList();
+
+        Assert.NotEmpty(uses);
+        Assert.All(uses, m =>
+        {
+            Assert.Matches("^[0-9a-f]{40}$", m.Groups["ref"].Value);
+            Assert.Contains(CiPins.Actions, p => p.Name == m.Groups["name"].Value && p.Ref == m.Groups["ref"].Value && p.Tag == m.Groups["tag"].Value);
+        });
+        Assert.Equal(uses.Count, Regex.Count(text, "uses:"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Workflows))]
+    public void No_expression_is_spliced_into_a_script_and_secrets_reach_only_the_target_steps_by_name(string file)
+    {
+        var workflow = Load(file);
+        var settings = SecretNames.From(Path.Combine(Root, CiContext.GitHubSettings), Path.Combine(Root, "pipeline.schema.json"));
+        foreach (var step in Steps(workflow))
+        {
+            Assert.DoesNotContain("${{", (string?)step["run"] ?? "", StringComparison.Ordinal);
+            foreach (var (name, value) in step["env"]?.AsObject() ?? [])
+            {
+                var text = (string?)value ?? "";
+                if (!text.Contains("secrets.", StringComparison.Ordinal)) continue;
+                Assert.Equal($"${{{{ secrets.{name} }}}}", text);
+                Assert.Contains(name, settings);
+                Assert.StartsWith("./build.sh ", (string?)step["run"], StringComparison.Ordinal);
+            }
+        }
+        Assert.DoesNotContain("secrets.", workflow["env"]?.ToJsonString() ?? "", StringComparison.Ordinal);
+        Assert.DoesNotContain("github.event.inputs", File.ReadAllText(Path.Combine(Root, "pipelines", "github", file)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_build_target_a_workflow_runs_exists_in_the_cake_graph()
+    {
+        var declared = CakeTargets.Declared();
+        var used = Files().SelectMany(f => Steps(Load(f)))
+            .SelectMany(s => BuildCall().Matches((string?)s["run"] ?? "").Select(m => m.Groups[1].Value)).ToHashSet();
+
+        Assert.Superset(new HashSet<string> { "Test", "Compile", "Fetch", "OpenPr", "Promote", "SyncAliases" }, used);
+        Assert.Subset(declared, used);
+    }
+
+    [Fact]
+    public void Each_publish_step_job_downloads_the_run_state_the_job_before_it_uploaded()
+    {
+        var jobs = Load("publish.yml")["jobs"]!.AsObject();
+        var chain = jobs.Where(j => j.Key is not ("test" or "pages")).ToList();
+
+        Assert.Equal(CakeTargets.PublishJobs(), jobs.Select(j => j.Key).Where(k => k != "pages"));
+        for (var i = 1; i < chain.Count; i++)
+        {
+            var previous = chain[i - 1].Key;
+            var steps = chain[i].Value!["steps"]!.AsArray();
+            Assert.Equal(previous, (string?)chain[i].Value!["needs"]);
+            Assert.Contains(steps, s => ((string?)s!["uses"])?.StartsWith(CiPins.DownloadArtifact.Name, StringComparison.Ordinal) == true && (string?)s["with"]!["name"] == $"run-state-{previous}");
+            Assert.Contains(steps, s => ((string?)s!["uses"])?.StartsWith(CiPins.UploadArtifact.Name, StringComparison.Ordinal) == true && (string?)s["with"]!["name"] == $"run-state-{chain[i].Key}" && s["with"]!["include-hidden-files"]!.GetValue<bool>());
+        }
+        Assert.Equal(chain[^1].Key, (string?)jobs["pages"]!["needs"]);
+    }
+
+    [GeneratedRegex(@"uses: (?<name>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)@(?<ref>\S+) # (?<tag>v[0-9.]+)\n")]
+    private static partial Regex Uses();
+
+    [GeneratedRegex(@"\./build\.sh ([A-Z][A-Za-z]*)")]
+    private static partial Regex BuildCall();
+}

@@ -118,16 +118,16 @@ public sealed class CiGeneratorTests
     {
         using var world = new CiWorld();
         var settings = Path.Combine(world.Root, CiContext.GitHubSettings);
-        File.WriteAllText(settings, File.ReadAllText(settings).Replace("\"zoo\": {", "\"training\": { \"kubeflow\": { \"tokenEnv\": \"KFP_TOKEN\" } },\n  \"zoo\": {", StringComparison.Ordinal));
+        File.WriteAllText(settings, File.ReadAllText(settings).Replace("\"zoo\": {", "\"extra\": { \"service\": { \"tokenEnv\": \"EXTRA_SERVICE_TOKEN\" } },\n  \"zoo\": {", StringComparison.Ordinal));
 
         await world.GenerateAsync();
 
         var workflow = YamlJson.Documents(world.Read("pipelines/github/publish.yml"))[0]!;
         var train = workflow["jobs"]!["train"]!["steps"]!.AsArray().Single(s => (string?)s!["name"] == "Train")!;
-        Assert.Equal("${{ secrets.KFP_TOKEN }}", (string?)train["env"]!["KFP_TOKEN"]);
+        Assert.Equal("${{ secrets.EXTRA_SERVICE_TOKEN }}", (string?)train["env"]!["EXTRA_SERVICE_TOKEN"]);
         Assert.DoesNotContain("secrets.", workflow["jobs"]!["test"]!.ToJsonString(), StringComparison.Ordinal);
-        Assert.Contains("key: KFP_TOKEN", world.Read("pipelines/tekton/tasks.yaml"), StringComparison.Ordinal);
-        Assert.Equal(["GITOPS_TOKEN", "KFP_TOKEN", "MODELPIPE_REGISTRY_PASSWORD", "MODELPIPE_REGISTRY_USERNAME", "ZOO_MIRROR_TOKEN", "ZOO_TOKEN"],
+        Assert.Contains("key: EXTRA_SERVICE_TOKEN", world.Read("pipelines/tekton/tasks.yaml"), StringComparison.Ordinal);
+        Assert.Equal(["EXTRA_SERVICE_TOKEN", "GITOPS_TOKEN", "KFP_TOKEN", "MODELPIPE_REGISTRY_PASSWORD", "MODELPIPE_REGISTRY_USERNAME", "MODELPIPE_SIGNING_KEY", "MODELPIPE_SIGNING_PASSWORD", "RUNPOD_API_KEY", "ZOO_MIRROR_TOKEN", "ZOO_TOKEN"],
             train["env"]!.AsObject().Select(kv => kv.Key));
     }
 }

@@ -7,6 +7,9 @@ Task("Test")
     // Installs/starts the real components the integration tests use (docker-registry, skopeo,
     // busybox-static, htpasswd, dockerd); never fails: tests that lack one skip with the reason.
     StartProcess("bash", new ProcessSettings { Arguments = $"{repoRoot}/build/scripts/test-deps.sh", WorkingDirectory = repoRoot });
+    // Each test builds its own world: this invocation's run id (report.cake) must not reach the verbs
+    // the tests start, or they would journal into those worlds.
+    System.Environment.SetEnvironmentVariable("MODELPIPE_RUN_ID", null);
     var results = $"{repoRoot}/artifacts/test-results";
     CleanDirectory(results);
     var failed = false;

@@ -60,8 +60,9 @@ public sealed class RunStateStore(string artifactsDir)
         if (!report.Passed)
             throw new OperationFailedException($"model '{model}' failed the validation gate ({string.Join("; ", report.Checks.Where(c => !c.Passed).Select(c => c.Name))}); refusing to continue. Report: {Path.Combine(RunDir(model, key), "validate.json")}") { Model = model };
         // The output may have changed since it was validated: never let a later step follow a link out of it.
-        // A key reused from the zoo may have no local output: its files come from its image, verified by digest.
-        if (Directory.Exists(OutputDir(model, key)) || !File.Exists(Path.Combine(RunDir(model, key), "published.json")))
+        // A key reused from the zoo (or a later step in a fresh job) may have no local output: its files
+        // come from its image, verified by digest, and a step that reads files fails on a missing one.
+        if (Directory.Exists(OutputDir(model, key)))
             Training.TrainingOutput.RequireConfined(OutputDir(model, key), model);
         return key;
     }

@@ -35,7 +35,12 @@ public sealed class RegistryTokenAuthTests
         Assert.Contains(proxy.Log, l => l.StartsWith("POST /v2/modelzoo/blobs/uploads/?mount=", StringComparison.Ordinal));
         var record = ValidatedModel.ReadRecord(world, "demo", key);
         var raw = JsonDocument.Parse(await Tools.RunOkAsync("skopeo", "inspect", "--raw", "--tls-verify=false", "--creds", "robot:token-pass-77", $"docker://{registry.Host}/modelzoo:{record.Tag}")).RootElement;
-        Assert.Equal(raw.GetProperty("config").GetProperty("size").GetInt64() + raw.GetProperty("layers").EnumerateArray().Skip(1).Sum(l => l.GetProperty("size").GetInt64()), proxy.UploadedBlobBytes);
+        var expected = raw.GetProperty("config").GetProperty("size").GetInt64() + raw.GetProperty("layers").EnumerateArray().Skip(1).Sum(l => l.GetProperty("size").GetInt64());
+        // Plus the SBOM and provenance beside it (their content blobs and the shared empty config "{}").
+        foreach (var artifact in new[] { record.Attestations!.Sbom, record.Attestations.Provenance })
+            expected += JsonDocument.Parse(await Tools.RunOkAsync("skopeo", "inspect", "--raw", "--tls-verify=false", "--creds", "robot:token-pass-77", $"docker://{registry.Host}/modelzoo@{artifact}")).RootElement
+                .GetProperty("layers")[0].GetProperty("size").GetInt64();
+        Assert.Equal(expected + 2, proxy.UploadedBlobBytes);
         Assert.Equal($"oci://{proxy.Host}/modelzoo@{record.Digest}", record.StorageUri);
     }
 }

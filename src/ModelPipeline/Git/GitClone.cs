@@ -44,29 +44,8 @@ public sealed partial class GitClone
     private string RemoteRef => $"refs/remotes/origin/{Branch}";
 
     /// <summary>Waits (up to <paramref name="timeout"/>) for exclusive use of this clone.</summary>
-    public async Task<IDisposable> LockAsync(TimeSpan timeout, CancellationToken ct)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(WorkTree)!);
-        var path = WorkTree + ".lock";
-        var deadline = DateTimeOffset.UtcNow + timeout;
-        while (true)
-        {
-            // The lock file stays in place: deleting it on close would let a waiter lock the old
-            // inode while a newcomer locks a new file, and both would think they hold the clone.
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1);
-            }
-            catch (IOException) when (DateTimeOffset.UtcNow < deadline)
-            {
-                await Task.Delay(100, ct);
-            }
-            catch (IOException)
-            {
-                throw new OperationFailedException($"the clone {WorkTree} is still in use by another modelpipe process after {timeout.TotalSeconds:F0}s (lock file {path}). Fix: wait for it to finish, or remove the lock file if no modelpipe process is running.");
-            }
-        }
-    }
+    public Task<IDisposable> LockAsync(TimeSpan timeout, CancellationToken ct) =>
+        RunState.FileLock.AcquireAsync(WorkTree + ".lock", timeout, $"the clone {WorkTree}", ct);
 
     /// <summary>
     /// Brings the clone to the remote branch's tip (creating the clone on first use) and returns

@@ -75,6 +75,9 @@ copy_build() {
   (cd "$1" && find src tests models -type d \( -name bin -o -name obj \) -prune -print) | while read -r d; do mkdir -p "$2/$d"; cp -a "$1/$d/." "$2/$d/"; done
 }
 
+# The embedded shell base, pinned as this checkout pins it (KServe's sidecar needs a shell).
+BUSYBOX_SHA256=$(sed -n 's/.*"sha256": "\([0-9a-f]\{64\}\)".*/\1/p' "$REPO_ROOT/pipeline.json" | head -1)
+
 # A repository with N models and its own shared remotes (zoo, mirror, GitOps) and OCI layout.
 make_repo() {
   local n=$1 repo="$WORK/repo-$1" shared="$WORK/shared-$1"
@@ -84,7 +87,8 @@ make_repo() {
   for r in zoo zoo-mirror gitops; do git init --quiet --bare --initial-branch=main "$shared/$r.git"; done
   cat >"$repo/pipeline.json" <<JSON
 { "workspace": { "artifactsDir": "artifacts", "cacheDir": ".pipeline/cache" },
-  "modelcar": { "destination": "oci-layout", "repository": "localhost/modelzoo", "layoutDir": "$shared/oci" },
+  "modelcar": { "destination": "oci-layout", "repository": "localhost/modelzoo", "layoutDir": "$shared/oci",
+                "baseImage": "busybox-static", "busybox": { "path": "/bin/busybox", "sha256": "$BUSYBOX_SHA256" } },
   "zoo": { "url": "$shared/zoo.git", "mirrors": [ { "name": "mirror", "url": "$shared/zoo-mirror.git" } ] },
   "gitops": { "repository": "$shared/gitops.git" },
   "forge": { "kind": "local" } }

@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace ModelPipeline.Models;
 
 /// <summary>Rules for model.json that a JSON Schema does not express well.</summary>
@@ -75,6 +77,17 @@ internal static class ModelRules
 
         if (model.Serving.ChartPath is not null && SafePath.TryResolve("/repo", model.Serving.ChartPath, out var chartWhy) is null)
             Problem("$.serving.chartPath", $"'{model.Serving.ChartPath}' {chartWhy} (relative to the repository root).");
+
+        // KServe's predictor replicas: whole numbers, and a minimum above the maximum is refused here rather than by the cluster.
+        var replicas = new Dictionary<string, long>();
+        foreach (var key in new[] { "minReplicas", "maxReplicas" })
+        {
+            if (!model.Serving.Values.TryGetValue(key, out var value)) continue;
+            if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) && n >= 0) replicas[key] = n;
+            else Problem($"$.serving.values.{key}", $"expected a whole number of at least 0, found {value.GetRawText()}.");
+        }
+        if (replicas.TryGetValue("minReplicas", out var min) && replicas.TryGetValue("maxReplicas", out var max) && min > max)
+            Problem("$.serving.values.minReplicas", $"{min} is greater than maxReplicas {max}; KServe would refuse the InferenceService. Fix: lower minReplicas or raise maxReplicas.");
     }
 
     private static void CheckPath(string baseDir, string relative, string at, Action<string, string> problem, bool mustExist)

@@ -13,6 +13,15 @@ internal static partial class ModelPage
 
     private static readonly string[] SupplyChainWords = ["sign", "sbom", "provenance", "attest", "modelpack"];
 
+    /// <summary>Labels of the supply-chain fields PushMirrors records (ZooImage); other fields keep their recorded names.</summary>
+    private static readonly Dictionary<string, string> SupplyChainLabels = new(StringComparer.Ordinal)
+    {
+        ["image.signature"] = "Signature (cosign)",
+        ["image.sbom"] = "SBOM (CycloneDX)",
+        ["image.provenance"] = "Provenance (SLSA, DSSE)",
+        ["image.modelPack"] = "ModelPack artifact",
+    };
+
     /// <summary>One version: lineage panel, validation checks and files (open for the latest version).</summary>
     private static void Details(StringBuilder s, ModelReport m, VersionReport v)
     {
@@ -52,7 +61,7 @@ internal static partial class ModelPage
         var supply = extra.Where(e => SupplyChainWords.Any(w => e.Key.Contains(w, StringComparison.OrdinalIgnoreCase))).ToList();
         s.Append("<h4>Signature, SBOM, provenance</h4>");
         if (supply.Count == 0) s.Append("<p class=\"muted\">None recorded for this version.</p>");
-        else Facts(s, supply);
+        else Facts(s, supply.Select(f => KeyValuePair.Create(SupplyChainLabels.GetValueOrDefault(f.Key, f.Key), f.Value)));
         var other = extra.Except(supply).ToList();
         if (other.Count > 0)
         {

@@ -66,7 +66,8 @@ internal static class RunPage
     /// <summary>A bar placed on the run's time axis (the text columns carry the same information).</summary>
     private static string Bar(RunRecord run, DateTimeOffset start, DateTimeOffset end, double total)
     {
-        var left = Math.Clamp((start - run.StartedAt).TotalSeconds / total * 100, 0, 100);
+        // At least 0.5% wide so a short step stays visible, even the last one of the run (left near 100%).
+        var left = Math.Clamp((start - run.StartedAt).TotalSeconds / total * 100, 0, 99.5);
         var width = Math.Clamp((end - start).TotalSeconds / total * 100, 0.5, 100 - left);
         return $"<span class=\"bar\" aria-hidden=\"true\"><span style=\"margin-left:{left.ToString("0.##", CultureInfo.InvariantCulture)}%;width:{width.ToString("0.##", CultureInfo.InvariantCulture)}%\"></span></span>";
     }

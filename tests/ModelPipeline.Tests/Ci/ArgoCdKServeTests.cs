@@ -84,6 +84,28 @@ public sealed class ArgoCdKServeTests
     }
 
     [CiToolFact("helm")]
+    public async Task A_model_that_only_raises_min_replicas_renders_max_replicas_equal_to_it()
+    {
+        using var world = new TestWorld();
+        var iris = ModelLoader.Load(Path.Combine(TestWorld.RepoRoot(), "models", "iris"), TestWorld.RepoRoot());
+        var values = new Dictionary<string, System.Text.Json.JsonElement> { ["minReplicas"] = System.Text.Json.JsonDocument.Parse("3").RootElement };
+        var published = new PublishedModel
+        {
+            Model = "iris", TrainingKey = new string('1', 64), Version = 3, Repository = "registry.example.test/modelzoo",
+            Digest = PublishedModels.Digest(3), Reference = "registry.example.test/modelzoo@" + PublishedModels.Digest(3),
+            StorageUri = "oci://registry.example.test/modelzoo@" + PublishedModels.Digest(3),
+        };
+        var config = Path.Combine(world.Root, "config.yaml");
+        File.WriteAllText(config, ConfigYaml.Serialize(TestDeployment.For(iris with { Serving = iris.Serving with { Values = values } }, published, "test")));
+
+        var result = await Helm("template", "iris", Path.Combine(ArgoCd, "chart"), "-f", config);
+
+        Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
+        var predictor = YamlJson.Documents(result.StandardOutput).Single(d => d is not null)!["spec"]!["predictor"]!;
+        Assert.Equal((3L, 3L), ((long)predictor["minReplicas"]!, (long)predictor["maxReplicas"]!));
+    }
+
+    [CiToolFact("helm")]
     public async Task A_config_yaml_without_a_storage_uri_fails_to_render_naming_the_key()
     {
         using var world = new TestWorld();

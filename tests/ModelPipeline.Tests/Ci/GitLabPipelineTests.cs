@@ -8,8 +8,7 @@ namespace ModelPipeline.Tests.Ci;
 
 /// <summary>
 /// The generated GitLab pipelines under gitlab-ci-local: parsed and listed (with its schema
-/// validation) on a fresh clone, the jobs in graph order; and the publish pipeline run end to end
-/// on a fresh clone with the shell executor.
+/// validation) on a fresh clone, the jobs in graph order; the run state handed from job to job.
 /// </summary>
 public sealed class GitLabPipelineTests
 {
@@ -19,10 +18,10 @@ public sealed class GitLabPipelineTests
     public async Task Gitlab_ci_local_lists_both_pipelines_with_the_jobs_in_graph_order()
     {
         using var world = new TestWorld();
-        var clone = await CloneAsync(world);
+        var clone = await GitLabCiLocal.CloneAsync(world.Root);
 
-        var main = await GitLabCiLocalAsync(clone, world, "--list-json", "--file", "pipelines/gitlab/.gitlab-ci.yml");
-        var gitops = await GitLabCiLocalAsync(clone, world, "--list-json", "--file", "pipelines/gitlab/gitops.gitlab-ci.yml");
+        var main = await GitLabCiLocal.RunAsync(clone, world.Root, CancellationToken.None, "--list-json", "--file", "pipelines/gitlab/.gitlab-ci.yml");
+        var gitops = await GitLabCiLocal.RunAsync(clone, world.Root, CancellationToken.None, "--list-json", "--file", "pipelines/gitlab/gitops.gitlab-ci.yml");
 
         Assert.True(main.ExitCode == 0, main.StandardOutput + main.StandardError);
         Assert.True(gitops.ExitCode == 0, gitops.StandardOutput + gitops.StandardError);
@@ -32,67 +31,145 @@ public sealed class GitLabPipelineTests
     }
 
     /// <summary>
-    /// A fresh clone of HEAD runs the whole publish pipeline under gitlab-ci-local (shell executor, the
-    /// embedded local settings): the test job (./build.sh Test narrowed to one small test, so the suite
-    /// does not run itself) and every Publish step job pass, the step jobs' dotenv reports name the digest,
-    /// version and promotion, the GitOps repository pins that digest, and the logs have no escape codes.
+    /// The pipeline run (GitLabPipelineRunTests) uses the shell executor in one folder, so it cannot show that
+    /// a job on a fresh runner gets the run state: each step job needs the job before it with its artifacts,
+    /// and keeps artifacts/ and .pipeline/ even when it fails.
     /// </summary>
-    [GitLabRunFact]
-    public async Task Gitlab_ci_local_runs_the_test_job_and_every_publish_step_job_on_a_fresh_clone()
+    [Fact]
+    public void Each_publish_step_job_takes_the_run_state_of_the_job_before_it_as_artifacts()
     {
-        using var world = new TestWorld();
-        var clone = await CloneAsync(world);
+        var pipeline = YamlJson.Documents(File.ReadAllText(Path.Combine(Root, "pipelines", "gitlab", ".gitlab-ci.yml")))[0]!.AsObject();
+        var chain = CakeTargets.PublishJobs();
+        for (var i = 1; i < chain.Count; i++)
+        {
+            var job = pipeline[chain[i]]!;
+            var need = Assert.Single(job["needs"]!.AsArray())!;
+            Assert.Equal((chain[i - 1], true), ((string)need["job"]!, (bool)need["artifacts"]!));
+            var paths = job["artifacts"]!["paths"]!.AsArray().Select(p => (string)p!).ToList();
+            Assert.Contains("artifacts/", paths);
+            Assert.Contains(".pipeline/", paths);
+            Assert.Equal("always", (string?)job["artifacts"]!["when"]);
+        }
+        Assert.Equal(chain[^1], (string)pipeline["pages"]!["needs"]![0]!["job"]!);
+    }
+}
+
+/// <summary>
+/// A fresh clone of HEAD runs the whole generated publish pipeline under gitlab-ci-local (shell executor,
+/// the embedded local settings), once for the tests of this class.
+/// </summary>
+public sealed class GitLabPipelineRun : IAsyncLifetime, IDisposable
+{
+    /// <summary>The one test the inner test job runs: small, and never this class.</summary>
+    public const string InnerTestFilter = "FullyQualifiedName~ModelPipeline.Tests.Ci.RunOutputsTests.Capping_keeps_whole_entries";
+
+    private readonly TestWorld _world = new();
+
+    public string Clone { get; private set; } = "";
+
+    public BufferedCommandResult Result { get; private set; } = null!;
+
+    public string Output => Result.StandardOutput + Result.StandardError;
+
+    public async Task InitializeAsync()
+    {
+        if (GitLabRunFactAttribute.SkipReason() is not null) return;
+        Clone = await GitLabCiLocal.CloneAsync(_world.Root);
         var nugetPackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } n
             ? n : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
         using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(40));
-
-        var run = await GitLabCiLocalAsync(clone, world, deadline.Token,
+        Result = await GitLabCiLocal.RunAsync(Clone, _world.Root, deadline.Token,
             "--file", "pipelines/gitlab/.gitlab-ci.yml", "--force-shell-executor",
             "--variable", "MODELPIPE_SETTINGS=pipeline.json",
             "--variable", $"MODELPIPE_TEST_FILTER={InnerTestFilter}",
             "--variable", $"{GitLabRunFactAttribute.Guard}=1",
-            // The job's own NuGet folder would download every package again; this machine's cache is the same content.
+            // The job's own NuGet folder would download every package again; this machine's cache has the same content.
             "--variable", $"NUGET_PACKAGES={nugetPackages}");
+    }
 
-        var output = run.StandardOutput + run.StandardError;
-        Assert.True(run.ExitCode == 0, output);
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public void Dispose() => _world.Dispose();
+}
+
+public sealed class GitLabPipelineRunTests(GitLabPipelineRun run) : IClassFixture<GitLabPipelineRun>
+{
+    /// <summary>
+    /// The test job (./build.sh Test narrowed to one small test, so the suite does not run itself) and every
+    /// Publish step job pass; the step jobs' dotenv reports name the digest, version and promotion; the GitOps
+    /// repository pins that digest; the pages job publishes the report; the logs have no escape codes.
+    /// </summary>
+    [GitLabRunFact]
+    public async Task Gitlab_ci_local_runs_the_test_job_and_every_publish_step_job_on_a_fresh_clone()
+    {
+        Assert.True(run.Result.ExitCode == 0, run.Output);
         foreach (var job in CakeTargets.PublishJobs().Append("pages"))
-            Assert.Matches(new Regex($@"^ PASS  {Regex.Escape(job)}\s*$", RegexOptions.Multiline), output);
-        Assert.DoesNotMatch(new Regex(@"^ (FAIL|WARN) ", RegexOptions.Multiline), output);
-        Assert.DoesNotContain("promote", Regex.Matches(output, @"^ PASS  (\S+)", RegexOptions.Multiline).Select(m => m.Groups[1].Value));
+            Assert.Matches(new Regex($@"^ PASS  {Regex.Escape(job)}\s*$", RegexOptions.Multiline), run.Output);
+        Assert.DoesNotMatch(new Regex(@"^ (FAIL|WARN) ", RegexOptions.Multiline), run.Output);
+        Assert.DoesNotMatch(new Regex(@"^ PASS  promote\b", RegexOptions.Multiline), run.Output);
 
         // The test job ran the one test it was narrowed to, through ./build.sh Test.
-        var testLog = File.ReadAllText(Path.Combine(clone, ".gitlab-ci-local", "output", "test.log"));
+        var testLog = File.ReadAllText(Path.Combine(run.Clone, ".gitlab-ci-local", "output", "test.log"));
         Assert.Contains("passed, 0 failed", testLog, StringComparison.Ordinal);
         Assert.Contains("Capping_keeps_whole_entries", testLog, StringComparison.Ordinal);
 
         // The last step job's dotenv report: what later jobs and the GitLab UI read.
-        var dotenv = Directory.EnumerateFiles(Path.Combine(clone, ".gitlab-ci-local", "artifacts", "openpr"), "modelpipe.env", SearchOption.AllDirectories).Single();
+        var dotenv = Directory.EnumerateFiles(Path.Combine(run.Clone, ".gitlab-ci-local", "artifacts", "openpr"), "modelpipe.env", SearchOption.AllDirectories).Single();
         var outputs = File.ReadAllLines(dotenv).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
         var digest = Assert.Single(Regex.Matches(outputs["IMAGE_DIGEST"], @"^iris=(sha256:[0-9a-f]{64})$")).Groups[1].Value;
         Assert.Equal("iris=v1", outputs["ZOO_VERSION"]);
         Assert.StartsWith("iris=", outputs["PR_URL"], StringComparison.Ordinal);
 
         // The published records agree: the GitOps test environment pins that digest, the zoo has v1, the report was published.
-        var pin = await Tools.RunOkAsync("git", "--git-dir", Path.Combine(clone, ".pipeline", "gitops.git"), "show", "main:test/iris/config.yaml");
+        var pin = await Tools.RunOkAsync("git", "--git-dir", Path.Combine(run.Clone, ".pipeline", "gitops.git"), "show", "main:test/iris/config.yaml");
         Assert.Contains(digest, pin, StringComparison.Ordinal);
-        var zoo = await Tools.RunOkAsync("git", "--git-dir", Path.Combine(clone, ".pipeline", "zoo.git"), "ls-tree", "-r", "--name-only", "main", "models/iris/v1");
+        var zoo = await Tools.RunOkAsync("git", "--git-dir", Path.Combine(run.Clone, ".pipeline", "zoo.git"), "ls-tree", "-r", "--name-only", "main", "models/iris/v1");
         Assert.Contains("models/iris/v1/manifest.json", zoo, StringComparison.Ordinal);
-        Assert.True(File.Exists(Path.Combine(clone, "public", "index.html")), "the pages job published no report");
+        Assert.True(File.Exists(Path.Combine(run.Clone, "public", "index.html")), "the pages job published no report");
 
         // NO_COLOR and TERM=dumb from the pipeline's variables: plain logs.
-        foreach (var log in Directory.EnumerateFiles(Path.Combine(clone, ".gitlab-ci-local", "output"), "*.log"))
+        foreach (var log in Directory.EnumerateFiles(Path.Combine(run.Clone, ".gitlab-ci-local", "output"), "*.log"))
             Assert.False(File.ReadAllText(log).Contains('\u001b', StringComparison.Ordinal), $"{log} has escape codes");
     }
 
-    /// <summary>The one test the inner test job runs: small, and never this class.</summary>
-    private const string InnerTestFilter = "FullyQualifiedName~ModelPipeline.Tests.Ci.RunOutputsTests.Capping_keeps_whole_entries";
-
-    /// <summary>A fresh clone of this repository's HEAD on a branch "main" with a GitLab-like origin (never contacted).</summary>
-    private static async Task<string> CloneAsync(TestWorld world)
+    /// <summary>
+    /// On the same (now built) clone, as a laptop would: a gate tightened beyond what v1 reaches fails
+    /// ./build.sh Publish at Validate, and the failed run still gets its run page, which says what failed.
+    /// </summary>
+    [GitLabRunFact]
+    public async Task A_failed_publish_still_writes_its_run_page_naming_the_failed_step()
     {
-        var clone = Path.Combine(world.Root, "models");
-        await Tools.RunOkAsync("git", "clone", "--quiet", Root, clone);
+        Assert.True(run.Result.ExitCode == 0, run.Output);
+        var modelJson = Path.Combine(run.Clone, "models", "iris", "model.json");
+        File.WriteAllText(modelJson, File.ReadAllText(modelJson).Replace("\"accuracy\": { \"min\": 0.9 }", "\"accuracy\": { \"min\": 0.9999 }", StringComparison.Ordinal));
+
+        var publish = await CliWrap.Cli.Wrap(Path.Combine(run.Clone, "build.sh")).WithArguments(["Publish"])
+            .WithWorkingDirectory(run.Clone)
+            .WithEnvironmentVariables(e => e.Set("MODELPIPE_RUN_ID", null).Set("MODELPIPE_TEST_FILTER", null).Set("GITHUB_ACTIONS", null).Set("GITLAB_CI", null).Set("NO_COLOR", "1"))
+            .WithValidation(CommandResultValidation.None)
+            .ExecuteBufferedAsync();
+        var output = publish.StandardOutput + publish.StandardError;
+
+        Assert.True(publish.ExitCode == 1, output);
+        Assert.Contains("accuracy", output, StringComparison.Ordinal);
+        var page = Regex.Match(output, @"this run: (\S+\.html)").Groups[1].Value;
+        Assert.True(File.Exists(page), output);
+        var html = File.ReadAllText(page);
+        Assert.Contains("iris", html, StringComparison.Ordinal);
+        Assert.Contains("validate", html, StringComparison.Ordinal);
+        Assert.Contains("failed", html, StringComparison.Ordinal);
+        Assert.DoesNotContain(">gitops<", html, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>gitlab-ci-local on a fresh clone of this repository.</summary>
+public static class GitLabCiLocal
+{
+    /// <summary>A fresh clone of this repository's HEAD on a branch "main" with a GitLab-like origin (never contacted).</summary>
+    public static async Task<string> CloneAsync(string worldRoot)
+    {
+        var clone = Path.Combine(worldRoot, "models");
+        await Tools.RunOkAsync("git", "clone", "--quiet", TestWorld.RepoRoot(), clone);
         await Tools.RunOkAsync("git", "-C", clone, "checkout", "--quiet", "-B", "main");
         await Tools.RunOkAsync("git", "-C", clone, "remote", "set-url", "origin", "https://gitlab.example.test/example-org/models.git");
         await Tools.RunOkAsync("git", "-C", clone, "update-ref", "refs/remotes/origin/main", "HEAD");
@@ -100,12 +177,9 @@ public sealed class GitLabPipelineTests
         return clone;
     }
 
-    private static Task<BufferedCommandResult> GitLabCiLocalAsync(string clone, TestWorld world, params string[] args) =>
-        GitLabCiLocalAsync(clone, world, CancellationToken.None, args);
-
-    private static async Task<BufferedCommandResult> GitLabCiLocalAsync(string clone, TestWorld world, CancellationToken cancellation, params string[] args) =>
+    public static async Task<BufferedCommandResult> RunAsync(string clone, string worldRoot, CancellationToken cancellation, params string[] args) =>
         await CliWrap.Cli.Wrap(CiTools.Find("gitlab-ci-local")!)
-            .WithArguments(["--home", Path.Combine(world.Root, "gcl-home"), .. args])
+            .WithArguments(["--home", Path.Combine(worldRoot, "gcl-home"), .. args])
             .WithWorkingDirectory(clone)
             .WithEnvironmentVariables(e => e.Set("PATH", CiTools.SearchPath).Set("GITHUB_ACTIONS", null).Set("GITLAB_CI", null)
                 .Set("MODELPIPE_TEST_FILTER", null).Set("MODELPIPE_RUN_ID", null).Set("NO_COLOR", "1").Set(GitLabRunFactAttribute.Guard, "1"))
@@ -123,7 +197,10 @@ public sealed class GitLabRunFactAttribute : FactAttribute
 
     public GitLabRunFactAttribute()
     {
-        if (CiTools.Missing("gitlab-ci-local", "node", "rsync") is { } reason) Skip = reason;
-        else if (Environment.GetEnvironmentVariable(Guard) == "1") Skip = "runs inside a gitlab-ci-local pipeline already";
+        if (SkipReason() is { } reason) Skip = reason;
     }
+
+    public static string? SkipReason() =>
+        CiTools.Missing("gitlab-ci-local", "node", "rsync")
+        ?? (Environment.GetEnvironmentVariable(Guard) == "1" ? "runs inside a gitlab-ci-local pipeline already" : null);
 }

@@ -73,6 +73,8 @@ public sealed class ModelDefinitionTests : IDisposable
     [InlineData("\"file\": \"data.csv\"", "\"url\": \"https://example.com/d.csv\"", "$.data[0].sha256: a \"url\" source needs \"sha256\"")]
     [InlineData("\"command\": [\"true\"], ", "", "$.training.command: the local backend needs a command")]
     [InlineData("\"backend\": \"local\"", "\"backend\": \"sagemaker\"", "$.training.backend: value is not allowed. Fix: use one of 'local'")]
+    [InlineData("\"runtime\": \"onnx\"", "\"runtime\": \"onnx\", \"values\": { \"minReplicas\": 3, \"maxReplicas\": 2 }", "$.serving.values.minReplicas: 3 is greater than maxReplicas 2")]
+    [InlineData("\"runtime\": \"onnx\"", "\"runtime\": \"onnx\", \"values\": { \"maxReplicas\": \"two\" }", "$.serving.values.maxReplicas: expected a whole number of at least 0, found \"two\"")]
     public async Task A_bad_field_gets_one_clear_message_with_path_and_fix(string from, string to, string expected)
     {
         WriteDemo(Valid.Replace(from, to));

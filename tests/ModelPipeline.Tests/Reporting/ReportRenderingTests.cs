@@ -133,7 +133,7 @@ public sealed class ReportRenderingTests : IDisposable
         Assert.Contains("Hyperparameters epochs = 12", v12);
         Assert.Contains($"train url {GeneratedZoo.Digest("data", 12)[7..30]}…", v12);
         Assert.Contains($"Digest {GeneratedZoo.Digest("alpha", 12)}", v12);
-        Assert.Contains("Signature, SBOM, provenance image.signature sha256:5151 image.sbom sha256:5b0m modelPack.digest sha256:9a9a modelPack.verified true", v12);
+        Assert.Contains("Signature, SBOM, provenance Signature (cosign) sha256:5151 SBOM (CycloneDX) sha256:5b0m modelPack.digest sha256:9a9a modelPack.verified true", v12);
         Assert.Contains("Other recorded fields notes retrained", v12);
         var v11 = Text(Regex.Match(page, "<details id=\"v11\" class=\"version\">.*?</details>", RegexOptions.Singleline).Value);
         Assert.Contains("None recorded for this version.", v11);

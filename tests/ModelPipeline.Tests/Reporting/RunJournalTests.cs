@@ -82,6 +82,29 @@ public sealed class RunJournalTests
     }
 
     [Fact]
+    public void A_step_at_the_very_end_of_the_run_gets_a_visible_bar_at_the_end()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "mp-tests", "run-" + Guid.NewGuid().ToString("N")[..12]);
+        try
+        {
+            // The report step of a no-op Publish: it starts when everything else has finished and takes no time.
+            var run = new RunRecord
+            {
+                RunId = "end", Entries = [Entry("train", 0, 100, 0, Row("alpha", "train", "ok", 0, 100)), Entry("pr", 100, 100, 0, Row("alpha", "pr", "skipped", 100, 0))],
+            };
+            ReportWriter.Write(new ReportData { ZooSource = "z", GeneratedAt = T0, Models = [], Runs = [run] }, Path.Combine(dir, "site"), CancellationToken.None);
+            var html = File.ReadAllText(Path.Combine(dir, "site", "runs", "end.html"));
+
+            Assert.Contains("margin-left:0%;width:100%", html);
+            Assert.Contains("margin-left:99.5%;width:0.5%", html);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_verb_records_its_rows_for_the_run_id_and_the_report_renders_the_run_page()
     {
         using var world = new TestWorld();

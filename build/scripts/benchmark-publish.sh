@@ -13,13 +13,14 @@ LOAD_BEFORE=$(cut -d" " -f1-3 /proc/loadavg)
 REPO_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 RUNS=${BENCH_RUNS:-3}
 WORK=$(mktemp -d /tmp/mp-bench-publish.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+# BENCH_KEEP=1 keeps the work folder (repositories and logs) for a closer look.
+if [ "${BENCH_KEEP:-}" = 1 ]; then echo "benchmark: work folder $WORK is kept" >&2; else trap 'rm -rf "$WORK"' EXIT; fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 CI=true
 unset GITHUB_ACTIONS GITLAB_CI MODELPIPE_RUN_ID
 export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@localhost GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@localhost
 
 now() { date +%s.%N; }
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", b - a }'; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 log() { echo "benchmark: $*" >&2; }

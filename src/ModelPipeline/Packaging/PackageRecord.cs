@@ -2,7 +2,7 @@ namespace ModelPipeline.Packaging;
 
 /// <summary>
 /// What PackageModelCar produced for one training key, stored as <c>runs/&lt;key&gt;/package.json</c>.
-/// PushMirrors reads it (and tags <c>&lt;model&gt;-v&lt;N&gt;</c> with <see cref="ModelCarTagger"/>);
+/// PushMirrors reads it (and tags <c>&lt;model&gt;-v&lt;N&gt;</c> with <see cref="PublishedImage"/>);
 /// UpdateGitOps pins <see cref="StorageUri"/>.
 /// </summary>
 public sealed record PackageRecord

@@ -219,13 +219,13 @@ public sealed class ModelCarLayoutTests
 
         var config = ModelPipeline.Configuration.ConfigLoader.Load(world.Root, environment: new Dictionary<string, string>());
         using var registries = new RegistryConnector(config.Registry, ModelPipeline.Progress.NullReporter.Instance, new Dictionary<string, string>());
-        await new ModelPipeline.Packaging.ModelCarTagger(config, registries).AddTagAsync(record, "demo-v1");
+        // What PushMirrors does once it has allocated v1 (PublishedImage, from the zoo record's image).
+        await new ModelPipeline.Packaging.PublishedImage(config, registries).SetTagAsync(new ModelPipeline.Zoo.ZooImage { Repository = record.Repository, Tag = record.Tag, Digest = record.Digest, Reference = record.Reference, StorageUri = record.StorageUri, Destination = record.Destination }, "demo-v1", CancellationToken.None);
 
         var layout = new OciLayout(Path.Combine(world.Root, ".pipeline/oci"));
         Assert.Equal(record.Digest, layout.Resolve("demo-v1")?.Digest);
         Assert.Equal(record.Digest, layout.Resolve(record.Tag)?.Digest);
         Assert.Equal(blobs, Directory.GetFiles(Path.Combine(world.Root, ".pipeline/oci/blobs/sha256")).Order().ToList());
-        await Assert.ThrowsAsync<ModelPipeline.Errors.InvalidInputException>(() => new ModelPipeline.Packaging.ModelCarTagger(config, registries).AddTagAsync(record, "latest"));
     }
 
     [RegistryFact]

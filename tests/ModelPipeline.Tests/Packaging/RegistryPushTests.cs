@@ -84,7 +84,8 @@ public sealed class RegistryPushTests
 
         var config = ConfigLoader.Load(world.Root, environment: new Dictionary<string, string>());
         using var registries = new RegistryConnector(config.Registry, NullReporter.Instance, new Dictionary<string, string>());
-        await new ModelCarTagger(config, registries).AddTagAsync(record, "demo-v3");
+        // What PushMirrors does once it has allocated v3 (PublishedImage, from the zoo record's image).
+        await new PublishedImage(config, registries).SetTagAsync(new ModelPipeline.Zoo.ZooImage { Repository = record.Repository, Tag = record.Tag, Digest = record.Digest, Reference = record.Reference, StorageUri = record.StorageUri, Destination = record.Destination }, "demo-v3", CancellationToken.None);
 
         Assert.Equal(uploaded, proxy.UploadedBlobBytes);
         Assert.Equal(record.Digest, (await SkopeoInspectAsync($"{registry.Host}/modelzoo:demo-v3")).GetProperty("Digest").GetString());

@@ -45,9 +45,11 @@ internal static class ReportCommands
                     Runs = zooUrl is null ? RunJournal.ReadAll(ctx.Config.ArtifactsDir, problems) : [],
                     EnvironmentSource = deployed is null ? "the zoo's test and prod aliases" : "the GitOps repository",
                     Problems = [.. loader.Problems, .. problems],
+                    ChartCacheDir = Path.Combine(ctx.Config.CacheDir, "report-charts"),
                 };
             }
             var written = ReportWriter.Write(data, destination, ct);
+            ChartCache.Prune(data.ChartCacheDir);
             foreach (var p in data.Problems) ctx.Output.Warning(null, p);
             var index = Path.Combine(written.Directory, "index.html");
             var runPage = ctx.RunId is { } id && data.Runs.Any(r => r.RunId == id) ? Path.Combine(written.Directory, "runs", id + ".html") : null;

@@ -22,7 +22,11 @@ public sealed class GitCli
     public async Task<string> RunAsync(string? workDir, IEnumerable<string> args, CancellationToken ct = default) =>
         await RunAsync(workDir, args, stdout: null, ct);
 
-    public async Task<string> RunAsync(string? workDir, IEnumerable<string> args, Stream? stdout, CancellationToken ct = default)
+    public Task<string> RunAsync(string? workDir, IEnumerable<string> args, Stream? stdout, CancellationToken ct = default) =>
+        RunAsync(workDir, args, stdout, stdin: null, ct);
+
+    /// <param name="stdin">Text for git's standard input (e.g. the object names of <c>cat-file --batch</c>).</param>
+    public async Task<string> RunAsync(string? workDir, IEnumerable<string> args, Stream? stdout, string? stdin, CancellationToken ct = default)
     {
         var argList = args.ToList();
         var stderr = new StringBuilder();
@@ -33,6 +37,7 @@ public sealed class GitCli
             .WithEnvironmentVariables(Environment())
             .WithStandardErrorPipe(PipeTarget.ToStringBuilder(stderr))
             .WithStandardOutputPipe(stdout is null ? PipeTarget.ToStringBuilder(output) : PipeTarget.ToStream(stdout))
+            .WithStandardInputPipe(stdin is null ? PipeSource.Null : PipeSource.FromString(stdin, new UTF8Encoding(false)))
             .WithValidation(CommandResultValidation.None);
         CommandResult result;
         try

@@ -24,11 +24,10 @@ public sealed class AliasSync(PipelineConfig config, IPipelineReporter reporter)
         using var repo = await GitOpsRepository.OpenAsync(config, reporter, ct);
         foreach (var environment in Environments)
         {
-            foreach (var folder in await repo.FoldersAsync(environment, ct))
+            foreach (var (folder, yaml) in await repo.ReadConfigsAsync(environment, ct))
             {
                 if (models.Count > 0 && !models.Contains(folder)) continue;
                 var path = EnvironmentConfig.PathFor(environment, folder);
-                if (await repo.ReadAsync(path, ct) is not { } yaml) continue;
                 var deployed = ConfigYaml.Parse(yaml, $"{path} in the GitOps repository");
                 if (deployed.Name != folder || deployed.ModelVersion < 1)
                     throw new OperationFailedException($"{path} in the GitOps repository names model '{deployed.Name}' v{deployed.ModelVersion}, not a version of '{folder}'. Fix: correct the file (UpdateGitOps and OpenPr write it) and re-run.") { Model = folder };

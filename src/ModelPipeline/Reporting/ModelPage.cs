@@ -19,7 +19,7 @@ internal static partial class ModelPage
         s.Append("</dl>\n");
         s.Append($"<p>Pull the latest: <code>modelpipe pull {E(m.Name)}@latest --to DIR</code></p>\n");
 
-        Charts(s, m);
+        Charts(s, m, data.ChartCacheDir);
         Versions(s, m);
         s.Append("<section aria-labelledby=\"details\"><h2 id=\"details\">Lineage and validation</h2>\n");
         foreach (var v in m.Versions.Reverse()) Details(s, m, v);
@@ -29,7 +29,7 @@ internal static partial class ModelPage
 
     private static string VersionLink(int? v) => v is { } n ? $"<a href=\"#v{n}\">v{n}</a>" : "—";
 
-    private static void Charts(StringBuilder s, ModelReport m)
+    private static void Charts(StringBuilder s, ModelReport m, string? chartCache)
     {
         s.Append("<section aria-labelledby=\"metrics\"><h2 id=\"metrics\">Metrics across versions</h2>\n");
         var metrics = m.MetricNames;
@@ -41,7 +41,7 @@ internal static partial class ModelPage
         {
             var points = m.Versions.Where(v => v.Metrics.ContainsKey(metric)).Select(v => (v.Version, v.Metrics[metric])).ToList();
             var gate = m.LatestVersion?.Gates.GetValueOrDefault(metric) ?? m.Versions.LastOrDefault(v => v.Gates.ContainsKey(metric))?.Gates[metric];
-            var svg = MetricChart.Svg(metric, points, gate, m.Test, m.Prod, $"c{chart++}");
+            var svg = ChartCache.Svg(chartCache, metric, points, gate, m.Test, m.Prod, $"c{chart++}");
             s.Append($"<figure class=\"chart\" data-metric=\"{E(metric)}\" data-points=\"{points.Count}\">\n");
             s.Append($"<figcaption><strong>{E(metric)}</strong>");
             if (gate is not null) s.Append($" — gate {Gate(gate)}");

@@ -19,6 +19,9 @@ public sealed record ReportData
 
     /// <summary>Files that could not be read (rendered as a notice, never fatal).</summary>
     public IReadOnlyList<string> Problems { get; init; } = [];
+
+    /// <summary>Where drawn charts are kept for the next report (<see cref="ChartCache"/>); null draws every chart.</summary>
+    public string? ChartCacheDir { get; init; }
 }
 
 /// <summary>One model of the zoo with all its versions (ascending).</summary>

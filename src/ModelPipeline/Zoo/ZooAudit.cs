@@ -66,10 +66,9 @@ public sealed class ZooAudit(PipelineConfig config, IPipelineReporter reporter)
         using var repo = await GitOpsRepository.OpenAsync(config, reporter, ct);
         foreach (var environment in AliasSync.Environments)
         {
-            foreach (var folder in await repo.FoldersAsync(environment, ct))
+            foreach (var (folder, yaml) in await repo.ReadConfigsAsync(environment, ct))
             {
                 var path = EnvironmentConfig.PathFor(environment, folder);
-                if (await repo.ReadAsync(path, ct) is not { } yaml) continue;
                 var pin = ConfigYaml.Parse(yaml, $"{path} in the GitOps repository");
                 if (!digests.TryGetValue((folder, pin.ModelVersion), out var digest))
                     problems.Add($"GitOps {path}: pins {folder} v{pin.ModelVersion}, which the zoo does not have");

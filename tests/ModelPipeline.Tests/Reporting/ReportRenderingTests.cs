@@ -52,6 +52,36 @@ public sealed class ReportRenderingTests : IDisposable
 
     private static string Page(string site, string rel) => File.ReadAllText(Path.Combine(site, rel));
 
+    [Fact]
+    public void Charts_come_from_the_cache_until_something_that_draws_them_changes()
+    {
+        var cache = Path.Combine(_dir, "charts");
+        var data = Load() with { ChartCacheDir = cache };
+        ReportWriter.Write(data, Path.Combine(_dir, "site1"), CancellationToken.None);
+        var entries = Directory.GetFiles(cache);
+        Assert.Equal(3, entries.Length); // alpha: accuracy, log_loss; beta: f1; gamma reports no metric
+        // Mark every entry: a report with the same inputs uses them instead of drawing again.
+        foreach (var entry in entries) File.WriteAllText(entry, File.ReadAllText(entry).Replace("<svg ", "<svg data-cached=\"yes\" ", StringComparison.Ordinal));
+
+        ReportWriter.Write(data, Path.Combine(_dir, "site2"), CancellationToken.None);
+        Assert.Equal(2, Regex.Count(Page(Path.Combine(_dir, "site2"), "models/alpha.html"), "data-cached"));
+        Assert.Single(Regex.Matches(Page(Path.Combine(_dir, "site2"), "models/beta.html"), "data-cached"));
+
+        // alpha's prod moves: its charts are drawn again (and cached under new keys); beta's still come from the cache.
+        var moved = data with { Models = data.Models.Select(m => m.Name == "alpha" ? m with { Prod = 10 } : m).ToList() };
+        ReportWriter.Write(moved, Path.Combine(_dir, "site3"), CancellationToken.None);
+        Assert.DoesNotContain("data-cached", Page(Path.Combine(_dir, "site3"), "models/alpha.html"), StringComparison.Ordinal);
+        Assert.Contains("data-cached", Page(Path.Combine(_dir, "site3"), "models/beta.html"), StringComparison.Ordinal);
+        Assert.Equal(5, Directory.GetFiles(cache).Length);
+
+        // Entries unused for 30 days are pruned; used ones stay.
+        var stale = Directory.GetFiles(cache).First(f => !File.ReadAllText(f).Contains("data-cached", StringComparison.Ordinal));
+        File.SetLastWriteTimeUtc(stale, DateTime.UtcNow.AddDays(-31));
+        ChartCache.Prune(cache);
+        Assert.False(File.Exists(stale));
+        Assert.Equal(4, Directory.GetFiles(cache).Length);
+    }
+
     /// <summary>The text a reader sees: tags removed, entities decoded, white space collapsed.</summary>
     internal static string Text(string html) =>
         Regex.Replace(Regex.Replace(WebUtilityDecode(Regex.Replace(html, "<[^>]+>", " ")), @"\s+", " "), @" ([,.;:])", "$1").Trim();

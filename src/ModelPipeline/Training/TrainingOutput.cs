@@ -33,8 +33,10 @@ public static class TrainingOutput
             problems.Add("the output folder is missing");
             return problems;
         }
-        Walk(root, root.FullName, problems);
-        if (!OperatingSystem.IsWindows()) problems.AddRange(SpecialFiles(root.FullName));
+        var emptyEntries = Walk(root, root.FullName, problems);
+        // A FIFO, socket or device has size 0 in stat, so a tree without an empty entry has none of them
+        // and needs no find process (the later steps check every model's output again).
+        if (!OperatingSystem.IsWindows() && emptyEntries > 0) problems.AddRange(SpecialFiles(root.FullName));
         return problems;
     }
 
@@ -52,8 +54,10 @@ public static class TrainingOutput
         + string.Join(Environment.NewLine, problems.Select(p => "  - " + p))
         + $"{Environment.NewLine}Fix: have the trainer write (or copy, e.g. cp --dereference) real files into $MP_OUTPUT_DIR instead of linking them, then train again.";
 
-    private static void Walk(DirectoryInfo dir, string root, List<string> problems)
+    /// <returns>How many entries that are neither folders nor links have size 0.</returns>
+    private static int Walk(DirectoryInfo dir, string root, List<string> problems)
     {
+        var empty = 0;
         var options = new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = false, IgnoreInaccessible = false };
         foreach (var entry in dir.EnumerateFileSystemInfos("*", options).OrderBy(e => e.Name, StringComparer.Ordinal))
         {
@@ -61,8 +65,11 @@ public static class TrainingOutput
             if (entry.LinkTarget is { } target)
                 problems.Add($"{rel} is a symbolic link (to {target}); links are refused, whether they point inside the folder or out of it");
             else if (entry is DirectoryInfo sub)
-                Walk(sub, root, problems);
+                empty += Walk(sub, root, problems);
+            else if (entry is FileInfo { Length: 0 })
+                empty++;
         }
+        return empty;
     }
 
     /// <summary>FIFOs, sockets and devices, which .NET cannot tell from files: POSIX find, which never follows links.</summary>

@@ -104,15 +104,19 @@ public sealed class ZooPushStep(PipelineConfig config, RunStateStore state, IPip
         }
     }
 
-    private async Task<string?> SourceCommitAsync(CancellationToken ct)
-    {
-        try
+    /// <summary>The models repository's HEAD, asked once per process and repository (one run publishes from one commit).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<string?>>> HeadByRepo = new(StringComparer.Ordinal);
+
+    private Task<string?> SourceCommitAsync(CancellationToken ct) =>
+        HeadByRepo.GetOrAdd(config.RepoRoot, root => new Lazy<Task<string?>>(async () =>
         {
-            return (await new GitCli().RunAsync(config.RepoRoot, ["rev-parse", "--verify", "--quiet", "HEAD"], ct)).Trim();
-        }
-        catch (GitException)
-        {
-            return null;
-        }
-    }
+            try
+            {
+                return (await new GitCli().RunAsync(root, ["rev-parse", "--verify", "--quiet", "HEAD"], ct)).Trim();
+            }
+            catch (GitException)
+            {
+                return null;
+            }
+        })).Value;
 }

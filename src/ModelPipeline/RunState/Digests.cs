@@ -8,9 +8,19 @@ public static class Digests
 {
     public static async Task<string> FileSha256Async(string path, CancellationToken ct = default)
     {
+        // Small files (trainer sources, metrics) are hashed at once: a 1 MiB buffer and an async read
+        // per file cost more than the hashing. Large ones stream through a 1 MiB buffer.
+        var length = new FileInfo(path).Length;
+        if (length <= SmallFile)
+        {
+            using var small = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+            return Convert.ToHexStringLower(SHA256.HashData(small));
+        }
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
         return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct));
     }
+
+    private const long SmallFile = 64 * 1024;
 
     public static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 

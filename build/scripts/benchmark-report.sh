@@ -28,20 +28,25 @@ dotnet "$dll" report --root "$work/root" --zoo "$work/zoo.git" --out "$work/warm
 runs=() cpus=()
 TIMEFORMAT='%R %U %S'
 for i in 1 2 3; do
+  rm -rf "$work/root/.pipeline/cache/report-charts" # every chart drawn: the cold case the target is about
   t=$( { time dotnet "$dll" report --root "$work/root" --zoo "$work/zoo.git" --out "$work/site" --json > "$work/out.json" 2>"$work/err.txt"; } 2>&1 ) \
     || { cat "$work/err.txt" >&2; exit 1; }
   read -r real user sys <<< "$t"
   runs+=("$real")
   cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')")
 done
+# And once more with the charts from the cache, as the next Publish's report would find them.
+t=$( { time dotnet "$dll" report --root "$work/root" --zoo "$work/zoo.git" --out "$work/site" > /dev/null 2>"$work/err.txt"; } 2>&1 ) \
+  || { cat "$work/err.txt" >&2; exit 1; }
+read -r warm _ _ <<< "$t"
 charts=$(grep -o '"charts": [0-9]*' "$work/out.json" | grep -o '[0-9]*$')
 pages=$(find "$work/site" -name '*.html' | wc -l)
 size=$(du -sh "$work/site" | cut -f1)
 index_kib=$(( $(stat -c %s "$work/site/index.html") / 1024 ))
 best=$(printf '%s\n' "${runs[@]}" | sort -n | head -1)
 
-printf '\n| models | versions | charts | pages | site size | index.html | run 1 | run 2 | run 3 | best | CPU (user+sys) per run | target |\n'
-printf '|---|---|---|---|---|---|---|---|---|---|---|---|\n'
-printf '| %s | %s | %s | %s | %s | %s KiB | %.1f s | %.1f s | %.1f s | %.1f s | %.1f / %.1f / %.1f s | < 30 s wall |\n' \
-  "$models" "$((models * versions))" "$charts" "$pages" "$size" "$index_kib" "${runs[0]}" "${runs[1]}" "${runs[2]}" "$best" "${cpus[0]}" "${cpus[1]}" "${cpus[2]}"
+printf '\n| models | versions | charts | pages | site size | index.html | run 1 | run 2 | run 3 | best | CPU (user+sys) per run | charts cached | target |\n'
+printf '|---|---|---|---|---|---|---|---|---|---|---|---|---|\n'
+printf '| %s | %s | %s | %s | %s | %s KiB | %.1f s | %.1f s | %.1f s | %.1f s | %.1f / %.1f / %.1f s | %.1f s | < 30 s wall (runs 1-3 draw every chart) |\n' \
+  "$models" "$((models * versions))" "$charts" "$pages" "$size" "$index_kib" "${runs[0]}" "${runs[1]}" "${runs[2]}" "$best" "${cpus[0]}" "${cpus[1]}" "${cpus[2]}" "$warm"
 echo "(load average: $(cut -d' ' -f1-3 /proc/loadavg); cores: $(nproc))"

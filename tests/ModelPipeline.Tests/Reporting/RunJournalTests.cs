@@ -44,76 +44,71 @@ public sealed class RunJournalTests
         ],
     };
 
-    [Fact]
-    public void The_run_page_shows_the_timeline_warnings_and_what_changed()
+    /// <summary>A world with one small model "demo" whose data is a file.</summary>
+    private static TestWorld DemoWorld()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "mp-tests", "run-" + Guid.NewGuid().ToString("N")[..12]);
-        try
-        {
-            var zoo = Path.Combine(dir, "zoo");
-            GeneratedZoo.Write(zoo, ReportRenderingTests.Zoo());
-            var data = new ReportData { ZooSource = "z", GeneratedAt = T0, Models = new ReportLoader(zoo).Load(null, []), Runs = [PublishRun()] };
-            ReportWriter.Write(data, Path.Combine(dir, "site"), CancellationToken.None);
-            var html = File.ReadAllText(Path.Combine(dir, "site", "runs", "20261123T100000Z-abc.html"));
-            var text = ReportRenderingTests.Text(html);
-
-            Assert.Contains("failed started 2026-11-23 10:00 UTC, took 1 min 20 s; 5 target(s), 9 step(s).", text);
-            var targets = Regex.Matches(html, "<tr class=\"target\"><th scope=\"rowgroup\">([A-Za-z]+) ").Select(m => m.Groups[1].Value);
-            Assert.Equal(["Train", "PackageModelCar", "PushMirrors", "UpdateGitOps", "OpenPr"], targets);
-            Assert.Contains("OpenPr (modelpipe pr) failed 10.0 s exit code 1", text);
-            Assert.Contains("beta failed 5.0 s GitHub answered 502", text);
-            // The bar of alpha's training starts at 0 % and spans 30 of 80 s.
-            Assert.Contains("margin-left:0%;width:37.5%", html);
-            Assert.Contains("warning PackageModelCar alpha: shell: the base has no /bin/sh", text);
-            Assert.Contains("failed OpenPr beta: GitHub answered 502", text);
-            Assert.Contains($"Versions published alpha v12 {GeneratedZoo.Digest("alpha", 12)[..23]}…, zoo commit aaaaaaaaaaaa beta v3 (already published; no commit)", text);
-            Assert.Contains("GitOps commits alpha: test/alpha/config.yaml → v12", text);
-            Assert.DoesNotContain("beta: test/beta/config.yaml", text);
-            Assert.Contains("Pull / merge requests alpha v12: created github #42 https://github.com/acme/gitops/pull/42 alpha v11: closed #41 https://github.com/acme/gitops/pull/41 (superseded by v12)", text);
-            Assert.Contains("<a href=\"../models/alpha.html#v12\">v12</a>", html);
-
-            var list = ReportRenderingTests.Text(File.ReadAllText(Path.Combine(dir, "site", "runs.html")));
-            Assert.Contains("20261123T100000Z-abc 2026-11-23 10:00 UTC 1 min 20 s failed Train → PackageModelCar → PushMirrors → UpdateGitOps → OpenPr", list);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-    }
-
-    [Fact]
-    public void A_step_at_the_very_end_of_the_run_gets_a_visible_bar_at_the_end()
-    {
-        var dir = Path.Combine(Path.GetTempPath(), "mp-tests", "run-" + Guid.NewGuid().ToString("N")[..12]);
-        try
-        {
-            // The report step of a no-op Publish: it starts when everything else has finished and takes no time.
-            var run = new RunRecord
-            {
-                RunId = "end", Entries = [Entry("train", 0, 100, 0, Row("alpha", "train", "ok", 0, 100)), Entry("pr", 100, 100, 0, Row("alpha", "pr", "skipped", 100, 0))],
-            };
-            ReportWriter.Write(new ReportData { ZooSource = "z", GeneratedAt = T0, Models = [], Runs = [run] }, Path.Combine(dir, "site"), CancellationToken.None);
-            var html = File.ReadAllText(Path.Combine(dir, "site", "runs", "end.html"));
-
-            Assert.Contains("margin-left:0%;width:100%", html);
-            Assert.Contains("margin-left:99.5%;width:0.5%", html);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-    }
-
-    [Fact]
-    public async Task A_verb_records_its_rows_for_the_run_id_and_the_report_renders_the_run_page()
-    {
-        using var world = new TestWorld();
+        var world = new TestWorld();
         world.WriteModel("demo", """
             { "name": "demo", "description": "demo", "owners": ["a@example.com"], "data": [ { "name": "d", "file": "data.csv" } ],
               "training": { "backend": "local", "command": ["true"] }, "artifacts": { "format": "onnx", "files": ["model.onnx"] },
               "validation": {}, "serving": { "runtime": "onnx" } }
             """);
         File.WriteAllText(Path.Combine(world.Root, "models", "demo", "data.csv"), "a\n1\n");
+        return world;
+    }
+
+    [Fact]
+    public void The_run_page_shows_the_timeline_warnings_and_what_changed()
+    {
+        using var temp = new TestWorld();
+        var dir = temp.Root;
+        var zoo = Path.Combine(dir, "zoo");
+        GeneratedZoo.Write(zoo, ReportRenderingTests.Zoo());
+        var data = new ReportData { ZooSource = "z", GeneratedAt = T0, Models = new ReportLoader(zoo).Load(null, []), Runs = [PublishRun()] };
+        ReportWriter.Write(data, Path.Combine(dir, "site"), CancellationToken.None);
+        var html = File.ReadAllText(Path.Combine(dir, "site", "runs", "20261123T100000Z-abc.html"));
+        var text = ReportRenderingTests.Text(html);
+
+        Assert.Contains("failed started 2026-11-23 10:00 UTC, took 1 min 20 s; 5 target(s), 9 step(s).", text);
+        var targets = Regex.Matches(html, "<tr class=\"target\"><th scope=\"rowgroup\">([A-Za-z]+) ").Select(m => m.Groups[1].Value);
+        Assert.Equal(["Train", "PackageModelCar", "PushMirrors", "UpdateGitOps", "OpenPr"], targets);
+        Assert.Contains("OpenPr (modelpipe pr) failed 10.0 s exit code 1", text);
+        Assert.Contains("beta failed 5.0 s GitHub answered 502", text);
+        // The bar of alpha's training starts at 0 % and spans 30 of 80 s.
+        Assert.Contains("margin-left:0%;width:37.5%", html);
+        Assert.Contains("warning PackageModelCar alpha: shell: the base has no /bin/sh", text);
+        Assert.Contains("failed OpenPr beta: GitHub answered 502", text);
+        Assert.Contains($"Versions published alpha v12 {GeneratedZoo.Digest("alpha", 12)[..23]}…, zoo commit aaaaaaaaaaaa beta v3 (already published; no commit)", text);
+        Assert.Contains("GitOps commits alpha: test/alpha/config.yaml → v12", text);
+        Assert.DoesNotContain("beta: test/beta/config.yaml", text);
+        Assert.Contains("Pull / merge requests alpha v12: created github #42 https://github.com/acme/gitops/pull/42 alpha v11: closed #41 https://github.com/acme/gitops/pull/41 (superseded by v12)", text);
+        Assert.Contains("<a href=\"../models/alpha.html#v12\">v12</a>", html);
+
+        var list = ReportRenderingTests.Text(File.ReadAllText(Path.Combine(dir, "site", "runs.html")));
+        Assert.Contains("20261123T100000Z-abc 2026-11-23 10:00 UTC 1 min 20 s failed Train → PackageModelCar → PushMirrors → UpdateGitOps → OpenPr", list);
+    }
+
+    [Fact]
+    public void A_step_at_the_very_end_of_the_run_gets_a_visible_bar_at_the_end()
+    {
+        using var temp = new TestWorld();
+        var dir = temp.Root;
+        // The report step of a no-op Publish: it starts when everything else has finished and takes no time.
+        var run = new RunRecord
+        {
+            RunId = "end", Entries = [Entry("train", 0, 100, 0, Row("alpha", "train", "ok", 0, 100)), Entry("pr", 100, 100, 0, Row("alpha", "pr", "skipped", 100, 0))],
+        };
+        ReportWriter.Write(new ReportData { ZooSource = "z", GeneratedAt = T0, Models = [], Runs = [run] }, Path.Combine(dir, "site"), CancellationToken.None);
+        var html = File.ReadAllText(Path.Combine(dir, "site", "runs", "end.html"));
+
+        Assert.Contains("margin-left:0%;width:100%", html);
+        Assert.Contains("margin-left:99.5%;width:0.5%", html);
+    }
+
+    [Fact]
+    public async Task A_verb_records_its_rows_for_the_run_id_and_the_report_renders_the_run_page()
+    {
+        using var world = DemoWorld();
         var env = new Dictionary<string, string?> { ["MODELPIPE_RUN_ID"] = "run-1" };
 
         var check = await Modelpipe.RunAsync(world.Root, ["check"], env);
@@ -144,13 +139,7 @@ public sealed class RunJournalTests
     [Fact]
     public async Task Without_a_run_id_a_verb_records_nothing()
     {
-        using var world = new TestWorld();
-        world.WriteModel("demo", """
-            { "name": "demo", "description": "demo", "owners": ["a@example.com"], "data": [ { "name": "d", "file": "data.csv" } ],
-              "training": { "backend": "local", "command": ["true"] }, "artifacts": { "format": "onnx", "files": ["model.onnx"] },
-              "validation": {}, "serving": { "runtime": "onnx" } }
-            """);
-        File.WriteAllText(Path.Combine(world.Root, "models", "demo", "data.csv"), "a\n1\n");
+        using var world = DemoWorld();
         var check = await Modelpipe.RunAsync(world.Root, ["check"], new Dictionary<string, string?> { ["MODELPIPE_RUN_ID"] = null });
         Assert.True(check.ExitCode == 0, check.All);
         Assert.False(Directory.Exists(Path.Combine(world.ArtifactsDir, "runs")));
@@ -159,13 +148,7 @@ public sealed class RunJournalTests
     [Fact]
     public async Task A_run_id_that_is_not_a_file_name_is_refused_before_any_work()
     {
-        using var world = new TestWorld();
-        world.WriteModel("demo", """
-            { "name": "demo", "description": "demo", "owners": ["a@example.com"], "data": [ { "name": "d", "file": "data.csv" } ],
-              "training": { "backend": "local", "command": ["true"] }, "artifacts": { "format": "onnx", "files": ["model.onnx"] },
-              "validation": {}, "serving": { "runtime": "onnx" } }
-            """);
-        File.WriteAllText(Path.Combine(world.Root, "models", "demo", "data.csv"), "a\n1\n");
+        using var world = DemoWorld();
         var before = world.Files();
 
         var fetch = await Modelpipe.RunAsync(world.Root, ["fetch"], new Dictionary<string, string?> { ["MODELPIPE_RUN_ID"] = "../escape" });

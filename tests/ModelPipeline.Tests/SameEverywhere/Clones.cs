@@ -34,6 +34,24 @@ internal sealed class Clones(TestWorld world)
         await BareRepo.GitAsync(Source, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "-m", "models");
     }
 
+    /// <summary>
+    /// A source repository whose settings share one bare zoo, one bare GitOps repository and <paramref name="registry"/>
+    /// (a busybox base pushed there) among all clones; returns the zoo and GitOps paths.
+    /// </summary>
+    public async Task<(string Zoo, string GitOps)> CreateRegistrySourceAsync(LocalRegistry registry, string trainer)
+    {
+        var baseImage = await BusyboxBase.PushAsync(registry);
+        var zoo = await BareRepo.CreateAsync(Shared("zoo.git"));
+        var gitops = await BareRepo.CreateAsync(Shared("gitops.git"));
+        await CreateSourceAsync(new
+        {
+            zoo = new { url = zoo, mirrors = Array.Empty<object>() },
+            modelcar = new { destination = "registry", repository = $"{registry.Host}/modelzoo", baseImage },
+            gitops = new { repository = gitops },
+        }, trainer);
+        return (zoo, gitops);
+    }
+
     public static string ModelJson(double minAccuracy) => $$"""
         {
           "name": "demo", "description": "demo model", "owners": ["ml@example.com"],

@@ -12,16 +12,8 @@ public sealed class FreshClonePromoteTests
     {
         using var world = new TestWorld();
         await using var registry = await LocalRegistry.StartAsync();
-        var baseImage = await BusyboxBase.PushAsync(registry);
         var clones = new Clones(world);
-        var zoo = await BareRepo.CreateAsync(clones.Shared("zoo.git"));
-        var gitops = await BareRepo.CreateAsync(clones.Shared("gitops.git"));
-        await clones.CreateSourceAsync(new
-        {
-            zoo = new { url = zoo, mirrors = Array.Empty<object>() },
-            modelcar = new { destination = "registry", repository = $"{registry.Host}/modelzoo", baseImage },
-            gitops = new { repository = gitops },
-        }, Clones.DeterministicTrainer);
+        var (zoo, gitops) = await clones.CreateRegistrySourceAsync(registry, Clones.DeterministicTrainer);
         var publisher = await clones.CloneAsync("publisher");
         await Clones.RunAsync(publisher, Env, "fetch", "train", "validate", "package", "push", "gitops");
 

@@ -16,16 +16,8 @@ public sealed class RacingPublisherTests
     {
         using var world = new TestWorld();
         await using var registry = await LocalRegistry.StartAsync();
-        var baseImage = await BusyboxBase.PushAsync(registry);
         var clones = new Clones(world);
-        var zoo = await BareRepo.CreateAsync(clones.Shared("zoo.git"));
-        var gitops = await BareRepo.CreateAsync(clones.Shared("gitops.git"));
-        await clones.CreateSourceAsync(new
-        {
-            zoo = new { url = zoo, mirrors = Array.Empty<object>() },
-            modelcar = new { destination = "registry", repository = $"{registry.Host}/modelzoo", baseImage },
-            gitops = new { repository = gitops },
-        }, Clones.RandomTrainer);
+        var (zoo, gitops) = await clones.CreateRegistrySourceAsync(registry, Clones.RandomTrainer);
         var a = await clones.CloneAsync("a");
         var b = await clones.CloneAsync("b");
         await Task.WhenAll(

@@ -17,6 +17,7 @@ root.Subcommands.Add(PackageCommands.Package());
 root.Subcommands.Add(ZooCommands.Push());
 root.Subcommands.Add(ZooCommands.Models());
 root.Subcommands.Add(ZooCommands.Pull());
+root.Subcommands.Add(ServeCommands.Serve());
 root.Subcommands.Add(TrustCommands.Verify());
 root.Subcommands.Add(SyncCommands.Sync());
 root.Subcommands.Add(SyncCommands.Publish());

@@ -14,6 +14,7 @@ root.Subcommands.Add(StepCommands.Fetch());
 root.Subcommands.Add(StepCommands.Train());
 root.Subcommands.Add(StepCommands.Validate());
 root.Subcommands.Add(PackageCommands.Package());
+root.Subcommands.Add(ServeCommands.ServeCheck());
 root.Subcommands.Add(ZooCommands.Push());
 root.Subcommands.Add(ZooCommands.Models());
 root.Subcommands.Add(ZooCommands.Pull());

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using ModelPipeline.Cli.Output;
 using ModelPipeline.Errors;
 using ModelPipeline.Inference;
 using ModelPipeline.RunState;
@@ -54,4 +55,19 @@ internal static class ServeCommands
         }, ct));
         return command;
     }
+
+    public static Command ServeCheck() => Verb.PerModel("serve-check",
+        "The serving check before the test pin: serve each packaged image over the Open Inference Protocol on a loopback port and send it the test vectors.",
+        async (ctx, model, ct) =>
+        {
+            var record = await new ServingCheckStep(ctx.Config, ctx.State, ctx.Output).RunAsync(model, ct);
+            return new StepResult
+            {
+                Model = model.Name,
+                Step = "serve-check",
+                Result = record.Status == ServingCheckRecord.PassedStatus && record.From is null ? "ok" : "skipped",
+                Detail = record.From is null ? $"{record.Status}: {record.Detail}" : $"{record.Status} ({record.From}): {record.Detail}",
+                Data = record,
+            };
+        });
 }

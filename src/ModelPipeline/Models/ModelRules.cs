@@ -78,6 +78,11 @@ internal static class ModelRules
         if (model.Serving.ChartPath is not null && SafePath.TryResolve("/repo", model.Serving.ChartPath, out var chartWhy) is null)
             Problem("$.serving.chartPath", $"'{model.Serving.ChartPath}' {chartWhy} (relative to the repository root).");
 
+        if (model.Serving.Check is { Enabled: false, Reason: null or "" })
+            Problem("$.serving.check.reason", "turning the serving check off needs a reason. Fix: add \"reason\": \"why this model is not served over the Open Inference Protocol before its test pin\".");
+        if (model.Serving.Check is { Enabled: true } && v.OnnxModel is null)
+            Problem("$.serving.check.enabled", "the serving check serves the ONNX file $.validation.onnxModel names, and none is set. Fix: set \"onnxModel\", or remove $.serving.check.");
+
         // KServe's predictor replicas: whole numbers, and a minimum above the maximum is refused here rather than by the cluster.
         var replicas = new Dictionary<string, long>();
         foreach (var key in new[] { "minReplicas", "maxReplicas" })

@@ -12,7 +12,7 @@ internal static class RunPage
     private static readonly Dictionary<string, string> Targets = new(StringComparer.Ordinal)
     {
         ["check"] = "Check", ["fetch"] = "Fetch", ["train"] = "Train", ["validate"] = "Validate",
-        ["package"] = "PackageModelCar", ["push"] = "PushMirrors", ["gitops"] = "UpdateGitOps", ["pr"] = "OpenPr",
+        ["package"] = "PackageModelCar", ["serve-check"] = "ServeCheck", ["push"] = "PushMirrors", ["gitops"] = "UpdateGitOps", ["pr"] = "OpenPr",
         ["promote"] = "Promote", ["sync-aliases"] = "SyncAliases",
     };
 

@@ -116,5 +116,8 @@ public sealed record ZooEntryInput
 
     public Training.TrainingRecord? Training { get; init; }
     public Fetching.FetchRecord? Fetch { get; init; }
+
+    /// <summary>The serving check's verdict on the image (null when ServeCheck did not run, e.g. the verb used alone).</summary>
+    public Inference.ServingCheckRecord? ServingCheck { get; init; }
     public string? SourceCommit { get; init; }
 }

@@ -26,8 +26,10 @@ public sealed class ZooPushStep(PipelineConfig config, RunStateStore state, IPip
         if (package.TrainingKey != key || !ZooLayout.IsDigest(package.Digest) || string.IsNullOrEmpty(package.Repository))
             throw new OperationFailedException($"{packagePath} does not describe an image of training key {key[..12]} (trainingKey, repository and a sha256 digest are required). Fix: re-run ./build.sh PackageModelCar --model {model.Name}.") { Model = model.Name };
 
+        var serving = ServingCheck(model.Name, key, package);
         var input = new ZooEntryInput
         {
+            ServingCheck = serving,
             Definition = model,
             TrainingKey = key,
             Validation = state.ReadRun<Validation.ValidationReport>(model.Name, key, "validate")!,
@@ -74,6 +76,23 @@ public sealed class ZooPushStep(PipelineConfig config, RunStateStore state, IPip
         record = record with { VersionTag = await EnsureTagAsync(store, model.Name, image, $"{model.Name}-v{record.Version}", restore: false, ct) };
         state.WriteRun(model.Name, key, "zoo", record);
         return record;
+    }
+
+    /// <summary>
+    /// The serving check's verdict on this image (ServeCheck runs before PushMirrors in the graph): a failed one, or
+    /// one made on another digest, stops the version here, before the zoo and the test pin. None: published without.
+    /// </summary>
+    private Inference.ServingCheckRecord? ServingCheck(string model, string key, PackageRecord package)
+    {
+        var record = state.ReadRun<Inference.ServingCheckRecord>(model, key, Inference.ServingCheckStep.RecordName);
+        if (record is null) return null;
+        var path = Path.Combine(state.RunDir(model, key), Inference.ServingCheckStep.RecordName + ".json");
+        if (!record.Passed)
+            throw new GateFailedException($"model '{model}' failed the serving check; refusing to publish it. Verdict: {path}", [record.Detail]) { Model = model };
+        if (record.Digest is not null && record.Digest != package.Digest)
+            throw new OperationFailedException($"model '{model}': the serving check ran on {record.Digest}, not on the packaged image {package.Digest}. " +
+                $"Fix: run ./build.sh ServeCheck --model {model} (Publish runs it).") { Model = model };
+        return record with { From = null };
     }
 
     /// <summary>

@@ -63,7 +63,7 @@ public sealed partial class FirstPublishToProdTests(FirstPublishToProd walk) : I
         Assert.Matches(new Regex(@"^v1\t.*\tlatest,prod,test$", RegexOptions.Multiline), walk.Walk.Output);
     }
 
-    /// <summary>The README's "Running modelpipe" block in the clone the walk built: the CLI answers on the PATH.</summary>
+    /// <summary>The README's "Running modelpipe" block in the built clone: the CLI answers on the PATH.</summary>
     [BusyboxFact]
     public async Task The_readme_puts_modelpipe_on_the_path_of_a_built_checkout()
     {

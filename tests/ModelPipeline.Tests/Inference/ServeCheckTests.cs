@@ -32,6 +32,11 @@ public sealed class ServeCheckTests(TrainedIris iris) : IClassFixture<TrainedIri
         var published = JsonNode.Parse(await BareRepo.ShowAsync(Path.Combine(world.Root, ".pipeline", "zoo.git"), "models/iris/v1/validation.json"))!;
         Assert.Equal("passed", (string)published["serving"]!["status"]!);
         Assert.Equal(record.P95Ms, (double)published["serving"]!["p95Ms"]!);
+        await RunAsync(world, "report");
+        var page = Reporting.ReportRenderingTests.Text(File.ReadAllText(Path.Combine(world.ArtifactsDir, "report", "models", "iris.html")));
+        var p50 = record.P50Ms!.Value.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
+        var p95 = record.P95Ms!.Value.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains($"Serving check passed latency p50 {p50} ms, p95 {p95} ms over {rows} request(s)", page);
 
         // A fresh workspace (no artifacts/) finds the key published as v1: its recorded verdict stands, nothing is served.
         Directory.Delete(world.ArtifactsDir, recursive: true);

@@ -18,6 +18,7 @@ root.Subcommands.Add(ZooCommands.Push());
 root.Subcommands.Add(ZooCommands.Models());
 root.Subcommands.Add(ZooCommands.Pull());
 root.Subcommands.Add(TrustCommands.Verify());
+root.Subcommands.Add(TrustCommands.Sign());
 root.Subcommands.Add(SyncCommands.Sync());
 root.Subcommands.Add(SyncCommands.Publish());
 foreach (var verb in GitOpsCommands.All()) root.Subcommands.Add(verb);

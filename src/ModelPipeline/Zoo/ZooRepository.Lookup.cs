@@ -16,10 +16,13 @@ public sealed partial class ZooRepository
         return File.Exists(ZooLayout.ManifestPath(zoo.Root, model, version)) ? Load(zoo.Root, model, version, zoo.Commit) : null;
     }
 
-    /// <summary>The version holding a training key in a zoo working tree, or null.</summary>
+    /// <summary>
+    /// The version holding a training key in a zoo working tree, or null. The newest such version: a key
+    /// is published twice only when its first image can never be deployed (no shell) and was packaged again.
+    /// </summary>
     public static PublishedVersion? Find(string root, string model, string trainingKey, string? commit)
     {
-        foreach (var v in ZooLayout.Versions(root, model))
+        foreach (var v in ZooLayout.Versions(root, model).Reverse())
         {
             var path = ZooLayout.ManifestPath(root, model, v);
             if (File.Exists(path) && ZooLayout.Read<VersionManifest>(path).TrainingKey == trainingKey) return Load(root, model, v, commit);

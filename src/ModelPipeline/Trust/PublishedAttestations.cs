@@ -17,6 +17,8 @@ public static class PublishedAttestations
     public static async Task<AttestationRecord?> ReadAsync(PipelineConfig config, RegistryConnector registries, IPipelineReporter reporter,
         SignedIdentity identity, ZooImage image, CancellationToken ct)
     {
+        var layout = Path.Combine(config.RepoRoot, config.ModelCar.LayoutDir, "oci-layout");
+        if (image.Destination != "registry" && !File.Exists(layout)) return null;
         var store = ArtifactStores.For(config, registries, image.Destination, image.Repository, null);
         var signature = await VersionSigner.SignatureDigestAsync(store, image.Digest, ct);
         var referrers = await Referrers.ListAsync(store, image.Digest, ct);

@@ -50,7 +50,7 @@ public sealed class ZooPushStep(PipelineConfig config, RunStateStore state, IPip
                 Provenance = package.Attestations?.Provenance,
                 ModelPack = package.ModelPack,
                 BaseImage = package.BaseImage,
-                Warnings = package.Warnings,
+                Warnings = package.Warnings.Count > 0 ? package.Warnings : null,
             },
         };
         using var registries = new RegistryConnector(config.Registry, reporter);

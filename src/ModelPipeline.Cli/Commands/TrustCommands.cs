@@ -9,7 +9,8 @@ namespace ModelPipeline.Cli.Commands;
 
 /// <summary>
 /// <c>modelpipe verify NAME@REF</c>: the signature, SBOM and provenance of a published image, from its digest alone.
-/// <c>modelpipe sign NAME@REF</c>: signs a published version (image with its identity, SBOM, provenance) with the key set now.
+/// <c>modelpipe sign NAME@REF</c>: signs a published version (image with its identity, SBOM, provenance)
+/// with the key set now.
 /// </summary>
 internal static class TrustCommands
 {
@@ -39,9 +40,17 @@ internal static class TrustCommands
 
     public static Command Sign()
     {
-        var name = new Argument<string>("NAME@REF") { Description = "A published model with vN, an alias or sha256:<digest> (default: latest)." };
-        var zooOption = new Option<string?>("--zoo") { Description = "Read this zoo (a git URL or a path) instead of the configured primary." };
-        var command = new Command("sign", "Sign a published version with the key in $MODELPIPE_SIGNING_KEY (signing.keyEnv): its image, naming model, version and training key, and its SBOM and provenance; then verify it.") { name, zooOption };
+        var name = new Argument<string>("NAME@REF")
+        {
+            Description = "A published model with vN, an alias or sha256:<digest> (default: latest).",
+        };
+        var zooOption = new Option<string?>("--zoo")
+        {
+            Description = "Read this zoo (a git URL or a path) instead of the configured primary.",
+        };
+        var description = "Sign a published version with the key in $MODELPIPE_SIGNING_KEY (signing.keyEnv): its image, " +
+            "naming model, version and training key, and its SBOM and provenance; then verify it.";
+        var command = new Command("sign", description) { name, zooOption };
         command.SetAction((parse, ct) => Verb.Guard(async () =>
         {
             var ctx = CommandContext.Create(parse);
@@ -51,8 +60,11 @@ internal static class TrustCommands
                 resolved = zoo.Resolve(model, reference);
             var outcome = await PublishedSigning.SignAsync(ctx.Config, ctx.Output, resolved, ct);
             if (ctx.Json) Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(outcome, RunStateStore.Json)));
-            else Console.WriteLine($"{model} v{resolved.Version.Version} {resolved.Manifest.Image.Digest}: signed and verified" +
-                (outcome.Written.Count == 0 ? " (already signed)" : $" (signed: {string.Join(", ", outcome.Written)})"));
+            else
+                Console.WriteLine($"{model} v{resolved.Version.Version} {resolved.Manifest.Image.Digest}: " +
+                    "signed and verified" + (outcome.Written.Count == 0
+                        ? " (already signed)"
+                        : $" (signed: {string.Join(", ", outcome.Written)})"));
             return 0;
         }, ct));
         return command;

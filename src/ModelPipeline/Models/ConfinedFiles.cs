@@ -10,7 +10,8 @@ public static class ConfinedFiles
 {
     /// <summary>The files (relative to <paramref name="root"/>, '/'-separated, sorted) or, in
     /// <paramref name="problem"/>, the first link that leaves the folder; nothing outside is read.</summary>
-    public static IReadOnlyList<string> List(string root, string entry, IReadOnlyCollection<string> skipDirs, out string? problem)
+    public static IReadOnlyList<string> List(string root, string entry, IReadOnlyCollection<string> skipDirs,
+        out string? problem)
     {
         problem = null;
         var fullRoot = Path.GetFullPath(root);

@@ -99,7 +99,7 @@ internal static class ModelRules
             problem(at, $"'{relative}' does not exist in the model folder. Fix: add it or correct the path.");
     }
 
-    /// <summary>Every file reached through the trainer sources (links and folders too) stays in the model folder.</summary>
+    /// <summary>Every file reached through the trainer sources (links, folders) stays in the model folder.</summary>
     private static void ConfinedSources(ModelDefinition model, Action<string, string> problem)
     {
         IReadOnlyList<string> roots = model.Training.Sources.Count > 0 ? [.. model.Training.Sources] : ["."];
@@ -108,7 +108,8 @@ internal static class ModelRules
             if (SafePath.TryResolve(model.Directory, roots[i], out _) is not { } full || !Path.Exists(full)) continue;
             ConfinedFiles.List(model.Directory, roots[i], Training.TrainingKey.SkippedFolders, out var why);
             if (why is not null)
-                problem(Training.TrainingKey.SourcesField(model, i), $"{why}; the training key and the SBOM may only read the model folder. " +
+                problem(Training.TrainingKey.SourcesField(model, i),
+                    $"{why}; the training key and the SBOM may only read the model folder. " +
                     "Fix: copy what the trainer needs into the model folder, or remove the link.");
         }
     }

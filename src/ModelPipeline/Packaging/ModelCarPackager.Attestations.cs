@@ -21,7 +21,8 @@ public sealed partial class ModelCarPackager
         var wantsModelPack = Settings.Formats.Contains("modelpack");
         var signingNow = config.Signing.Mode != "never" && !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(config.Signing.KeyEnv));
         var missingModelPack = wantsModelPack && record.ModelPack is null;
-        if (!missingModelPack && record.Attestations is { } done && (done.SbomSignature is not null || !signingNow)) return record;
+        if (!missingModelPack && record.Attestations is { } done && (done.SbomSignature is not null || !signingNow))
+            return record;
         if (missingModelPack)
         {
             var report = state.ReadRun<ValidationReport>(model.Name, record.TrainingKey, "validate")!;

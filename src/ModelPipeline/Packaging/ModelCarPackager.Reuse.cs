@@ -40,7 +40,8 @@ public sealed partial class ModelCarPackager
             // Every record of the first packaging, from the published state: verdicts and attestations.
             BaseImage = image.BaseImage,
             Warnings = image.Warnings ?? [],
-            Attestations = await PublishedAttestations.ReadAsync(config, registries, reporter, new SignedIdentity(model, published.Version, key), image, ct),
+            Attestations = await PublishedAttestations.ReadAsync(config, registries, reporter,
+                new SignedIdentity(model, published.Version, key), image, ct),
             ModelPack = image.ModelPack,
         };
         state.WriteRun(model, key, "package", record);
@@ -55,13 +56,15 @@ public sealed partial class ModelCarPackager
     /// base, and PushMirrors publishes it as a new version of the key (vN stays as published).
     /// </summary>
     private bool IsWayOut(PublishedVersion published) =>
-        published.Manifest.Image.HasNoShell && published.Manifest.Image.BaseImage is { } recorded && recorded != Settings.BaseImage;
+        published.Manifest.Image.HasNoShell
+        && published.Manifest.Image.BaseImage is { } recorded && recorded != Settings.BaseImage;
 
-    /// <summary>Makes the published files the training output of the key again (pulled from vN's image by digest when not here).</summary>
+    /// <summary>Makes the published files the key's training output again (pulled from vN's image when not here).</summary>
     private async Task RepackageAsync(string model, string key, PublishedVersion published, CancellationToken ct)
     {
         var v = $"v{published.Version}";
-        reporter.Info(model, $"{v} of training key {key[..12]} has no /bin/sh (base '{published.Manifest.Image.BaseImage}') and is never deployed; " +
+        reporter.Info(model, $"{v} of training key {key[..12]} has no /bin/sh " +
+            $"(base '{published.Manifest.Image.BaseImage}') and is never deployed; " +
             $"modelcar.baseImage is now '{Settings.BaseImage}': packaging the same training output for a new version");
         var output = state.OutputDir(model, key);
         if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any()) return;

@@ -49,7 +49,8 @@ public static class TrainingKey
             var files = ConfinedFiles.List(model.Directory, roots[i], SkippedFolders, out var problem);
             if (problem is not null)
                 throw new InvalidInputException($"models/{model.Name}/model.json: {SourcesField(model, i)}: {problem}; " +
-                    "nothing outside the model folder is hashed or listed. Fix: copy the file into the model folder or remove the link.") { Model = model.Name };
+                    "nothing outside the model folder is hashed or listed. " +
+                    "Fix: copy the file into the model folder or remove the link.") { Model = model.Name };
             foreach (var rel in files.Where(f => f != "model.json"))
                 result.Add((rel, await Digests.FileSha256Async(Path.Combine(model.Directory, rel), ct)));
         }
@@ -58,5 +59,7 @@ public static class TrainingKey
 
     /// <summary>The JSON path of source entry <paramref name="i"/> (the whole folder when none are listed).</summary>
     public static string SourcesField(ModelDefinition model, int i) =>
-        model.Training.Sources.Count > 0 ? $"$.training.sources[{i}]" : "$.training.sources (default: the whole model folder)";
+        model.Training.Sources.Count > 0
+            ? $"$.training.sources[{i}]"
+            : "$.training.sources (default: the whole model folder)";
 }

@@ -43,7 +43,8 @@ public static class CosignSignature
                 json.WriteStartObject("optional");
                 json.WriteString(SignedIdentity.ModelClaim, identity.Model);
                 json.WriteString(SignedIdentity.TrainingKeyClaim, identity.TrainingKey);
-                json.WriteString(SignedIdentity.VersionClaim, identity.Version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                var version = identity.Version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                json.WriteString(SignedIdentity.VersionClaim, version);
                 json.WriteEndObject();
             }
             json.WriteEndObject();
@@ -52,8 +53,8 @@ public static class CosignSignature
     }
 
     /// <summary>Signs <paramref name="digest"/> and stores the signature beside it; returns the signature manifest's digest.</summary>
-    public static async Task<string> SignAsync(IArtifactStore store, string digest, SigningKey key, CancellationToken ct,
-        SignedIdentity? identity = null)
+    public static async Task<string> SignAsync(IArtifactStore store, string digest, SigningKey key,
+        CancellationToken ct, SignedIdentity? identity = null)
     {
         var payload = Payload(store.Repository, digest, identity);
         var signature = Convert.ToBase64String(key.Sign(payload));
@@ -82,8 +83,8 @@ public static class CosignSignature
     /// <paramref name="key"/> and its payload names this digest and repository (and, when
     /// <paramref name="expected"/> is given, that model, version and training key), else the reason.
     /// </summary>
-    public static async Task<string?> VerifyAsync(IArtifactStore store, string digest, VerificationKey key, CancellationToken ct,
-        SignedIdentity? expected = null)
+    public static async Task<string?> VerifyAsync(IArtifactStore store, string digest, VerificationKey key,
+        CancellationToken ct, SignedIdentity? expected = null)
     {
         var bytes = await store.TryGetManifestAsync(Tag(digest), ct);
         if (bytes is null) return $"no signature ({Tag(digest)} is not in {store.Describe})";

@@ -15,7 +15,8 @@ namespace ModelPipeline.Trust;
 /// <summary>What was attached to an image: digests of the signature, SBOM and provenance artifacts.</summary>
 public sealed record AttestationRecord
 {
-    /// <summary>The cosign signature manifest (<c>sha256-&lt;hex&gt;.sig</c>) naming the version, null when unsigned (or not yet published).</summary>
+    /// <summary>The cosign signature manifest (<c>sha256-&lt;hex&gt;.sig</c>) naming the version; null when unsigned
+    /// or not yet published.</summary>
     public string? Signature { get; init; }
 
     /// <summary>The CycloneDX SBOM artifact (subject: the image).</summary>
@@ -56,14 +57,18 @@ public sealed class ImageAttestor(PipelineConfig config, RunStateStore state, IP
         string? sbomSignature = null;
         if (key is not null)
         {
-            // The image itself is signed when its version is known (PushMirrors, VersionSigner): its signature names it.
+            // The image itself is signed once its version is known (PushMirrors, VersionSigner): the signature names it.
             sbomSignature = await CosignSignature.SignAsync(store, sbom.Digest, key, ct);
             if (modelPackDigest is not null) await CosignSignature.SignAsync(store, modelPackDigest, key, ct);
         }
         reporter.Info(model.Name, key is null
             ? $"attached SBOM {sbom.Digest[..19]} and provenance {provenance.Digest[..19]} (unsigned: ${config.Signing.KeyEnv} is not set)"
-            : $"attached signed SBOM {sbom.Digest[..19]} and provenance {provenance.Digest[..19]} (the image is signed with its version at PushMirrors)");
-        return new AttestationRecord { Signature = null, Sbom = sbom.Digest, SbomSignature = sbomSignature, Provenance = provenance.Digest };
+            : $"attached signed SBOM {sbom.Digest[..19]} and provenance {provenance.Digest[..19]} " +
+              "(the image is signed with its version at PushMirrors)");
+        return new AttestationRecord
+        {
+            Signature = null, Sbom = sbom.Digest, SbomSignature = sbomSignature, Provenance = provenance.Digest,
+        };
     }
 
     private async Task<AttestationInput> InputAsync(ModelDefinition model, PackageRecord record, string? modelPackDigest, CancellationToken ct)

@@ -14,8 +14,8 @@ namespace ModelPipeline.Trust;
 /// </summary>
 public static class PublishedAttestations
 {
-    public static async Task<AttestationRecord?> ReadAsync(PipelineConfig config, RegistryConnector registries, IPipelineReporter reporter,
-        SignedIdentity identity, ZooImage image, CancellationToken ct)
+    public static async Task<AttestationRecord?> ReadAsync(PipelineConfig config, RegistryConnector registries,
+        IPipelineReporter reporter, SignedIdentity identity, ZooImage image, CancellationToken ct)
     {
         var layout = Path.Combine(config.RepoRoot, config.ModelCar.LayoutDir, "oci-layout");
         if (image.Destination != "registry" && !File.Exists(layout)) return null;
@@ -23,7 +23,8 @@ public static class PublishedAttestations
         var signature = await VersionSigner.SignatureDigestAsync(store, image.Digest, ct);
         var referrers = await Referrers.ListAsync(store, image.Digest, ct);
         var sbom = image.Sbom ?? referrers.FirstOrDefault(r => r.ArtifactType == Sbom.MediaType)?.Digest;
-        var provenance = image.Provenance ?? referrers.FirstOrDefault(r => r.ArtifactType == ImageAttestor.ProvenanceArtifactType)?.Digest;
+        var provenance = image.Provenance
+            ?? referrers.FirstOrDefault(r => r.ArtifactType == ImageAttestor.ProvenanceArtifactType)?.Digest;
         using var key = PublicKey(config);
         if (key is not null && signature is not null)
         {
@@ -34,7 +35,8 @@ public static class PublishedAttestations
             }
             catch (OperationFailedException ex)
             {
-                reporter.Warning(identity.Model, $"{identity}: the signature beside {image.Digest[..19]} does not verify, so it is not recorded: " +
+                reporter.Warning(identity.Model, $"{identity}: the signature beside {image.Digest[..19]} does not " +
+                    "verify, so it is not recorded: " +
                     ex.Message.Split('\n')[1].Trim());
                 signature = null;
             }
@@ -54,6 +56,8 @@ public static class PublishedAttestations
         if (!string.IsNullOrWhiteSpace(config.Verify.PublicKey))
             return VerificationKey.Load(config.Verify.PublicKey, config.RepoRoot, "pipeline.json: $.verify.publicKey");
         using var signing = SigningKey.FromEnvironment(config.Signing);
-        return signing is null ? null : VerificationKey.FromPem(signing.PublicKeyPem, $"the public half of ${config.Signing.KeyEnv}");
+        return signing is null
+            ? null
+            : VerificationKey.FromPem(signing.PublicKeyPem, $"the public half of ${config.Signing.KeyEnv}");
     }
 }

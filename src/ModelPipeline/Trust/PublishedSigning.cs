@@ -13,13 +13,14 @@ namespace ModelPipeline.Trust;
 /// </summary>
 public static class PublishedSigning
 {
-    public static async Task<VersionSigner.Outcome> SignAsync(PipelineConfig config, IPipelineReporter reporter, ResolvedVersion version,
-        CancellationToken ct)
+    public static async Task<VersionSigner.Outcome> SignAsync(PipelineConfig config, IPipelineReporter reporter,
+        ResolvedVersion version, CancellationToken ct)
     {
         using var key = SigningKey.FromEnvironment(config.Signing)
             ?? throw new InvalidInputException($"no signing key: ${config.Signing.KeyEnv} is not set" +
                 (config.Signing.Mode == "never" ? " (and signing.mode is \"never\")" : "") +
-                $". Fix: set {config.Signing.KeyEnv} to the PEM private key or its path, then run 'modelpipe sign {version.Model}@v{version.Version.Version}' again.")
+                $". Fix: set {config.Signing.KeyEnv} to the PEM private key or its path, then run " +
+                $"'modelpipe sign {version.Model}@v{version.Version.Version}' again.")
             { Model = version.Model };
         var image = version.Manifest.Image;
         var identity = new SignedIdentity(version.Model, version.Version.Version, version.Manifest.TrainingKey);

@@ -14,9 +14,11 @@ public sealed record SignedIdentity(string Model, int Version, string TrainingKe
     public const string VersionClaim = "dev.modelpipeline.version";
     public const string TrainingKeyClaim = "dev.modelpipeline.training-key";
 
-    public override string ToString() => $"{Model} v{Version} (training key {TrainingKey[..Math.Min(12, TrainingKey.Length)]})";
+    public override string ToString() =>
+        $"{Model} v{Version} (training key {TrainingKey[..Math.Min(12, TrainingKey.Length)]})";
 
-    /// <summary>Null when <paramref name="payload"/> names <paramref name="expected"/> (or nothing is expected), else the reason.</summary>
+    /// <summary>Null when <paramref name="payload"/> names <paramref name="expected"/> (or nothing is expected),
+    /// else the reason.</summary>
     public static string? Problem(byte[] payload, SignedIdentity? expected)
     {
         if (expected is null) return null;
@@ -34,7 +36,8 @@ public sealed record SignedIdentity(string Model, int Version, string TrainingKe
         {
             var optional = JsonDocument.Parse(payload).RootElement.GetProperty("optional");
             if (optional.ValueKind != JsonValueKind.Object) return null;
-            string? Claim(string name) => optional.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+            string? Claim(string name) =>
+                optional.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
             var (model, version, key) = (Claim(ModelClaim), Claim(VersionClaim), Claim(TrainingKeyClaim));
             if (model is null || key is null || !int.TryParse(version, System.Globalization.NumberStyles.None,
                 System.Globalization.CultureInfo.InvariantCulture, out var n)) return null;

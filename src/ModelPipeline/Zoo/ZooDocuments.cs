@@ -65,7 +65,8 @@ public sealed record ZooImage
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? BaseImage { get; init; }
 
-    /// <summary>Packaging's lint findings that did not block (e.g. <c>shell: …</c>): the verdicts UpdateGitOps applies on every run.</summary>
+    /// <summary>Packaging's lint findings that did not block (e.g. <c>shell: …</c>): the verdicts UpdateGitOps
+    /// applies on every run.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<string>? Warnings { get; init; }
 

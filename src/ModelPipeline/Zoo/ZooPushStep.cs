@@ -61,8 +61,12 @@ public sealed class ZooPushStep(PipelineConfig config, RunStateStore state, IPip
             {
                 SignAs = async (version, token) =>
                 {
-                    signed = await SignAsync(registries, new SignedIdentity(model.Name, version, key), input.Image, signer, token);
-                    return input.Image with { Signature = signed.Signature, Sbom = signed.Sbom, Provenance = signed.Provenance };
+                    var identity = new SignedIdentity(model.Name, version, key);
+                    signed = await SignAsync(registries, identity, input.Image, signer, token);
+                    return input.Image with
+                    {
+                        Signature = signed.Signature, Sbom = signed.Sbom, Provenance = signed.Provenance,
+                    };
                 },
             };
         var record = await new ZooRepository(config, reporter).PublishAsync(input, ct);
@@ -81,7 +85,8 @@ public sealed class ZooPushStep(PipelineConfig config, RunStateStore state, IPip
                 Destination = image.Destination ?? package.Destination, Repository = image.Repository, Tag = image.Tag ?? package.Tag,
                 Digest = image.Digest, Reference = image.Reference, StorageUri = image.StorageUri, SizeBytes = image.SizeBytes, ReusedVersion = record.Version,
                 BaseImage = image.BaseImage, Warnings = image.Warnings ?? [], ModelPack = image.ModelPack,
-                Attestations = await PublishedAttestations.ReadAsync(config, registries, reporter, new SignedIdentity(model.Name, record.Version, key), image, ct),
+                Attestations = await PublishedAttestations.ReadAsync(config, registries, reporter,
+                    new SignedIdentity(model.Name, record.Version, key), image, ct),
             });
             // Packaging pointed the key's tag at this run's image; the zoo records that tag for v{N}'s digest.
             if (image.Tag == package.Tag && image.Repository == package.Repository)
@@ -92,9 +97,13 @@ public sealed class ZooPushStep(PipelineConfig config, RunStateStore state, IPip
         if (signer is not null && record.AlreadyPublished)
             signed = await SignAsync(registries, new SignedIdentity(model.Name, record.Version, key), image, signer, ct);
         if (signed is not null)
-            state.WriteRun(model.Name, key, "package", state.ReadRun<PackageRecord>(model.Name, key, "package")! with { Attestations = signed });
+        {
+            var current = state.ReadRun<PackageRecord>(model.Name, key, "package")!;
+            state.WriteRun(model.Name, key, "package", current with { Attestations = signed });
+        }
         // A key published again as a new version (its first image had no shell): later steps use the new one.
-        if (!record.AlreadyPublished && state.ReadRun<PublishedVersion>(model.Name, key, "published") is { } stale && stale.Version != record.Version)
+        if (!record.AlreadyPublished && state.ReadRun<PublishedVersion>(model.Name, key, "published") is { } stale
+            && stale.Version != record.Version)
             state.DeleteRun(model.Name, key, "published");
         state.WriteRun(model.Name, key, "zoo", record);
         return record;

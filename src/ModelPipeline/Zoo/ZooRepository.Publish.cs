@@ -24,8 +24,9 @@ public sealed partial class ZooRepository
             recorded = Find(root, model, input.TrainingKey, null);
             if (recorded is not null && RepackagedAsNew(recorded, input.Image))
             {
-                _reporter.Info(model, $"v{recorded.Version} of training key {input.TrainingKey[..12]} is never deployed (its image has no /bin/sh); " +
-                    $"this run's image {input.Image.Digest[..19]} on '{input.Image.BaseImage}' is published as a new version of the same training output");
+                _reporter.Info(model, $"v{recorded.Version} of training key {input.TrainingKey[..12]} is never deployed " +
+                    $"(its image has no /bin/sh); this run's image {input.Image.Digest[..19]} on " +
+                    $"'{input.Image.BaseImage}' is published as a new version of the same training output");
                 recorded = null;
             }
             if (recorded is not null)
@@ -39,7 +40,8 @@ public sealed partial class ZooRepository
             (version, already) = (ZooLayout.Versions(root, model).DefaultIfEmpty(0).Max() + 1, false);
             signedImage = input.SignAs is null ? null : await input.SignAs(version, token);
             var entry = signedImage is null ? input : input with { Image = signedImage };
-            var manifest = await ZooEntryWriter.WriteAsync(root, version, entry, _settings.InlineMaxBytes, DateTimeOffset.UtcNow, token);
+            var manifest = await ZooEntryWriter.WriteAsync(root, version, entry, _settings.InlineMaxBytes,
+                DateTimeOffset.UtcNow, token);
             var aliases = ZooLayout.ReadAliases(root, model);
             aliases[ZooLayout.Latest] = version;
             ZooLayout.Write(ZooLayout.AliasesPath(root, model), aliases);

@@ -23,7 +23,7 @@ public sealed class SyncFollowTests : IDisposable
         return work;
     }
 
-    private static Task CommitAsync(string work, string message) =>
+    private static Task<string> CommitAsync(string work, string message) =>
         BareRepo.GitAsync(work, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-am", message);
 
     [Fact]
@@ -138,9 +138,8 @@ public sealed class SyncFollowTests : IDisposable
         var marker = Path.Combine(_w.Root, "checkout-started");
         var filter = Path.Combine(_w.Root, "hold.sh");
         File.WriteAllText(filter, $"#!/bin/sh\ntouch '{marker}'\nexec sleep 600\n");
-        File.SetUnixFileMode(filter, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var gitConfig = Path.Combine(_w.Root, "held.gitconfig");
-        File.WriteAllText(gitConfig, $"[filter \"hold\"]\n\tsmudge = {filter}\n");
+        File.WriteAllText(gitConfig, $"[filter \"hold\"]\n\tsmudge = sh {filter}\n");
 
         using (var pass = DaemonProcess.Start(_w.Root, ["sync", "--file", _w.SyncPath], new Dictionary<string, string?> { ["GIT_CONFIG_GLOBAL"] = gitConfig }))
         {

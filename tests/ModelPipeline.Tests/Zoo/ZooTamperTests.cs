@@ -31,7 +31,7 @@ public sealed class ZooTamperTests : IDisposable
         return work;
     }
 
-    private static Task CommitAsync(string work, string message) =>
+    private static Task<string> CommitAsync(string work, string message) =>
         BareRepo.GitAsync(work, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-am", message);
 
     [Fact]

@@ -188,6 +188,10 @@ public sealed partial class GitClone
         }
     }
 
+    /// <summary>The commit checked out (null on an unborn branch): known without git right after a sync or push of this run.</summary>
+    public async Task<string?> HeadAsync(CancellationToken ct) =>
+        SyncedThisRun.TryGetValue(WorkTree, out var tip) ? tip : await RevParseAsync("HEAD", ct);
+
     public async Task<string?> RevParseAsync(string rev, CancellationToken ct)
     {
         try

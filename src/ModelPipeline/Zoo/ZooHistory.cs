@@ -19,15 +19,35 @@ public sealed partial class ZooHistory(GitCli git, string workTree, string seenP
 {
     public string SeenPath { get; } = seenPath;
 
-    private sealed record Seen(string Zoo, string Commit, DateTimeOffset SeenAt);
+    /// <summary>
+    /// The file's content: the commit, and the versions whose folders this client has hashed and found
+    /// equal to their ledger line ("model/vN" → the line's hash). The history check keeps them so, so
+    /// they are not hashed again while the file lives.
+    /// </summary>
+    private sealed record Seen(string Zoo, string Commit, DateTimeOffset SeenAt)
+    {
+        public SortedDictionary<string, string> Verified { get; init; } = new(StringComparer.Ordinal);
+    }
 
-    /// <summary>The commit this client last accepted, or null on first use.</summary>
-    public string? Remembered()
+    /// <summary>Writers of seen files in this process take turns (parallel models read and write the same file).</summary>
+    private static readonly SemaphoreSlim Writing = new(1, 1);
+
+    /// <summary>Parsed seen files by path, with the write time and length they were read at (read once per change).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (DateTime Written, long Length, Seen Value)> Cache =
+        new(StringComparer.Ordinal);
+
+    private Seen? Load()
     {
         try
         {
-            if (!File.Exists(SeenPath)) return null;
-            return JsonSerializer.Deserialize<Seen>(File.ReadAllText(SeenPath), RunStateStore.Json)?.Commit;
+            var file = new FileInfo(SeenPath);
+            if (!file.Exists) return null;
+            if (Cache.TryGetValue(SeenPath, out var cached) && cached.Written == file.LastWriteTimeUtc && cached.Length == file.Length)
+                return cached.Value with { Verified = new(cached.Value.Verified, StringComparer.Ordinal) };
+            var seen = JsonSerializer.Deserialize<Seen>(File.ReadAllText(SeenPath), RunStateStore.Json);
+            if (seen is null) return null;
+            Cache[SeenPath] = (file.LastWriteTimeUtc, file.Length, seen);
+            return seen with { Verified = new(seen.Verified, StringComparer.Ordinal) };
         }
         catch (JsonException)
         {
@@ -35,13 +55,48 @@ public sealed partial class ZooHistory(GitCli git, string workTree, string seenP
         }
     }
 
+    /// <summary>The commit this client last accepted, or null on first use.</summary>
+    public string? Remembered() => Load()?.Commit;
+
     /// <summary>Records <paramref name="commit"/> as seen, unless the remembered commit already descends from it.</summary>
     public async Task RememberAsync(string? commit, CancellationToken ct)
     {
-        var seen = Remembered();
-        if (commit is null || seen == commit || seen is not null && await IsAncestorAsync(commit, seen, ct)) return;
-        AtomicFile.WriteAllText(SeenPath, JsonSerializer.Serialize(new Seen(source, commit, DateTimeOffset.UtcNow), RunStateStore.Json) + "\n");
+        if (commit is null || Remembered() == commit) return;
+        await Writing.WaitAsync(ct);
+        try
+        {
+            var seen = Load();
+            if (seen?.Commit == commit || seen is not null && await IsAncestorAsync(commit, seen.Commit, ct)) return;
+            Write(new Seen(source, commit, DateTimeOffset.UtcNow) { Verified = seen?.Verified ?? new(StringComparer.Ordinal) });
+        }
+        finally
+        {
+            Writing.Release();
+        }
     }
+
+    /// <summary>Whether this client already found the version equal to this ledger line.</summary>
+    public bool IsVerified(LedgerEntry entry) =>
+        Load()?.Verified.TryGetValue($"{entry.Model}/v{entry.Version}", out var hash) == true && hash == entry.Hash;
+
+    /// <summary>Remembers that the version matched its ledger line (only once a commit is remembered).</summary>
+    public void MarkVerified(LedgerEntry entry)
+    {
+        Writing.Wait();
+        try
+        {
+            if (Load() is not { } seen || entry.Hash is null) return;
+            seen.Verified[$"{entry.Model}/v{entry.Version}"] = entry.Hash;
+            Write(seen);
+        }
+        finally
+        {
+            Writing.Release();
+        }
+    }
+
+    private void Write(Seen seen) =>
+        AtomicFile.WriteAllText(SeenPath, JsonSerializer.Serialize(seen with { Verified = new(seen.Verified, StringComparer.Ordinal) }, RunStateStore.Json) + "\n");
 
     /// <summary>
     /// Refuses <paramref name="tip"/> (the clone's checked-out commit) when it does not descend from the
@@ -84,7 +139,7 @@ public sealed partial class ZooHistory(GitCli git, string workTree, string seenP
             }
         }
         foreach (var (model, version) in added)
-            foreach (var p in ZooLedger.CheckVersion(workTree, model, version))
+            foreach (var p in ZooLedger.CheckVersion(workTree, model, version, this))
                 problems.Add($"{p} (added in commit {await LastChangeAsync(seen, tip, $"models/{model}/v{version}", ct)})");
         if (problems.Count > 0)
             throw Rewritten($"the zoo {source} at commit {tip} changed what was published after commit {seen}:{Environment.NewLine}  - " +

@@ -101,14 +101,17 @@ public static class ZooLedger
     /// A model without a ledger (published before ledgers existed) has nothing to check here;
     /// <see cref="VerifyModel"/> reports it.
     /// </summary>
-    public static IReadOnlyList<string> CheckVersion(string root, string model, int version)
+    /// <param name="history">When given: a version it already found equal to this line is not hashed again, and one found equal is remembered.</param>
+    public static IReadOnlyList<string> CheckVersion(string root, string model, int version, ZooHistory? history = null)
     {
         var problems = new List<string>();
         var entries = Read(root, model, problems);
         if (problems.Count > 0 || !File.Exists(PathOf(root, model))) return problems;
         var entry = entries.LastOrDefault(e => e.Version == version);
         if (entry is null) return [$"models/{model}/v{version} has no entry in models/{model}/{FileName}"];
+        if (history?.IsVerified(entry) == true && entry.Hash == entry.ComputeHash()) return problems;
         Compare(root, entry, problems);
+        if (problems.Count == 0) history?.MarkVerified(entry);
         return problems;
     }
 

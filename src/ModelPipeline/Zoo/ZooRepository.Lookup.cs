@@ -14,7 +14,7 @@ public sealed partial class ZooRepository
     {
         using var zoo = await ReadAsync(ct);
         if (!File.Exists(ZooLayout.ManifestPath(zoo.Root, model, version))) return null;
-        CheckLedger(zoo.Root, model, version, zoo.Commit);
+        CheckLedger(zoo.Root, model, version, zoo.Commit, History);
         return Load(zoo.Root, model, version, zoo.Commit);
     }
 
@@ -22,14 +22,15 @@ public sealed partial class ZooRepository
     private async Task<PublishedVersion?> FindCheckedAsync(string root, string model, string trainingKey, string? commit, CancellationToken ct)
     {
         var found = Find(root, model, trainingKey, commit);
-        if (found is not null) CheckLedger(root, model, found.Version, commit ?? await Clone.RevParseAsync("HEAD", ct));
+        if (found is not null) CheckLedger(root, model, found.Version, commit ?? await Clone.HeadAsync(ct), History);
         return found;
     }
 
     /// <summary>Refuses a version whose files differ from its ledger entry (exit 1, naming version and commit).</summary>
-    public static void CheckLedger(string root, string model, int version, string? commit)
+    /// <param name="history">The client's memory: a version it already found equal to its ledger line is not hashed again.</param>
+    public static void CheckLedger(string root, string model, int version, string? commit, ZooHistory? history)
     {
-        var problems = ZooLedger.CheckVersion(root, model, version);
+        var problems = ZooLedger.CheckVersion(root, model, version, history);
         if (problems.Count > 0)
             throw new ZooRewrittenException($"{model} v{version} at zoo commit {commit ?? "(none)"} is not what was published:{Environment.NewLine}  - " +
                 string.Join(Environment.NewLine + "  - ", problems) + $"{Environment.NewLine}A published version never changes, so it is refused. " +

@@ -20,7 +20,7 @@ public sealed partial class ZooRepository
         PublishedVersion? recorded = null;
         var outcome = await Clone.CommitAndPushAsync(Git.GitAuthor.Resolve(_settings.AuthorName, _settings.AuthorEmail), async (root, token) =>
         {
-            await History.CheckAsync(await Clone.RevParseAsync("HEAD", token), token);
+            await History.CheckAsync(await Clone.HeadAsync(token), token);
             recorded = await FindCheckedAsync(root, model, input.TrainingKey, null, token);
             if (recorded is not null)
             {
@@ -84,7 +84,7 @@ public sealed partial class ZooRepository
         await EnsureRemotesAsync(ct);
         var outcome = await Clone.CommitAndPushAsync(Git.GitAuthor.Resolve(_settings.AuthorName, _settings.AuthorEmail), async (root, token) =>
         {
-            await History.CheckAsync(await Clone.RevParseAsync("HEAD", token), token);
+            await History.CheckAsync(await Clone.HeadAsync(token), token);
             var versions = ZooLayout.Versions(root, model);
             if (versions.Count == 0)
                 throw new InvalidInputException($"model '{model}' is not in the zoo at {Redactor.Redact(Primary.Url)}. Fix: publish it first, or check the name with 'modelpipe models list'.") { Model = model };

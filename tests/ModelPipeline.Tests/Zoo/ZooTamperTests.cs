@@ -143,6 +143,12 @@ public sealed class ZooTamperTests : IDisposable
         var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(metrics)));
         Assert.Equal(sha, entries[1].GetProperty("files").GetProperty("metrics.json").GetString());
         Assert.Contains("files/model.onnx", entries[1].GetProperty("files").EnumerateObject().Select(p => p.Name));
+
+        // The workspace remembers the commit it accepted and the versions it hashed (not hashed again while it holds).
+        Assert.Equal(0, (await Modelpipe.RunAsync(_world.Root, "models", "resolve", "demo@v1")).ExitCode);
+        var seen = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Directory.GetFiles(Path.Combine(_world.Root, ".pipeline"), "zoo-seen-*.json").Single())).RootElement;
+        Assert.Equal(await BareRepo.TipAsync(Primary), seen.GetProperty("commit").GetString());
+        Assert.Equal(entries[0].GetProperty("hash").GetString(), seen.GetProperty("verified").GetProperty("demo/v1").GetString());
     }
 
     [Fact]

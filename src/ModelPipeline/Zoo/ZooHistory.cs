@@ -1,12 +1,10 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using ModelPipeline.Errors;
 using ModelPipeline.Git;
-using ModelPipeline.RunState;
 
 namespace ModelPipeline.Zoo;
 
-/// <summary>A zoo whose published history or versions changed: refused (exit 1), naming the versions and commits.</summary>
+/// <summary>A zoo whose published history or versions changed: refused (exit 1), naming versions and commits.</summary>
 public sealed class ZooRewrittenException(string message) : OperationFailedException(message);
 
 /// <summary>
@@ -19,84 +17,8 @@ public sealed partial class ZooHistory(GitCli git, string workTree, string seenP
 {
     public string SeenPath { get; } = seenPath;
 
-    /// <summary>
-    /// The file's content: the commit, and the versions whose folders this client has hashed and found
-    /// equal to their ledger line ("model/vN" → the line's hash). The history check keeps them so, so
-    /// they are not hashed again while the file lives.
-    /// </summary>
-    private sealed record Seen(string Zoo, string Commit, DateTimeOffset SeenAt)
-    {
-        public SortedDictionary<string, string> Verified { get; init; } = new(StringComparer.Ordinal);
-    }
-
-    /// <summary>Writers of seen files in this process take turns (parallel models read and write the same file).</summary>
-    private static readonly SemaphoreSlim Writing = new(1, 1);
-
-    /// <summary>Parsed seen files by path, with the write time and length they were read at (read once per change).</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (DateTime Written, long Length, Seen Value)> Cache =
-        new(StringComparer.Ordinal);
-
-    private Seen? Load()
-    {
-        try
-        {
-            var file = new FileInfo(SeenPath);
-            if (!file.Exists) return null;
-            if (Cache.TryGetValue(SeenPath, out var cached) && cached.Written == file.LastWriteTimeUtc && cached.Length == file.Length)
-                return cached.Value with { Verified = new(cached.Value.Verified, StringComparer.Ordinal) };
-            var seen = JsonSerializer.Deserialize<Seen>(File.ReadAllText(SeenPath), RunStateStore.Json);
-            if (seen is null) return null;
-            Cache[SeenPath] = (file.LastWriteTimeUtc, file.Length, seen);
-            return seen with { Verified = new(seen.Verified, StringComparer.Ordinal) };
-        }
-        catch (JsonException)
-        {
-            throw new OperationFailedException($"{SeenPath} (the zoo commit this client last saw) is unreadable. Fix: restore it, or delete it to trust the zoo's current tip again.");
-        }
-    }
-
-    /// <summary>The commit this client last accepted, or null on first use.</summary>
-    public string? Remembered() => Load()?.Commit;
-
-    /// <summary>Records <paramref name="commit"/> as seen, unless the remembered commit already descends from it.</summary>
-    public async Task RememberAsync(string? commit, CancellationToken ct)
-    {
-        if (commit is null || Remembered() == commit) return;
-        await Writing.WaitAsync(ct);
-        try
-        {
-            var seen = Load();
-            if (seen?.Commit == commit || seen is not null && await IsAncestorAsync(commit, seen.Commit, ct)) return;
-            Write(new Seen(source, commit, DateTimeOffset.UtcNow) { Verified = seen?.Verified ?? new(StringComparer.Ordinal) });
-        }
-        finally
-        {
-            Writing.Release();
-        }
-    }
-
-    /// <summary>Whether this client already found the version equal to this ledger line.</summary>
-    public bool IsVerified(LedgerEntry entry) =>
-        Load()?.Verified.TryGetValue($"{entry.Model}/v{entry.Version}", out var hash) == true && hash == entry.Hash;
-
-    /// <summary>Remembers that the version matched its ledger line (only once a commit is remembered).</summary>
-    public void MarkVerified(LedgerEntry entry)
-    {
-        Writing.Wait();
-        try
-        {
-            if (Load() is not { } seen || entry.Hash is null) return;
-            seen.Verified[$"{entry.Model}/v{entry.Version}"] = entry.Hash;
-            Write(seen);
-        }
-        finally
-        {
-            Writing.Release();
-        }
-    }
-
-    private void Write(Seen seen) =>
-        AtomicFile.WriteAllText(SeenPath, JsonSerializer.Serialize(seen with { Verified = new(seen.Verified, StringComparer.Ordinal) }, RunStateStore.Json) + "\n");
+    /// <summary>The zoo as messages name it (its URL, redacted).</summary>
+    private string Source { get; } = source;
 
     /// <summary>
     /// Refuses <paramref name="tip"/> (the clone's checked-out commit) when it does not descend from the
@@ -108,12 +30,12 @@ public sealed partial class ZooHistory(GitCli git, string workTree, string seenP
         var seen = Remembered();
         if (seen is null || seen == tip) return;
         if (tip is null)
-            throw Rewritten($"the zoo {source} has no commits any more, but this client read commit {seen} from it before");
+            throw Rewritten($"the zoo {Source} has no commits any more, but this client read commit {seen} from it");
         if (!await IsAncestorAsync(seen, tip, ct))
         {
             var changed = await HasCommitAsync(seen, ct) ? await ChangedVersionsAsync(seen, tip, ct) : [];
-            throw Rewritten($"the zoo {source} was rewritten: its tip {tip} does not descend from commit {seen}, which this client read before " +
-                "(a forced push, or a restore from an older copy)" +
+            throw Rewritten($"the zoo {Source} was rewritten: its tip {tip} does not descend from commit {seen}, " +
+                "which this client read before (a forced push, or a restore from an older copy)" +
                 (changed.Count > 0 ? $". Published versions that differ: {string.Join(", ", changed)}" : ""));
         }
         var problems = new List<string>();
@@ -126,32 +48,42 @@ public sealed partial class ZooHistory(GitCli git, string workTree, string seenP
                 var model = v.Groups[1].Value;
                 var version = int.Parse(v.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
                 if (status != 'A' || (await VersionsAtAsync(seen, model, existedBefore, ct)).Contains(version))
-                    problems.Add($"models/{model}/v{version}/{v.Groups[3].Value} {(status == 'D' ? "was deleted" : status == 'A' ? "was added" : "changed")} " +
-                        $"in commit {await LastChangeAsync(seen, tip, path, ct)}");
+                {
+                    var what = status == 'D' ? "was deleted" : status == 'A' ? "was added" : "changed";
+                    problems.Add($"{path} {what} in commit {await LastChangeAsync(seen, tip, path, ct)}");
+                }
                 else added.Add((model, version));
             }
             else if (LedgerPath().Match(path) is { Success: true } l && status != 'A')
             {
                 var before = await git.RunAsync(workTree, ["show", $"{seen}:{path}"], ct);
-                var now = File.Exists(Path.Combine(workTree, path)) ? await File.ReadAllTextAsync(Path.Combine(workTree, path), ct) : null;
+                var file = Path.Combine(workTree, path);
+                var now = File.Exists(file) ? await File.ReadAllTextAsync(file, ct) : null;
                 if (now is null || !now.StartsWith(before, StringComparison.Ordinal))
-                    problems.Add($"{path} was {(now is null ? "deleted" : "rewritten (entries changed, not appended)")} in commit {await LastChangeAsync(seen, tip, path, ct)}");
+                {
+                    var what = now is null ? "deleted" : "rewritten (entries changed, not appended)";
+                    problems.Add($"{path} was {what} in commit {await LastChangeAsync(seen, tip, path, ct)}");
+                }
             }
         }
         foreach (var (model, version) in added)
             foreach (var p in ZooLedger.CheckVersion(workTree, model, version, this))
-                problems.Add($"{p} (added in commit {await LastChangeAsync(seen, tip, $"models/{model}/v{version}", ct)})");
+            {
+                var commit = await LastChangeAsync(seen, tip, $"models/{model}/v{version}", ct);
+                problems.Add($"{p} (added in commit {commit})");
+            }
         if (problems.Count > 0)
-            throw Rewritten($"the zoo {source} at commit {tip} changed what was published after commit {seen}:{Environment.NewLine}  - " +
-                string.Join(Environment.NewLine + "  - ", problems.Distinct()));
+            throw Rewritten($"the zoo {Source} at commit {tip} changed what was published after commit {seen}:" +
+                Environment.NewLine + "  - " + string.Join(Environment.NewLine + "  - ", problems.Distinct()));
     }
 
     private ZooRewrittenException Rewritten(string what) => new(
-        $"{what}. A published version never changes, so this zoo is refused. Fix: restore the zoo's primary to a history that " +
-        $"contains {Remembered()?[..12]} (push it back from a mirror or a clone), or revert the commits named; " +
+        $"{what}. A published version never changes, so this zoo is refused. Fix: restore the zoo's primary " +
+        $"to a history that contains {Remembered()?[..12]} (push it back from a mirror or a clone), " +
+        "or revert the commits named; " +
         $"only if the new history is intended, delete {SeenPath} so that this client trusts the current tip.");
 
-    /// <summary>The published versions (models/NAME/vN) whose files differ between two commits and existed in the first.</summary>
+    /// <summary>The versions (models/NAME/vN) that <paramref name="from"/> has and <paramref name="to"/> changed.</summary>
     private async Task<IReadOnlyList<string>> ChangedVersionsAsync(string from, string to, CancellationToken ct)
     {
         var existed = new Dictionary<string, HashSet<int>>(StringComparer.Ordinal);
@@ -160,31 +92,37 @@ public sealed partial class ZooHistory(GitCli git, string workTree, string seenP
         {
             if (VersionPath().Match(path) is not { Success: true } v) continue;
             var version = int.Parse(v.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
-            if ((await VersionsAtAsync(from, v.Groups[1].Value, existed, ct)).Contains(version)) changed.Add($"models/{v.Groups[1].Value}/v{version}");
+            if ((await VersionsAtAsync(from, v.Groups[1].Value, existed, ct)).Contains(version))
+                changed.Add($"models/{v.Groups[1].Value}/v{version}");
         }
         return changed.ToList();
     }
 
-    private async Task<IReadOnlyList<(char Status, string Path)>> DiffAsync(string from, string to, CancellationToken ct)
+    private async Task<IReadOnlyList<(char Status, string Path)>> DiffAsync(string from, string to,
+        CancellationToken ct)
     {
-        var output = await git.RunAsync(workTree, ["diff", "--name-status", "--no-renames", "-z", from, to, "--", "models"], ct);
+        var output = await git.RunAsync(workTree,
+            ["diff", "--name-status", "--no-renames", "-z", from, to, "--", "models"], ct);
         var parts = output.Split('\0', StringSplitOptions.RemoveEmptyEntries);
         var list = new List<(char, string)>();
         for (var i = 0; i + 1 < parts.Length; i += 2) list.Add((parts[i][0], parts[i + 1]));
         return list;
     }
 
-    private async Task<HashSet<int>> VersionsAtAsync(string commit, string model, Dictionary<string, HashSet<int>> cache, CancellationToken ct)
+    private async Task<HashSet<int>> VersionsAtAsync(string commit, string model,
+        Dictionary<string, HashSet<int>> cache, CancellationToken ct)
     {
         if (cache.TryGetValue(model, out var known)) return known;
         var names = await git.RunAsync(workTree, ["ls-tree", "-d", "--name-only", commit, $"models/{model}/"], ct);
-        var versions = names.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(n => ZooLayout.ParseVersion(Path.GetFileName(n))).OfType<int>().ToHashSet();
+        var versions = names.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(n => ZooLayout.ParseVersion(Path.GetFileName(n))).OfType<int>().ToHashSet();
         return cache[model] = versions;
     }
 
     /// <summary>The newest commit after <paramref name="from"/> that touched <paramref name="path"/>.</summary>
     private async Task<string> LastChangeAsync(string from, string to, string path, CancellationToken ct) =>
-        (await git.RunAsync(workTree, ["log", "-1", "--format=%H", $"{from}..{to}", "--", path], ct)).Trim() is { Length: > 0 } c ? c : to;
+        (await git.RunAsync(workTree, ["log", "-1", "--format=%H", $"{from}..{to}", "--", path], ct)).Trim()
+            is { Length: > 0 } c ? c : to;
 
     private async Task<bool> HasCommitAsync(string commit, CancellationToken ct)
     {
@@ -199,7 +137,10 @@ public sealed partial class ZooHistory(GitCli git, string workTree, string seenP
         }
     }
 
-    /// <summary>Whether <paramref name="ancestor"/> is in <paramref name="descendant"/>'s history; a commit the clone does not have is not.</summary>
+    /// <summary>
+    /// Whether <paramref name="ancestor"/> is in <paramref name="descendant"/>'s history
+    /// (a commit the clone lacks is not).
+    /// </summary>
     private async Task<bool> IsAncestorAsync(string ancestor, string descendant, CancellationToken ct)
     {
         try

@@ -4,7 +4,9 @@ using ModelPipeline.RunState;
 
 namespace ModelPipeline.Zoo;
 
-/// <summary>One line of <c>models/&lt;name&gt;/ledger.jsonl</c>: a published version and the sha256 of each of its files.</summary>
+/// <summary>
+/// One line of <c>models/&lt;name&gt;/ledger.jsonl</c>: a published version and the sha256 of each of its files.
+/// </summary>
 public sealed record LedgerEntry
 {
     public required string Model { get; init; }
@@ -22,7 +24,8 @@ public sealed record LedgerEntry
 
     /// <remarks>Files are put in ordinal order first: a deserialized dictionary may compare by culture.</remarks>
     public string ComputeHash() => Digests.Sha256(JsonSerializer.Serialize(
-        this with { Hash = null, Files = new SortedDictionary<string, string>(Files, StringComparer.Ordinal) }, ZooLedger.Json));
+        this with { Hash = null, Files = new SortedDictionary<string, string>(Files, StringComparer.Ordinal) },
+        ZooLedger.Json));
 }
 
 /// <summary>
@@ -42,9 +45,10 @@ public static class ZooLedger
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static string PathOf(string root, string model) => System.IO.Path.Combine(ZooLayout.ModelDir(root, model), FileName);
+    public static string PathOf(string root, string model) =>
+        System.IO.Path.Combine(ZooLayout.ModelDir(root, model), FileName);
 
-    /// <summary>The entries of a model's ledger (empty when it has none); a line that is not an entry is a problem.</summary>
+    /// <summary>The entries of a model's ledger (none without one); a line that is no entry is a problem.</summary>
     public static IReadOnlyList<LedgerEntry> Read(string root, string model, List<string>? problems = null)
     {
         var path = PathOf(root, model);
@@ -65,7 +69,9 @@ public static class ZooLedger
             }
             catch (JsonException ex)
             {
-                (problems ?? throw new Errors.OperationFailedException($"{display} line {i + 1} is not a ledger entry ({ex.Message}). Fix: restore the ledger from the zoo's history.")).Add($"{display} line {i + 1} is not a ledger entry ({ex.Message})");
+                var problem = $"{display} line {i + 1} is not a ledger entry ({ex.Message})";
+                (problems ?? throw new Errors.OperationFailedException(
+                    $"{problem}. Fix: restore the ledger from the zoo's history.")).Add(problem);
             }
         }
         return entries;
@@ -101,7 +107,9 @@ public static class ZooLedger
     /// A model without a ledger (published before ledgers existed) has nothing to check here;
     /// <see cref="VerifyModel"/> reports it.
     /// </summary>
-    /// <param name="history">When given: a version it already found equal to this line is not hashed again, and one found equal is remembered.</param>
+    /// <param name="history">
+    /// When given: a version it already found equal to this line is not hashed again; one found equal is remembered.
+    /// </param>
     public static IReadOnlyList<string> CheckVersion(string root, string model, int version, ZooHistory? history = null)
     {
         var problems = new List<string>();
@@ -115,7 +123,7 @@ public static class ZooLedger
         return problems;
     }
 
-    /// <summary>The whole ledger of a model: the chain, one entry per version folder, every folder against its entry.</summary>
+    /// <summary>A model's whole ledger: the chain, one entry per version folder, each folder against it.</summary>
     public static IReadOnlyList<string> VerifyModel(string root, string model)
     {
         var problems = new List<string>();
@@ -124,7 +132,8 @@ public static class ZooLedger
         if (!File.Exists(PathOf(root, model)))
         {
             if (versions.Count > 0)
-                problems.Add($"models/{model} has no {FileName}: its versions ({string.Join(", ", versions.Select(v => $"v{v}"))}) are not recorded");
+                problems.Add($"models/{model} has no {FileName}: its versions " +
+                    $"({string.Join(", ", versions.Select(v => $"v{v}"))}) are not recorded");
             return problems;
         }
         var entries = Read(root, model, problems);
@@ -132,8 +141,9 @@ public static class ZooLedger
         foreach (var (entry, i) in entries.Select((e, i) => (e, i)))
         {
             if (entry.Model != model) problems.Add($"{display} entry {i + 1} names the model '{entry.Model}'");
-            if (entry.Previous != previous) problems.Add($"{display} entry {i + 1} (v{entry.Version}) does not chain to the entry before it");
-            if (entry.Hash != entry.ComputeHash()) problems.Add($"{display} entry {i + 1} (v{entry.Version}) does not match its hash");
+            var which = $"{display} entry {i + 1} (v{entry.Version})";
+            if (entry.Previous != previous) problems.Add($"{which} does not chain to the entry before it");
+            if (entry.Hash != entry.ComputeHash()) problems.Add($"{which} does not match its hash");
             previous = entry.Hash;
         }
         foreach (var twice in entries.GroupBy(e => e.Version).Where(g => g.Count() > 1))
@@ -142,7 +152,8 @@ public static class ZooLedger
             problems.Add($"models/{model}/v{v} has no entry in {display}");
         foreach (var entry in entries.DistinctBy(e => e.Version))
         {
-            if (!versions.Contains(entry.Version)) problems.Add($"models/{model}/v{entry.Version} is recorded in {display} but its folder is gone");
+            if (!versions.Contains(entry.Version))
+                problems.Add($"models/{model}/v{entry.Version} is recorded in {display} but its folder is gone");
             else Compare(root, entry, problems);
         }
         return problems;
@@ -153,7 +164,8 @@ public static class ZooLedger
         var where = $"models/{entry.Model}/v{entry.Version}";
         if (entry.Hash != entry.ComputeHash())
         {
-            problems.Add($"{where}: its entry in models/{entry.Model}/{FileName} does not match its hash (the ledger was edited)");
+            problems.Add($"{where}: its entry in models/{entry.Model}/{FileName} does not match its hash " +
+                "(the ledger was edited)");
             return;
         }
         var dir = ZooLayout.VersionDir(root, entry.Model, entry.Version);
@@ -170,7 +182,8 @@ public static class ZooLedger
 
     private static string Sha256(string path)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16,
+            FileOptions.SequentialScan);
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
     }
 }

@@ -14,7 +14,8 @@ public sealed record ExtractionLimits
 
 /// <summary>
 /// Extracts one folder of a zip or tar.gz archive, refusing anything unsafe: absolute names, drive
-/// letters, backslashes, <c>..</c>, links that leave the folder, device files and FIFOs, and
+/// letters, backslashes, <c>..</c>, links that leave the folder, device files and FIFOs, a name
+/// that appears twice, zip entries whose data disagrees with their CRC-32 or size, and
 /// archives past the caps on entries, bytes per entry, total bytes and compression ratio. It
 /// unpacks into a fresh folder and moves the files into place only when the whole archive passed;
 /// on any refusal nothing is left behind.

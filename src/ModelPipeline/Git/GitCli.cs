@@ -75,9 +75,9 @@ public sealed partial class GitCli
         var credential = _credentials.FirstOrDefault(c => asked.Success && c.UrlPrefix.StartsWith(server, StringComparison.OrdinalIgnoreCase))
             ?? (_credentials.Count == 1 ? _credentials[0] : null);
         var check = credential?.Variable is { } variable
-            ? $"check the token in {variable} (named by tokenEnv): it must be valid and allowed to read and write that repository"
+            ? $"check the token in {variable} (named by tokenEnv), which must be valid and allowed to read and write that repository"
             : "this remote needs a token: name the environment variable that holds it in the remote's tokenEnv, and export it";
-        return Errors.Redactor.Redact($"{server} refused the credentials (HTTP {code}; git may not prompt for others). Fix: {check}.");
+        return Errors.Redactor.Redact($"{server} refused the credentials (HTTP {code}; git may not prompt for others): {check}");
     }
 
     [System.Text.RegularExpressions.GeneratedRegex("could not read (?:Username|Password) for '([^']+)'")]

@@ -28,7 +28,8 @@ public sealed class RateLimitBudget(string service, TimeSpan max, IPipelineRepor
     public TimeSpan Waited => _waited;
 
     public static RateLimitBudget For(string service, ForgeSettings settings, IPipelineReporter reporter) =>
-        new(service, TimeSpan.FromSeconds(settings.RateLimitMaxWaitSeconds), reporter, TimeSpan.FromSeconds(settings.RateLimitMinWaitSeconds));
+        new(service, TimeSpan.FromSeconds(settings.RateLimitMaxWaitSeconds), reporter,
+            TimeSpan.FromSeconds(settings.RateLimitMinWaitSeconds));
 
     public async Task WaitAsync(TimeSpan? retryAfter, string request, CancellationToken ct)
     {
@@ -37,13 +38,16 @@ public sealed class RateLimitBudget(string service, TimeSpan max, IPipelineRepor
         wait += TimeSpan.FromTicks((long)(wait.Ticks * 0.2 * Random.Shared.NextDouble()));
         if (_retries >= MaxRetries)
             throw new OperationFailedException(
-                $"{service} rate limit: {request} was still refused after {MaxRetries} retries ({_waited.TotalSeconds:0}s waited). " +
+                $"{service} rate limit: {request} was still refused after {MaxRetries} retries " +
+                $"({_waited.TotalSeconds:0}s waited). " +
                 "Fix: re-run the step later; check that no other job is using up the same token's quota.");
         if (_waited + wait > max)
             throw new OperationFailedException(
-                $"{service} rate limit: {request} was refused and asks to wait {asked.TotalSeconds:0}s; with {_waited.TotalSeconds:0}s already waited that exceeds forge.rateLimitMaxWaitSeconds ({max.TotalSeconds:0}s). " +
+                $"{service} rate limit: {request} was refused and asks to wait {asked.TotalSeconds:0}s; " +
+                $"with {_waited.TotalSeconds:0}s already waited that exceeds forge.rateLimitMaxWaitSeconds ({max.TotalSeconds:0}s). " +
                 "Fix: re-run the step later, or raise forge.rateLimitMaxWaitSeconds in pipeline.json.");
-        reporter.Warning(null, $"{service} rate limit on {request}; waiting {wait.TotalSeconds:0.0}s before retrying ({_retries + 1}/{MaxRetries})");
+        reporter.Warning(null,
+            $"{service} rate limit on {request}; waiting {wait.TotalSeconds:0.0}s before retrying ({_retries + 1}/{MaxRetries})");
         await Task.Delay(wait, ct);
         _waited += wait;
         _retries++;

@@ -51,7 +51,9 @@ public sealed partial class GitCli
         if (result.ExitCode != 0)
         {
             if (AuthFailure(stderr.ToString()) is { } auth)
-                throw new GitException($"git {Errors.Redactor.Redact(string.Join(' ', argList.Take(3)))} failed (exit {result.ExitCode}): {auth}", result.ExitCode, auth);
+                throw new GitException(
+                    $"git {Errors.Redactor.Redact(string.Join(' ', argList.Take(3)))} failed (exit {result.ExitCode}): {auth}",
+                    result.ExitCode, auth);
             throw new GitException(
                 $"git {Errors.Redactor.Redact(string.Join(' ', argList.Take(3)))} failed (exit {result.ExitCode}): {Errors.Redactor.Redact(stderr.ToString().Trim())}",
                 result.ExitCode, Errors.Redactor.Redact(stderr.ToString()));
@@ -68,16 +70,18 @@ public sealed partial class GitCli
     {
         var asked = AskedFor().Match(stderr);
         var status = HttpError().Match(stderr);
-        if (!asked.Success && !(status.Success && status.Groups[1].Value is "401" or "403") && !stderr.Contains("Authentication failed", StringComparison.Ordinal))
-            return null;
+        var refused = status.Success && status.Groups[1].Value is "401" or "403";
+        if (!asked.Success && !refused && !stderr.Contains("Authentication failed", StringComparison.Ordinal)) return null;
         var server = asked.Success ? asked.Groups[1].Value : "the git server";
         var code = status.Success ? status.Groups[1].Value : "401";
-        var credential = _credentials.FirstOrDefault(c => asked.Success && c.UrlPrefix.StartsWith(server, StringComparison.OrdinalIgnoreCase))
+        var credential = _credentials.FirstOrDefault(c =>
+                asked.Success && c.UrlPrefix.StartsWith(server, StringComparison.OrdinalIgnoreCase))
             ?? (_credentials.Count == 1 ? _credentials[0] : null);
         var check = credential?.Variable is { } variable
-            ? $"check the token in {variable} (named by tokenEnv), which must be valid and allowed to read and write that repository"
-            : "this remote needs a token: name the environment variable that holds it in the remote's tokenEnv, and export it";
-        return Errors.Redactor.Redact($"{server} refused the credentials (HTTP {code}; git may not prompt for others): {check}");
+            ? $"check the token in {variable} (named by tokenEnv), which must be valid and may read and write that repository"
+            : "this remote needs a token: name the variable that holds it in the remote's tokenEnv, and export it";
+        return Errors.Redactor.Redact(
+            $"{server} refused the credentials (HTTP {code}; git may not prompt for others): {check}");
     }
 
     [System.Text.RegularExpressions.GeneratedRegex("could not read (?:Username|Password) for '([^']+)'")]

@@ -21,7 +21,8 @@ public sealed record RemoteOrigin(string Scheme, string Host, int Port)
         var uri = new Uri(endpoint);
         if (uri.Scheme == Uri.UriSchemeHttp && !uri.IsLoopback)
             throw new InvalidInputException(
-                $"model '{model}': {service} is configured at {uri.GetLeftPart(UriPartial.Authority)} over plain http; the token in " +
+                $"model '{model}': {service} is configured at {uri.GetLeftPart(UriPartial.Authority)} over plain http; " +
+                "the token in " +
                 $"{variable} would travel in clear. Fix: use the https:// address of the API.")
             { Model = model };
         return Of(uri);

@@ -12,7 +12,7 @@ public static partial class RemoteText
     /// <summary>The most characters of a remote answer any message quotes.</summary>
     public const int MaxQuote = 300;
 
-    /// <summary>A remote answer cut to <paramref name="max"/> characters, on one line, saying how long it was.</summary>
+    /// <summary>A remote answer cut to <paramref name="max"/> characters, without control characters.</summary>
     public static string Quote(string? text, int max = MaxQuote)
     {
         if (string.IsNullOrEmpty(text)) return "";
@@ -29,8 +29,9 @@ public static partial class RemoteText
     {
         if (id is not null && IdPattern().IsMatch(id)) return id;
         throw new OperationFailedException(
-            $"model '{model}': {service} answered a {what} '{Quote(id, 80)}' that is not a valid id (1-128 letters, digits, " +
-            "'.', '_' or '-'); it was not used in any path or URL. Fix: check that the configured endpoint is the real service.")
+            $"model '{model}': {service} answered a {what} '{Quote(id, 80)}' that is not a valid id " +
+            "(1-128 letters, digits, '.', '_' or '-'); it was not used in any path or URL. " +
+            "Fix: check that the configured endpoint is the real service.")
         { Model = model };
     }
 
@@ -45,4 +46,5 @@ public static partial class RemoteText
 /// The output of a finished remote run was refused (wrong digest, hostile archive, an artifact URL
 /// that answered 4xx, over a size cap): that run is marked unusable and the next Train submits anew.
 /// </summary>
-public sealed class RefusedOutputException(string message, Exception? inner = null) : OperationFailedException(message, inner);
+public sealed class RefusedOutputException(string message, Exception? inner = null)
+    : OperationFailedException(message, inner);

@@ -13,7 +13,7 @@ public sealed partial class ZooRepository
         try
         {
             var tip = await Clone.SyncAsync(ct);
-            return new ZooSnapshot(Clone.WorkTree, tip, Errors.Redactor.Redact(Primary.Url), held);
+            return new ZooSnapshot(Clone.WorkTree, tip, Errors.Redactor.Redact(Primary.Url), held, _git);
         }
         catch
         {

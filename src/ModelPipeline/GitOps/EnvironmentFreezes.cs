@@ -87,11 +87,12 @@ public sealed class EnvironmentFreezes(PipelineConfig config, IPipelineReporter 
             throw new InvalidInputException($"--model '{model}' is not a model name. Fix: use the folder name under models/ (lower-case letters, digits and '-').");
     }
 
-    /// <summary>Who runs the command: the CI user, else git's user.name/user.email, else the login name.</summary>
+    /// <summary>Who runs the command: the CI user, else GIT_AUTHOR_NAME/EMAIL, else git's user.name/user.email, else the login name.</summary>
     internal static async Task<GitAuthor> OperatorAsync(string repoRoot, CancellationToken ct)
     {
         static string? Env(string key) => System.Environment.GetEnvironmentVariable(key) is { Length: > 0 } v ? v : null;
         if (Env("GITLAB_USER_NAME") is not null || Env("GITHUB_ACTOR") is not null) return GitAuthor.Resolve(null, null);
+        if (Env("GIT_AUTHOR_NAME") is { } author) return new GitAuthor(author, Env("GIT_AUTHOR_EMAIL") ?? $"{author}@{System.Environment.MachineName}");
         var git = new GitCli();
         async Task<string?> ConfigAsync(string key)
         {

@@ -32,7 +32,8 @@ public static partial class DocBlocks
             .WithWorkingDirectory(folder)
             .WithEnvironmentVariables(e => e
                 .Set("PATH", path).Set("MODELPIPE_RUN_ID", null).Set("MODELPIPE_TEST_FILTER", null)
-                .Set("GITHUB_ACTIONS", null).Set("GITLAB_CI", null).Set("NO_COLOR", "1").Set("TERM", "dumb")
+                .Set("GITHUB_ACTIONS", null).Set("GITLAB_CI", null).Set("CAKE_PATHS_CACHE", null)
+                .Set("NO_COLOR", "1").Set("TERM", "dumb")
                 .Set("GIT_AUTHOR_NAME", "Release Manager").Set("GIT_AUTHOR_EMAIL", "rm@example.com")
                 .Set("GIT_COMMITTER_NAME", "Release Manager").Set("GIT_COMMITTER_EMAIL", "rm@example.com"))
             .WithValidation(CommandResultValidation.None)

@@ -70,25 +70,38 @@ public sealed partial class DocsTests
     }
 
     [Fact]
-    public async Task Every_modelpipe_verb_the_pages_show_is_a_verb_of_the_cli()
+    public async Task Every_modelpipe_verb_and_option_the_pages_show_is_one_the_cli_has()
     {
         using var world = new TestWorld();
-        var verbs = await Subcommands(world, []);
-        var subverbs = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        var help = new Dictionary<string, string>(StringComparer.Ordinal);
+        async Task<string> Help(string command) =>
+            help.TryGetValue(command, out var text) ? text : help[command] = await HelpText(world, command);
         var unknown = new List<string>();
         foreach (var page in DocsPages.All())
             foreach (var (line, code) in DocsPages.CodeSnippets(page))
                 foreach (Match m in Verb().Matches(code))
                 {
                     var (verb, sub) = (m.Groups[1].Value, m.Groups[2].Value);
-                    if (!verbs.Contains(verb)) { unknown.Add($"{page}:{line}: modelpipe {verb}"); continue; }
-                    if (!subverbs.TryGetValue(verb, out var subs))
-                        subverbs[verb] = subs = await Subcommands(world, [verb]);
-                    if (subs.Count > 0 && sub.Length > 0 && !subs.Contains(sub))
-                        unknown.Add($"{page}:{line}: modelpipe {verb} {sub}");
+                    if (!Commands(await Help("")).Contains(verb))
+                    {
+                        unknown.Add($"{page}:{line}: modelpipe {verb}");
+                        continue;
+                    }
+                    var command = verb;
+                    if (Commands(await Help(verb)) is { Count: > 0 } subs && sub.Length > 0)
+                    {
+                        if (!subs.Contains(sub)) { unknown.Add($"{page}:{line}: modelpipe {verb} {sub}"); continue; }
+                        command = $"{verb} {sub}";
+                    }
+                    // The options written after the command, up to a comment or the next command.
+                    var rest = Regex.Split(code[(m.Index + m.Length)..], "#|;|&&")[0];
+                    foreach (Match option in Option().Matches(rest))
+                        if (!(await Help(command)).Contains(option.Value + " ", StringComparison.Ordinal)
+                            && !(await Help(command)).Contains(option.Value + ",", StringComparison.Ordinal))
+                            unknown.Add($"{page}:{line}: modelpipe {command} {option.Value}");
                 }
-        Assert.NotEmpty(verbs);
-        Assert.True(unknown.Count == 0, "no such verb:\n" + string.Join('\n', unknown));
+        Assert.NotEmpty(Commands(await Help("")));
+        Assert.True(unknown.Count == 0, "the CLI has no:\n" + string.Join('\n', unknown));
     }
 
     /// <summary>build/cli/modelpipe (README, Running modelpipe) in a checkout that was never built.</summary>
@@ -109,15 +122,20 @@ public sealed partial class DocsTests
         Assert.Contains($"run ./build.sh Compile in {world.Root} first", run.StandardError, StringComparison.Ordinal);
     }
 
-    /// <summary>The commands <c>modelpipe [verb] --help</c> lists (empty when it has none).</summary>
-    private static async Task<HashSet<string>> Subcommands(TestWorld world, string[] verb)
+    /// <summary>What <c>modelpipe [command] --help</c> prints.</summary>
+    private static async Task<string> HelpText(TestWorld world, string command)
     {
-        var help = await Modelpipe.RunAsync(world.Root, [.. verb, "--help"]);
+        string[] args = [.. command.Split(' ', StringSplitOptions.RemoveEmptyEntries), "--help"];
+        var help = await Modelpipe.RunAsync(world.Root, args);
         Assert.True(help.ExitCode == 0, help.All);
-        var commands = help.StdOut.Split("\nCommands:\n", 2);
-        return commands.Length < 2
-            ? []
-            : HelpCommand().Matches(commands[1]).Select(m => m.Groups[1].Value).ToHashSet();
+        return help.StdOut;
+    }
+
+    /// <summary>The commands a help text lists (none when it has no "Commands:" section).</summary>
+    private static HashSet<string> Commands(string help)
+    {
+        var commands = help.Split("\nCommands:\n", 2);
+        return commands.Length < 2 ? [] : HelpCommand().Matches(commands[1]).Select(m => m.Groups[1].Value).ToHashSet();
     }
 
     [GeneratedRegex(@"\./build\.(?:sh|ps1) ([A-Z][A-Za-z]+)")]
@@ -128,4 +146,7 @@ public sealed partial class DocsTests
 
     [GeneratedRegex(@"^  ([a-z][a-z-]*)\b", RegexOptions.Multiline)]
     private static partial Regex HelpCommand();
+
+    [GeneratedRegex(@"(?<![\w-])--[a-z][a-z-]*")]
+    private static partial Regex Option();
 }

@@ -63,6 +63,19 @@ public sealed partial class FirstPublishToProdTests(FirstPublishToProd walk) : I
         Assert.Matches(new Regex(@"^v1\t.*\tlatest,prod,test$", RegexOptions.Multiline), walk.Walk.Output);
     }
 
+    /// <summary>The README's "Running modelpipe" block in the built clone: the CLI answers on the PATH.</summary>
+    [BusyboxFact]
+    public async Task The_readme_puts_modelpipe_on_the_path_of_a_built_checkout()
+    {
+        Assert.True(walk.Walk.ExitCode == 0, walk.Walk.Output);
+
+        var run = await DocBlocks.RunAsync(DocBlocks.Read("README.md", "running-modelpipe"), walk.Clone);
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Contains("modelpipe: take a model from a definition in git", run.Output, StringComparison.Ordinal);
+        Assert.Contains("sync-aliases", run.Output, StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// From where the README walk ends, as docs/operations.md tells a release manager: a changed model is published
     /// as v2 and promoted, then prod is rolled back to v1 by promoting v1 again; prod pins v1's digest once more.

@@ -20,9 +20,11 @@ root.Subcommands.Add(ZooCommands.Models());
 root.Subcommands.Add(ZooCommands.Pull());
 root.Subcommands.Add(ServeCommands.Serve());
 root.Subcommands.Add(TrustCommands.Verify());
+root.Subcommands.Add(TrustCommands.Sign());
 root.Subcommands.Add(SyncCommands.Sync());
 root.Subcommands.Add(SyncCommands.Publish());
 foreach (var verb in GitOpsCommands.All()) root.Subcommands.Add(verb);
+root.Subcommands.Add(EnvCommands.Env());
 root.Subcommands.Add(CiCommands.Ci());
 root.Subcommands.Add(ReportCommands.Report());
 root.Subcommands.Add(StepsCommand.Create(root));
@@ -34,4 +36,11 @@ if (parse.Errors.Count > 0)
     Console.Error.WriteLine("Fix: see 'modelpipe --help' or 'modelpipe <verb> --help'.");
     return 2;
 }
-return await parse.InvokeAsync();
+// Ctrl-C cancels the verb's token; the process then has this long to finish cleaning up (a remote
+// training run's cancel request, with its retries, takes up to RemoteWait.CancelBudget) before it is
+// ended. System.CommandLine's default of two seconds cut those cancels short.
+var invocation = new InvocationConfiguration
+{
+    ProcessTerminationTimeout = ModelPipeline.Training.Remote.RemoteWait.CancelBudget + TimeSpan.FromSeconds(10),
+};
+return await parse.InvokeAsync(invocation);

@@ -37,14 +37,15 @@ public sealed class TestTls
         await Tools.RunOkAsync("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
             "-keyout", P("server.key"), "-out", P("server.csr"));
         await Tools.RunOkAsync("openssl", "x509", "-req", "-in", P("server.csr"), "-CA", P("ca.pem"),
-            "-CAkey", P("ca.key"), "-CAcreateserial", "-days", "2", "-extfile", P("server.ext"), "-out", P("server.pem"));
+            "-CAkey", P("ca.key"), "-CAcreateserial", "-days", "2", "-extfile", P("server.ext"),
+            "-out", P("server.pem"));
         using var pem = X509Certificate2.CreateFromPemFile(P("server.pem"), P("server.key"));
         // Re-imported from PKCS#12 so that the key is usable by SslStream on every platform.
         return new TestTls(P("ca.pem"), X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null));
     }
 }
 
-/// <summary>A test that needs the openssl CLI to make a throwaway TLS certificate; skipped with the reason otherwise.</summary>
+/// <summary>A test that needs the openssl CLI (for a throwaway certificate); skipped with the reason otherwise.</summary>
 public sealed class TlsFactAttribute : FactAttribute
 {
     public TlsFactAttribute()

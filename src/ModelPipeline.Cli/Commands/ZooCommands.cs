@@ -21,13 +21,17 @@ internal static class ZooCommands
         {
             var record = await new ZooPushStep(ctx.Config, ctx.State, ctx.Output).RunAsync(model, ct);
             var failed = record.Mirrors.Where(m => !m.Ok).Select(m => m.Name).ToList();
+            var differ = record.Mirrors.Where(m => m.Ok && !m.Matches)
+                .Select(m => $"{m.Name} at {m.Commit?[..12] ?? "?"}, primary at {m.PrimaryCommit?[..12] ?? "?"}").ToList();
+            var mirrors = (failed.Count > 0 ? $"; mirror(s) failed: {string.Join(", ", failed)}" : "")
+                + (differ.Count > 0 ? $"; mirror(s) differ: {string.Join("; ", differ)}" : "")
+                + (failed.Count + differ.Count == 0 ? $"; {record.Mirrors.Count} mirror(s) ok" : "");
             return new StepResult
             {
                 Model = model.Name,
                 Step = "push",
-                Result = failed.Count > 0 ? "warning" : record.AlreadyPublished ? "skipped" : "ok",
-                Detail = $"v{record.Version} {record.Commit[..12]}{(record.AlreadyPublished ? " (already published)" : "")}"
-                    + (failed.Count > 0 ? $"; mirror(s) failed: {string.Join(", ", failed)}" : $"; {record.Mirrors.Count} mirror(s) ok"),
+                Result = failed.Count + differ.Count > 0 ? "warning" : record.AlreadyPublished ? "skipped" : "ok",
+                Detail = $"v{record.Version} {record.Commit[..12]}{(record.AlreadyPublished ? " (already published)" : "")}" + mirrors,
                 Data = record,
             };
         });
@@ -62,7 +66,7 @@ internal static class ZooCommands
     {
         var name = new Argument<string>("NAME[@REF]") { Description = "A model, optionally with vN, an alias or sha256:<digest> (default: every version)." };
         var command = new Command("show", "Show a model's versions and aliases, or one version's manifest.") { name };
-        command.SetAction((parse, ct) => Read(parse, (ctx, zoo) =>
+        command.SetAction((parse, ct) => ReadAsync(parse, async (ctx, zoo) =>
         {
             var (model, reference) = ZooSnapshot.Parse(parse.GetValue(name)!);
             if (reference is not null)
@@ -71,24 +75,24 @@ internal static class ZooCommands
                 if (!ctx.Json) Console.Write(File.ReadAllText(Path.Combine(ZooLayout.VersionDir(zoo.Root, model, resolved.Version.Version), "README.md")));
                 return resolved;
             }
-            var index = zoo.Show(model);
-            if (ctx.Json) return index;
-            Console.WriteLine($"{model}: {index.Versions.Count} version(s); aliases: {Aliases(index.Aliases)}");
-            foreach (var v in index.Versions)
-                Console.WriteLine($"v{v.Version}\t{v.Status}\t{v.CreatedAt:u}\t{v.Digest}\t{string.Join(",", v.Aliases)}");
-            return index;
+            var view = ModelView.Of(zoo.Show(model), await zoo.AliasHistoryAsync(model, "test", ct));
+            if (ctx.Json) return view;
+            Console.WriteLine($"{model}: {view.Versions.Count} version(s); aliases: {Aliases(view.Aliases)}");
+            foreach (var v in view.Versions)
+                Console.WriteLine($"v{v.Version}\t{v.Label}\t{v.CreatedAt:u}\t{v.Digest}\t{string.Join(",", v.Aliases)}");
+            return view;
         }, ct));
         return command;
     }
 
     private static Command Resolve()
     {
-        var name = new Argument<string>("NAME@REF") { Description = "A model with vN, an alias or sha256:<digest> (default: latest)." };
+        var name = new Argument<string>("NAME@REF") { Description = "A model with vN, an alias or sha256:<digest> (default: prod)." };
         var command = new Command("resolve", "Resolve NAME@REF to one version; prints 'vN repository@sha256:… oci://…'.") { name };
         command.SetAction((parse, ct) => Read(parse, (ctx, zoo) =>
         {
             var (model, reference) = ZooSnapshot.Parse(parse.GetValue(name)!);
-            var resolved = zoo.Resolve(model, reference);
+            var resolved = ResolveNoted(zoo, model, reference);
             if (!ctx.Json) Console.WriteLine($"v{resolved.Version.Version}\t{resolved.Version.Reference}\t{resolved.Version.StorageUri}");
             return resolved;
         }, ct));
@@ -97,17 +101,21 @@ internal static class ZooCommands
 
     private static Command Verify()
     {
-        var command = new Command("verify", "Check that the zoo's indexes agree with its version folders and aliases, and (for the configured zoo) that image tags and GitOps pins agree with it.");
+        var command = new Command("verify", "Check that every version matches its ledger entry, the ledgers' hash chains, that the indexes agree with the version folders and aliases, and (for the configured zoo) that image tags and GitOps pins agree with it.");
         command.SetAction((parse, ct) => Verb.Guard(async () =>
         {
             var ctx = CommandContext.Create(parse);
             var other = parse.GetValue(ZooOption);
             using var zoo = await new ZooRepository(ctx.Config, ctx.Output, other).ReadAsync(ct);
             var problems = ZooIndexer.Verify(zoo.Root).ToList();
+            // Every version against its ledger entry and every ledger's chain (the full check; clients check what changed).
+            foreach (var model in ZooLayout.Models(zoo.Root)) problems.AddRange(ZooLedger.VerifyModel(zoo.Root, model));
             // Tags and pins belong to this pipeline's image store and GitOps repository: checked for its own zoo only.
             if (problems.Count == 0 && other is null) problems.AddRange(await new ZooAudit(ctx.Config, ctx.Output).CheckAsync(zoo.Root, ct));
             if (problems.Count > 0)
-                throw new OperationFailedException($"the zoo {zoo.Source} is inconsistent:{Environment.NewLine}  - {string.Join(Environment.NewLine + "  - ", problems)}");
+                throw new OperationFailedException($"the zoo {zoo.Source} at commit {zoo.Commit ?? "(empty)"} is inconsistent:{Environment.NewLine}  - {string.Join(Environment.NewLine + "  - ", problems)}" +
+                    $"{Environment.NewLine}Fix: a published version never changes: revert the commits that changed these files on the zoo's primary " +
+                    "('git log -- PATH' names them).");
             if (ctx.Json) Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(new { consistent = true, commit = zoo.Commit }, RunStateStore.Json)));
             else Console.WriteLine($"the zoo {zoo.Source} is consistent at {zoo.Commit?[..12] ?? "(empty)"}" + (other is null ? "; image tags and GitOps pins agree with it" : ""));
             return 0;
@@ -137,7 +145,7 @@ internal static class ZooCommands
 
     public static Command Pull()
     {
-        var name = new Argument<string>("NAME@REF") { Description = "A model with vN, an alias or sha256:<digest> (default: latest)." };
+        var name = new Argument<string>("NAME@REF") { Description = "A model with vN, an alias or sha256:<digest> (default: prod)." };
         var to = new Option<string>("--to") { Description = "The folder to extract the model files into (new or empty).", Required = true };
         var layout = new Option<string?>("--layout") { Description = "Read the image from this OCI image layout (default: the registry it was pushed to, or $.modelcar.layoutDir)." };
         var format = new Option<string>("--format") { Description = "modelcar (the KServe image, default) or modelpack (the CNCF ModelPack artifact of the same files).", DefaultValueFactory = _ => "modelcar" };
@@ -149,7 +157,7 @@ internal static class ZooCommands
             var (model, reference) = ZooSnapshot.Parse(parse.GetValue(name)!);
             ResolvedVersion resolved;
             using (var zoo = await new ZooRepository(ctx.Config, ctx.Output, parse.GetValue(ZooOption)).ReadAsync(ct))
-                resolved = zoo.Resolve(model, reference);
+                resolved = ResolveNoted(zoo, model, reference);
             var layoutDir = parse.GetValue(layout) is { } given ? Path.GetFullPath(given) : null;
             var result = await new ModelPipeline.Zoo.Pull.ModelPuller(ctx.Config, ctx.Output).PullAsync(resolved, layoutDir, parse.GetValue(to)!, ct, parse.GetValue(format) == "modelpack");
             if (ctx.Json) Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(result, RunStateStore.Json)));
@@ -159,11 +167,24 @@ internal static class ZooCommands
         return command;
     }
 
-    private static Task<int> Read(ParseResult parse, Func<CommandContext, ZooSnapshot, object> render, CancellationToken ct) => Verb.Guard(async () =>
+    /// <summary>Resolves NAME[@REF]; for NAME alone, says on stderr which alias it chose (stdout stays one line for scripts).</summary>
+    public static ResolvedVersion ResolveNoted(ZooSnapshot zoo, string model, string? reference)
+    {
+        var resolved = zoo.Resolve(model, reference);
+        if (reference is null)
+            Console.Error.WriteLine($"{model}: no reference given; resolved {model}@{resolved.Reference} (v{resolved.Version.Version}). "
+                + $"NAME alone means NAME@{ZooSnapshot.DefaultReference}; write {model}@latest for the newest version, tested or not.");
+        return resolved;
+    }
+
+    private static Task<int> Read(ParseResult parse, Func<CommandContext, ZooSnapshot, object> render, CancellationToken ct) =>
+        ReadAsync(parse, (ctx, zoo) => Task.FromResult(render(ctx, zoo)), ct);
+
+    private static Task<int> ReadAsync(ParseResult parse, Func<CommandContext, ZooSnapshot, Task<object>> render, CancellationToken ct) => Verb.Guard(async () =>
     {
         var ctx = CommandContext.Create(parse);
         using var zoo = await new ZooRepository(ctx.Config, ctx.Output, parse.GetValue(ZooOption)).ReadAsync(ct);
-        var result = render(ctx, zoo);
+        var result = await render(ctx, zoo);
         if (ctx.Json) Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(result, RunStateStore.Json)));
         return 0;
     }, ct);

@@ -45,7 +45,7 @@ public sealed class TestTls
     }
 }
 
-/// <summary>A test that needs the openssl CLI (for a throwaway certificate); skipped with the reason otherwise.</summary>
+/// <summary>A test needing the openssl CLI (for a throwaway certificate); skipped with the reason otherwise.</summary>
 public sealed class TlsFactAttribute : FactAttribute
 {
     public TlsFactAttribute()

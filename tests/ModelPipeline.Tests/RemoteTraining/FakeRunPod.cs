@@ -40,6 +40,18 @@ public sealed class FakeRunPod : FakeServer
 
     public ConcurrentDictionary<string, byte[]> Data { get; } = new();
 
+    /// <summary>When set, /files/out.tar.gz streams this many zero bytes instead of <see cref="Archive"/>,
+    /// with a Content-Length when <see cref="StreamedLength"/> is true, else chunked (an object store or a
+    /// proxy may send either; RFC 9112 §6).</summary>
+    public long? StreamedArchiveBytes { get; set; }
+
+    public bool StreamedLength { get; set; }
+
+    /// <summary>How many bytes of the streamed archive the server managed to send before the client went away.</summary>
+    public long StreamedSent => Interlocked.Read(ref _streamedSent);
+
+    private long _streamedSent;
+
     public static async Task<FakeRunPod> StartAsync(string token, string endpoint = "ep-test1")
     {
         var fake = new FakeRunPod(token, endpoint);
@@ -55,10 +67,29 @@ public sealed class FakeRunPod : FakeServer
     protected override void Map(WebApplication app)
     {
         app.MapGet("/data/{name}", (string name) => Data.TryGetValue(name, out var b) ? Results.Bytes(b) : Results.NotFound());
-        app.MapGet("/files/out.tar.gz", (HttpRequest request) =>
+        app.MapGet("/files/out.tar.gz", async (HttpContext context) =>
         {
-            DownloadAuthorization.Enqueue(request.Headers.Authorization.ToString());
-            return Results.Bytes(Archive, "application/gzip", enableRangeProcessing: true);
+            DownloadAuthorization.Enqueue(context.Request.Headers.Authorization.ToString());
+            if (StreamedArchiveBytes is not { } total)
+            {
+                await Results.Bytes(Archive, "application/gzip", enableRangeProcessing: true).ExecuteAsync(context);
+                return;
+            }
+            context.Response.ContentType = "application/gzip";
+            if (StreamedLength) context.Response.ContentLength = total;
+            var chunk = new byte[1 << 16];
+            try
+            {
+                for (long sent = 0; sent < total; sent += chunk.Length)
+                {
+                    await context.Response.Body.WriteAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, total - sent)), context.RequestAborted);
+                    Interlocked.Add(ref _streamedSent, Math.Min(chunk.Length, total - sent));
+                }
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException)
+            {
+                // The client stopped reading: exactly what a capped download does.
+            }
         });
         app.MapPost($"/v2/{EndpointId}/run", async (HttpRequest request) =>
         {

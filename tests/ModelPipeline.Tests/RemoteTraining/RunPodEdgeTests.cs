@@ -102,6 +102,42 @@ public sealed class RunPodEdgeTests : IAsyncLifetime
         Assert.DoesNotContain("unexpected error", train.All);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_archive_larger_than_maxArchiveBytes_is_stopped_while_streaming_with_or_without_content_length(bool withLength)
+    {
+        RemoteKit.WriteModel(_world, "tiny", "runpod", _runpod.BaseUrl,
+            new JsonObject { ["endpointId"] = _runpod.EndpointId, ["maxArchiveBytes"] = 1 << 20 });
+        const long Total = 256L << 20;
+        _runpod.StreamedArchiveBytes = Total;
+        _runpod.StreamedLength = withLength;
+        _runpod.ReportedSha256 = new string('0', 64);
+
+        var train = await RunAsync("train");
+
+        Assert.Equal(1, train.ExitCode);
+        Assert.Contains("is larger than 1,048,576 bytes (maxArchiveBytes", train.All);
+        Assert.Contains("is marked unusable", train.All);
+        Assert.DoesNotContain("unexpected error", train.All);
+        Assert.True(_runpod.StreamedSent < Total, $"the whole {Total} bytes were sent");
+        Assert.Empty(Directory.EnumerateFiles(_world.ArtifactsDir, "archive.*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.EnumerateFiles(_world.ArtifactsDir, "model.bin", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task A_maxArchiveBytes_below_1_is_invalid_input_naming_the_field()
+    {
+        RemoteKit.WriteModel(_world, "tiny", "runpod", _runpod.BaseUrl,
+            new JsonObject { ["endpointId"] = _runpod.EndpointId, ["maxArchiveBytes"] = 0 });
+
+        var train = await RunAsync("train");
+
+        Assert.Equal(2, train.ExitCode);
+        Assert.Contains("maxArchiveBytes", train.All);
+        Assert.Empty(_runpod.Submitted);
+    }
+
     public async Task DisposeAsync()
     {
         await _runpod.DisposeAsync();

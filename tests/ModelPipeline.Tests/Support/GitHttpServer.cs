@@ -57,12 +57,17 @@ public sealed class GitHttpServer : IAsyncDisposable
 
     public string Url(string repo) => $"{BaseUrl}/{repo}";
 
-    public static async Task<GitHttpServer> StartAsync(string projectRoot, string? token, Action<WebApplication>? configure = null)
+    /// <param name="tls">When set, the server speaks https only, with this certificate (see <see cref="TestTls"/>).</param>
+    public static async Task<GitHttpServer> StartAsync(
+        string projectRoot, string? token, Action<WebApplication>? configure = null, TestTls? tls = null)
     {
         Directory.CreateDirectory(projectRoot);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0, l =>
+        {
+            if (tls is not null) l.UseHttps(tls.ServerCertificate);
+        }));
         var app = builder.Build();
         var server = new GitHttpServer(app, Path.GetFullPath(projectRoot), token);
         configure?.Invoke(app);

@@ -10,9 +10,10 @@ namespace ModelPipeline.Training.RunPod;
 /// <summary>
 /// Downloads an output archive streamed into a <c>.part</c> file, resuming with a Range request
 /// after a broken connection (and on a re-run), then checks its sha256 when one is given. A wrong
-/// digest or a 4xx answer deletes the file and refuses the job's output: nothing is kept.
+/// digest, a 4xx answer or more than <paramref name="maxBytes"/> (checked against Content-Length and while
+/// streaming, so a chunked body stops there too) deletes the file and refuses the job's output: nothing is kept.
 /// </summary>
-public sealed class ArchiveDownload(RemoteHttp http, IPipelineReporter reporter, string model, int attempts = 5)
+public sealed class ArchiveDownload(RemoteHttp http, IPipelineReporter reporter, string model, long maxBytes, int attempts = 5)
 {
     public async Task<string> DownloadAsync(Uri url, string? sha256, string partPath, CancellationToken ct)
     {
@@ -48,6 +49,7 @@ public sealed class ArchiveDownload(RemoteHttp http, IPipelineReporter reporter,
     private async Task AttemptAsync(Uri url, string partPath, CancellationToken ct)
     {
         var have = File.Exists(partPath) ? new FileInfo(partPath).Length : 0;
+        if (have > maxBytes) throw TooLarge(url, partPath);
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         if (have > 0) request.Headers.Range = new RangeHeaderValue(have, null);
         using var response = await http.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
@@ -61,20 +63,34 @@ public sealed class ArchiveDownload(RemoteHttp http, IPipelineReporter reporter,
             throw new OperationFailedException(Redactor.Redact($"model '{model}': downloading the archive {url} answered HTTP {(int)response.StatusCode}. Fix: re-run Train; it resumes the download.")) { Model = model };
         var resume = response.StatusCode == HttpStatusCode.PartialContent;
         var length = response.Content.Headers.ContentLength;
+        var start = resume ? have : 0;
+        if (start + length > maxBytes) throw TooLarge(url, partPath);
         using var progress = reporter.StartTransfer(model, "archive", length + (resume ? have : 0));
         if (resume) progress.Advance(have);
-        await using var file = new FileStream(partPath, resume ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
-        await using var body = await response.Content.ReadAsStreamAsync(ct);
-        var buffer = new byte[1 << 16];
         long read = 0;
-        int n;
-        while ((n = await body.ReadAsync(buffer, ct)) > 0)
+        var over = false;
+        await using (var file = new FileStream(partPath, resume ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
         {
-            await file.WriteAsync(buffer.AsMemory(0, n), ct);
-            read += n;
-            progress.Advance(n);
+            await using var body = await response.Content.ReadAsStreamAsync(ct);
+            var buffer = new byte[1 << 16];
+            int n;
+            while ((n = await body.ReadAsync(buffer, ct)) > 0)
+            {
+                over = start + read + n > maxBytes;
+                if (over) break;
+                await file.WriteAsync(buffer.AsMemory(0, n), ct);
+                read += n;
+                progress.Advance(n);
+            }
         }
+        if (over) throw TooLarge(url, partPath);
         if (length is { } expected && read < expected)
             throw new IOException($"the connection closed after {read} of {expected} bytes");
+    }
+
+    private RefusedOutputException TooLarge(Uri url, string partPath)
+    {
+        File.Delete(partPath);
+        return new RefusedOutputException(Redactor.Redact($"model '{model}': the archive {url} is larger than {maxBytes:N0} bytes (maxArchiveBytes; default artifacts.maxTotalBytes + 64 MiB); the download was stopped there and nothing was kept. Fix: raise artifacts.maxTotalBytes in model.json, or set maxArchiveBytes in training.options, if the model is really that large.")) { Model = model };
     }
 }

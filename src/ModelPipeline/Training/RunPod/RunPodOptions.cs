@@ -24,6 +24,18 @@ public sealed partial record RunPodOptions
     public int MaxEntries { get; init; } = 10_000;
     public double MaxCompressionRatio { get; init; } = 200;
 
+    /// <summary>
+    /// The largest output archive to download; the download stops there. Unset: <c>artifacts.maxTotalBytes</c>
+    /// plus <see cref="ArchiveAllowance"/> for the archive's own headers and padding.
+    /// </summary>
+    public long? MaxArchiveBytes { get; init; }
+
+    /// <summary>What an archive may hold beyond the trained files when <see cref="MaxArchiveBytes"/> is unset: 64 MiB.</summary>
+    public const long ArchiveAllowance = 64L << 20;
+
+    public long ArchiveLimit(long maxTotalBytes) =>
+        MaxArchiveBytes ?? (maxTotalBytes > long.MaxValue - ArchiveAllowance ? long.MaxValue : maxTotalBytes + ArchiveAllowance);
+
     public string Link(string jobId) => $"{ApiUrl.TrimEnd('/')}/v2/{EndpointId}/status/{Uri.EscapeDataString(jobId)}";
 
     public static void Check(RunPodOptions o, Action<string, string> problem)
@@ -38,6 +50,7 @@ public sealed partial record RunPodOptions
         if (o.Retries is < 0 or > 20) problem("retries", "must be between 0 and 20.");
         if (o.MaxEntries < 1) problem("maxEntries", "must be at least 1.");
         if (o.MaxCompressionRatio < 1) problem("maxCompressionRatio", "must be at least 1.");
+        if (o.MaxArchiveBytes < 1) problem("maxArchiveBytes", "must be at least 1 (bytes); leave it out for artifacts.maxTotalBytes + 64 MiB.");
     }
 
     [GeneratedRegex("^[A-Za-z0-9_-]{1,128}$")]

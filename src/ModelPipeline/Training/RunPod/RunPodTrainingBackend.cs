@@ -93,7 +93,8 @@ public sealed class RunPodTrainingBackend(PipelineConfig config, RunStateStore s
         var model = request.Model;
         var (url, digest) = ArchiveOf(job, model.Name, jobId);
         var runDir = state.RunDir(model.Name, request.TrainingKey);
-        var archive = await new ArchiveDownload(download, reporter, model.Name).DownloadAsync(url, digest, Path.Combine(runDir, $"archive.{jobId}.part"), ct);
+        var archive = await new ArchiveDownload(download, reporter, model.Name, o.ArchiveLimit(model.Artifacts.MaxTotalBytes))
+            .DownloadAsync(url, digest, Path.Combine(runDir, $"archive.{jobId}.part"), ct);
         try
         {
             var limits = new ExtractionLimits

@@ -22,6 +22,7 @@ root.Subcommands.Add(TrustCommands.Sign());
 root.Subcommands.Add(SyncCommands.Sync());
 root.Subcommands.Add(SyncCommands.Publish());
 foreach (var verb in GitOpsCommands.All()) root.Subcommands.Add(verb);
+root.Subcommands.Add(EnvCommands.Env());
 root.Subcommands.Add(CiCommands.Ci());
 root.Subcommands.Add(ReportCommands.Report());
 root.Subcommands.Add(StepsCommand.Create(root));

@@ -16,7 +16,7 @@ internal static class TrustCommands
 {
     public static Command Verify()
     {
-        var name = new Argument<string>("NAME@REF") { Description = "A model with vN, an alias or sha256:<digest> (default: latest)." };
+        var name = new Argument<string>("NAME@REF") { Description = "A model with vN, an alias or sha256:<digest> (default: prod)." };
         var key = new Option<string?>("--key") { Description = "The signers' PEM public key file (default: $.verify.publicKey)." };
         var layout = new Option<string?>("--layout") { Description = "Read from this OCI image layout (default: the registry it was pushed to, or $.modelcar.layoutDir)." };
         var zooOption = new Option<string?>("--zoo") { Description = "Read this zoo (a git URL or a path) instead of the configured primary." };
@@ -27,7 +27,7 @@ internal static class TrustCommands
             var (model, reference) = ZooSnapshot.Parse(parse.GetValue(name)!);
             ResolvedVersion resolved;
             using (var zoo = await new ZooRepository(ctx.Config, ctx.Output, parse.GetValue(zooOption)).ReadAsync(ct))
-                resolved = zoo.Resolve(model, reference);
+                resolved = ZooCommands.ResolveNoted(zoo, model, reference);
             var layoutDir = parse.GetValue(layout) is { } given ? Path.GetFullPath(given) : null;
             var keyFile = parse.GetValue(key) is { } file ? Path.GetFullPath(file) : null;
             var result = await VersionVerifier.VerifyAsync(ctx.Config, ctx.Output, resolved, layoutDir, keyFile, ct);

@@ -23,6 +23,7 @@ root.Subcommands.Add(SyncCommands.Publish());
 foreach (var verb in GitOpsCommands.All()) root.Subcommands.Add(verb);
 root.Subcommands.Add(CiCommands.Ci());
 root.Subcommands.Add(ReportCommands.Report());
+root.Subcommands.Add(HistoryCommands.History());
 root.Subcommands.Add(StepsCommand.Create(root));
 
 var parse = root.Parse(args);

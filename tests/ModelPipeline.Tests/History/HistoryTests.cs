@@ -107,4 +107,22 @@ public sealed class HistoryTests
         Assert.Contains("history nosuch: there is no models/nosuch/model.json", run.All, StringComparison.Ordinal);
         Assert.Contains("it deployed: iris", run.All, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_report_s_model_page_has_a_promotion_history_per_environment_with_the_rollback_marked()
+    {
+        using var world = await PromotedAndRolledBack();
+
+        var run = await Modelpipe.RunAsync(world.Root, "report");
+
+        Assert.True(run.ExitCode == 0, run.All);
+        var page = await File.ReadAllTextAsync(Path.Combine(world.ArtifactsDir, "report", "models", "iris.html"));
+        var prod = page[page.IndexOf("data-environment=\"prod\"", StringComparison.Ordinal)..];
+        prod = prod[..prod.IndexOf("</table>", StringComparison.Ordinal)];
+        Assert.Equal(3, prod.Split("<tr><th scope=\"row\">").Length - 1);
+        Assert.Equal(1, prod.Split("rollback from v2").Length - 1);
+        Assert.Contains("Rita Reviewer &lt;rita@example.test&gt;", prod, StringComparison.Ordinal);
+        Assert.Contains("<td>#7</td>", prod, StringComparison.Ordinal);
+        Assert.Contains("data-environment=\"test\"", page, StringComparison.Ordinal);
+    }
 }

@@ -23,6 +23,30 @@ public sealed partial class GitClone
     /// </summary>
     public static bool FetchOncePerRun { get; set; }
 
+    private static int _runNumber;
+
+    /// <summary>Counts <see cref="BeginRun"/> calls: caches of "done once in this run" key on it.</summary>
+    public static int RunNumber => Volatile.Read(ref _runNumber);
+
+    /// <summary>
+    /// Starts a new run in this process (a daemon's next pass): every clone is fetched again at its
+    /// next use, however <see cref="FetchOncePerRun"/> is set.
+    /// </summary>
+    public static void BeginRun()
+    {
+        Interlocked.Increment(ref _runNumber);
+        SyncedThisRun.Clear();
+    }
+
+    /// <summary>
+    /// A clone only read from (a serving host's cache): local changes, stale git lock files and a
+    /// broken repository left by a killed process are discarded (re-cloned) instead of refused.
+    /// </summary>
+    public bool IsReadOnlyCache { get; init; }
+
+    /// <summary>Told what was recovered (a stale lock removed, a broken clone re-created).</summary>
+    public Action<string>? Recovered { get; init; }
+
     private readonly GitCli _git;
 
     public GitClone(GitCli git, GitRemote remote, string branch, string cacheDir)
@@ -55,6 +79,24 @@ public sealed partial class GitClone
     public async Task<string?> SyncAsync(CancellationToken ct)
     {
         if (FetchOncePerRun && SyncedThisRun.TryGetValue(WorkTree, out var synced) && Directory.Exists(Path.Combine(WorkTree, ".git"))) return synced;
+        if (!IsReadOnlyCache) return await SyncOnceAsync(ct);
+        try
+        {
+            return await SyncOnceAsync(ct);
+        }
+        catch (GitException ex)
+        {
+            // A cache only read from: whatever half-done state broke git, the remote has everything. Start over once.
+            Recovered?.Invoke($"the clone {WorkTree} was broken ({ex.Message.Split('\n')[0]}); re-creating it from the remote");
+            Unsync();
+            DeleteTree(WorkTree);
+            return await SyncOnceAsync(ct);
+        }
+    }
+
+    private async Task<string?> SyncOnceAsync(CancellationToken ct)
+    {
+        RemoveStaleLocks();
         if (!Directory.Exists(Path.Combine(WorkTree, ".git")))
         {
             if (Directory.Exists(WorkTree)) Directory.Delete(WorkTree, recursive: true);
@@ -72,7 +114,7 @@ public sealed partial class GitClone
                 if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
             }
         }
-        else
+        else if (!IsReadOnlyCache)
         {
             var dirty = await _git.RunAsync(WorkTree, ["status", "--porcelain", "--untracked-files=all"], ct);
             if (dirty.Trim().Length > 0)
@@ -120,6 +162,10 @@ public sealed partial class GitClone
                 $"could not fetch {Remote.Name} ({Redactor.Redact(Remote.Url)}): {ex.StandardError.Trim()}. Fix: check that the remote is reachable and the token in its tokenEnv variable is valid.", ex);
         }
     }
+
+    /// <summary>The commit checked out (null on an unborn branch): known without git right after a sync or push of this run.</summary>
+    public async Task<string?> HeadAsync(CancellationToken ct) =>
+        SyncedThisRun.TryGetValue(WorkTree, out var tip) ? tip : await RevParseAsync("HEAD", ct);
 
     public async Task<string?> RevParseAsync(string rev, CancellationToken ct)
     {

@@ -6,7 +6,7 @@ using ModelPipeline.RunState;
 
 namespace ModelPipeline.Cli.Commands;
 
-/// <summary><c>history NAME [--env test|prod]</c>: every version that ran in each environment, from the GitOps history.</summary>
+/// <summary><c>history NAME [--env test|prod]</c>: every version that ran in each environment.</summary>
 internal static class HistoryCommands
 {
     public static Command History()
@@ -15,7 +15,10 @@ internal static class HistoryCommands
         var env = new Option<string?>("--env") { Description = "Only this environment: test or prod (default: both)." };
         env.AcceptOnlyFromAmong(PromotionHistory.Environments);
         var command = new Command("history",
-            "Show every version that ran in test and prod: from when to when, who proposed and merged it, rollbacks.") { name, env };
+            "Show every version that ran in test and prod: from when to when, who proposed and merged it, rollbacks.")
+        {
+            name, env,
+        };
         command.SetAction((parse, ct) => Verb.Guard(async () =>
         {
             var ctx = CommandContext.Create(parse);
@@ -24,11 +27,16 @@ internal static class HistoryCommands
             var all = await PromotionHistory.ReadAsync(ctx.Config, ctx.Output, ctx.State, ct);
             var entries = all.Where(e => e.Model == model && (only is null || e.Environment == only)).ToList();
             if (all.All(e => e.Model != model) && !File.Exists(Path.Combine(ctx.Root, "models", model, "model.json")))
-                throw new InvalidInputException($"history {model}: there is no models/{model}/model.json and the GitOps " +
-                    $"repository never deployed '{model}' (it deployed: {Names(all)}). Fix: give a model name.") { Model = model };
+                throw new InvalidInputException($"history {model}: there is no models/{model}/model.json and the "
+                    + $"GitOps repository never deployed '{model}' (it deployed: {Names(all)}). "
+                    + "Fix: give a model name.")
+                {
+                    Model = model,
+                };
             if (ctx.Json)
             {
-                Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(new { model, entries }, RunStateStore.Json)));
+                var json = JsonSerializer.Serialize(new { model, entries }, RunStateStore.Json);
+                Console.Out.WriteLine(Redactor.Redact(json));
                 return 0;
             }
             foreach (var group in entries.GroupBy(e => e.Environment))
@@ -50,8 +58,10 @@ internal static class HistoryCommands
     {
         var until = e.Until is { } u ? $"{u:u}" : "now";
         var merged = e.MergedBy is null ? "" : $", merged by {e.MergedBy}";
-        var request = e.Request is null && e.RequestUrl is null ? "" : $" ({string.Join(" ", new[] { e.Request, e.RequestUrl }.OfType<string>())})";
+        var refs = new[] { e.Request, e.RequestUrl }.OfType<string>().ToList();
+        var request = refs.Count == 0 ? "" : $" ({string.Join(" ", refs)})";
         var rollback = e.Rollback ? $"  ROLLBACK from v{e.Replaced}" : "";
-        return $"v{e.Version}\t{e.From:u} .. {until}\tproposed by {e.ProposedBy}{merged}{request}\t{e.Commit[..12]}{rollback}";
+        return $"v{e.Version}\t{e.From:u} .. {until}\tproposed by {e.ProposedBy}{merged}{request}\t"
+            + $"{e.Commit[..12]}{rollback}";
     }
 }

@@ -32,7 +32,8 @@ public sealed partial class GitOpsRepository
     /// oldest first, for all models, with two git processes: one <c>log --raw</c> and one
     /// <c>cat-file --batch</c> for the new contents and the merged branches' heads.
     /// </summary>
-    public async Task<IReadOnlyList<PinChange>> PinChangesAsync(IReadOnlyCollection<string> environments, CancellationToken ct)
+    public async Task<IReadOnlyList<PinChange>> PinChangesAsync(IReadOnlyCollection<string> environments,
+        CancellationToken ct)
     {
         if (!await HasRefAsync(Tip, ct)) return [];
         var log = await _git.RunAsync(WorkDir,
@@ -41,21 +42,26 @@ public sealed partial class GitOpsRepository
             $"--format={Record}%H{Field}%P{Field}%ct{Field}%an <%ae>{Field}%cn <%ce>{Field}%B{Raw}",
             Tip, "--", .. environments.Select(e => e + "/"),
         ], ct);
-        var changes = new List<(string Env, string Model, string Commit, string[] Parents, long Time, string Author, string Committer, string Message, string? Blob)>();
+        var changes = new List<(string Env, string Model, string Commit, string[] Parents, long Time,
+            string Author, string Committer, string Message, string? Blob)>();
         foreach (var entry in log.Split(Record, StringSplitOptions.RemoveEmptyEntries))
         {
             var raw = entry.IndexOf(Raw);
             if (raw < 0) continue;
             var f = entry[..raw].Split(Field);
             if (f.Length < 6) continue;
-            foreach (var line in entry[(raw + 1)..].Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            var lines = entry[(raw + 1)..].Split('\n',
+                StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            foreach (var line in lines)
             {
                 // ":100644 100644 <old> <new> M\t<environment>/<model>/config.yaml"
                 var tab = line.IndexOf('\t');
                 if (!line.StartsWith(':') || tab < 0) continue;
                 var parts = line[(tab + 1)..].Split('/');
                 var meta = line[..tab].Split(' ');
-                if (parts.Length != 3 || parts[2] != "config.yaml" || !environments.Contains(parts[0]) || meta.Length < 5) continue;
+                if (parts.Length != 3 || parts[2] != "config.yaml" || !environments.Contains(parts[0])
+                    || meta.Length < 5)
+                    continue;
                 var blob = meta[4].StartsWith('D') ? null : meta[3];
                 changes.Add((parts[0], parts[1], f[0], f[1].Split(' ', StringSplitOptions.RemoveEmptyEntries),
                     long.Parse(f[2], CultureInfo.InvariantCulture), f[3], f[4], f[5].Trim(), blob));

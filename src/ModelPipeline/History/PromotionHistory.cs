@@ -28,7 +28,7 @@ public sealed record HistoryEntry
     /// <summary>"#12" (GitHub) or "!7" (GitLab) as the merge commit names it.</summary>
     public string? Request { get; init; }
 
-    /// <summary>The pull/merge request's URL (or the local forge's file) from this workspace's promotion record.</summary>
+    /// <summary>The request's URL (or the local forge's file) from this workspace's promotion record.</summary>
     public string? RequestUrl { get; init; }
 
     /// <summary>The version it replaced (null: the first in this environment).</summary>
@@ -49,7 +49,7 @@ public static partial class PromotionHistory
     [GeneratedRegex(@"^Merge pull request (#\d+)")] private static partial Regex GitHubMerge();
     [GeneratedRegex(@"See merge request \S*?(!\d+)")] private static partial Regex GitLabMerge();
 
-    /// <summary>Every model's history from the configured GitOps repository (two git processes after its sync).</summary>
+    /// <summary>Every model's history from the configured GitOps repository (two git processes after a sync).</summary>
     public static async Task<IReadOnlyList<HistoryEntry>> ReadAsync(Configuration.PipelineConfig config,
         Progress.IPipelineReporter reporter, RunStateStore? state, CancellationToken ct)
     {
@@ -61,7 +61,7 @@ public static partial class PromotionHistory
     public static IReadOnlyList<HistoryEntry> Build(IReadOnlyList<PinChange> changes, RunStateStore? state)
     {
         var result = new List<HistoryEntry>();
-        foreach (var group in changes.GroupBy(c => (c.Model, c.Environment)).OrderBy(g => g.Key.Model, StringComparer.Ordinal))
+        foreach (var group in changes.GroupBy(c => (c.Model, c.Environment)))
         {
             HistoryEntry? current = null;
             foreach (var change in group)
@@ -69,10 +69,13 @@ public static partial class PromotionHistory
                 EnvironmentConfig? config = null;
                 if (change.Content is not null)
                 {
-                    try { config = ConfigYaml.Parse(change.Content, $"{change.Environment}/{change.Model}/config.yaml"); }
+                    var where = EnvironmentConfig.PathFor(change.Environment, change.Model);
+                    try { config = ConfigYaml.Parse(change.Content, where); }
                     catch (Errors.PipelineException) { continue; } // an unreadable revision is left out
                 }
-                if (current is not null && config?.ModelVersion == current.Version && config.ImageDigest == current.Digest) continue;
+                if (current is not null && config?.ModelVersion == current.Version
+                    && config.ImageDigest == current.Digest)
+                    continue;
                 if (current is not null) result.Add(current = current with { Until = change.At });
                 if (config is null) { current = null; continue; }
                 current = Entry(change, config, current?.Version, state);

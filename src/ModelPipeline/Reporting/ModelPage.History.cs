@@ -32,10 +32,13 @@ internal static partial class ModelPage
             foreach (var e in stays)
             {
                 var rollback = e.Rollback ? " " + Badge($"rollback from v{e.Replaced}", "failed") : "";
-                var request = e.RequestUrl is null ? E(e.Request ?? "—") : Link(e.RequestUrl, e.Request ?? e.RequestUrl);
+                var request = e.RequestUrl is null
+                    ? E(e.Request ?? "—")
+                    : Link(e.RequestUrl, e.Request ?? e.RequestUrl);
                 s.Append($"<tr><th scope=\"row\">{VersionLink(e.Version)}{rollback}</th><td>{Time(e.From)}</td>");
                 s.Append($"<td>{(e.Until is { } u ? Time(u) : Badge("now", env))}</td><td>{E(e.ProposedBy)}</td>");
-                s.Append($"<td>{E(e.MergedBy ?? "—")}</td><td>{request}</td><td><code>{E(e.Commit[..12])}</code></td></tr>");
+                s.Append($"<td>{E(e.MergedBy ?? "—")}</td><td>{request}</td>");
+                s.Append($"<td><code>{E(e.Commit[..12])}</code></td></tr>");
             }
             s.Append("</tbody></table></div>\n");
         }

@@ -24,7 +24,8 @@ public sealed class HistoryTests
     private static async Task MergeCommit(TestWorld world, string branch, int number)
     {
         var bare = world.GitOpsRepo();
-        var commit = (await BareRepo.GitAsync(bare, "-c", "user.name=Rita Reviewer", "-c", "user.email=rita@example.test",
+        var commit = (await BareRepo.GitAsync(bare,
+            "-c", "user.name=Rita Reviewer", "-c", "user.email=rita@example.test",
             "commit-tree", "-p", "main", "-p", branch, "-m", $"Merge pull request #{number} from org/{branch}",
             $"{branch}^{{tree}}")).Trim();
         await BareRepo.GitAsync(bare, "update-ref", "refs/heads/main", commit);
@@ -71,8 +72,8 @@ public sealed class HistoryTests
         Assert.Equal(2, entries[2].GetProperty("replaced").GetInt32());
         Assert.Equal(entries[1].GetProperty("from").GetString(), entries[0].GetProperty("until").GetString());
         Assert.False(entries[2].TryGetProperty("until", out _));
-        Assert.EndsWith(Path.Combine("promotions", "v1", "pull-request.md"), entries[2].GetProperty("requestUrl").GetString(),
-            StringComparison.Ordinal);
+        var url = entries[2].GetProperty("requestUrl").GetString();
+        Assert.EndsWith(Path.Combine("promotions", "v1", "pull-request.md"), url, StringComparison.Ordinal);
     }
 
     [Fact]

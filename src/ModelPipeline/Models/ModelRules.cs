@@ -56,6 +56,7 @@ internal static class ModelRules
             Problem(path, problem);
         for (var i = 0; i < training.Sources.Count; i++)
             CheckPath(model.Directory, training.Sources[i], $"$.training.sources[{i}]", Problem, mustExist: true);
+        ConfinedSources(model, Problem);
 
         for (var i = 0; i < model.Artifacts.Files.Count; i++)
             CheckPath("/output", model.Artifacts.Files[i], $"$.artifacts.files[{i}]", Problem, mustExist: false);
@@ -96,6 +97,21 @@ internal static class ModelRules
         if (resolved is null) { problem(at, $"'{relative}' {why}."); return; }
         if (mustExist && !File.Exists(resolved) && !Directory.Exists(resolved))
             problem(at, $"'{relative}' does not exist in the model folder. Fix: add it or correct the path.");
+    }
+
+    /// <summary>Every file reached through the trainer sources (links, folders) stays in the model folder.</summary>
+    private static void ConfinedSources(ModelDefinition model, Action<string, string> problem)
+    {
+        IReadOnlyList<string> roots = model.Training.Sources.Count > 0 ? [.. model.Training.Sources] : ["."];
+        for (var i = 0; i < roots.Count; i++)
+        {
+            if (SafePath.TryResolve(model.Directory, roots[i], out _) is not { } full || !Path.Exists(full)) continue;
+            ConfinedFiles.List(model.Directory, roots[i], Training.TrainingKey.SkippedFolders, out var why);
+            if (why is not null)
+                problem(Training.TrainingKey.SourcesField(model, i),
+                    $"{why}; the training key and the SBOM may only read the model folder. " +
+                    "Fix: copy what the trainer needs into the model folder, or remove the link.");
+        }
     }
 
     internal static bool HasUserInfo(string url) =>

@@ -13,7 +13,7 @@ internal static class RunPage
     {
         ["check"] = "Check", ["fetch"] = "Fetch", ["train"] = "Train", ["validate"] = "Validate",
         ["package"] = "PackageModelCar", ["push"] = "PushMirrors", ["gitops"] = "UpdateGitOps", ["pr"] = "OpenPr",
-        ["promote"] = "Promote", ["sync-aliases"] = "SyncAliases",
+        ["promote"] = "Promote", ["sync-aliases"] = "SyncAliases", ["pr merge"] = "MergePr",
     };
 
     public static string Target(string verb) => Targets.GetValueOrDefault(verb, verb);

@@ -21,7 +21,7 @@ public sealed class ModelPuller(PipelineConfig config, IPipelineReporter reporte
         var target = Path.GetFullPath(targetDir);
         if (File.Exists(target) || (Directory.Exists(target) && Directory.EnumerateFileSystemEntries(target).Any()))
             throw new InvalidInputException($"--to {targetDir}: the folder exists and is not empty. Fix: pass a new or empty folder.");
-        if (!string.IsNullOrWhiteSpace(config.Verify.PublicKey))
+        if (Trust.VersionVerifier.Applies(config))
             await Trust.VersionVerifier.VerifyAsync(config, reporter, version, layoutDir, null, ct);
         var image = version.Manifest.Image;
         using var registries = new RegistryConnector(config.Registry, reporter);

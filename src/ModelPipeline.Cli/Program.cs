@@ -27,6 +27,7 @@ foreach (var verb in GitOpsCommands.All()) root.Subcommands.Add(verb);
 root.Subcommands.Add(EnvCommands.Env());
 root.Subcommands.Add(CiCommands.Ci());
 root.Subcommands.Add(ReportCommands.Report());
+root.Subcommands.Add(HistoryCommands.History());
 root.Subcommands.Add(StepsCommand.Create(root));
 
 var parse = root.Parse(args);

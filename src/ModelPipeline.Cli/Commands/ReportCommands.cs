@@ -32,6 +32,7 @@ internal static class ReportCommands
             using (var zoo = await new ZooRepository(ctx.Config, ctx.Output, zooUrl).ReadAsync(ct))
             {
                 var deployed = zooUrl is null ? await DeployedAsync(ctx, ct) : null;
+                var history = zooUrl is null ? await HistoryAsync(ctx, ct) : null;
                 var loader = new ReportLoader(zoo.Root, ctx.Config.ArtifactsDir);
                 var models = loader.Load(deployed, only);
                 foreach (var missing in only.Where(m => models.All(x => x.Name != m)))
@@ -45,6 +46,10 @@ internal static class ReportCommands
                     Runs = zooUrl is null ? RunJournal.ReadAll(ctx.Config.ArtifactsDir, problems) : [],
                     EnvironmentSource = deployed is null ? "the zoo's test and prod aliases" : "the GitOps repository",
                     Problems = [.. loader.Problems, .. problems],
+                    History = history ?? [],
+                    HistorySource = history is null
+                        ? "The GitOps history was not read (a --zoo report, or it was unreadable): no promotion history."
+                        : "The GitOps repository never deployed this model to test or prod.",
                     ChartCacheDir = Path.Combine(ctx.Config.CacheDir, "report-charts"),
                 };
             }
@@ -74,6 +79,20 @@ internal static class ReportCommands
         catch (PipelineException ex)
         {
             ctx.Output.Warning(null, $"the GitOps repository could not be read ({ex.Message.Split('\n')[0]}); test and prod are shown from the zoo's aliases.");
+            return null;
+        }
+    }
+
+    /// <summary>Every model's promotion history; unreadable: a warning, and none.</summary>
+    private static async Task<IReadOnlyList<History.HistoryEntry>?> HistoryAsync(CommandContext ctx, CancellationToken ct)
+    {
+        try
+        {
+            return await History.PromotionHistory.ReadAsync(ctx.Config, ctx.Output, ctx.State, ct);
+        }
+        catch (PipelineException ex)
+        {
+            ctx.Output.Warning(null, $"the GitOps history could not be read ({ex.Message.Split('\n')[0]}); the model pages show none.");
             return null;
         }
     }

@@ -21,6 +21,7 @@ internal static partial class ModelPage
 
         Charts(s, m, data.ChartCacheDir);
         Versions(s, m);
+        PromotionHistorySection(s, m, data);
         s.Append("<section aria-labelledby=\"details\"><h2 id=\"details\">Lineage and validation</h2>\n");
         foreach (var v in m.Versions.Reverse()) Details(s, m, v);
         s.Append("</section>\n");

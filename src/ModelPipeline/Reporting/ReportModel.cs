@@ -17,6 +17,12 @@ public sealed record ReportData
     /// <summary>Where test/prod come from: "the GitOps repository" or "the zoo's aliases".</summary>
     public string EnvironmentSource { get; init; } = "the zoo's test and prod aliases";
 
+    /// <summary>Every model's stays in test and prod, from the GitOps history (empty when not read).</summary>
+    public IReadOnlyList<ModelPipeline.History.HistoryEntry> History { get; init; } = [];
+
+    /// <summary>Said on a model page without history: why there is none.</summary>
+    public string HistorySource { get; init; } = "The GitOps repository was not read, so there is no promotion history.";
+
     /// <summary>Files that could not be read (rendered as a notice, never fatal).</summary>
     public IReadOnlyList<string> Problems { get; init; } = [];
 

@@ -1,13 +1,16 @@
 // Compile is skipped when its inputs are unchanged: a stamp next to the build output holds a sha256
 // over every source and project file of Pipeline.sln (src/, tests/, the model trainers, the repo-wide
-// settings). Any change, a missing stamp or missing output builds again.
+// settings). Any change, a missing stamp or missing output builds again. CI builds once per commit and hands
+// the CLI's build output (with this stamp) to every job: a step job finds the stamp current and never compiles
+// (only Test needs the test assembly too).
 Task("Compile")
     .Description("Builds Pipeline.sln; skipped when no source or project file changed since the last build (a stamp of their sha256).")
     .Does(() =>
 {
     var stamp = $"{repoRoot}/src/ModelPipeline.Cli/bin/{configuration}/compile.stamp";
     var inputs = CompileInputsDigest();
-    var outputs = new[] { modelpipeDll, $"{repoRoot}/tests/ModelPipeline.Tests/bin/{configuration}/net10.0/ModelPipeline.Tests.dll" };
+    var tests = $"{repoRoot}/tests/ModelPipeline.Tests/bin/{configuration}/net10.0/ModelPipeline.Tests.dll";
+    var outputs = Argument("target", "Default") == "Test" ? new[] { modelpipeDll, tests } : new[] { modelpipeDll };
     if (System.IO.File.Exists(stamp) && System.IO.File.ReadAllText(stamp).Trim() == inputs && outputs.All(System.IO.File.Exists))
     {
         Information($"Compile: sources and projects unchanged (stamp {inputs.Substring(0, 12)}); skipped.");

@@ -71,7 +71,7 @@ public sealed class DataFetcher(PipelineConfig config, RunStateStore state, IPip
         {
             Name = source.Name,
             Kind = "git",
-            Digest = source.Path is null ? $"git:{source.Commit}" : $"git:{source.Commit}:{source.Path}",
+            Digest = FetchedSource.GitDigest(source.Commit!, source.Path),
             FromCache = fromCache,
         };
     }

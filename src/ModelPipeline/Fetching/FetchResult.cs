@@ -28,6 +28,9 @@ public sealed record FetchedSource
     /// <summary>True when nothing had to be downloaded.</summary>
     public bool FromCache { get; init; }
 
+    /// <summary>The digest of a git source: <c>git:&lt;commit&gt;[:&lt;path&gt;]</c>.</summary>
+    public static string GitDigest(string commit, string? path) => path is null ? $"git:{commit}" : $"git:{commit}:{path}";
+
     /// <summary>Where the data is in this workspace: the file under the project root, or the cache entry of the digest.</summary>
     public string Locate(string projectRoot, string cacheDir) => Kind switch
     {

@@ -16,6 +16,7 @@ Task("Compile")
         Information($"Compile: sources and projects unchanged (stamp {inputs.Substring(0, 12)}); skipped.");
         return;
     }
+    Information($"Compile: building Pipeline.sln (inputs {inputs.Substring(0, 12)})");
     DotNetBuild($"{repoRoot}/Pipeline.sln", new DotNetBuildSettings
     {
         Configuration = configuration,

@@ -59,7 +59,7 @@ public sealed class GitLabPipelineTests
 
 /// <summary>
 /// The Proof of the CI topology, once for the tests of this class: a fresh clone of HEAD made a 3-model repository
-/// (models a, b, c; tiny shell trainers) whose settings share a zoo, a GitOps repository and an OCI layout outside
+/// (iris, and b and c with tiny shell trainers) whose settings share a zoo, a GitOps repository and an OCI layout outside
 /// the clone. All three are published from another clone first; then b and c change, and gitlab-ci-local runs the
 /// generated pipeline with --shell-isolation (each job in its own copy of the project, artifacts not copied back).
 /// </summary>
@@ -109,7 +109,7 @@ public sealed class GitLabPipelineRun : IAsyncLifetime, IDisposable
 public sealed class GitLabPipelineRunTests(GitLabPipelineRun run) : IClassFixture<GitLabPipelineRun>
 {
     /// <summary>
-    /// One compile (the test job's), the plan, a job per changed model (b, c; not a), the fan-in, pages; both
+    /// One compile (the test job's), the plan, a job per changed model (b, c; not iris), the fan-in, pages; both
     /// changed models published as v2 and pinned in test to the digests the fan-in reports; every model job's
     /// artifact is its run records (KBs); the logs have no escape codes.
     /// </summary>
@@ -120,7 +120,7 @@ public sealed class GitLabPipelineRunTests(GitLabPipelineRun run) : IClassFixtur
         foreach (var job in new[] { "test", "plan", "model-b", "model-c", "fan-in", "pages" })
             Assert.Matches(new Regex($@"^ PASS  {Regex.Escape(job)}\s*$", RegexOptions.Multiline), run.Output);
         Assert.DoesNotMatch(new Regex(@"^ (FAIL|WARN)  (?!.*downstream)", RegexOptions.Multiline), run.Output);
-        Assert.DoesNotMatch(new Regex(@"^ PASS  (model-a|promote)\b", RegexOptions.Multiline), run.Output);
+        Assert.DoesNotMatch(new Regex(@"^ PASS  (model-iris|promote)\b", RegexOptions.Multiline), run.Output);
 
         var logs = Directory.EnumerateFiles(Path.Combine(run.Clone, ".gitlab-ci-local", "output"), "*.log").ToList();
         var compiles = logs.Sum(l => Regex.Count(File.ReadAllText(l), "Compile: building"));
@@ -138,8 +138,8 @@ public sealed class GitLabPipelineRunTests(GitLabPipelineRun run) : IClassFixtur
             var (model, digest) = (entry.Split('=')[0], entry.Split('=')[1]);
             Assert.Contains(digest, await Tools.RunOkAsync("git", "--git-dir", run.GitOps, "show", $"main:test/{model}/config.yaml"), StringComparison.Ordinal);
         }
-        var zoo = await Tools.RunOkAsync("git", "--git-dir", run.Zoo, "ls-tree", "-d", "--name-only", "main", "models/a/", "models/b/", "models/c/");
-        Assert.Equal(["models/a/v1", "models/b/v1", "models/b/v2", "models/c/v1", "models/c/v2"], zoo.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var zoo = await Tools.RunOkAsync("git", "--git-dir", run.Zoo, "ls-tree", "-d", "--name-only", "main", "models/iris/", "models/b/", "models/c/");
+        Assert.Equal(["models/b/v1", "models/b/v2", "models/c/v1", "models/c/v2", "models/iris/v1"], zoo.Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
         // Records, not bytes: each model job's artifact is KBs.
         foreach (var job in new[] { "model-b", "model-c" })

@@ -4,14 +4,15 @@ using ModelPipeline.Tests.Support;
 namespace ModelPipeline.Tests.Ci;
 
 /// <summary>
-/// A models repository with three small models (a, b, c: shell trainers, no ONNX) whose settings share a zoo, a
+/// A models repository with three models (iris, and b and c: shell trainers, no ONNX) whose settings share a zoo, a
 /// GitOps repository and an OCI layout under <c>shared/</c> outside every clone, as a CI's runners share a registry.
 /// </summary>
 public static class ThreeModels
 {
-    public static readonly string[] Names = ["a", "b", "c"];
+    /// <summary>The models added beside iris.</summary>
+    public static readonly string[] Added = ["b", "c"];
 
-    /// <summary>Replaces the clone's models with a, b and c, writes the settings file and commits.</summary>
+    /// <summary>Adds b and c beside the clone's iris, writes the settings file and commits.</summary>
     public static async Task CreateAsync(string clone, string worldRoot, string settings)
     {
         var shared = Path.Combine(worldRoot, "shared");
@@ -28,8 +29,7 @@ public static class ThreeModels
             },
             gitops = new { repository = gitops },
         }));
-        await BareRepo.GitAsync(clone, "rm", "-r", "--quiet", "models/iris");
-        foreach (var name in Names)
+        foreach (var name in Added)
         {
             var dir = Path.Combine(clone, "models", name);
             Directory.CreateDirectory(dir);

@@ -89,12 +89,14 @@ internal static class CiCommands
         command.SetAction((parse, ct) => Verb.Guard(async () =>
         {
             var ctx = CommandContext.Create(parse);
-            var plan = await WorkPlan.ComputeAsync(ctx.Config, ctx.Models(parse, model), ctx.Output, ct);
+            // Standard output may carry the plan itself: the messages go to standard error.
+            var output = ctx.Output.WithWriter(Console.Error);
+            var plan = await WorkPlan.ComputeAsync(ctx.Config, ctx.Models(parse, model), output, ct);
             plan.Write(ctx.State);
             foreach (var m in plan.Models)
-                ctx.Output.Info(m.Name, m.Reason == "train" ? $"training key {m.TrainingKey[..12]} is not in the zoo: train and publish"
+                output.Info(m.Name, m.Reason == "train" ? $"training key {m.TrainingKey[..12]} is not in the zoo: train and publish"
                     : $"published as v{m.PublishedVersion}, but test does not pin that image: publish and pin");
-            ctx.Output.Info(null, $"plan: {plan.Models.Count} model(s) to publish, {plan.Unchanged.Count} unchanged");
+            output.Info(null, $"plan: {plan.Models.Count} model(s) to publish, {plan.Unchanged.Count} unchanged");
             var text = WorkPlanFormats.Format(plan, parse.GetValue(format)!);
             var target = parse.GetValue(to);
             if (parse.GetValue(format) == "files")

@@ -15,11 +15,19 @@ public static class ThreeModels
     /// <summary>Adds b and c beside the clone's iris, writes the settings file and commits.</summary>
     public static async Task CreateAsync(string clone, string worldRoot, string settings)
     {
+        await WriteSettingsAsync(clone, worldRoot, settings);
+        foreach (var name in Added) await WriteModelAsync(clone, name);
+        await CommitAsync(clone, "three models");
+    }
+
+    /// <summary>Settings that share a zoo, a GitOps repository and an OCI layout under worldRoot/shared/.</summary>
+    public static async Task WriteSettingsAsync(string root, string worldRoot, string settings)
+    {
         var shared = Path.Combine(worldRoot, "shared");
         var zoo = await BareRepo.CreateAsync(Path.Combine(shared, "zoo.git"));
         var gitops = await BareRepo.CreateAsync(Path.Combine(shared, "gitops.git"));
         var busybox = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes("/bin/busybox")));
-        await File.WriteAllTextAsync(Path.Combine(clone, settings), JsonSerializer.Serialize(new
+        await File.WriteAllTextAsync(Path.Combine(root, settings), JsonSerializer.Serialize(new
         {
             zoo = new { url = zoo, mirrors = Array.Empty<object>() },
             modelcar = new
@@ -29,16 +37,17 @@ public static class ThreeModels
             },
             gitops = new { repository = gitops },
         }));
-        foreach (var name in Added)
-        {
-            var dir = Path.Combine(clone, "models", name);
-            Directory.CreateDirectory(dir);
-            await File.WriteAllTextAsync(Path.Combine(dir, "train.sh"),
-                "cat \"$MP_DATA_DIR/table\" > \"$MP_OUTPUT_DIR/model.onnx\"\necho '{\"accuracy\": 0.97}' > \"$MP_OUTPUT_DIR/metrics.json\"\n");
-            await File.WriteAllTextAsync(Path.Combine(dir, "data.csv"), $"x,y\n{name},1\n");
-            await File.WriteAllTextAsync(Path.Combine(dir, "model.json"), ModelJson(name));
-        }
-        await CommitAsync(clone, "three small models");
+    }
+
+    /// <summary>A small model: a shell trainer that copies its data into model.onnx (new data, new files).</summary>
+    public static async Task WriteModelAsync(string root, string name)
+    {
+        var dir = Path.Combine(root, "models", name);
+        Directory.CreateDirectory(dir);
+        await File.WriteAllTextAsync(Path.Combine(dir, "train.sh"),
+            "cat \"$MP_DATA_DIR/table\" > \"$MP_OUTPUT_DIR/model.onnx\"\necho '{\"accuracy\": 0.97}' > \"$MP_OUTPUT_DIR/metrics.json\"\n");
+        await File.WriteAllTextAsync(Path.Combine(dir, "data.csv"), $"x,y\n{name},1\n");
+        await File.WriteAllTextAsync(Path.Combine(dir, "model.json"), ModelJson(name));
     }
 
     /// <summary>Publishes every model from a clone in another folder (Fetch ... UpdateGitOps), as an earlier run did.</summary>
@@ -57,9 +66,13 @@ public static class ThreeModels
     /// <summary>Changes the data of the given models (a new training key each) and commits.</summary>
     public static async Task ChangeAsync(string clone, params string[] models)
     {
-        foreach (var name in models)
-            await File.AppendAllTextAsync(Path.Combine(clone, "models", name, "data.csv"), $"{name},2\n");
+        ChangeData(clone, models);
         await CommitAsync(clone, "change " + string.Join(", ", models));
+    }
+
+    public static void ChangeData(string root, params string[] models)
+    {
+        foreach (var name in models) File.AppendAllText(Path.Combine(root, "models", name, "data.csv"), $"{name},2\n");
     }
 
     private static async Task CommitAsync(string clone, string message)

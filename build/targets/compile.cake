@@ -57,3 +57,18 @@ string CompileInputsDigest()
     }
     return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
 }
+
+// The installable tool: dotnet tool install --tool-path DIR --add-source artifacts/tool modelpipe
+// (a models repository can then run modelpipe without building this solution; --version prints the commit).
+Task("PackTool")
+    .Description("Packs modelpipe as a dotnet tool package into artifacts/tool/ (dotnet tool install --add-source artifacts/tool modelpipe).")
+    .Does(() =>
+{
+    DotNetPack($"{repoRoot}/src/ModelPipeline.Cli/ModelPipeline.Cli.csproj", new DotNetPackSettings
+    {
+        Configuration = configuration,
+        OutputDirectory = $"{repoRoot}/artifacts/tool",
+        NoLogo = true,
+        Verbosity = DotNetVerbosity.Quiet,
+    });
+});

@@ -68,7 +68,8 @@ public sealed class GitLabPipelineRun : IAsyncLifetime, IDisposable
     /// <summary>The one test the inner test job runs: small, and never this class.</summary>
     public const string InnerTestFilter = "FullyQualifiedName~ModelPipeline.Tests.Ci.RunOutputsTests.Capping_keeps_whole_entries";
 
-    public const string Settings = "ci-local.json";
+    /// <summary>The pipeline's own settings file, replaced in the clone by the shared-services settings.</summary>
+    public const string Settings = CiContext.GitLabSettings;
 
     private readonly TestWorld _world = new();
 
@@ -91,15 +92,15 @@ public sealed class GitLabPipelineRun : IAsyncLifetime, IDisposable
         await ThreeModels.ChangeAsync(Clone, "b", "c");
         var nugetPackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } n
             ? n : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        // As CI/CD project variables (they win over the file's own and reach the child pipeline too, which
-        // gitlab-ci-local starts with the trigger job's variables instead of the command line's).
-        // The job's own NuGet folder would download every package again; this machine's cache has the same content.
+        // As CI/CD project variables: they reach the child pipeline too, which gitlab-ci-local starts with the trigger
+        // job's variables instead of the command line's.
         await File.WriteAllTextAsync(Path.Combine(Clone, ".gitlab-ci-local-variables.yml"),
-            $"MODELPIPE_SETTINGS: {Settings}\nMODELPIPE_TEST_FILTER: {InnerTestFilter}\n"
-            + $"{GitLabRunFactAttribute.Guard}: \"1\"\nNUGET_PACKAGES: {nugetPackages}\n");
+            $"MODELPIPE_TEST_FILTER: {InnerTestFilter}\n{GitLabRunFactAttribute.Guard}: \"1\"\n");
         using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(40));
         Result = await GitLabCiLocal.RunAsync(Clone, _world.Root, deadline.Token,
-            "--file", "pipelines/gitlab/.gitlab-ci.yml", "--force-shell-executor", "--shell-isolation", "--no-artifacts-to-source");
+            "--file", "pipelines/gitlab/.gitlab-ci.yml", "--force-shell-executor", "--shell-isolation", "--no-artifacts-to-source",
+            // The job's own NuGet folder would download every package again; this machine's cache has the same content.
+            "--variable", $"NUGET_PACKAGES={nugetPackages}");
     }
 
     public Task DisposeAsync() => Task.CompletedTask;

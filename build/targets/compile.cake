@@ -1,18 +1,22 @@
 // Compile is skipped when its inputs are unchanged: a stamp next to the build output holds a sha256
 // over every source and project file of Pipeline.sln (src/, tests/, the model trainers, the repo-wide
-// settings). Any change, a missing stamp or missing output builds again.
+// settings). Any change, a missing stamp or missing output builds again. CI builds once per commit and hands
+// the CLI's build output (with this stamp) to every job: a step job finds the stamp current and never compiles
+// (only Test needs the test assembly too).
 Task("Compile")
     .Description("Builds Pipeline.sln; skipped when no source or project file changed since the last build (a stamp of their sha256).")
     .Does(() =>
 {
     var stamp = $"{repoRoot}/src/ModelPipeline.Cli/bin/{configuration}/compile.stamp";
     var inputs = CompileInputsDigest();
-    var outputs = new[] { modelpipeDll, $"{repoRoot}/tests/ModelPipeline.Tests/bin/{configuration}/net10.0/ModelPipeline.Tests.dll" };
+    var tests = $"{repoRoot}/tests/ModelPipeline.Tests/bin/{configuration}/net10.0/ModelPipeline.Tests.dll";
+    var outputs = Argument("target", "Default") == "Test" ? new[] { modelpipeDll, tests } : new[] { modelpipeDll };
     if (System.IO.File.Exists(stamp) && System.IO.File.ReadAllText(stamp).Trim() == inputs && outputs.All(System.IO.File.Exists))
     {
         Information($"Compile: sources and projects unchanged (stamp {inputs.Substring(0, 12)}); skipped.");
         return;
     }
+    Information($"Compile: building Pipeline.sln (inputs {inputs.Substring(0, 12)})");
     DotNetBuild($"{repoRoot}/Pipeline.sln", new DotNetBuildSettings
     {
         Configuration = configuration,
@@ -53,3 +57,18 @@ string CompileInputsDigest()
     }
     return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
 }
+
+// The installable tool: dotnet tool install --tool-path DIR --add-source artifacts/tool modelpipe
+// (a models repository can then run modelpipe without building this solution; --version prints the commit).
+Task("PackTool")
+    .Description("Packs modelpipe as a dotnet tool package into artifacts/tool/ (dotnet tool install --add-source artifacts/tool modelpipe).")
+    .Does(() =>
+{
+    DotNetPack($"{repoRoot}/src/ModelPipeline.Cli/ModelPipeline.Cli.csproj", new DotNetPackSettings
+    {
+        Configuration = configuration,
+        OutputDirectory = $"{repoRoot}/artifacts/tool",
+        NoLogo = true,
+        Verbosity = DotNetVerbosity.Quiet,
+    });
+});

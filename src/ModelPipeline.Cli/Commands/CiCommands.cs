@@ -4,7 +4,10 @@ using ModelPipeline.Errors;
 
 namespace ModelPipeline.Cli.Commands;
 
-/// <summary><c>ci generate</c> (the CI definitions from the target graph) and <c>ci outputs</c> (run state as CI outputs).</summary>
+/// <summary>
+/// <c>ci generate</c> (the CI definitions from the target graph), <c>ci outputs</c> (run state as CI outputs) and
+/// <c>ci plan</c> (the models a run has to publish: the fan-out).
+/// </summary>
 internal static class CiCommands
 {
     public static Command Ci()
@@ -12,6 +15,7 @@ internal static class CiCommands
         var ci = new Command("ci", "CI definitions generated from the target graph, and CI-native outputs.");
         ci.Subcommands.Add(Generate());
         ci.Subcommands.Add(Outputs());
+        ci.Subcommands.Add(Plan());
         return ci;
     }
 
@@ -65,6 +69,42 @@ internal static class CiCommands
             }
             else Console.Out.Write(RunOutputs.Format(outputs, parse.GetValue(format)!, cap));
             return Task.FromResult(0);
+        }, ct));
+        return command;
+    }
+
+    private static Command Plan()
+    {
+        var format = new Option<string>("--format")
+        {
+            Description = "json (the plan), github (models=JSON list and names= lines for $GITHUB_OUTPUT), gitlab-child "
+                + "(the child pipeline: a job per model and the fan-in) or files (--to DIR/models: JSON list, DIR/names).",
+            DefaultValueFactory = _ => "json",
+        };
+        format.AcceptOnlyFromAmong("json", "github", "gitlab-child", "files");
+        var to = new Option<string?>("--to") { Description = "Where to write (github: appended; files: a folder). Default: standard output." };
+        var model = CommonOptions.Model();
+        var command = new Command("plan", "List the models that need work (training key not in the zoo, or test not pinned to "
+            + "their published image); writes artifacts/plan.json, the record the fan-out and fan-in jobs follow.") { format, to, model };
+        command.SetAction((parse, ct) => Verb.Guard(async () =>
+        {
+            var ctx = CommandContext.Create(parse);
+            // Standard output may carry the plan itself: the messages go to standard error.
+            var output = ctx.Output.WithWriter(Console.Error);
+            var plan = await WorkPlan.ComputeAsync(ctx.Config, ctx.Models(parse, model), output, ct);
+            plan.Write(ctx.State);
+            foreach (var m in plan.Models)
+                output.Info(m.Name, m.Reason == "train" ? $"training key {m.TrainingKey[..12]} is not in the zoo: train and publish"
+                    : $"published as v{m.PublishedVersion}, but test does not pin that image: publish and pin");
+            output.Info(null, $"plan: {plan.Models.Count} model(s) to publish, {plan.Unchanged.Count} unchanged");
+            var text = WorkPlanFormats.Format(plan, parse.GetValue(format)!);
+            var target = parse.GetValue(to);
+            if (parse.GetValue(format) == "files")
+                WorkPlanFormats.WriteFiles(plan, target ?? throw new InvalidInputException("--format files needs --to DIR. Fix: --to \"$(dirname $(results.models.path))\"."));
+            else if (target is null) Console.Out.Write(text);
+            else if (parse.GetValue(format) == "github") await File.AppendAllTextAsync(target, text, ct);
+            else ModelPipeline.RunState.AtomicFile.WriteAllText(Path.GetFullPath(target), text);
+            return 0;
         }, ct));
         return command;
     }

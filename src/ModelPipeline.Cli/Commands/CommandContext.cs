@@ -15,7 +15,7 @@ internal sealed class CommandContext
         Config = config;
         Output = output;
         Json = json;
-        State = new RunStateStore(config.ArtifactsDir);
+        State = new RunStateStore(config.ArtifactsDir, config.RepoRoot);
     }
 
     public string Root { get; }

@@ -71,6 +71,7 @@ internal static class StepCommands
                 }
                 var step = new TrainingStep(ctx.State, ctx.Output, backends)
                 {
+                    CacheDir = ctx.Config.CacheDir,
                     Zoo = zoo,
                     Retrain = ctx.Parse.GetValue(retrain),
                 };

@@ -9,8 +9,19 @@ public sealed record CiContext
     public const string GitLabSettings = "pipelines/gitlab/pipeline.gitlab.json";
     public const string DefaultSettings = "pipeline.json";
 
-    /// <summary>The run state a later job needs: the artifacts folder and the local sandbox (.pipeline/: caches, OCI layout, local repos).</summary>
-    public static readonly string[] RunStatePaths = ["artifacts/", ".pipeline/"];
+    /// <summary>
+    /// The build a job hands on (built once per commit by the test job): modelpipe's build output for Linux x64
+    /// with Compile's stamp, so a later job's Compile finds the stamp current and builds nothing.
+    /// </summary>
+    public static readonly string[] BuildPaths =
+    [
+        "src/ModelPipeline.Cli/bin/Release/compile.stamp",
+        "src/ModelPipeline.Cli/bin/Release/net10.0/*.*",
+        "src/ModelPipeline.Cli/bin/Release/net10.0/modelpipe",
+        "src/ModelPipeline.Cli/bin/Release/net10.0/runtimes/linux-x64/",
+    ];
+
+    public const string BuildDir = "src/ModelPipeline.Cli/bin/Release/";
 
     public const string ReportDir = "artifacts/report/";
     public const string TestResults = "artifacts/test-results/";

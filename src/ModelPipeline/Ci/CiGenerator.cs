@@ -10,13 +10,13 @@ public sealed record GeneratedFile(string Path, string Content);
 public sealed record StaleFile(string Path, string Problem, string Diff);
 
 /// <summary>
-/// Writes (or checks) every CI definition under pipelines/github, pipelines/gitlab and pipelines/tekton
+/// Writes (or checks) every CI definition under pipelines/github, pipelines/gitlab, pipelines/tekton and pipelines/argo-workflows
 /// from the target graph. Those folders hold only generated YAML: a YAML file the generator does not
 /// write is stale too (e.g. a target that was removed).
 /// </summary>
 public static class CiGenerator
 {
-    public static readonly string[] Folders = ["pipelines/github", "pipelines/gitlab", "pipelines/tekton"];
+    public static readonly string[] Folders = ["pipelines/github", "pipelines/gitlab", "pipelines/tekton", ArgoWorkflows.Folder];
 
     public static IReadOnlyList<GeneratedFile> Generate(CiContext ci) =>
     [
@@ -24,11 +24,14 @@ public static class CiGenerator
         new("pipelines/github/promote.yml", GitHubWorkflows.Promote(ci)),
         new("pipelines/github/gitops-sync-aliases.yml", GitHubWorkflows.SyncAliases(ci)),
         new("pipelines/gitlab/.gitlab-ci.yml", GitLabPipelines.Main(ci)),
+        new(GitLabPipelines.ModelsTemplate, GitLabPipelines.ModelsTemplateFile(ci)),
         new("pipelines/gitlab/gitops.gitlab-ci.yml", GitLabPipelines.GitOps(ci)),
         new("pipelines/tekton/tasks.yaml", TektonResources.Tasks(ci)),
         new("pipelines/tekton/pipeline-publish.yaml", TektonResources.PublishPipeline(ci)),
         new("pipelines/tekton/pipeline-promote.yaml", TektonResources.PromotePipeline(ci)),
         new("pipelines/tekton/pipelinerun-publish.yaml", TektonResources.ExampleRun()),
+        new($"{ArgoWorkflows.Folder}/workflowtemplate-publish.yaml", ArgoWorkflows.Publish(ci)),
+        new($"{ArgoWorkflows.Folder}/workflowtemplate-promote.yaml", ArgoWorkflows.Promote(ci)),
     ];
 
     /// <summary>Writes the files that changed and deletes YAML files in the CI folders that are no longer generated; returns what it did.</summary>

@@ -32,7 +32,8 @@ public static partial class GitHubWorkflows
                 }
             },
             { "permissions", new YamlMap { { "contents", "read" } } },
-            { "concurrency", new YamlMap { { "group", "models-publish" }, { "cancel-in-progress", false } } },
+            // One promotion of a model at a time; other models are not held up.
+            { "concurrency", new YamlMap { { "group", "promote-${{ inputs.model }}" }, { "cancel-in-progress", false } } },
             { "env", WorkflowEnv(runId: true) },
             { "jobs", new YamlMap
                 {

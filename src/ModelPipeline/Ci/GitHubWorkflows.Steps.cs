@@ -105,14 +105,12 @@ public static partial class GitHubWorkflows
         },
     };
 
-    private static YamlMap Download(string name) => new()
+    private static YamlMap Download(string name, string path) => new()
     {
         { "name", $"Download {name}" },
         { "uses", CiPins.DownloadArtifact.Use },
-        { "with", new YamlMap { { "name", name }, { "path", "." } } },
+        { "with", new YamlMap { { "name", name }, { "path", path } } },
     };
-
-    private static string RunStateArtifact(string target) => $"run-state-{CiContext.JobName(target)}";
 
     /// <summary><c>./build.sh</c> for the setup targets, then the target alone (its dependencies ran in earlier jobs).</summary>
     private static IEnumerable<YamlMap> Build(TargetGraph graph, string target, string settings, string extra = "", YamlMap? env = null)

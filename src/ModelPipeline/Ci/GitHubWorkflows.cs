@@ -11,35 +11,89 @@ public static partial class GitHubWorkflows
     {
         var graph = ci.Graph;
         var settings = CiContext.GitHubSettings;
-        var jobs = new YamlMap { { "test", TestJob() } };
-        var steps = graph.PublishSteps;
-        var previous = "test";
-        for (var i = 0; i < steps.Count; i++)
+        var setup = graph.Closure(TargetGraph.TestTarget).Where(graph.IsSetup).ToList();
+        var onPush = "github.event_name != 'pull_request'";
+
+        var plan = new List<YamlMap>(Prepare()) { Download(BuildArtifact, CiContext.BuildDir) };
+        plan.AddRange(setup.Select(t => Run(t, $"./build.sh {t}")));
+        plan.Add(Run("Plan", $"dotnet {CiContext.Modelpipe} ci plan --config {settings} --format github --to \"$GITHUB_OUTPUT\"",
+            Secrets(ci.GitHubSecrets), id: "plan"));
+
+        var model = new List<YamlMap>(Prepare()) { DataCache(), Download(BuildArtifact, CiContext.BuildDir) };
+        var modelEnv = Secrets(ci.GitHubSecrets) ?? new YamlMap();
+        modelEnv.Add("MODEL", "${{ matrix.model }}");
+        model.Add(Run(string.Join(" -> ", graph.ModelJobSteps), $"./build.sh {TargetGraph.FanOutTarget} --config {settings} --model \"$MODEL\"", modelEnv, id: "target"));
+        model.Add(Upload("records-${{ matrix.model }}", Records(), "warn"));
+
+        var fanInEnv = Secrets(ci.GitHubSecrets) ?? new YamlMap();
+        fanInEnv.Add("MODELPIPE_MODELS", "${{ needs.plan.outputs.names }}");
+        var fanIn = new List<YamlMap>(Prepare()) { Download(BuildArtifact, CiContext.BuildDir) };
+        fanIn.Add(new YamlMap
         {
-            var target = steps[i];
-            var last = i == steps.Count - 1;
-            var job = new List<YamlMap>(Prepare());
-            if (i == 0) job.Add(DataCache());
-            else job.Add(Download(RunStateArtifact(steps[i - 1])));
-            job.AddRange(Build(graph, target, settings, env: Secrets(ci.GitHubSecrets)));
-            job.Add(Outputs(settings));
-            job.Add(Upload(RunStateArtifact(target), string.Join('\n', CiContext.RunStatePaths), "warn", hidden: true));
-            if (last) job.AddRange(ReportSteps());
-            var outputs = JobOutputs();
-            if (last) outputs.Add("report", "${{ steps.report.outputs.exists }}");
-            jobs.Add(CiContext.JobName(target), new YamlMap
-            {
-                { "name", target },
-                { "needs", previous },
-                { "if", "github.event_name != 'pull_request'" },
-                { "runs-on", "ubuntu-latest" },
-                { "timeout-minutes", 90 },
-                { "outputs", outputs },
-                { "steps", job },
-            });
-            previous = CiContext.JobName(target);
-        }
-        if (steps.Count > 0) jobs.Add("pages", PagesJob(previous));
+            { "name", "Download the models' records" },
+            { "if", "needs.plan.outputs.models != '[]'" },
+            { "uses", CiPins.DownloadArtifact.Use },
+            { "with", new YamlMap { { "pattern", "records-*" }, { "merge-multiple", true }, { "path", RunRecords.Folder } } },
+        });
+        var script = new List<string>
+        {
+            "MODEL_ARGS=$(for m in $MODELPIPE_MODELS; do printf -- '--model %s ' \"$m\"; done)",
+            "if [ -z \"$MODEL_ARGS\" ]; then echo \"the plan lists no model: nothing to pin or propose\"; exit 0; fi",
+        };
+        script.AddRange(setup.Select(t => $"./build.sh {t}"));
+        script.AddRange(graph.FanInSteps.Select(t => $"./build.sh {t} --exclusive --config {settings} $MODEL_ARGS"));
+        fanIn.Add(Run(string.Join(", ", graph.FanInSteps), string.Join('\n', script) + "\n", fanInEnv, id: "target"));
+        fanIn.Add(Outputs(settings));
+        fanIn.Add(Upload("records-fan-in", Records(), "warn"));
+        fanIn.AddRange(ReportSteps());
+        var outputs = JobOutputs();
+        outputs.Add("report", "${{ steps.report.outputs.exists }}");
+
+        var jobs = new YamlMap
+        {
+            { "test", TestJob() },
+            { "plan", new YamlMap
+                {
+                    { "name", "Plan" },
+                    { "needs", "test" },
+                    { "if", onPush },
+                    { "runs-on", "ubuntu-latest" },
+                    { "timeout-minutes", 30 },
+                    { "outputs", new YamlMap { { "models", "${{ steps.plan.outputs.models }}" }, { "names", "${{ steps.plan.outputs.names }}" } } },
+                    { "steps", plan },
+                }
+            },
+            { "model", new YamlMap
+                {
+                    { "name", "${{ matrix.model }}" },
+                    { "needs", "plan" },
+                    { "if", "needs.plan.outputs.models != '[]'" },
+                    { "runs-on", "ubuntu-latest" },
+                    { "timeout-minutes", 90 },
+                    { "strategy", new YamlMap
+                        {
+                            { "fail-fast", false },
+                            { "matrix", new YamlMap { { "model", "${{ fromJSON(needs.plan.outputs.models) }}" } } },
+                        }
+                    },
+                    // One run per model at a time (queued, not cancelled); other models are not held up.
+                    { "concurrency", new YamlMap { { "group", "model-${{ matrix.model }}" }, { "cancel-in-progress", false } } },
+                    { "steps", model },
+                }
+            },
+            { "fan-in", new YamlMap
+                {
+                    { "name", string.Join(", ", graph.FanInSteps) },
+                    { "needs", new List<string> { "plan", "model" } },
+                    { "if", "always() && needs.plan.result == 'success' && (needs.model.result == 'success' || needs.model.result == 'skipped')" },
+                    { "runs-on", "ubuntu-latest" },
+                    { "timeout-minutes", 60 },
+                    { "outputs", outputs },
+                    { "steps", fanIn },
+                }
+            },
+            { "pages", PagesJob("fan-in") },
+        };
 
         var workflow = new YamlMap
         {
@@ -52,10 +106,10 @@ public static partial class GitHubWorkflows
                 }
             },
             { "permissions", new YamlMap { { "contents", "read" } } },
-            // Two pushes never publish at once (queued, not cancelled); pull requests only test, and a newer push cancels their run.
+            // Pull requests only test, and a newer push cancels their run; pushes are never serialised as a whole (per model, above).
             { "concurrency", new YamlMap
                 {
-                    { "group", "${{ github.event_name == 'pull_request' && format('models-pr-{0}', github.ref) || 'models-publish' }}" },
+                    { "group", "${{ github.event_name == 'pull_request' && format('models-pr-{0}', github.ref) || format('models-run-{0}', github.run_id) }}" },
                     { "cancel-in-progress", "${{ github.event_name == 'pull_request' }}" },
                 }
             },
@@ -66,11 +120,17 @@ public static partial class GitHubWorkflows
         [
             "Copy to .github/workflows/ of the models repository.",
             Generated,
-            $"Jobs follow the target graph: Test, then {string.Join(" -> ", steps)}; each job runs one target",
-            "with ./build.sh <Target> --exclusive on the run state (artifacts/, .pipeline/) the job before it uploaded,",
-            "so a failed job can be re-run alone. Settings: " + settings + "; secrets by the names its *Env settings give.",
+            "test builds modelpipe once for this commit (artifact " + BuildArtifact + ": later jobs find Compile's stamp current);",
+            "plan lists the models to publish; a matrix job per model runs " + string.Join(" -> ", graph.ModelJobSteps) + ";",
+            "fan-in runs " + string.Join(", ", graph.FanInSteps) + " once on the models' run records (KBs, no model bytes).",
+            "Settings: " + settings + "; secrets by the names its *Env settings give.",
         ], workflow);
     }
+
+    public const string BuildArtifact = "modelpipe-build";
+
+    /// <summary>The run records a job uploads (RunRecords: artifacts/ without model bytes).</summary>
+    private static string Records() => string.Join('\n', new[] { RunRecords.Folder }.Concat(RunRecords.Excluded.Select(e => "!" + e)));
 
     private static YamlMap TestJob() => new()
     {
@@ -89,6 +149,7 @@ public static partial class GitHubWorkflows
                     { "with", new YamlMap { { "report_paths", CiContext.TestResults + "*.junit.xml" }, { "check_name", "Test results" }, { "include_skipped", true } } },
                 },
                 Upload("test-results", CiContext.TestResults, "warn"),
+                Upload(BuildArtifact, string.Join('\n', CiContext.BuildPaths), "error"),
             }
         },
     };

@@ -11,15 +11,18 @@ public static partial class GitLabPipelines
     private const string OnDefaultBranch = "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH";
     private const string Settings = "$MODELPIPE_SETTINGS";
 
+    public const string ModelsTemplate = "pipelines/gitlab/models.gitlab-ci.yml";
+
+    /// <summary>The child pipeline the plan job writes (an artifact the publish job triggers).</summary>
+    public const string ChildPipeline = "child-pipeline.yml";
+
     public static string Main(CiContext ci)
     {
         var graph = ci.Graph;
-        var steps = graph.PublishSteps;
-        var stages = new List<string> { "test" };
-        stages.AddRange(steps.Select(CiContext.JobName));
-        stages.Add("pages");
-        stages.Add("promote");
-
+        var variables = Variables(CiContext.GitLabSettings, "$CI_PIPELINE_ID");
+        // The promote job's form: top-level variables may carry a description (job-level ones take value and expand only).
+        variables.Add("PROMOTE_MODEL", new YamlMap { { "value", "" }, { "description", "Promote: the model (models/<name>)" } });
+        variables.Add("PROMOTE_VERSION", new YamlMap { { "value", "" }, { "description", "Promote: the zoo version N (vN), already in test" } });
         var pipeline = new YamlMap
         {
             { "workflow", new YamlMap
@@ -33,48 +36,51 @@ public static partial class GitLabPipelines
                     },
                 }
             },
-            { "stages", stages },
+            { "stages", new List<string> { "test", "plan", "publish", "promote" } },
             { "default", new YamlMap { { "image", Image() } } },
-            { "variables", Variables(CiContext.GitLabSettings, "$CI_PIPELINE_ID") },
+            { "variables", variables },
             { "test", TestJob() },
+            { "plan", new YamlMap
+                {
+                    { "stage", "plan" },
+                    { "needs", new List<string> { "test" } },
+                    { "rules", new[] { new YamlMap { { "if", OnDefaultBranch } } } },
+                    { "cache", new[] { NuGetCache("pull"), BuildCache("pull") } },
+                    { "script", Setup(graph).Append(
+                        $"dotnet {CiContext.Modelpipe} ci plan --config \"{Settings}\" --format gitlab-child --to {ChildPipeline}").ToList() },
+                    { "artifacts", new YamlMap
+                        {
+                            { "expire_in", "1 week" },
+                            { "paths", new List<string> { ChildPipeline, RunRecords.Folder + WorkPlan.File } },
+                        }
+                    },
+                }
+            },
+            { "publish", new YamlMap
+                {
+                    { "stage", "publish" },
+                    { "needs", new List<string> { "plan" } },
+                    { "rules", new[] { new YamlMap { { "if", OnDefaultBranch } } } },
+                    { "trigger", new YamlMap
+                        {
+                            { "include", new[] { new YamlMap { { "artifact", ChildPipeline }, { "job", "plan" } } } },
+                            { "strategy", "depend" },
+                        }
+                    },
+                }
+            },
+            { "promote", PromoteJob(graph) },
         };
-        var previous = "test";
-        for (var i = 0; i < steps.Count; i++)
-        {
-            var target = steps[i];
-            var job = CiContext.JobName(target);
-            pipeline.Add(job, new YamlMap
-            {
-                { "stage", job },
-                { "needs", new[] { new YamlMap { { "job", previous }, { "artifacts", true } } } },
-                { "rules", new[] { new YamlMap { { "if", OnDefaultBranch } } } },
-                // One publishing job at a time across pipelines: two pushes do not publish at once.
-                { "resource_group", "models-publish" },
-                { "interruptible", false },
-                { "cache", i == 0 ? new[] { NuGetCache(), DataCache() } : new[] { NuGetCache() } },
-                { "script", Build(graph, target).Append(Outputs()).ToList() },
-                { "artifacts", new YamlMap
-                    {
-                        { "when", "always" },
-                        { "expire_in", "1 week" },
-                        { "paths", CiContext.RunStatePaths },
-                        { "reports", new YamlMap { { "dotenv", "modelpipe.env" } } },
-                    }
-                },
-            });
-            previous = job;
-        }
-        if (steps.Count > 0) pipeline.Add("pages", PagesJob(previous));
-        pipeline.Add("promote", PromoteJob(graph));
 
         return CiYaml.Write(
         [
             "The models repository's .gitlab-ci.yml (GitLab reads it from the root; set CI/CD > General pipelines >",
             "CI/CD configuration file to pipelines/gitlab/.gitlab-ci.yml).",
             Generated,
-            $"Jobs follow the target graph: test, then {string.Join(" -> ", steps.Select(CiContext.JobName))}; each runs",
-            "./build.sh <Target> --exclusive on the run state (artifacts/, .pipeline/) of the job it needs, so a failed",
-            "job can be retried alone. Settings: $MODELPIPE_SETTINGS (" + CiContext.GitLabSettings + ").",
+            "test builds modelpipe once for this commit (a cache keyed by the commit: later jobs find Compile's stamp",
+            "current and build nothing); plan lists the models to publish and writes the child pipeline publish runs:",
+            $"a job per model ({string.Join(" -> ", graph.ModelJobSteps)}), then one fan-in",
+            $"({string.Join(", ", graph.FanInSteps)}); see {ModelsTemplate}. Settings: $MODELPIPE_SETTINGS.",
             SecretsLine(ci),
         ], pipeline);
     }
@@ -104,10 +110,19 @@ public static partial class GitLabPipelines
         { "NUGET_PACKAGES", "$CI_PROJECT_DIR/.nuget/packages" },
     };
 
-    private static YamlMap NuGetCache() => new()
+    private static YamlMap NuGetCache(string? policy = null) => new()
     {
         { "key", new YamlMap { { "prefix", "nuget" }, { "files", new List<string> { "Directory.Packages.props", ".config/dotnet-tools.json" } } } },
         { "paths", new List<string> { ".nuget/packages/" } },
+        { "policy", policy },
+    };
+
+    /// <summary>modelpipe built once per commit (Compile's output and stamp, Linux x64 only): the test job pushes it, every later job pulls it.</summary>
+    private static YamlMap BuildCache(string policy) => new()
+    {
+        { "key", "modelpipe-$CI_COMMIT_SHA" },
+        { "paths", CiContext.BuildPaths },
+        { "policy", policy },
     };
 
     private static YamlMap DataCache() => new()
@@ -116,17 +131,22 @@ public static partial class GitLabPipelines
         { "paths", new List<string> { ".pipeline/cache/sha256/" } },
     };
 
+    /// <summary>The setup every job runs first (Compile: a no-op on the build the test job handed on).</summary>
+    private static IEnumerable<string> Setup(TargetGraph graph) =>
+        graph.Closure(TargetGraph.TestTarget).Where(graph.IsSetup).Select(setup => $"./build.sh {setup}");
+
     private static IEnumerable<string> Build(TargetGraph graph, string target, string extra = "") =>
         graph.SetupOf(target).Select(setup => $"./build.sh {setup}")
             .Append($"./build.sh {target} --exclusive --config \"{Settings}\"{extra}");
 
     /// <summary>The target's results as a dotenv report (IMAGE_DIGEST, ZOO_VERSION, PR_URL) for later jobs and the UI.</summary>
-    private static string Outputs() => $"dotnet {CiContext.Modelpipe} ci outputs --config \"{Settings}\" --format dotenv > modelpipe.env";
+    private static string Outputs(string models = "") =>
+        $"dotnet {CiContext.Modelpipe} ci outputs --config \"{Settings}\" --format dotenv{(models.Length > 0 ? " " + models : "")} > modelpipe.env";
 
     private static YamlMap TestJob() => new()
     {
         { "stage", "test" },
-        { "cache", new[] { NuGetCache() } },
+        { "cache", new[] { NuGetCache(), BuildCache("push") } },
         { "script", new List<string> { $"./build.sh {TargetGraph.TestTarget}" } },
         { "artifacts", new YamlMap
             {
@@ -143,7 +163,6 @@ public static partial class GitLabPipelines
     {
         { "stage", "pages" },
         { "needs", new[] { new YamlMap { { "job", after }, { "artifacts", true } } } },
-        { "rules", new[] { new YamlMap { { "if", OnDefaultBranch } } } },
         { "script", new List<string>
             {
                 """
@@ -165,9 +184,9 @@ public static partial class GitLabPipelines
         { "needs", new List<string>() },
         { "rules", new[] { new YamlMap { { "if", OnDefaultBranch }, { "when", "manual" } } } },
         { "allow_failure", true },
-        { "resource_group", "models-publish" },
-        { "cache", new[] { NuGetCache() } },
-        { "variables", new YamlMap { { "PROMOTE_MODEL", new YamlMap { { "description", "Model name (models/<name>)" }, { "value", "" } } }, { "PROMOTE_VERSION", new YamlMap { { "description", "Zoo version N (vN) to promote, already deployed to test" }, { "value", "" } } } } },
+        // One promotion of a model at a time; other models are not held up.
+        { "resource_group", "promote-$PROMOTE_MODEL" },
+        { "cache", new[] { NuGetCache("pull"), BuildCache("pull") } },
         { "script", Build(graph, TargetGraph.PromoteTarget, " --model \"$PROMOTE_MODEL\" --version \"$PROMOTE_VERSION\"").Append(Outputs()).ToList() },
         { "artifacts", new YamlMap { { "when", "always" }, { "reports", new YamlMap { { "dotenv", "modelpipe.env" } } } } },
     };

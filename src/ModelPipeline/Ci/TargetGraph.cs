@@ -21,6 +21,9 @@ public sealed class TargetGraph
 {
     public const string TestTarget = "Test", PublishTarget = "Publish", PromoteTarget = "Promote", SyncAliasesTarget = "SyncAliases";
 
+    /// <summary>The last target of a model's own job (Train -> PushMirrors): after it the zoo holds the version.</summary>
+    public const string FanOutTarget = "PushMirrors";
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly Dictionary<string, CiTarget> byName;
@@ -31,7 +34,7 @@ public sealed class TargetGraph
         Source = source;
         byName = targets.ToDictionary(t => t.Name, StringComparer.Ordinal);
         var problems = new List<string>();
-        foreach (var required in new[] { TestTarget, PublishTarget, PromoteTarget, SyncAliasesTarget })
+        foreach (var required in new[] { TestTarget, PublishTarget, PromoteTarget, SyncAliasesTarget, FanOutTarget })
             if (!byName.ContainsKey(required)) problems.Add($"{source}: the graph has no target '{required}'. Fix: the CI definitions run it; declare it in build/targets/*.cake.");
         foreach (var target in targets)
             foreach (var dependency in target.Dependencies.Where(d => !byName.ContainsKey(d)))
@@ -72,6 +75,12 @@ public sealed class TargetGraph
     /// <summary>Publish's steps that do something, in the order Cake runs them; each is a CI job of its own.</summary>
     public IReadOnlyList<string> PublishSteps =>
         Closure(PublishTarget).Where(t => !IsSetup(t) && byName[t].Actions > 0).ToList();
+
+    /// <summary>The Publish steps a model's own job runs: <see cref="FanOutTarget"/> and what it depends on.</summary>
+    public IReadOnlyList<string> ModelJobSteps => PublishSteps.Where(Closure(FanOutTarget).Contains).ToList();
+
+    /// <summary>The Publish steps the fan-in job runs once, after every model's job (UpdateGitOps, OpenPr, Report).</summary>
+    public IReadOnlyList<string> FanInSteps => PublishSteps.Where(t => !Closure(FanOutTarget).Contains(t)).ToList();
 
     /// <summary>The setup targets a job runs before its own target (which then runs alone, --exclusive).</summary>
     public IReadOnlyList<string> SetupOf(string target)

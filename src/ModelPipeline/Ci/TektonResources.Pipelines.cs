@@ -2,44 +2,49 @@ namespace ModelPipeline.Ci;
 
 public static partial class TektonResources
 {
-    /// <summary>Test, then each Publish step as its own task on the shared workspace, in graph order.</summary>
+    /// <summary>test, plan, a model TaskRun per planned model (matrix over the plan's models result), the fan-in.</summary>
     public static string PublishPipeline(CiContext ci)
     {
-        var steps = ci.Graph.PublishSteps;
-        var tasks = new List<YamlMap>();
-        string? previous = null;
-        foreach (var target in new[] { TargetGraph.TestTarget }.Concat(steps))
+        var graph = ci.Graph;
+        var tasks = new List<YamlMap>
         {
-            var name = CiContext.JobName(target);
-            var parameters = target == TargetGraph.TestTarget ? null : new List<YamlMap> { Pass("config"), Pass("model") };
-            tasks.Add(new YamlMap
+            PipelineTask("test", null, null),
+            PipelineTask(PlanTask, "test", [Pass("config")]),
+            PipelineTask(ModelTask, PlanTask, [Pass("config")], new YamlMap
             {
-                { "name", name },
-                { "runAfter", previous is null ? null : new List<string> { previous } },
-                { "taskRef", new YamlMap { { "name", TaskName(target) } } },
-                { "params", parameters },
-                { "workspaces", new[] { new YamlMap { { "name", "source" }, { "workspace", "source" } } } },
-            });
-            previous = name;
-        }
-        var results = new List<YamlMap> { PipelineResult("test-summary", "test", "summary") };
-        if (previous is not null && previous != "test")
-            foreach (var result in Results.Where(r => r != "summary"))
-                results.Add(PipelineResult(result, previous, result));
+                { "params", new[] { new YamlMap { { "name", "model" }, { "value", $"$(tasks.{PlanTask}.results.models[*])" } } } },
+            }),
+            PipelineTask(FanInTask, ModelTask, [Pass("config"), new YamlMap { { "name", "models" }, { "value", $"$(tasks.{PlanTask}.results.names)" } }]),
+        };
+        var results = new List<YamlMap> { PipelineResult("test-summary", "test", "summary"), PipelineResult("models", PlanTask, "names") };
+        foreach (var result in Results.Where(r => r != "summary"))
+            results.Add(PipelineResult(result, FanInTask, result));
         return CiYaml.Write(
         [
-            $"Test, then {string.Join(" -> ", steps)}: one Task per target on the same source workspace,",
-            "so each runs alone on the run state the one before it left (artifacts/, .pipeline/).",
+            "test builds modelpipe in the shared workspace once; plan lists the models to publish; the model Task runs",
+            $"once per planned model (matrix: {string.Join(" -> ", graph.ModelJobSteps)}, in parallel TaskRuns); the fan-in",
+            $"runs {string.Join(", ", graph.FanInSteps)} once. The workspace needs ReadWriteMany when the TaskRuns spread",
+            "over nodes; artifacts/<model>/ is each model's own, and the zoo and GitOps repository take racing pushes.",
             Generated,
-        ], Pipeline("modelpipeline-publish", [Param("config", "pipeline.json", "The settings file."), Param("model", "", "One model; empty for every model.")], results, tasks));
+        ], Pipeline("modelpipeline-publish", [Param("config", "pipeline.json", "The settings file.")], results, tasks));
     }
+
+    private static YamlMap PipelineTask(string name, string? after, List<YamlMap>? parameters, YamlMap? matrix = null) => new()
+    {
+        { "name", name },
+        { "runAfter", after is null ? null : new List<string> { after } },
+        { "taskRef", new YamlMap { { "name", TaskName(name) } } },
+        { "params", parameters },
+        { "matrix", matrix },
+        { "workspaces", new[] { new YamlMap { { "name", "source" }, { "workspace", "source" } } } },
+    };
 
     public static string PromotePipeline(CiContext ci)
     {
         var task = new YamlMap
         {
             { "name", "promote" },
-            { "taskRef", new YamlMap { { "name", TaskName(TargetGraph.PromoteTarget) } } },
+            { "taskRef", new YamlMap { { "name", TaskName("promote") } } },
             { "params", new List<YamlMap> { Pass("config"), Pass("model"), Pass("version") } },
             { "workspaces", new[] { new YamlMap { { "name", "source" }, { "workspace", "source" } } } },
         };

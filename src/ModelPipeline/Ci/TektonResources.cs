@@ -19,69 +19,89 @@ public static partial class TektonResources
 
     public static string TaskName(string target) => $"modelpipeline-{CiContext.JobName(target)}";
 
+    /// <summary>The Tasks: test (builds modelpipe in the workspace once), plan, model (one per planned model), fan-in, promote.</summary>
+    public const string PlanTask = "plan", ModelTask = "model", FanInTask = "fan-in";
+
     public static string Tasks(CiContext ci)
     {
         var graph = ci.Graph;
-        var targets = new List<string> { TargetGraph.TestTarget };
-        targets.AddRange(graph.PublishSteps);
-        targets.Add(TargetGraph.PromoteTarget);
         return CiYaml.Write(
         [
-            "Tekton Tasks, one per target: the same ./build.sh <Target> a laptop or CI job runs.",
+            "Tekton Tasks: test, plan, model (one TaskRun per planned model: the Pipeline's matrix), fan-in, promote;",
+            "each runs ./build.sh targets as a laptop or CI job does.",
             Generated,
-            "The workspace \"source\" holds the models repository checkout; its artifacts/ and .pipeline/ are the run state",
-            "later Tasks read. Secrets come from the Secret " + SecretName + " (optional keys named like the variables:",
+            "The workspace \"source\" holds the models repository checkout: test builds modelpipe there once, later Tasks",
+            "find Compile's stamp current. Secrets come from the Secret " + SecretName + " (optional keys named like the variables:",
             "  " + (ci.TektonSecrets.Count == 0 ? "none" : string.Join(", ", ci.TektonSecrets)) + ").",
-        ], targets.Select(t => (object)Task(ci, t)).ToArray());
+        ],
+            Task(ci, "test", $"./build.sh {TargetGraph.TestTarget}: {graph[TargetGraph.TestTarget].Description}", [], ["summary"],
+                [$"./build.sh {TargetGraph.TestTarget} 2>&1 | tee /tmp/target.log"], secrets: false),
+            Task(ci, PlanTask, "modelpipe ci plan: the models whose training key is not in the zoo or whose test pin differs.",
+                [Param("config", "pipeline.json", "The settings file, relative to the repository root.")], ["models", "names", "summary"],
+                [.. Setup(graph), $"dotnet {CiContext.Modelpipe} ci plan --config \"$CONFIG\" --format files --to \"$(dirname \"$SUMMARY_PATH\")\" 2>&1 | tee /tmp/target.log"]),
+            Task(ci, ModelTask, $"One model: {string.Join(" -> ", graph.ModelJobSteps)}.",
+                [Param("config", "pipeline.json", "The settings file, relative to the repository root."), Param("model", null, "The model.")],
+                [.. Results],
+                [$"./build.sh {TargetGraph.FanOutTarget} --config \"$CONFIG\" --model \"$MODEL\" 2>&1 | tee /tmp/target.log"]),
+            Task(ci, FanInTask, $"Once, after every model's TaskRun: {string.Join(", ", graph.FanInSteps)} for the planned models.",
+                [Param("config", "pipeline.json", "The settings file, relative to the repository root."),
+                 Param("models", "", "The planned models, space-separated (the plan's names result).")],
+                [.. Results], FanInScript(graph)),
+            Task(ci, "promote", $"./build.sh {TargetGraph.PromoteTarget}: {graph[TargetGraph.PromoteTarget].Description}",
+                [Param("config", "pipeline.json", "The settings file, relative to the repository root."), Param("model", null, "The model to promote."),
+                 Param("version", null, "The zoo version N (vN) to promote.")],
+                [.. Results],
+                [.. Setup(graph), $"./build.sh {TargetGraph.PromoteTarget} --exclusive --config \"$CONFIG\" --model \"$MODEL\" --version \"$VERSION\" 2>&1 | tee /tmp/target.log"]));
     }
 
-    private static YamlMap Task(CiContext ci, string target)
+    private static IEnumerable<string> Setup(TargetGraph graph) =>
+        graph.Closure(TargetGraph.TestTarget).Where(graph.IsSetup).Select(t => $"./build.sh {t} || exit $?");
+
+    private static List<string> FanInScript(TargetGraph graph)
     {
-        var promote = target == TargetGraph.PromoteTarget;
-        var test = target == TargetGraph.TestTarget;
-        var parameters = new List<YamlMap>();
-        var env = new List<YamlMap>();
-        if (!test)
+        var lines = new List<string>
         {
-            parameters.Add(Param("config", "pipeline.json", "The settings file, relative to the repository root."));
-            parameters.Add(Param("model", "", promote ? "The model to promote." : "One model; empty for every model."));
-            env.Add(Env("CONFIG", "$(params.config)"));
-            env.Add(Env("MODEL", "$(params.model)"));
-        }
-        if (promote)
-        {
-            parameters.Add(Param("version", null, "The zoo version N (vN) to promote."));
-            env.Add(Env("VERSION", "$(params.version)"));
-        }
+            "MODEL_ARGS=$(for m in $MODELS; do printf -- '--model %s ' \"$m\"; done)",
+            "if [ -z \"$MODEL_ARGS\" ]; then echo \"the plan lists no model: nothing to pin or propose\" | tee /tmp/target.log; exit 0; fi",
+        };
+        lines.AddRange(Setup(graph));
+        var steps = graph.FanInSteps.Select(t => $"./build.sh {t} --exclusive --config \"$CONFIG\" $MODEL_ARGS");
+        lines.Add("{ " + string.Join(" && ", steps) + "; } 2>&1 | tee /tmp/target.log");
+        return lines;
+    }
+
+    private static YamlMap Task(CiContext ci, string name, string description, List<YamlMap> parameters, string[] results,
+        IReadOnlyList<string> run, bool secrets = true)
+    {
+        var env = parameters.Select(p => (string)p.First(e => e.Key == "name").Value!)
+            .Select(p => Env(p.ToUpperInvariant(), $"$(params.{p})")).ToList();
         env.Add(Env("SUMMARY_PATH", "$(results.summary.path)"));
-        env.Add(Env("MODELPIPE_RUN_ID", "$(context.taskRun.name)"));
-        foreach (var (name, value) in new[] { ("DOTNET_CLI_TELEMETRY_OPTOUT", "1"), ("DOTNET_NOLOGO", "1"), ("NO_COLOR", "1"), ("TERM", "dumb"), ("CAKE_SETTINGS_ENABLESCRIPTCACHE", "true") })
-            env.Add(Env(name, value));
-        if (!test)
+        env.Add(Env("MODELPIPE_RUN_ID", "$(context.pipelineRun.name)"));
+        foreach (var (key, value) in new[] { ("DOTNET_CLI_TELEMETRY_OPTOUT", "1"), ("DOTNET_NOLOGO", "1"), ("NO_COLOR", "1"), ("TERM", "dumb"), ("CAKE_SETTINGS_ENABLESCRIPTCACHE", "true") })
+            env.Add(Env(key, value));
+        if (secrets)
             foreach (var secret in ci.TektonSecrets)
                 env.Add(new YamlMap { { "name", secret }, { "valueFrom", new YamlMap { { "secretKeyRef", new YamlMap { { "name", SecretName }, { "key", secret }, { "optional", true } } } } } });
-        var results = test ? ["summary"] : Results;
-
         return new YamlMap
         {
             { "apiVersion", "tekton.dev/v1" },
             { "kind", "Task" },
-            { "metadata", new YamlMap { { "name", TaskName(target) } } },
+            { "metadata", new YamlMap { { "name", TaskName(name) } } },
             { "spec", new YamlMap
                 {
-                    { "description", $"./build.sh {target}: {ci.Graph[target].Description}" },
+                    { "description", description },
                     { "params", parameters.Count > 0 ? parameters : null },
-                    { "workspaces", new[] { new YamlMap { { "name", "source" }, { "description", "The models repository checkout; artifacts/ and .pipeline/ carry the run state between Tasks." } } } },
-                    { "results", results.Select(r => new YamlMap { { "name", r }, { "type", "string" }, { "description", ResultDescription(r) } }).ToList() },
+                    { "workspaces", new[] { new YamlMap { { "name", "source" }, { "description", "The models repository checkout, with modelpipe built by test and the run records (artifacts/)." } } } },
+                    { "results", results.Select(r => new YamlMap { { "name", r }, { "type", r == "models" ? "array" : "string" }, { "description", ResultDescription(r) } }).ToList() },
                     { "steps", new[]
                         {
                             new YamlMap
                             {
-                                { "name", CiContext.JobName(target) },
+                                { "name", name },
                                 { "image", CiPins.DotnetSdkImage.Use },
                                 { "workingDir", "$(workspaces.source.path)" },
                                 { "env", env },
-                                { "script", Script(ci.Graph, target) },
+                                { "script", Script(results, run) },
                             },
                         }
                     },
@@ -95,28 +115,25 @@ public static partial class TektonResources
         "image-digest" => "model=sha256:... for each model packaged so far",
         "zoo-version" => "model=vN for each model published to the zoo so far",
         "pr-url" => "model=URL of each promotion pull request opened or updated",
+        "models" => "The planned models (JSON list): the model Task's matrix",
+        "names" => "The planned models, space-separated: the fan-in's models param",
         _ => "The target's closing line (e.g. \"N passed, N failed, N skipped\" for Test)",
     };
 
-    private static string Script(TargetGraph graph, string target)
+    private static string Script(string[] results, IReadOnlyList<string> run)
     {
         var lines = new List<string> { "#!/usr/bin/env bash", "set -uo pipefail" };
-        if (target == TargetGraph.TestTarget)
-            lines.Add($"./build.sh {target} 2>&1 | tee /tmp/target.log");
-        else
+        var outputs = results.Contains("image-digest");
+        if (outputs)
         {
-            // Every declared result is written, also when the target fails.
+            // Every declared result is written, also when the step fails.
             lines.Add("results=$(dirname \"$SUMMARY_PATH\")");
             lines.Add($"for result in {string.Join(' ', Results)}; do : > \"$results/$result\"; done");
-            lines.Add("args=(--config \"$CONFIG\")");
-            lines.Add("[ -n \"$MODEL\" ] && args+=(--model \"$MODEL\")");
-            if (target == TargetGraph.PromoteTarget) lines.Add("args+=(--version \"$VERSION\")");
-            foreach (var setup in graph.SetupOf(target)) lines.Add($"./build.sh {setup} || exit $?");
-            lines.Add($"./build.sh {target} --exclusive \"${{args[@]}}\" 2>&1 | tee /tmp/target.log");
         }
+        lines.AddRange(run);
         lines.Add("status=${PIPESTATUS[0]}");
         lines.Add($"tail -n 1 /tmp/target.log | head -c {ResultMaxBytes} > \"$SUMMARY_PATH\"");
-        if (target != TargetGraph.TestTarget)
+        if (outputs)
             lines.Add($"dotnet {CiContext.Modelpipe} ci outputs --config \"$CONFIG\" --format tekton --max-bytes {ResultMaxBytes} --to \"$results\" || true");
         lines.Add("exit \"$status\"");
         return string.Join('\n', lines) + "\n";

@@ -29,7 +29,7 @@ public sealed class DataFetcher(PipelineConfig config, RunStateStore state, IPip
         return record;
     }
 
-    private static async Task<FetchedSource> FileAsync(ModelDefinition model, DataSource source, CancellationToken ct)
+    private async Task<FetchedSource> FileAsync(ModelDefinition model, DataSource source, CancellationToken ct)
     {
         var path = SafePath.TryResolve(model.Directory, source.File!, out var why)
             ?? throw new Errors.InvalidInputException($"model '{model.Name}', data source '{source.Name}': '{source.File}' {why}.");
@@ -38,7 +38,7 @@ public sealed class DataFetcher(PipelineConfig config, RunStateStore state, IPip
             Name = source.Name,
             Kind = "file",
             Digest = await Digests.PathSha256Async(path, ct),
-            LocalPath = path,
+            Path = System.IO.Path.GetRelativePath(config.RepoRoot, path).Replace('\\', '/'),
             Bytes = File.Exists(path) ? new FileInfo(path).Length : 0,
             FromCache = true,
         };
@@ -57,7 +57,6 @@ public sealed class DataFetcher(PipelineConfig config, RunStateStore state, IPip
             Name = source.Name,
             Kind = "url",
             Digest = source.Sha256!,
-            LocalPath = cached,
             Bytes = new FileInfo(cached).Length,
             FromCache = fromCache,
         };
@@ -67,13 +66,12 @@ public sealed class DataFetcher(PipelineConfig config, RunStateStore state, IPip
     {
         var fromCache = Directory.Exists(fetcher.TreePath(source.Commit!, source.Path));
         if (!fromCache) reporter.Info(model.Name, $"{source.Name}: fetching {Errors.Redactor.Redact(source.Git)} at {source.Commit![..12]}");
-        var tree = await fetcher.FetchAsync(model.Name, source.Name, source.Git!, source.Commit!, source.Path, ct);
+        await fetcher.FetchAsync(model.Name, source.Name, source.Git!, source.Commit!, source.Path, ct);
         return new FetchedSource
         {
             Name = source.Name,
             Kind = "git",
-            Digest = source.Path is null ? $"git:{source.Commit}" : $"git:{source.Commit}:{source.Path}",
-            LocalPath = tree,
+            Digest = FetchedSource.GitDigest(source.Commit!, source.Path),
             FromCache = fromCache,
         };
     }

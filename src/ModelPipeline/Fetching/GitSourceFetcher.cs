@@ -12,8 +12,17 @@ namespace ModelPipeline.Fetching;
 /// </summary>
 internal sealed class GitSourceFetcher(GitCli git, string cacheDir)
 {
-    public string TreePath(string commit, string? path) =>
+    public string TreePath(string commit, string? path) => TreePathIn(cacheDir, commit, path);
+
+    public static string TreePathIn(string cacheDir, string commit, string? path) =>
         Path.Combine(cacheDir, "git", path is null ? commit : $"{commit}-{Digests.Sha256(path)[..12]}");
+
+    /// <summary>The tree of a fetch record's digest <c>git:&lt;commit&gt;[:&lt;path&gt;]</c>.</summary>
+    public static string TreePathIn(string cacheDir, string digest)
+    {
+        var parts = digest["git:".Length..].Split(':', 2);
+        return TreePathIn(cacheDir, parts[0], parts.Length > 1 ? parts[1] : null);
+    }
 
     public async Task<string> FetchAsync(string model, string name, string url, string commit, string? path, CancellationToken ct)
     {

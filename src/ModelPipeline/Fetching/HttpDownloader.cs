@@ -13,7 +13,9 @@ namespace ModelPipeline.Fetching;
 /// </summary>
 internal sealed class HttpDownloader(HttpClient http, string cacheDir, int retries, IPipelineReporter reporter)
 {
-    public string CachePath(string sha256) => Path.Combine(cacheDir, "sha256", sha256);
+    public string CachePath(string sha256) => CachePathIn(cacheDir, sha256);
+
+    public static string CachePathIn(string cacheDir, string sha256) => Path.Combine(cacheDir, "sha256", sha256);
 
     public async Task<long> DownloadAsync(string model, string name, Uri url, string expected, CancellationToken ct)
     {

@@ -55,7 +55,7 @@ public sealed partial class GitClone
         Remote = remote;
         Branch = branch;
         var label = new string(remote.Name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray());
-        WorkTree = Path.Combine(Path.GetFullPath(cacheDir), $"{label}-{Digests.Sha256(remote.Url)[..12]}");
+        WorkTree = Path.Combine(Path.GetFullPath(cacheDir), $"{label}-{Digests.Sha256(remote.CacheKey)[..12]}");
     }
 
     public GitRemote Remote { get; }
@@ -120,6 +120,8 @@ public sealed partial class GitClone
             if (dirty.Trim().Length > 0)
                 throw new OperationFailedException(
                     $"the clone of {Redactor.Redact(Remote.Url)} at {WorkTree} has changes nobody committed; refusing to work from a dirty clone. Fix: inspect it, then delete the folder (it is re-created from the remote).");
+            // A relative local remote resolves to another absolute path in another job folder.
+            await _git.RunAsync(WorkTree, ["remote", "set-url", "origin", Remote.Url], ct);
         }
         return await ResetToRemoteAsync(ct);
     }

@@ -15,6 +15,14 @@ public sealed record GitRemote
 
     public GitCredential? Credential { get; init; }
 
+    /// <summary>
+    /// What a clone cache is keyed by: the URL as configured (a relative local path stays relative), so the
+    /// same remote has the same cache entry in every job folder. Defaults to <see cref="Url"/>.
+    /// </summary>
+    public string CacheKey { get => cacheKey ?? Url; init => cacheKey = value; }
+
+    private readonly string? cacheKey;
+
     public bool IsLocal => !Url.Contains("://", StringComparison.Ordinal) || Url.StartsWith("file://", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
@@ -39,7 +47,7 @@ public sealed record GitRemote
             else
                 Redactor.Register(token);
         }
-        return new GitRemote { Name = name, Url = resolved, Credential = credential };
+        return new GitRemote { Name = name, Url = resolved, Credential = credential, CacheKey = url };
     }
 
     /// <summary>Why a URL may not be used, or null when it is acceptable.</summary>

@@ -27,7 +27,8 @@ public sealed partial class Promotion
         var closed = new List<SupersededPullRequest>();
         foreach (var old in await forge.CloseSupersededAsync(spec, ct))
         {
-            var result = forge is LocalForge ? old with { BranchDeleted = await repo.DeleteRemoteBranchAsync(old.Branch, ct) } : old;
+            var result = forge is LocalForge
+                ? old with { BranchDeleted = await repo.DeleteRemoteBranchAsync(old.Branch, ct), Url = state.Relative(old.Url) } : old;
             reporter.Info(proposed.Model, $"closed the older promotion {old.Branch} ({old.Url}) in favour of v{version}{(result.BranchDeleted ? "; branch deleted" : "")}");
             closed.Add(result);
         }

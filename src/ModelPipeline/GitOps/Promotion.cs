@@ -94,7 +94,9 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
         var pr = await forge.OpenOrUpdateAsync(spec, ct);
         reporter.Info(model.Name, $"{Describe(forge.Kind, pr)}: {pr.Url}");
         var superseded = await CloseSupersededAsync(repo, forge, spec, candidate.ModelVersion, pr, ct);
-        record = record with { Action = pr.Action.ToString().ToLowerInvariant(), Url = pr.Url, Number = pr.Number, Commit = commit, Pushed = pushed, Superseded = superseded };
+        // The local forge's "pull request" is a file: recorded relative to the project root, like every record's path.
+        var url = forge is LocalForge ? state.Relative(pr.Url) : pr.Url;
+        record = record with { Action = pr.Action.ToString().ToLowerInvariant(), Url = url, Number = pr.Number, Commit = commit, Pushed = pushed, Superseded = superseded };
         RunStateStore.Write(Path.Combine(stateDir, "pr.json"), record);
         return record;
     }

@@ -69,7 +69,7 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
             StorageUri = $"oci://{destination.Repository}@{result.Digest}",
             SizeBytes = result.TotalSize,
             CreatedAt = created,
-            Location = destination.Location(tag),
+            Location = state.RecordPath(destination.Location(tag)),
             Inputs = inputs,
             BaseImage = Settings.BaseImage,
             Warnings = findings.Where(f => !f.IsError).Select(f => $"{f.Rule}: {f.Message}").ToList(),

@@ -14,7 +14,7 @@ namespace ModelPipeline.RunState;
 /// </code>
 /// Every write is atomic (temp file + rename), so a killed step never leaves half a file.
 /// </summary>
-public sealed class RunStateStore(string artifactsDir)
+public sealed class RunStateStore(string artifactsDir, string? projectRoot = null)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -24,6 +24,16 @@ public sealed class RunStateStore(string artifactsDir)
     };
 
     public string Root { get; } = Path.GetFullPath(artifactsDir);
+
+    /// <summary>The project root that records name files relative to (default: the artifacts folder's parent).</summary>
+    public string ProjectRoot { get; } = Path.GetFullPath(projectRoot ?? Path.Combine(artifactsDir, ".."));
+
+    /// <summary>A path as records name it: relative to the project root, forward slashes (never a job folder's absolute path).</summary>
+    public string Relative(string path) => Path.GetRelativePath(ProjectRoot, path).Replace('\\', '/');
+
+    /// <summary>A path inside the project as <see cref="Relative"/>; a place outside it (a shared destination) as it is.</summary>
+    public string? RecordPath(string? path) =>
+        path is not null && Models.SafePath.IsInside(ProjectRoot, Path.GetFullPath(path)) ? Relative(path) : path;
 
     public string ModelDir(string model) => Path.Combine(Root, model);
 

@@ -10,6 +10,8 @@ public sealed record TrainingRecord
 
     /// <summary>Where the run can be looked at (Kubeflow Pipelines UI, RunPod job status); null for local runs.</summary>
     public string? RunUrl { get; init; }
+
+    /// <summary>The trained files' folder relative to the project root (never a job folder's absolute path).</summary>
     public required string OutputDir { get; init; }
     public DateTimeOffset StartedAt { get; init; }
     public double DurationSeconds { get; init; }
@@ -31,7 +33,7 @@ public sealed record ReproducibilityReport
     /// <summary>One line per file that differs (changed, missing from the new run, or new).</summary>
     public required IReadOnlyList<string> Differences { get; init; }
 
-    /// <summary>Where the retrained files are kept for inspection (never published).</summary>
+    /// <summary>Where the retrained files are kept for inspection (never published), relative to the project root.</summary>
     public required string RetrainedDir { get; init; }
 }
 

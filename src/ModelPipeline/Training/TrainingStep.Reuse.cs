@@ -62,7 +62,7 @@ public sealed partial class TrainingStep
             TrainingKey = key,
             Backend = model.Training.Backend,
             RunId = $"zoo:v{published.Version}",
-            OutputDir = output,
+            OutputDir = state.Relative(output),
             StartedAt = published.Manifest.CreatedAt,
             Files = published.Manifest.Files.Select(f => f.Path).ToList(),
             ReusedVersion = published.Version,
@@ -99,7 +99,7 @@ public sealed partial class TrainingStep
             if (sha != file.Sha256) differences.Add($"{rel}: sha256 {sha[..12]} ≠ published {file.Sha256[..12]} ({new FileInfo(path).Length} vs {file.Size} bytes)");
         }
         differences.AddRange(expected.Keys.Order(StringComparer.Ordinal).Select(rel => $"{rel}: published in v{published.Version}, not produced by this run"));
-        var report = new ReproducibilityReport { Version = published.Version, Reproducible = differences.Count == 0, Differences = differences, RetrainedDir = retrained };
+        var report = new ReproducibilityReport { Version = published.Version, Reproducible = differences.Count == 0, Differences = differences, RetrainedDir = state.Relative(retrained) };
         state.WriteRun(model.Name, key, "reproducibility", report);
         var (record, _) = Reuse(model, key, published, state.ReadRun<TrainingRecord>(model.Name, key, "train"));
         record = record with { Reproducibility = report, DurationSeconds = run.DurationSeconds };

@@ -15,6 +15,9 @@ namespace ModelPipeline.Training;
 /// </summary>
 public sealed partial class TrainingStep(RunStateStore state, IPipelineReporter reporter, IReadOnlyDictionary<string, ITrainingBackend> backends)
 {
+    /// <summary>The data cache Fetch filled (url and git sources are found there by digest).</summary>
+    public required string CacheDir { get; init; }
+
     public TrainingStep(RunStateStore state, IPipelineReporter reporter, IReadOnlyCollection<string>? withheldVariables = null)
         : this(state, reporter, new Dictionary<string, ITrainingBackend> { ["local"] = new LocalTrainingBackend(reporter, withheldVariables) }) { }
 
@@ -78,7 +81,7 @@ public sealed partial class TrainingStep(RunStateStore state, IPipelineReporter 
                 Backend = backend.Name,
                 RunId = runId,
                 RunUrl = state.ReadRun<Remote.RemoteRun>(model.Name, key, "remote") is { } remote && remote.RunId == runId ? remote.Link : null,
-                OutputDir = output,
+                OutputDir = state.Relative(output),
                 StartedAt = started,
                 DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
                 Files = Digests.Files(output).ToList(),
@@ -91,23 +94,23 @@ public sealed partial class TrainingStep(RunStateStore state, IPipelineReporter 
     }
 
     /// <summary>Refuses to train on data fetched for a different definition.</summary>
-    private static async Task EnsureFetchIsCurrentAsync(ModelDefinition model, FetchRecord fetch, CancellationToken ct)
+    private async Task EnsureFetchIsCurrentAsync(ModelDefinition model, FetchRecord fetch, CancellationToken ct)
     {
         var byName = fetch.Sources.ToDictionary(s => s.Name);
         foreach (var source in model.Data)
         {
             var stale = !byName.TryGetValue(source.Name, out var got) || source.Kind switch
             {
-                DataSourceKind.Url => got.Digest != source.Sha256 || !File.Exists(got.LocalPath),
-                DataSourceKind.Git => !got.Digest.StartsWith("git:" + source.Commit, StringComparison.Ordinal) || !Directory.Exists(got.LocalPath),
-                _ => got.Digest != await Digests.PathSha256Async(got.LocalPath, ct),
+                DataSourceKind.Url => got.Digest != source.Sha256 || !File.Exists(Locate(got)),
+                DataSourceKind.Git => !got.Digest.StartsWith("git:" + source.Commit, StringComparison.Ordinal) || !Directory.Exists(Locate(got)),
+                _ => got.Path is null || got.Digest != await Digests.PathSha256Async(Locate(got), ct),
             };
             if (stale)
                 throw new OperationFailedException($"model '{model.Name}': data source '{source.Name}' changed since the last Fetch. Fix: run ./build.sh Fetch --model {model.Name}.") { Model = model.Name };
         }
     }
 
-    private static Dictionary<string, string> LinkData(FetchRecord fetch, string dataDir)
+    private Dictionary<string, string> LinkData(FetchRecord fetch, string dataDir)
     {
         if (Directory.Exists(dataDir)) Directory.Delete(dataDir, recursive: true);
         Directory.CreateDirectory(dataDir);
@@ -115,10 +118,13 @@ public sealed partial class TrainingStep(RunStateStore state, IPipelineReporter 
         foreach (var source in fetch.Sources)
         {
             var link = Path.Combine(dataDir, source.Name);
-            if (Directory.Exists(source.LocalPath)) Directory.CreateSymbolicLink(link, source.LocalPath);
-            else File.CreateSymbolicLink(link, source.LocalPath);
-            paths[source.Name] = source.LocalPath;
+            var local = Locate(source);
+            if (Directory.Exists(local)) Directory.CreateSymbolicLink(link, local);
+            else File.CreateSymbolicLink(link, local);
+            paths[source.Name] = local;
         }
         return paths;
     }
+
+    private string Locate(FetchedSource source) => source.Locate(state.ProjectRoot, CacheDir);
 }

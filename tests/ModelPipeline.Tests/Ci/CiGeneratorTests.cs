@@ -17,7 +17,7 @@ public sealed class CiGeneratorTests
         var again = await world.GenerateAsync();
         var check = await world.GenerateAsync("--check");
 
-        Assert.Equal(9, first.Count);
+        Assert.Equal(12, first.Count);
         Assert.Contains("already current", again.All, StringComparison.Ordinal);
         Assert.All(first, f => Assert.Equal(f.Value, File.ReadAllText(f.Key)));
         Assert.Equal(0, check.ExitCode);
@@ -28,17 +28,17 @@ public sealed class CiGeneratorTests
     {
         using var world = new CiWorld();
         await world.GenerateAsync();
-        var path = Path.Combine(world.Root, "pipelines", "gitlab", ".gitlab-ci.yml");
-        var edited = File.ReadAllText(path).Replace("./build.sh Train --exclusive", "./build.sh Train", StringComparison.Ordinal);
+        var path = Path.Combine(world.Root, "pipelines", "gitlab", "models.gitlab-ci.yml");
+        var edited = File.ReadAllText(path).Replace("./build.sh OpenPr --exclusive", "./build.sh OpenPr", StringComparison.Ordinal);
         File.WriteAllText(path, edited);
         File.WriteAllText(Path.Combine(world.Root, "pipelines", "tekton", "task-old.yaml"), "kind: Task\n");
 
         var result = await world.GenerateAsync("--check");
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("pipelines/gitlab/.gitlab-ci.yml differs from what GenerateCi writes now", result.StdErr, StringComparison.Ordinal);
-        Assert.Contains("-    - ./build.sh Train --config \"$MODELPIPE_SETTINGS\"", result.StdErr, StringComparison.Ordinal);
-        Assert.Contains("+    - ./build.sh Train --exclusive --config \"$MODELPIPE_SETTINGS\"", result.StdErr, StringComparison.Ordinal);
+        Assert.Contains("pipelines/gitlab/models.gitlab-ci.yml differs from what GenerateCi writes now", result.StdErr, StringComparison.Ordinal);
+        Assert.Contains("-    - ./build.sh OpenPr --config \"$MODELPIPE_SETTINGS\" $MODEL_ARGS", result.StdErr, StringComparison.Ordinal);
+        Assert.Contains("+    - ./build.sh OpenPr --exclusive --config \"$MODELPIPE_SETTINGS\" $MODEL_ARGS", result.StdErr, StringComparison.Ordinal);
         Assert.Contains("pipelines/tekton/task-old.yaml is not generated", result.StdErr, StringComparison.Ordinal);
         Assert.Contains("Fix: run ./build.sh GenerateCi", result.StdErr, StringComparison.Ordinal);
         Assert.Equal(edited, File.ReadAllText(path));
@@ -60,31 +60,30 @@ public sealed class CiGeneratorTests
     }
 
     [Fact]
-    public async Task A_target_another_engineer_adds_to_publish_becomes_a_job_in_every_ci_in_graph_order()
+    public async Task A_target_another_engineer_adds_to_publish_runs_in_the_fan_in_or_the_model_job_of_every_ci()
     {
         using var world = new CiWorld();
-        var graph = CiWorld.StandardGraph().Where(t => t.Name != "Publish").ToList();
+        var graph = CiWorld.StandardGraph().Where(t => t.Name is not ("Publish" or "PushMirrors")).ToList();
+        graph.Add(CiWorld.T("ServingCheck", ["PackageModelCar"]));
+        graph.Add(CiWorld.T("PushMirrors", ["ServingCheck"]));
         graph.Add(CiWorld.T("Verify", ["OpenPr"]));
         graph.Add(CiWorld.T("Publish", ["Verify", "Report"], actions: 0));
         world.WriteGraph(graph);
 
         Assert.Equal(0, (await world.GenerateAsync()).ExitCode);
 
-        var github = YamlJson.Documents(world.Read("pipelines/github/publish.yml"))[0]!;
-        var gitlab = YamlJson.Documents(world.Read("pipelines/gitlab/.gitlab-ci.yml"))[0]!;
-        var tekton = YamlJson.Documents(world.Read("pipelines/tekton/pipeline-publish.yaml"))[0]!;
-        string[] order = ["test", "check", "fetch", "train", "validate", "packagemodelcar", "servecheck", "pushmirrors", "updategitops", "openpr", "verify", "report"];
-        Assert.Equal(order, tekton["spec"]!["tasks"]!.AsArray().Select(t => (string)t!["name"]!));
-        Assert.Equal(order, github["jobs"]!.AsObject().Select(j => j.Key).Where(k => k != "pages"));
-        Assert.Equal("openpr", (string?)github["jobs"]!["verify"]!["needs"]);
-        Assert.Equal("report", (string?)github["jobs"]!["pages"]!["needs"]);
-        Assert.Equal("openpr", (string?)gitlab["verify"]!["needs"]![0]!["job"]);
-        Assert.Equal(["./build.sh Compile", "./build.sh Verify --exclusive --config \"$MODELPIPE_SETTINGS\""], gitlab["verify"]!["script"]!.AsArray().Take(2).Select(s => (string?)s));
-        // A setup target (no dependencies) is no job: the job whose target names it runs it first.
-        Assert.Equal(["./build.sh Compile", "./build.sh ModelCarBase", "./build.sh PackageModelCar --exclusive --config \"$MODELPIPE_SETTINGS\""],
-            gitlab["packagemodelcar"]!["script"]!.AsArray().Take(3).Select(s => (string?)s));
-        Assert.Null(gitlab["modelcarbase"]);
-        Assert.Contains("name: modelpipeline-verify", world.Read("pipelines/tekton/tasks.yaml"), StringComparison.Ordinal);
+        var verify = "./build.sh Verify --exclusive";
+        var template = YamlJson.Documents(world.Read(GitLabPipelines.ModelsTemplate))[0]!;
+        var fanIn = template[".fan-in"]!["script"]!.AsArray().Select(s => (string)s!).ToList();
+        Assert.Equal(["UpdateGitOps", "OpenPr", "Verify", "Report"], fanIn.Where(l => l.StartsWith("./build.sh ", StringComparison.Ordinal)
+            && l.Contains("--exclusive", StringComparison.Ordinal)).Select(l => l.Split(' ')[1]));
+        Assert.Contains(verify, world.Read("pipelines/github/publish.yml"), StringComparison.Ordinal);
+        Assert.Contains(verify, world.Read("pipelines/tekton/tasks.yaml"), StringComparison.Ordinal);
+        Assert.Contains(verify, world.Read("pipelines/argo-workflows/workflowtemplate-publish.yaml"), StringComparison.Ordinal);
+        // A step before PushMirrors runs in each model's job, which runs PushMirrors and what it depends on.
+        Assert.Contains("Check -> Fetch -> Train -> Validate -> PackageModelCar -> ServingCheck -> PushMirrors", world.Read(GitLabPipelines.ModelsTemplate), StringComparison.Ordinal);
+        Assert.Equal(["./build.sh PushMirrors --config \"$MODELPIPE_SETTINGS\" --model \"$MODEL\""],
+            template[".model"]!["script"]!.AsArray().Take(1).Select(s => (string?)s));
     }
 
     [Fact]
@@ -123,11 +122,11 @@ public sealed class CiGeneratorTests
         await world.GenerateAsync();
 
         var workflow = YamlJson.Documents(world.Read("pipelines/github/publish.yml"))[0]!;
-        var train = workflow["jobs"]!["train"]!["steps"]!.AsArray().Single(s => (string?)s!["name"] == "Train")!;
+        var train = workflow["jobs"]!["model"]!["steps"]!.AsArray().Single(s => (string?)s!["id"] == "target")!;
         Assert.Equal("${{ secrets.EXTRA_SERVICE_TOKEN }}", (string?)train["env"]!["EXTRA_SERVICE_TOKEN"]);
         Assert.DoesNotContain("secrets.", workflow["jobs"]!["test"]!.ToJsonString(), StringComparison.Ordinal);
         Assert.Contains("key: EXTRA_SERVICE_TOKEN", world.Read("pipelines/tekton/tasks.yaml"), StringComparison.Ordinal);
         Assert.Equal(["EXTRA_SERVICE_TOKEN", "GITOPS_TOKEN", "KFP_TOKEN", "MODELPIPE_REGISTRY_PASSWORD", "MODELPIPE_REGISTRY_USERNAME", "MODELPIPE_SIGNING_KEY", "MODELPIPE_SIGNING_PASSWORD", "RUNPOD_API_KEY", "ZOO_MIRROR_TOKEN", "ZOO_TOKEN"],
-            train["env"]!.AsObject().Select(kv => kv.Key));
+            train["env"]!.AsObject().Select(kv => kv.Key).Where(k => k != "MODEL"));
     }
 }

@@ -76,7 +76,9 @@ public sealed partial class GitHubWorkflowTests
                 if (!text.Contains("secrets.", StringComparison.Ordinal)) continue;
                 Assert.Equal($"${{{{ secrets.{name} }}}}", text);
                 Assert.Contains(name, settings);
-                Assert.StartsWith("./build.sh ", (string?)step["run"], StringComparison.Ordinal);
+                var run = (string?)step["run"] ?? "";
+                Assert.True(run.StartsWith("./build.sh ", StringComparison.Ordinal) || run.Contains("\n./build.sh ", StringComparison.Ordinal)
+                    || run.StartsWith($"dotnet {CiContext.Modelpipe} ci plan ", StringComparison.Ordinal), run);
             }
         }
         Assert.DoesNotContain("secrets.", workflow["env"]?.ToJsonString() ?? "", StringComparison.Ordinal);
@@ -90,26 +92,30 @@ public sealed partial class GitHubWorkflowTests
         var used = Files().SelectMany(f => Steps(Load(f)))
             .SelectMany(s => BuildCall().Matches((string?)s["run"] ?? "").Select(m => m.Groups[1].Value)).ToHashSet();
 
-        Assert.Superset(new HashSet<string> { "Test", "Compile", "Fetch", "OpenPr", "Promote", "SyncAliases" }, used);
+        Assert.Superset(new HashSet<string> { "Test", "Compile", "PushMirrors", "OpenPr", "Promote", "SyncAliases" }, used);
         Assert.Subset(declared, used);
     }
 
     [Fact]
-    public void Each_publish_step_job_downloads_the_run_state_the_job_before_it_uploaded()
+    public void The_model_jobs_and_the_fan_in_get_the_build_once_and_hand_on_records_only()
     {
         var jobs = Load("publish.yml")["jobs"]!.AsObject();
-        var chain = jobs.Where(j => j.Key is not ("test" or "pages")).ToList();
 
-        Assert.Equal(CakeTargets.PublishJobs(), jobs.Select(j => j.Key).Where(k => k != "pages"));
-        for (var i = 1; i < chain.Count; i++)
+        Assert.Equal(["test", "plan", "model", "fan-in", "pages"], jobs.Select(j => j.Key));
+        var upload = jobs["test"]!["steps"]!.AsArray().Single(s => (string?)s!["with"]?["name"] == GitHubWorkflows.BuildArtifact)!;
+        Assert.Equal(string.Join('\n', CiContext.BuildPaths), (string?)upload["with"]!["path"]);
+        foreach (var job in new[] { "plan", "model", "fan-in" })
         {
-            var previous = chain[i - 1].Key;
-            var steps = chain[i].Value!["steps"]!.AsArray();
-            Assert.Equal(previous, (string?)chain[i].Value!["needs"]);
-            Assert.Contains(steps, s => ((string?)s!["uses"])?.StartsWith(CiPins.DownloadArtifact.Name, StringComparison.Ordinal) == true && (string?)s["with"]!["name"] == $"run-state-{previous}");
-            Assert.Contains(steps, s => ((string?)s!["uses"])?.StartsWith(CiPins.UploadArtifact.Name, StringComparison.Ordinal) == true && (string?)s["with"]!["name"] == $"run-state-{chain[i].Key}" && s["with"]!["include-hidden-files"]!.GetValue<bool>());
+            var steps = jobs[job]!["steps"]!.AsArray();
+            var download = steps.Single(s => (string?)s!["with"]?["name"] == GitHubWorkflows.BuildArtifact)!;
+            Assert.Equal(CiContext.BuildDir, (string?)download["with"]!["path"]);
+            // The handed-on build: no job but test compiles (Compile finds its stamp current).
+            Assert.DoesNotContain(steps, s => ((string?)s!["run"])?.Contains("dotnet build", StringComparison.Ordinal) == true);
         }
-        Assert.Equal(chain[^1].Key, (string?)jobs["pages"]!["needs"]);
+        var records = jobs["model"]!["steps"]!.AsArray().Single(s => ((string?)s!["with"]?["name"])?.StartsWith("records-", StringComparison.Ordinal) == true)!;
+        Assert.Equal([RunRecords.Folder, .. RunRecords.Excluded.Select(e => "!" + e)], ((string)records["with"]!["path"]!).Split('\n'));
+        Assert.Equal("model-${{ matrix.model }}", (string?)jobs["model"]!["concurrency"]!["group"]);
+        Assert.Equal("fan-in", (string?)jobs["pages"]!["needs"]);
     }
 
     [GeneratedRegex(@"uses: (?<name>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)@(?<ref>\S+) # (?<tag>v[0-9.]+)\n")]

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using CliWrap;
+using ModelPipeline.Ci;
 using CliWrap.Buffered;
 using ModelPipeline.Tests.Support;
 
@@ -26,46 +27,57 @@ public sealed class GitLabPipelineTests
         Assert.True(main.ExitCode == 0, main.StandardOutput + main.StandardError);
         Assert.True(gitops.ExitCode == 0, gitops.StandardOutput + gitops.StandardError);
         var jobs = JsonNode.Parse(main.StandardOutput)!.AsArray().Select(j => (string)j!["name"]!).ToList();
-        Assert.Equal([.. CakeTargets.PublishJobs(), "pages", "promote"], jobs);
+        Assert.Equal(["test", "plan", "publish", "promote"], jobs);
         Assert.Equal(["sync-aliases"], JsonNode.Parse(gitops.StandardOutput)!.AsArray().Select(j => (string)j!["name"]!));
     }
 
     /// <summary>
-    /// The pipeline run (GitLabPipelineRunTests) uses the shell executor in one folder, so it cannot show that
-    /// a job on a fresh runner gets the run state: each step job needs the job before it with its artifacts,
-    /// and keeps artifacts/ and .pipeline/ even when it fails.
+    /// The child pipeline's model jobs hand on run records only (RunRecords, no model bytes), one resource group per
+    /// model; the test job pushes the build every later job pulls; the fan-in needs every model job's records.
     /// </summary>
     [Fact]
-    public void Each_publish_step_job_takes_the_run_state_of_the_job_before_it_as_artifacts()
+    public void The_model_jobs_hand_on_records_only_and_every_job_after_test_pulls_the_build_once_made()
     {
-        var pipeline = YamlJson.Documents(File.ReadAllText(Path.Combine(Root, "pipelines", "gitlab", ".gitlab-ci.yml")))[0]!.AsObject();
-        var chain = CakeTargets.PublishJobs();
-        for (var i = 1; i < chain.Count; i++)
+        var main = YamlJson.Documents(File.ReadAllText(Path.Combine(Root, "pipelines", "gitlab", ".gitlab-ci.yml")))[0]!.AsObject();
+        var template = YamlJson.Documents(File.ReadAllText(Path.Combine(Root, GitLabPipelines.ModelsTemplate)))[0]!.AsObject();
+
+        Assert.Equal("push", (string?)main["test"]!["cache"]![1]!["policy"]);
+        foreach (var job in new[] { main["plan"]!, template[".model"]!, template[".fan-in"]! })
         {
-            var job = pipeline[chain[i]]!;
-            var need = Assert.Single(job["needs"]!.AsArray())!;
-            Assert.Equal((chain[i - 1], true), ((string)need["job"]!, (bool)need["artifacts"]!));
-            var paths = job["artifacts"]!["paths"]!.AsArray().Select(p => (string)p!).ToList();
-            Assert.Contains("artifacts/", paths);
-            Assert.Contains(".pipeline/", paths);
-            Assert.Equal("always", (string?)job["artifacts"]!["when"]);
+            var build = job["cache"]!.AsArray().Single(c => c!["key"]!.ToJsonString() == "\"modelpipe-$CI_COMMIT_SHA\"")!;
+            Assert.Equal("pull", (string?)build["policy"]);
+            Assert.Equal(CiContext.BuildPaths, build["paths"]!.AsArray().Select(p => (string)p!));
         }
-        Assert.Equal(chain[^1], (string)pipeline["pages"]!["needs"]![0]!["job"]!);
+        var model = template[".model"]!;
+        Assert.Equal([RunRecords.Folder], model["artifacts"]!["paths"]!.AsArray().Select(p => (string)p!));
+        Assert.Equal(RunRecords.Excluded, model["artifacts"]!["exclude"]!.AsArray().Select(p => (string)p!));
+        Assert.Equal("model-$MODEL", (string?)model["resource_group"]);
+        Assert.Null(main["promote"]!["variables"]);
+        Assert.Equal([GitLabPipelines.ChildPipeline], main["publish"]!["trigger"]!["include"]!.AsArray().Select(i => (string)i!["artifact"]!));
     }
 }
 
 /// <summary>
-/// A fresh clone of HEAD runs the whole generated publish pipeline under gitlab-ci-local (shell executor,
-/// the embedded local settings), once for the tests of this class.
+/// The Proof of the CI topology, once for the tests of this class: a fresh clone of HEAD made a 3-model repository
+/// (iris, and b and c with tiny shell trainers) whose settings share a zoo, a GitOps repository and an OCI layout outside
+/// the clone. All three are published from another clone first; then b and c change, and gitlab-ci-local runs the
+/// generated pipeline with --shell-isolation (each job in its own copy of the project, artifacts not copied back).
 /// </summary>
 public sealed class GitLabPipelineRun : IAsyncLifetime, IDisposable
 {
     /// <summary>The one test the inner test job runs: small, and never this class.</summary>
     public const string InnerTestFilter = "FullyQualifiedName~ModelPipeline.Tests.Ci.RunOutputsTests.Capping_keeps_whole_entries";
 
+    /// <summary>The pipeline's own settings file, replaced in the clone by the shared-services settings.</summary>
+    public const string Settings = CiContext.GitLabSettings;
+
     private readonly TestWorld _world = new();
 
     public string Clone { get; private set; } = "";
+
+    public string Zoo => Path.Combine(_world.Root, "shared", "zoo.git");
+
+    public string GitOps => Path.Combine(_world.Root, "shared", "gitops.git");
 
     public BufferedCommandResult Result { get; private set; } = null!;
 
@@ -75,14 +87,18 @@ public sealed class GitLabPipelineRun : IAsyncLifetime, IDisposable
     {
         if (GitLabRunFactAttribute.SkipReason() is not null) return;
         Clone = await GitLabCiLocal.CloneAsync(_world.Root);
+        await ThreeModels.CreateAsync(Clone, _world.Root, Settings);
+        await ThreeModels.PublishFromAnotherCloneAsync(Clone, _world.Root, Settings);
+        await ThreeModels.ChangeAsync(Clone, "b", "c");
         var nugetPackages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } n
             ? n : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        // As CI/CD project variables: they reach the child pipeline too, which gitlab-ci-local starts with the trigger
+        // job's variables instead of the command line's.
+        await File.WriteAllTextAsync(Path.Combine(Clone, ".gitlab-ci-local-variables.yml"),
+            $"MODELPIPE_TEST_FILTER: {InnerTestFilter}\n{GitLabRunFactAttribute.Guard}: \"1\"\n");
         using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(40));
         Result = await GitLabCiLocal.RunAsync(Clone, _world.Root, deadline.Token,
-            "--file", "pipelines/gitlab/.gitlab-ci.yml", "--force-shell-executor",
-            "--variable", "MODELPIPE_SETTINGS=pipeline.json",
-            "--variable", $"MODELPIPE_TEST_FILTER={InnerTestFilter}",
-            "--variable", $"{GitLabRunFactAttribute.Guard}=1",
+            "--file", "pipelines/gitlab/.gitlab-ci.yml", "--force-shell-executor", "--shell-isolation", "--no-artifacts-to-source",
             // The job's own NuGet folder would download every package again; this machine's cache has the same content.
             "--variable", $"NUGET_PACKAGES={nugetPackages}");
     }
@@ -95,55 +111,62 @@ public sealed class GitLabPipelineRun : IAsyncLifetime, IDisposable
 public sealed class GitLabPipelineRunTests(GitLabPipelineRun run) : IClassFixture<GitLabPipelineRun>
 {
     /// <summary>
-    /// The test job (./build.sh Test narrowed to one small test, so the suite does not run itself) and every
-    /// Publish step job pass; the step jobs' dotenv reports name the digest, version and promotion; the GitOps
-    /// repository pins that digest; the pages job publishes the report; the logs have no escape codes.
+    /// One compile (the test job's), the plan, a job per changed model (b, c; not iris), the fan-in, pages; both
+    /// changed models published as v2 and pinned in test to the digests the fan-in reports; every model job's
+    /// artifact is its run records (KBs); the logs have no escape codes.
     /// </summary>
     [GitLabRunFact]
-    public async Task Gitlab_ci_local_runs_the_test_job_and_every_publish_step_job_on_a_fresh_clone()
+    public async Task Gitlab_ci_local_with_a_copy_of_the_project_per_job_builds_once_and_publishes_the_two_changed_models()
     {
         Assert.True(run.Result.ExitCode == 0, run.Output);
-        foreach (var job in CakeTargets.PublishJobs().Append("pages"))
+        foreach (var job in new[] { "test", "plan", "model-b", "model-c", "fan-in", "pages" })
             Assert.Matches(new Regex($@"^ PASS  {Regex.Escape(job)}\s*$", RegexOptions.Multiline), run.Output);
-        Assert.DoesNotMatch(new Regex(@"^ (FAIL|WARN) ", RegexOptions.Multiline), run.Output);
-        Assert.DoesNotMatch(new Regex(@"^ PASS  promote\b", RegexOptions.Multiline), run.Output);
+        Assert.DoesNotMatch(new Regex(@"^ (FAIL|WARN)  (?!.*downstream)", RegexOptions.Multiline), run.Output);
+        Assert.DoesNotMatch(new Regex(@"^ PASS  (model-iris|promote)\b", RegexOptions.Multiline), run.Output);
 
-        // The test job ran the one test it was narrowed to, through ./build.sh Test.
+        var logs = Directory.EnumerateFiles(Path.Combine(run.Clone, ".gitlab-ci-local", "output"), "*.log").ToList();
+        var compiles = logs.Sum(l => Regex.Count(File.ReadAllText(l), "Compile: building"));
+        Assert.True(compiles == 1, $"{compiles} compiles:\n{run.Output}");
         var testLog = File.ReadAllText(Path.Combine(run.Clone, ".gitlab-ci-local", "output", "test.log"));
         Assert.Contains("passed, 0 failed", testLog, StringComparison.Ordinal);
-        Assert.Contains("Capping_keeps_whole_entries", testLog, StringComparison.Ordinal);
 
-        // The last step job's dotenv report: what later jobs and the GitLab UI read.
-        var dotenv = Directory.EnumerateFiles(Path.Combine(run.Clone, ".gitlab-ci-local", "artifacts", "openpr"), "modelpipe.env", SearchOption.AllDirectories).Single();
+        // The fan-in's dotenv report: what the GitLab UI and later jobs read.
+        var dotenv = Directory.EnumerateFiles(Path.Combine(run.Clone, ".gitlab-ci-local", "artifacts", "fan-in"), "modelpipe.env", SearchOption.AllDirectories).Single();
         var outputs = File.ReadAllLines(dotenv).Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
-        var digest = Assert.Single(Regex.Matches(outputs["IMAGE_DIGEST"], @"^iris=(sha256:[0-9a-f]{64})$")).Groups[1].Value;
-        Assert.Equal("iris=v1", outputs["ZOO_VERSION"]);
-        Assert.StartsWith("iris=", outputs["PR_URL"], StringComparison.Ordinal);
+        Assert.Equal("b=v2 c=v2", outputs["ZOO_VERSION"]);
+        Assert.DoesNotContain(run.Clone, outputs["PR_URL"], StringComparison.Ordinal);
+        foreach (var entry in outputs["IMAGE_DIGEST"].Split(' '))
+        {
+            var (model, digest) = (entry.Split('=')[0], entry.Split('=')[1]);
+            Assert.Contains(digest, await Tools.RunOkAsync("git", "--git-dir", run.GitOps, "show", $"main:test/{model}/config.yaml"), StringComparison.Ordinal);
+        }
+        var zoo = await Tools.RunOkAsync("git", "--git-dir", run.Zoo, "ls-tree", "-d", "--name-only", "main", "models/iris/", "models/b/", "models/c/");
+        Assert.Equal(["models/b/v1", "models/b/v2", "models/c/v1", "models/c/v2", "models/iris/v1"], zoo.Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
-        // The published records agree: the GitOps test environment pins that digest, the zoo has v1, the report was published.
-        var pin = await Tools.RunOkAsync("git", "--git-dir", Path.Combine(run.Clone, ".pipeline", "gitops.git"), "show", "main:test/iris/config.yaml");
-        Assert.Contains(digest, pin, StringComparison.Ordinal);
-        var zoo = await Tools.RunOkAsync("git", "--git-dir", Path.Combine(run.Clone, ".pipeline", "zoo.git"), "ls-tree", "-r", "--name-only", "main", "models/iris/v1");
-        Assert.Contains("models/iris/v1/manifest.json", zoo, StringComparison.Ordinal);
-        Assert.True(File.Exists(Path.Combine(run.Clone, "public", "index.html")), "the pages job published no report");
-
-        // NO_COLOR and TERM=dumb from the pipeline's variables: plain logs.
-        foreach (var log in Directory.EnumerateFiles(Path.Combine(run.Clone, ".gitlab-ci-local", "output"), "*.log"))
+        // Records, not bytes: each model job's artifact is KBs.
+        foreach (var job in new[] { "model-b", "model-c" })
+        {
+            var dir = Path.Combine(run.Clone, ".gitlab-ci-local", "artifacts", job);
+            var bytes = Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+            Assert.InRange(bytes, 1, RunRecords.BudgetBytesPerModel);
+            Assert.Empty(Directory.EnumerateDirectories(dir, "output", SearchOption.AllDirectories));
+        }
+        foreach (var log in logs)
             Assert.False(File.ReadAllText(log).Contains('\u001b', StringComparison.Ordinal), $"{log} has escape codes");
     }
 
     /// <summary>
-    /// On the same (now built) clone, as a laptop would: a gate tightened beyond what v1 reaches fails
-    /// ./build.sh Publish at Validate, and the failed run still gets its run page, which says what failed.
+    /// On the same clone, as a laptop would (it builds modelpipe itself: the jobs ran in copies): a gate
+    /// tightened beyond what the trainer reaches fails ./build.sh Publish at Validate, and the failed run still gets its run page, which says what failed.
     /// </summary>
     [GitLabRunFact]
     public async Task A_failed_publish_still_writes_its_run_page_naming_the_failed_step()
     {
         Assert.True(run.Result.ExitCode == 0, run.Output);
-        var modelJson = Path.Combine(run.Clone, "models", "iris", "model.json");
-        File.WriteAllText(modelJson, File.ReadAllText(modelJson).Replace("\"accuracy\": { \"min\": 0.9 }", "\"accuracy\": { \"min\": 0.9999 }", StringComparison.Ordinal));
+        var modelJson = Path.Combine(run.Clone, "models", "b", "model.json");
+        File.WriteAllText(modelJson, File.ReadAllText(modelJson).Replace("\"min\": 0.9 }", "\"min\": 0.9999 }", StringComparison.Ordinal));
 
-        var publish = await CliWrap.Cli.Wrap(Path.Combine(run.Clone, "build.sh")).WithArguments(["Publish"])
+        var publish = await CliWrap.Cli.Wrap(Path.Combine(run.Clone, "build.sh")).WithArguments(["Publish", "--config", GitLabPipelineRun.Settings])
             .WithWorkingDirectory(run.Clone)
             .WithEnvironmentVariables(e => e.Set("MODELPIPE_RUN_ID", null).Set("MODELPIPE_TEST_FILTER", null).Set("GITHUB_ACTIONS", null).Set("GITLAB_CI", null).Set("NO_COLOR", "1"))
             .WithValidation(CommandResultValidation.None)
@@ -155,7 +178,7 @@ public sealed class GitLabPipelineRunTests(GitLabPipelineRun run) : IClassFixtur
         var page = Regex.Match(output, @"this run: (\S+\.html)").Groups[1].Value;
         Assert.True(File.Exists(page), output);
         var html = File.ReadAllText(page);
-        Assert.Contains("iris", html, StringComparison.Ordinal);
+        Assert.Contains(">b<", html, StringComparison.Ordinal);
         Assert.Contains("validate", html, StringComparison.Ordinal);
         Assert.Contains("failed", html, StringComparison.Ordinal);
         Assert.DoesNotContain(">gitops<", html, StringComparison.Ordinal);

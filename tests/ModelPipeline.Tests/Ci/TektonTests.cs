@@ -61,19 +61,20 @@ public sealed partial class TektonTests
     }
 
     [Fact]
-    public void The_publish_pipeline_runs_test_then_each_publish_step_in_graph_order_with_declared_params_and_results()
+    public void The_publish_pipeline_runs_test_plan_a_model_task_per_planned_model_and_the_fan_in_with_declared_params_and_results()
     {
         var pipeline = Documents("Pipeline").Single(p => (string?)p["metadata"]!["name"] == "modelpipeline-publish");
         var tasks = pipeline["spec"]!["tasks"]!.AsArray().Select(t => t!).ToList();
         var taskNames = Documents("Task").ToDictionary(t => (string)t["metadata"]!["name"]!);
         var parameters = Names(pipeline["spec"]!["params"]);
 
-        Assert.Equal(CakeTargets.PublishJobs(), tasks.Select(t => (string)t["name"]!));
+        Assert.Equal(["test", "plan", "model", "fan-in"], tasks.Select(t => (string)t["name"]!));
         for (var i = 1; i < tasks.Count; i++) Assert.Equal([(string)tasks[i - 1]["name"]!], tasks[i]["runAfter"]!.AsArray().Select(n => (string)n!));
         foreach (var task in tasks)
         {
             var definition = taskNames[(string)task["taskRef"]!["name"]!];
-            Assert.Subset(Names(definition["spec"]!["params"]), Names(task["params"]));
+            var given = Names(task["params"]).Concat(Names(task["matrix"]?["params"])).ToHashSet();
+            Assert.Subset(Names(definition["spec"]!["params"]), given);
             Assert.All(Reference().Matches(task.ToJsonString()), m => Assert.Contains(m.Groups["name"].Value, parameters));
         }
         foreach (var result in pipeline["spec"]!["results"]!.AsArray())
@@ -82,6 +83,9 @@ public sealed partial class TektonTests
             var task = tasks.Single(t => (string?)t["name"] == m.Groups["task"].Value);
             Assert.Contains(m.Groups["result"].Value, Names(taskNames[(string)task["taskRef"]!["name"]!]["spec"]!["results"]));
         }
+        // The plan Task declares the array result the matrix fans out over.
+        var plan = taskNames[TektonResources.TaskName("plan")]["spec"]!["results"]!.AsArray().Single(r => (string?)r!["name"] == "models")!;
+        Assert.Equal("array", (string?)plan["type"]);
     }
 
     [Fact]

@@ -30,7 +30,7 @@ internal static class TrustKit
         new ModelPipeline.RunState.RunStateStore(world.ArtifactsDir).WriteModel("demo", "fetch", new ModelPipeline.Fetching.FetchRecord
         {
             Model = "demo",
-            Sources = [new ModelPipeline.Fetching.FetchedSource { Name = "d", Kind = "file", Digest = new string('d', 64), LocalPath = Path.Combine(world.Root, "models", "demo", "model.json") }],
+            Sources = [new ModelPipeline.Fetching.FetchedSource { Name = "d", Kind = "file", Digest = new string('d', 64), Path = "models/demo/model.json" }],
         });
         var env = Env(world, key);
         var package = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], env);

@@ -6,7 +6,8 @@ namespace ModelPipeline.Git;
 /// <summary>
 /// A cached clone of one branch of a remote, kept under a cache folder (one per URL). Work on it
 /// happens under an exclusive lock (processes of one workspace take turns), always starting from
-/// the remote's tip: fetch, reset, clean. A clone with changes nobody committed is refused.
+/// the remote's tip: fetch, reset, clean. The clone is a cache (nothing in it is published until
+/// pushed): what a killed process left in it (changes, git locks) is discarded with a log line.
 /// </summary>
 public sealed partial class GitClone
 {
@@ -24,10 +25,12 @@ public sealed partial class GitClone
     public static bool FetchOncePerRun { get; set; }
 
     private readonly GitCli _git;
+    private readonly Progress.IPipelineReporter _reporter;
 
-    public GitClone(GitCli git, GitRemote remote, string branch, string cacheDir)
+    public GitClone(GitCli git, GitRemote remote, string branch, string cacheDir, Progress.IPipelineReporter? reporter = null)
     {
         _git = git;
+        _reporter = reporter ?? Progress.NullReporter.Instance;
         Remote = remote;
         Branch = branch;
         var label = new string(remote.Name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray());
@@ -74,10 +77,10 @@ public sealed partial class GitClone
         }
         else
         {
-            var dirty = await _git.RunAsync(WorkTree, ["status", "--porcelain", "--untracked-files=all"], ct);
-            if (dirty.Trim().Length > 0)
-                throw new OperationFailedException(
-                    $"the clone of {Redactor.Redact(Remote.Url)} at {WorkTree} has changes nobody committed; refusing to work from a dirty clone. Fix: inspect it, then delete the folder (it is re-created from the remote).");
+            var found = await CloneRecovery.InspectAsync(_git, WorkTree, ct);
+            if (found.Count > 0)
+                _reporter.Warning(null, $"the cached clone {WorkTree} was left half-done by a stopped run: "
+                    + string.Join("; ", found) + $"; resetting it to {Redactor.Redact(Remote.Url)} {Branch} (nothing in it was published)");
         }
         return await ResetToRemoteAsync(ct);
     }

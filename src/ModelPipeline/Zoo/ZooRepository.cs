@@ -46,7 +46,7 @@ public sealed partial class ZooRepository
         Mirrors = mirrors;
         var credentials = new[] { Primary.Credential }.Concat(mirrors.Select(m => m.Remote?.Credential)).OfType<GitCredential>().ToList();
         _git = new GitCli(credentials);
-        Clone = new GitClone(_git, Primary, _settings.Branch, Path.Combine(config.RepoRoot, _settings.CloneDir));
+        Clone = new GitClone(_git, Primary, _settings.Branch, Path.Combine(config.RepoRoot, _settings.CloneDir), reporter);
     }
 
     public GitRemote Primary { get; }

@@ -57,7 +57,11 @@ public sealed partial class GitClone
     /// </summary>
     public async Task<string?> SyncAsync(CancellationToken ct)
     {
-        if (FetchOncePerRun && SyncedThisRun.TryGetValue(WorkTree, out var synced) && Directory.Exists(Path.Combine(WorkTree, ".git"))) return synced;
+        // Another process of this workspace (a second Publish) may have moved the shared clone since: only a
+        // clone still at the commit this run synced to is taken as it is.
+        if (FetchOncePerRun && SyncedThisRun.TryGetValue(WorkTree, out var synced) && Directory.Exists(Path.Combine(WorkTree, ".git"))
+            && await RevParseAsync("HEAD", ct) == synced)
+            return synced;
         if (!Directory.Exists(Path.Combine(WorkTree, ".git")))
         {
             if (Directory.Exists(WorkTree)) Directory.Delete(WorkTree, recursive: true);

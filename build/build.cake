@@ -1,4 +1,4 @@
-// The target graph. Each step target runs one `modelpipe` verb as a process (see README, "Why Cake").
+// The target graph. Each step target runs one `modelpipe` verb as a process (see docs/targets-and-verbs.md, "Why Cake").
 // Concerns live in build/targets/*.cake; shared helpers in build/lib/*.cake.
 #load "lib/modelpipe.cake"
 #load "targets/compile.cake"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Screenshot of a model page of the report for the README, with Debian's headless chromium:
+# Screenshot of a model page of the report for docs/report.md, with Debian's headless chromium:
 #   build/scripts/report-screenshot.sh [MODEL] [OUT.png]     (defaults: iris, build/screenshots/report-model.png)
 # Run ./build.sh Publish (or Report) first. Nothing is fetched: the page is opened from disk.
 set -euo pipefail

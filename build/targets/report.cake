@@ -1,4 +1,4 @@
-// The run journal and the HTML report (README, "The report").
+// The run journal and the HTML report (docs/report.md).
 // One run id per ./build.sh invocation (kept when CI set it): every modelpipe verb this run starts
 // records its rows under artifacts/runs/<MODELPIPE_RUN_ID>/, and Report renders the run page.
 if (string.IsNullOrEmpty(EnvironmentVariable("MODELPIPE_RUN_ID")))

@@ -6,8 +6,8 @@ Compile and upload it once:
     # upload iris_pipeline.yaml in the KFP UI or with `kfp pipeline create`, named as
     # training.kfp.pipelineName in pipeline.json (e.g. "modelpipeline-iris")
 
-modelpipe creates one run per training key with the parameters below (see README, "Remote
-training"): model_name, training_key, data_refs (JSON), output_uri (from `outputUri`) and each
+modelpipe creates one run per training key with the parameters below (see
+docs/remote-training.md): model_name, training_key, data_refs (JSON), output_uri (from `outputUri`) and each
 hyperparameter by name. The component writes the trained files and a SHA256SUMS under output_uri,
 which modelpipe then collects (S3/MinIO credentials from the usual AWS_* variables of the pod).
 """

@@ -5,7 +5,7 @@ skl2onnx==1.16.0 boto3`, copy this folder and ../iris_train.py into it, and star
 `python handler.py`; point training.runpod.endpointId in pipeline.json at the endpoint.
 
 modelpipe sends input = {model, training_key, hyperparameters, data, ...training.runpod.input}
-(README, "Remote training"). The handler trains, packs the files under models/ into a tar.gz,
+(docs/remote-training.md). The handler trains, packs the files under models/ into a tar.gz,
 uploads it to S3 (bucket from input "bucket"; credentials from the endpoint's AWS_* secrets) and
 returns {"archive_url": <presigned https URL>, "sha256": <hex of the archive>}, which modelpipe
 downloads, verifies and extracts safely.

@@ -32,4 +32,11 @@ if (parse.Errors.Count > 0)
     Console.Error.WriteLine("Fix: see 'modelpipe --help' or 'modelpipe <verb> --help'.");
     return 2;
 }
-return await parse.InvokeAsync();
+// Ctrl-C cancels the verb's token; the process then has this long to finish cleaning up (a remote
+// training run's cancel request, with its retries, takes up to RemoteWait.CancelBudget) before it is
+// ended. System.CommandLine's default of two seconds cut those cancels short.
+var invocation = new InvocationConfiguration
+{
+    ProcessTerminationTimeout = ModelPipeline.Training.Remote.RemoteWait.CancelBudget + TimeSpan.FromSeconds(10),
+};
+return await parse.InvokeAsync(invocation);

@@ -21,13 +21,17 @@ internal static class ZooCommands
         {
             var record = await new ZooPushStep(ctx.Config, ctx.State, ctx.Output).RunAsync(model, ct);
             var failed = record.Mirrors.Where(m => !m.Ok).Select(m => m.Name).ToList();
+            var differ = record.Mirrors.Where(m => m.Ok && !m.Matches)
+                .Select(m => $"{m.Name} at {m.Commit?[..12] ?? "?"}, primary at {m.PrimaryCommit?[..12] ?? "?"}").ToList();
+            var mirrors = (failed.Count > 0 ? $"; mirror(s) failed: {string.Join(", ", failed)}" : "")
+                + (differ.Count > 0 ? $"; mirror(s) differ: {string.Join("; ", differ)}" : "")
+                + (failed.Count + differ.Count == 0 ? $"; {record.Mirrors.Count} mirror(s) ok" : "");
             return new StepResult
             {
                 Model = model.Name,
                 Step = "push",
-                Result = failed.Count > 0 ? "warning" : record.AlreadyPublished ? "skipped" : "ok",
-                Detail = $"v{record.Version} {record.Commit[..12]}{(record.AlreadyPublished ? " (already published)" : "")}"
-                    + (failed.Count > 0 ? $"; mirror(s) failed: {string.Join(", ", failed)}" : $"; {record.Mirrors.Count} mirror(s) ok"),
+                Result = failed.Count + differ.Count > 0 ? "warning" : record.AlreadyPublished ? "skipped" : "ok",
+                Detail = $"v{record.Version} {record.Commit[..12]}{(record.AlreadyPublished ? " (already published)" : "")}" + mirrors,
                 Data = record,
             };
         });
@@ -97,17 +101,21 @@ internal static class ZooCommands
 
     private static Command Verify()
     {
-        var command = new Command("verify", "Check that the zoo's indexes agree with its version folders and aliases, and (for the configured zoo) that image tags and GitOps pins agree with it.");
+        var command = new Command("verify", "Check that every version matches its ledger entry, the ledgers' hash chains, that the indexes agree with the version folders and aliases, and (for the configured zoo) that image tags and GitOps pins agree with it.");
         command.SetAction((parse, ct) => Verb.Guard(async () =>
         {
             var ctx = CommandContext.Create(parse);
             var other = parse.GetValue(ZooOption);
             using var zoo = await new ZooRepository(ctx.Config, ctx.Output, other).ReadAsync(ct);
             var problems = ZooIndexer.Verify(zoo.Root).ToList();
+            // Every version against its ledger entry and every ledger's chain (the full check; clients check what changed).
+            foreach (var model in ZooLayout.Models(zoo.Root)) problems.AddRange(ZooLedger.VerifyModel(zoo.Root, model));
             // Tags and pins belong to this pipeline's image store and GitOps repository: checked for its own zoo only.
             if (problems.Count == 0 && other is null) problems.AddRange(await new ZooAudit(ctx.Config, ctx.Output).CheckAsync(zoo.Root, ct));
             if (problems.Count > 0)
-                throw new OperationFailedException($"the zoo {zoo.Source} is inconsistent:{Environment.NewLine}  - {string.Join(Environment.NewLine + "  - ", problems)}");
+                throw new OperationFailedException($"the zoo {zoo.Source} at commit {zoo.Commit ?? "(empty)"} is inconsistent:{Environment.NewLine}  - {string.Join(Environment.NewLine + "  - ", problems)}" +
+                    $"{Environment.NewLine}Fix: a published version never changes: revert the commits that changed these files on the zoo's primary " +
+                    "('git log -- PATH' names them).");
             if (ctx.Json) Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(new { consistent = true, commit = zoo.Commit }, RunStateStore.Json)));
             else Console.WriteLine($"the zoo {zoo.Source} is consistent at {zoo.Commit?[..12] ?? "(empty)"}" + (other is null ? "; image tags and GitOps pins agree with it" : ""));
             return 0;

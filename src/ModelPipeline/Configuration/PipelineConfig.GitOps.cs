@@ -56,4 +56,10 @@ public sealed record ForgeSettings
 
     /// <summary>The longest a rate limit is waited out (in total) before the step fails.</summary>
     public int RateLimitMaxWaitSeconds { get; init; } = 120;
+
+    /// <summary>The shortest wait before a rate-limited request is retried (a Retry-After of 0 or a past reset still waits this).</summary>
+    public double RateLimitMinWaitSeconds { get; init; } = 1;
+
+    /// <summary>How long one forge API request may take.</summary>
+    public int TimeoutSeconds { get; init; } = 100;
 }

@@ -9,7 +9,7 @@ namespace ModelPipeline.Git;
 /// Runs the real <c>git</c> CLI through CliWrap: an argument array (no shell), no prompts,
 /// credentials through the environment only, stderr redacted into failures.
 /// </summary>
-public sealed class GitCli
+public sealed partial class GitCli
 {
     private readonly IReadOnlyList<GitCredential> _credentials;
 
@@ -50,12 +50,45 @@ public sealed class GitCli
         }
         if (result.ExitCode != 0)
         {
+            if (AuthFailure(stderr.ToString()) is { } auth)
+                throw new GitException(
+                    $"git {Errors.Redactor.Redact(string.Join(' ', argList.Take(3)))} failed (exit {result.ExitCode}): {auth}",
+                    result.ExitCode, auth);
             throw new GitException(
                 $"git {Errors.Redactor.Redact(string.Join(' ', argList.Take(3)))} failed (exit {result.ExitCode}): {Errors.Redactor.Redact(stderr.ToString().Trim())}",
                 result.ExitCode, Errors.Redactor.Redact(stderr.ToString()));
         }
         return output.ToString();
     }
+
+    /// <summary>
+    /// Git's words for a server that refused the credentials (it then asks the askpass helper, which
+    /// is /bin/false here: "unable to read askpass response", "could not read Username") turned into
+    /// one sentence naming the server, the HTTP status and the environment variable to check.
+    /// </summary>
+    internal string? AuthFailure(string stderr)
+    {
+        var asked = AskedFor().Match(stderr);
+        var status = HttpError().Match(stderr);
+        var refused = status.Success && status.Groups[1].Value is "401" or "403";
+        if (!asked.Success && !refused && !stderr.Contains("Authentication failed", StringComparison.Ordinal)) return null;
+        var server = asked.Success ? asked.Groups[1].Value : "the git server";
+        var code = status.Success ? status.Groups[1].Value : "401";
+        var credential = _credentials.FirstOrDefault(c =>
+                asked.Success && c.UrlPrefix.StartsWith(server, StringComparison.OrdinalIgnoreCase))
+            ?? (_credentials.Count == 1 ? _credentials[0] : null);
+        var check = credential?.Variable is { } variable
+            ? $"check the token in {variable} (named by tokenEnv), which must be valid and may read and write that repository"
+            : "this remote needs a token: name the variable that holds it in the remote's tokenEnv, and export it";
+        return Errors.Redactor.Redact(
+            $"{server} refused the credentials (HTTP {code}; git may not prompt for others): {check}");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("could not read (?:Username|Password) for '([^']+)'")]
+    private static partial System.Text.RegularExpressions.Regex AskedFor();
+
+    [System.Text.RegularExpressions.GeneratedRegex("The requested URL returned error: (\\d{3})")]
+    private static partial System.Text.RegularExpressions.Regex HttpError();
 
     private Dictionary<string, string?> Environment()
     {

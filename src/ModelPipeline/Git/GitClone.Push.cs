@@ -90,6 +90,9 @@ public sealed partial class GitClone
         {
             string? tip = null;
             try { tip = await RemoteTipAsync(mirror, ct); } catch (GitException) { }
+            // The mirror's commits (e.g. written to it directly) are fetched, without a ref, to compare histories.
+            if (tip is not null && await RevParseAsync(tip, ct) is null)
+                try { await _git.RunAsync(WorkTree, ["fetch", "--quiet", "--no-tags", mirror.Url, $"refs/heads/{Branch}"], ct); } catch (GitException) { }
             if (tip is not null && await IsAncestorAsync(commit, tip, ct))
                 return new GitMirrorPush(true, $"already holds {tip[..12]}, which contains {commit[..12]}");
             return new GitMirrorPush(false, $"push failed: {Redactor.Redact(ex.StandardError.Trim())}");

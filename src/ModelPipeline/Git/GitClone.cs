@@ -7,7 +7,7 @@ namespace ModelPipeline.Git;
 /// A cached clone of one branch of a remote, kept under a cache folder (one per URL). Work on it
 /// happens under an exclusive lock (processes of one workspace take turns), always starting from
 /// the remote's tip: fetch, reset, clean. The clone is a cache (nothing in it is published until
-/// pushed): what a killed process left in it (changes, git locks) is discarded with a log line.
+/// pushed): what a killed process left in it (changes, git locks) is discarded and reported.
 /// </summary>
 public sealed partial class GitClone
 {
@@ -24,13 +24,35 @@ public sealed partial class GitClone
     /// </summary>
     public static bool FetchOncePerRun { get; set; }
 
-    private readonly GitCli _git;
-    private readonly Progress.IPipelineReporter _reporter;
+    private static int _runNumber;
 
-    public GitClone(GitCli git, GitRemote remote, string branch, string cacheDir, Progress.IPipelineReporter? reporter = null)
+    /// <summary>Counts <see cref="BeginRun"/> calls: caches of "done once in this run" key on it.</summary>
+    public static int RunNumber => Volatile.Read(ref _runNumber);
+
+    /// <summary>
+    /// Starts a new run in this process (a daemon's next pass): every clone is fetched again at its
+    /// next use, however <see cref="FetchOncePerRun"/> is set.
+    /// </summary>
+    public static void BeginRun()
+    {
+        Interlocked.Increment(ref _runNumber);
+        SyncedThisRun.Clear();
+    }
+
+    /// <summary>
+    /// A clone only read from (a serving host's cache): local changes, stale git lock files and a
+    /// broken repository left by a killed process are discarded (re-cloned) instead of refused.
+    /// </summary>
+    public bool IsReadOnlyCache { get; init; }
+
+    /// <summary>Told what was recovered (a stale lock removed, a broken clone re-created).</summary>
+    public Action<string>? Recovered { get; init; }
+
+    private readonly GitCli _git;
+
+    public GitClone(GitCli git, GitRemote remote, string branch, string cacheDir)
     {
         _git = git;
-        _reporter = reporter ?? Progress.NullReporter.Instance;
         Remote = remote;
         Branch = branch;
         var label = new string(remote.Name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray());
@@ -62,6 +84,24 @@ public sealed partial class GitClone
         if (FetchOncePerRun && SyncedThisRun.TryGetValue(WorkTree, out var synced) && Directory.Exists(Path.Combine(WorkTree, ".git"))
             && await RevParseAsync("HEAD", ct) == synced)
             return synced;
+        if (!IsReadOnlyCache) return await SyncOnceAsync(ct);
+        try
+        {
+            return await SyncOnceAsync(ct);
+        }
+        catch (GitException ex)
+        {
+            // A cache only read from: whatever half-done state broke git, the remote has everything. Start over once.
+            Recovered?.Invoke($"the clone {WorkTree} was broken ({ex.Message.Split('\n')[0]}); re-creating it from the remote");
+            Unsync();
+            DeleteTree(WorkTree);
+            return await SyncOnceAsync(ct);
+        }
+    }
+
+    private async Task<string?> SyncOnceAsync(CancellationToken ct)
+    {
+        RemoveStaleLocks();
         if (!Directory.Exists(Path.Combine(WorkTree, ".git")))
         {
             if (Directory.Exists(WorkTree)) Directory.Delete(WorkTree, recursive: true);
@@ -79,12 +119,9 @@ public sealed partial class GitClone
                 if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
             }
         }
-        else
+        else if (!IsReadOnlyCache)
         {
-            var found = await CloneRecovery.InspectAsync(_git, WorkTree, ct);
-            if (found.Count > 0)
-                _reporter.Warning(null, $"the cached clone {WorkTree} was left half-done by a stopped run: "
-                    + string.Join("; ", found) + $"; resetting it to {Redactor.Redact(Remote.Url)} {Branch} (nothing in it was published)");
+            await DiscardHalfDoneAsync(ct);
         }
         return await ResetToRemoteAsync(ct);
     }
@@ -127,6 +164,10 @@ public sealed partial class GitClone
                 $"could not fetch {Remote.Name} ({Redactor.Redact(Remote.Url)}): {ex.StandardError.Trim()}. Fix: check that the remote is reachable and the token in its tokenEnv variable is valid.", ex);
         }
     }
+
+    /// <summary>The commit checked out (null on an unborn branch): known without git right after a sync or push of this run.</summary>
+    public async Task<string?> HeadAsync(CancellationToken ct) =>
+        SyncedThisRun.TryGetValue(WorkTree, out var tip) ? tip : await RevParseAsync("HEAD", ct);
 
     public async Task<string?> RevParseAsync(string rev, CancellationToken ct)
     {

@@ -14,6 +14,9 @@ public sealed record GitCredential
 
     public required string Token { get; init; }
 
+    /// <summary>The environment variable the token came from (named in messages, never its value).</summary>
+    public string? Variable { get; init; }
+
     internal string Header() =>
         "Authorization: Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{Username}:{Token}"));
 }

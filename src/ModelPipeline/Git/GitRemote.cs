@@ -35,7 +35,7 @@ public sealed record GitRemote
             if (string.IsNullOrEmpty(token))
                 throw new InvalidInputException($"{field}: the environment variable {tokenEnv} (named by tokenEnv) is not set. Fix: export {tokenEnv}=<token> or remove tokenEnv.");
             if (resolved.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || resolved.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
-                credential = new GitCredential { UrlPrefix = resolved, Token = token };
+                credential = new GitCredential { UrlPrefix = resolved, Token = token, Variable = tokenEnv };
             else
                 Redactor.Register(token);
         }

@@ -6,22 +6,34 @@ namespace ModelPipeline.Serving;
 
 /// <summary>
 /// Runs the sync file's hook after a switch: no shell, in the serving root, output into the log,
-/// killed with its child processes on timeout or shutdown. It gets no pipeline secrets.
+/// killed with its child processes on timeout or shutdown. Its environment is allow-listed, so no
+/// secret of the sync process (a zoo or registry token, a CI or cloud credential) reaches it.
 /// </summary>
 /// <remarks>
-/// Environment: MODELPIPE_SYNC_MODEL, MODELPIPE_SYNC_ENTRY (NAME@REF), MODELPIPE_SYNC_VERSION (N),
-/// MODELPIPE_SYNC_DIGEST, MODELPIPE_SYNC_PATH (the version folder), MODELPIPE_SYNC_CURRENT (the link),
-/// MODELPIPE_SYNC_PREVIOUS (the version folder served before, or empty).
+/// Environment: <see cref="Passed"/> as the sync process has them, and MODELPIPE_SYNC_MODEL,
+/// MODELPIPE_SYNC_ENTRY (NAME@REF), MODELPIPE_SYNC_VERSION (N), MODELPIPE_SYNC_DIGEST,
+/// MODELPIPE_SYNC_PATH (the version folder), MODELPIPE_SYNC_CURRENT (the link),
+/// MODELPIPE_SYNC_PREVIOUS (the version folder served before, or empty). Nothing else.
 /// </remarks>
-public sealed class HookRunner(SyncHook hook, string root, IPipelineReporter reporter, IReadOnlyCollection<string> withheldVariables)
+public sealed class HookRunner(SyncHook hook, string root, IPipelineReporter reporter)
 {
+    /// <summary>The variables a hook gets from the sync process (plus every LC_* locale variable).</summary>
+    public static readonly IReadOnlySet<string> Passed = new HashSet<string>(StringComparer.Ordinal)
+        { "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TERM" };
+
+    /// <summary>Every variable of this process the hook must not see, set to null (CliWrap otherwise inherits them).</summary>
+    private static IEnumerable<string> NotPassed() =>
+        System.Environment.GetEnvironmentVariables().Keys.Cast<string>()
+            .Where(name => !Passed.Contains(name) && !name.StartsWith("LC_", StringComparison.Ordinal));
+
     public sealed record Switched(FollowEntry Entry, int Version, string Digest, string Path, string Current, string? Previous);
 
     /// <summary>Runs the hook; throws <see cref="OperationFailedException"/> when it fails or times out.</summary>
     public async Task RunAsync(Switched s, CancellationToken ct)
     {
         var model = s.Entry.Model;
-        var env = new Dictionary<string, string?>
+        var env = NotPassed().ToDictionary(name => name, _ => (string?)null, StringComparer.Ordinal);
+        foreach (var (name, value) in new Dictionary<string, string?>
         {
             ["MODELPIPE_SYNC_MODEL"] = model,
             ["MODELPIPE_SYNC_ENTRY"] = s.Entry.Text,
@@ -30,8 +42,7 @@ public sealed class HookRunner(SyncHook hook, string root, IPipelineReporter rep
             ["MODELPIPE_SYNC_PATH"] = s.Path,
             ["MODELPIPE_SYNC_CURRENT"] = s.Current,
             ["MODELPIPE_SYNC_PREVIOUS"] = s.Previous ?? "",
-        };
-        foreach (var name in withheldVariables) env[name] = null;
+        }) env[name] = value;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(hook.TimeoutSeconds));
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
         var command = Cli.Wrap(hook.Command[0]).WithArguments(hook.Command.Skip(1))

@@ -39,7 +39,7 @@ public sealed partial class SyncPass
         string? hookRanFor = last?.HookRanFor, hookError = null;
         if (_sync.Hook is { } hook && hookRanFor != name)
         {
-            var runner = new HookRunner(hook, Root.Root, _reporter, Withheld());
+            var runner = new HookRunner(hook, Root.Root, _reporter);
             try
             {
                 await runner.RunAsync(new HookRunner.Switched(entry, n, digest, Root.VersionDir(model, name), Path.Combine(Root.Root, model, ServingRoot.CurrentLink),
@@ -154,8 +154,4 @@ public sealed partial class SyncPass
         }
         return removed;
     }
-
-    /// <summary>Secrets the hook never sees: the zoo token and the pipeline's secret variables.</summary>
-    private List<string> Withheld() =>
-        _config.SecretEnvironmentVariables().Concat(_sync.Zoo.TokenEnv is { } t ? [t] : []).Distinct(StringComparer.Ordinal).ToList();
 }

@@ -35,6 +35,8 @@ public sealed partial class SyncPass
     {
         Root.Prepare();
         using var held = await ProcessLock.AcquireAsync(PassLockPath, lockWait, "another sync pass", ct);
+        Git.GitClone.BeginRun(); // each pass fetches the zoo: a daemon follows it
+
         var started = DateTimeOffset.UtcNow;
         var before = SyncStatus.Read(Root.StatusPath);
         var outcomes = new Dictionary<string, EntryOutcome>();
@@ -60,8 +62,9 @@ public sealed partial class SyncPass
             catch (Exception ex) when (ex is PipelineException || ex is OperationCanceledException && !ct.IsCancellationRequested)
             {
                 var failure = ex as PipelineException ?? new OperationFailedException($"timed out ({ex.Message}). Fix: check that the zoo is reachable.");
+                var why = ex is ZooRewrittenException ? "was refused" : "could not be read";
                 foreach (var entry in _sync.Follow.Where(e => !outcomes.ContainsKey(e.Model)))
-                    outcomes[entry.Model] = Failed(entry, failure, 1, $"{entry.Text}: the zoo {Redactor.Redact(_sync.Zoo.Url)} could not be read; ");
+                    outcomes[entry.Model] = Failed(entry, failure, 1, $"{entry.Text}: the zoo {Redactor.Redact(_sync.Zoo.Url)} {why}; ");
             }
             foreach (var (entry, version) in resolved)
             {
@@ -110,7 +113,7 @@ public sealed partial class SyncPass
     private ZooRepository OpenZoo()
     {
         var zoo = new ZooSettings { Url = _sync.Zoo.Url, TokenEnv = _sync.Zoo.TokenEnv, Branch = _sync.Zoo.Branch, CloneDir = "zoo", Mirrors = [] };
-        return new ZooRepository(_config with { RepoRoot = Root.StateDir, Zoo = zoo }, _reporter);
+        return new ZooRepository(_config with { RepoRoot = Root.StateDir, Zoo = zoo }, _reporter, seenDir: Root.StateDir, readOnlyCache: true);
     }
 
     /// <summary>A failed entry: its current link is untouched, so it reports what it still serves.</summary>

@@ -42,6 +42,12 @@ public sealed record MirrorResult
     public required bool Ok { get; init; }
     public required string Message { get; init; }
     public bool Matches { get; init; }
+
+    /// <summary>The commit the mirror's branch held after the push (null when unreadable).</summary>
+    public string? Commit { get; init; }
+
+    /// <summary>The commit the primary's branch held at the comparison.</summary>
+    public string? PrimaryCommit { get; init; }
 }
 
 /// <summary>The result of setting an alias: the version it now points to and the commit (null when unchanged).</summary>

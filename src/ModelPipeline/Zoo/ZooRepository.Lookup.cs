@@ -6,14 +6,36 @@ public sealed partial class ZooRepository
     public async Task<PublishedVersion?> FindByKeyAsync(string model, string trainingKey, CancellationToken ct)
     {
         using var zoo = await ReadAsync(ct);
-        return Find(zoo.Root, model, trainingKey, zoo.Commit);
+        return await FindCheckedAsync(zoo.Root, model, trainingKey, zoo.Commit, ct);
     }
 
     /// <summary>The version <paramref name="version"/> of <paramref name="model"/> on the primary's tip, or null.</summary>
     public async Task<PublishedVersion?> FindVersionAsync(string model, int version, CancellationToken ct)
     {
         using var zoo = await ReadAsync(ct);
-        return File.Exists(ZooLayout.ManifestPath(zoo.Root, model, version)) ? Load(zoo.Root, model, version, zoo.Commit) : null;
+        if (!File.Exists(ZooLayout.ManifestPath(zoo.Root, model, version))) return null;
+        CheckLedger(zoo.Root, model, version, zoo.Commit, History);
+        return Load(zoo.Root, model, version, zoo.Commit);
+    }
+
+    /// <summary><see cref="Find"/>, with the version found checked against its ledger entry.</summary>
+    private async Task<PublishedVersion?> FindCheckedAsync(string root, string model, string trainingKey, string? commit, CancellationToken ct)
+    {
+        var found = Find(root, model, trainingKey, commit);
+        if (found is not null) CheckLedger(root, model, found.Version, commit ?? await Clone.HeadAsync(ct), History);
+        return found;
+    }
+
+    /// <summary>Refuses a version whose files differ from its ledger entry (exit 1, naming version and commit).</summary>
+    /// <param name="history">The client's memory: a version it already found equal to its ledger line is not hashed again.</param>
+    public static void CheckLedger(string root, string model, int version, string? commit, ZooHistory? history)
+    {
+        var problems = ZooLedger.CheckVersion(root, model, version, history);
+        if (problems.Count > 0)
+            throw new ZooRewrittenException($"{model} v{version} at zoo commit {commit ?? "(none)"} is not what was published:{Environment.NewLine}  - " +
+                string.Join(Environment.NewLine + "  - ", problems) + $"{Environment.NewLine}A published version never changes, so it is refused. " +
+                "Fix: revert the commit that changed it on the zoo's primary ('git log -- models/" + model + $"/v{version}' names it); " +
+                "'modelpipe models verify' lists every difference.") { Model = model };
     }
 
     /// <summary>The version holding a training key in a zoo working tree, or null.</summary>

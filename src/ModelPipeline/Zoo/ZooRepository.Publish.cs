@@ -20,17 +20,24 @@ public sealed partial class ZooRepository
         PublishedVersion? recorded = null;
         var outcome = await Clone.CommitAndPushAsync(Git.GitAuthor.Resolve(_settings.AuthorName, _settings.AuthorEmail), async (root, token) =>
         {
-            recorded = Find(root, model, input.TrainingKey, null);
+            await History.CheckAsync(await Clone.HeadAsync(token), token);
+            recorded = await FindCheckedAsync(root, model, input.TrainingKey, null, token);
             if (recorded is not null)
             {
                 (version, already) = (recorded.Version, true);
                 return null;
             }
-            var problems = ZooIndexer.Verify(root);
+            var problems = ZooIndexer.Verify(root).Concat(ZooLedger.VerifyModel(root, model))
+                .Where(p => !p.Contains(" has no " + ZooLedger.FileName, StringComparison.Ordinal)).ToList();
             if (problems.Count > 0)
                 throw new OperationFailedException($"the zoo at {Redactor.Redact(Primary.Url)} is inconsistent; refusing to add to it:{Environment.NewLine}  - {string.Join(Environment.NewLine + "  - ", problems)}{Environment.NewLine}Fix: repair the zoo (run 'modelpipe models verify') before publishing.") { Model = model };
             (version, already) = (ZooLayout.Versions(root, model).DefaultIfEmpty(0).Max() + 1, false);
+            var unrecorded = ZooLayout.Versions(root, model).Where(v => ZooLedger.Read(root, model).All(e => e.Version != v)).ToList();
             var manifest = await ZooEntryWriter.WriteAsync(root, version, input, _settings.InlineMaxBytes, DateTimeOffset.UtcNow, token);
+            // Versions published before ledgers existed are recorded as they are now, then the new one.
+            if (unrecorded.Count > 0)
+                _reporter.Warning(model, $"recorded {string.Join(", ", unrecorded.Select(v => $"v{v}"))} in models/{model}/{ZooLedger.FileName} as they are now (published before the ledger existed)");
+            ZooLedger.Append(root, model, [.. unrecorded, version]);
             var aliases = ZooLayout.ReadAliases(root, model);
             aliases[ZooLayout.Latest] = version;
             ZooLayout.Write(ZooLayout.AliasesPath(root, model), aliases);
@@ -40,6 +47,7 @@ public sealed partial class ZooRepository
 
         var commit = outcome.Commit ?? outcome.Tip
             ?? throw new OperationFailedException($"model '{model}': the zoo has no commit after publishing. Fix: check the primary remote {Redactor.Redact(Primary.Url)}.") { Model = model };
+        await History.RememberAsync(commit, ct);
         _reporter.Info(model, already
             ? $"v{version} already holds training key {input.TrainingKey[..12]}; no commit made"
             : $"published v{version} as {commit[..12]} to the primary after {outcome.Attempts} attempt(s)");
@@ -74,22 +82,24 @@ public sealed partial class ZooRepository
         if (!ZooLayout.IsAliasName(alias))
             throw new InvalidInputException($"alias '{alias}' is invalid. Fix: use lower-case letters, digits and '-', starting with a letter, at most 40 characters, and not of the form vN.");
         await EnsureRemotesAsync(ct);
-        var outcome = await Clone.CommitAndPushAsync(Git.GitAuthor.Resolve(_settings.AuthorName, _settings.AuthorEmail), (root, token) =>
+        var outcome = await Clone.CommitAndPushAsync(Git.GitAuthor.Resolve(_settings.AuthorName, _settings.AuthorEmail), async (root, token) =>
         {
+            await History.CheckAsync(await Clone.HeadAsync(token), token);
             var versions = ZooLayout.Versions(root, model);
             if (versions.Count == 0)
                 throw new InvalidInputException($"model '{model}' is not in the zoo at {Redactor.Redact(Primary.Url)}. Fix: publish it first, or check the name with 'modelpipe models list'.") { Model = model };
             if (!versions.Contains(version))
                 throw new InvalidInputException($"model '{model}' has no version v{version} (it has {string.Join(", ", versions.Select(v => $"v{v}"))}). Fix: pick an existing version.") { Model = model };
             var aliases = ZooLayout.ReadAliases(root, model);
-            if (aliases.TryGetValue(alias, out var current) && current == version) return Task.FromResult<string?>(null);
+            if (aliases.TryGetValue(alias, out var current) && current == version) return null;
             var previous = aliases.TryGetValue(alias, out var p) ? $" (was v{p})" : "";
             aliases[alias] = version;
             ZooLayout.Write(ZooLayout.AliasesPath(root, model), aliases);
             ZooIndexer.Write(root, model);
-            return Task.FromResult<string?>($"zoo: set alias {alias} of {model} to v{version}{previous}\n");
+            return $"zoo: set alias {alias} of {model} to v{version}{previous}\n";
         }, _settings.PushAttempts, ct);
         var commit = outcome.Commit ?? outcome.Tip!;
+        await History.RememberAsync(commit, ct);
         _reporter.Info(model, outcome.Commit is null ? $"alias {alias} already points to v{version}" : $"alias {alias} → v{version} committed as {commit[..12]}");
         var mirrors = await PushMirrorsAsync(model, commit, ct);
         return new AliasResult { Model = model, Alias = alias, Version = version, Commit = outcome.Commit, Changed = outcome.Commit is not null, Mirrors = mirrors };

@@ -3,7 +3,8 @@ namespace ModelPipeline.Zoo;
 public sealed partial class ZooRepository
 {
     /// <summary>
-    /// Syncs the cached clone to the primary's tip and returns a read view of it. The view holds
+    /// Syncs the cached clone to the primary's tip, refuses a tip that rewrote what this client saw
+    /// before (<see cref="ZooHistory"/>), remembers it, and returns a read view of it. The view holds
     /// the clone's lock until disposed.
     /// </summary>
     public async Task<ZooSnapshot> ReadAsync(CancellationToken ct)
@@ -13,7 +14,9 @@ public sealed partial class ZooRepository
         try
         {
             var tip = await Clone.SyncAsync(ct);
-            return new ZooSnapshot(Clone.WorkTree, tip, Errors.Redactor.Redact(Primary.Url), held);
+            await History.CheckAsync(tip, ct);
+            await History.RememberAsync(tip, ct);
+            return new ZooSnapshot(Clone.WorkTree, tip, Errors.Redactor.Redact(Primary.Url), held, History);
         }
         catch
         {

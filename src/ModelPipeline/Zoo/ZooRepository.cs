@@ -18,7 +18,9 @@ public sealed partial class ZooRepository
     private readonly string _sandboxDir;
 
     /// <param name="primaryUrl">Read from this URL or path instead of the configured primary (consumers' --zoo).</param>
-    public ZooRepository(PipelineConfig config, IPipelineReporter reporter, string? primaryUrl = null)
+    /// <param name="seenDir">Where the last zoo commit this client accepted is kept (default <c>.pipeline/</c>, file <c>zoo-seen-&lt;hash of URL and branch&gt;.json</c>).</param>
+    /// <param name="readOnlyCache">The clone is only read from (a serving host): a broken or half-updated clone is re-created.</param>
+    public ZooRepository(PipelineConfig config, IPipelineReporter reporter, string? primaryUrl = null, string? seenDir = null, bool readOnlyCache = false)
     {
         _settings = config.Zoo;
         _reporter = reporter;
@@ -46,8 +48,17 @@ public sealed partial class ZooRepository
         Mirrors = mirrors;
         var credentials = new[] { Primary.Credential }.Concat(mirrors.Select(m => m.Remote?.Credential)).OfType<GitCredential>().ToList();
         _git = new GitCli(credentials);
-        Clone = new GitClone(_git, Primary, _settings.Branch, Path.Combine(config.RepoRoot, _settings.CloneDir), reporter);
+        Clone = new GitClone(_git, Primary, _settings.Branch, Path.Combine(config.RepoRoot, _settings.CloneDir))
+        {
+            IsReadOnlyCache = readOnlyCache,
+            Recovered = message => _reporter.Warning(null, message),
+        };
+        var seen = Path.Combine(seenDir ?? _sandboxDir, $"zoo-seen-{RunState.Digests.Sha256(Primary.Url + "#" + _settings.Branch)[..12]}.json");
+        History = new ZooHistory(_git, Clone.WorkTree, seen, Redactor.Redact(Primary.Url));
     }
+
+    /// <summary>The zoo commit this client last accepted, and the check of a new tip against it.</summary>
+    public ZooHistory History { get; }
 
     public GitRemote Primary { get; }
 
@@ -72,7 +83,7 @@ public sealed partial class ZooRepository
     private async Task<IReadOnlyList<MirrorResult>> PushMirrorsAsync(string? model, string commit, CancellationToken ct)
     {
         var results = new List<MirrorResult>();
-        if (GitClone.FetchOncePerRun && Mirrors.All(m => m.Remote is { } r && MirroredThisRun.TryGetValue(r.Url, out var c) && c == commit))
+        if (GitClone.FetchOncePerRun && Mirrors.All(m => m.Remote is { } r && MirroredThisRun.TryGetValue($"{GitClone.RunNumber}:{r.Url}", out var c) && c == commit))
         {
             foreach (var m in Mirrors)
                 results.Add(new MirrorResult { Name = m.Name, Ok = true, Matches = true, Message = $"already at {commit[..12]} (checked earlier in this run); matches the primary" });
@@ -93,16 +104,20 @@ public sealed partial class ZooRepository
                 string? tip = null;
                 try { tip = await Clone.RemoteTipAsync(m.Remote, ct); } catch (GitException) { }
                 var matches = tip is not null && tip == primaryTip;
-                if (push.Ok && matches && tip == commit) MirroredThisRun[m.Remote.Url] = commit;
+                if (push.Ok && matches && tip == commit) MirroredThisRun[$"{GitClone.RunNumber}:{m.Remote.Url}"] = commit;
                 result = new MirrorResult
                 {
                     Name = m.Name,
                     Ok = push.Ok,
                     Matches = matches,
-                    Message = push.Message + (matches ? "; matches the primary" : tip is null ? "; branch unreadable" : $"; at {tip[..12]}, primary at {primaryTip?[..12] ?? "?"}"),
+                    Commit = tip,
+                    PrimaryCommit = primaryTip,
+                    Message = push.Message + (matches ? "; matches the primary" : tip is null ? "; branch unreadable" : $"; it holds {tip}, the primary holds {primaryTip ?? "nothing readable"}"),
                 };
             }
-            if (result.Ok) _reporter.Info(model, $"mirror {m.Name}: {result.Message}");
+            if (result.Ok && !result.Matches)
+                _reporter.Warning(model, $"mirror {m.Name} ({Redactor.Redact(m.Remote?.Url ?? "")}) differs from the primary: {result.Message}. Fix: find out what wrote to the mirror; push the primary's branch to it again once it holds no commit of its own (re-run PushMirrors).");
+            else if (result.Ok) _reporter.Info(model, $"mirror {m.Name}: {result.Message}");
             else _reporter.Warning(model, $"mirror {m.Name} ({Redactor.Redact(m.Remote?.Url ?? "")}): {result.Message}. The primary has the commit; re-run PushMirrors to retry the mirror.");
             results.Add(result);
         }

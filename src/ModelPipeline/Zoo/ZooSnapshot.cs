@@ -3,7 +3,7 @@ using ModelPipeline.Errors;
 namespace ModelPipeline.Zoo;
 
 /// <summary>A consistent read view of the zoo at one commit: list, show, resolve NAME@REF.</summary>
-public sealed class ZooSnapshot(string root, string? commit, string source, IDisposable held) : IDisposable
+public sealed class ZooSnapshot(string root, string? commit, string source, IDisposable held, ZooHistory? history = null) : IDisposable
 {
     public string Root { get; } = root;
 
@@ -37,6 +37,7 @@ public sealed class ZooSnapshot(string root, string? commit, string source, IDis
                     ? index.Aliases.TryGetValue(r, out var a) ? a : throw new InvalidInputException($"{model}@{r}: no such alias (aliases: {(index.Aliases.Count == 0 ? "none" : string.Join(", ", index.Aliases.Keys))}). Fix: use vN, an alias or sha256:<digest>.") { Model = model }
                     : throw new InvalidInputException($"{model}@{r}: '{r}' is not a version (vN), an alias or a digest (sha256:<64 hex>). Fix: correct the reference.") { Model = model };
         var entry = index.Versions.Single(v => v.Version == version);
+        ZooRepository.CheckLedger(Root, model, entry.Version, Commit, history);
         var manifest = ZooLayout.Read<VersionManifest>(ZooLayout.ManifestPath(Root, model, entry.Version));
         return new ResolvedVersion { Model = model, Reference = r, Version = entry, Manifest = manifest, Commit = Commit };
     }

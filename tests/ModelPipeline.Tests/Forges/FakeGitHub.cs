@@ -9,6 +9,10 @@ namespace ModelPipeline.Tests.Forges;
 /// GitHub's REST API shape as GitHub Enterprise serves it (under <c>/api/v3/</c>), enough for Octokit's
 /// pull request, label and review request calls. Backed by a real bare repository: a head branch that
 /// is not there is rejected with 422 as GitHub does, and a second PR for the same head gets GitHub's 422.
+/// Shapes and rules from https://docs.github.com/en/rest/pulls/pulls, .../pulls/review-requests,
+/// .../pulls/reviews and .../issues/labels; rate limits from
+/// https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api (403 or 429 with
+/// x-ratelimit-remaining: 0 and x-ratelimit-reset, or retry-after), scripted through Enqueue.
 /// </summary>
 public sealed class FakeGitHub : FakeServer
 {
@@ -20,6 +24,9 @@ public sealed class FakeGitHub : FakeServer
     private FakeGitHub(string owner, string repo, string bareRepo, string token) : base(token) => (_owner, _repo, _bareRepo) = (owner, repo, bareRepo);
 
     public List<FakePullRequest> PullRequests { get; } = [];
+
+    /// <summary>The next POST pulls creates the PR, then drops the connection before answering (a lost response).</summary>
+    public bool LoseNextCreateResponse { get; set; }
 
     public static async Task<FakeGitHub> StartAsync(string ownerAndRepo, string bareRepo, string token)
     {
@@ -43,7 +50,7 @@ public sealed class FakeGitHub : FakeServer
     protected override void Map(WebApplication app)
     {
         var prefix = $"/api/v3/repos/{_owner}/{_repo}";
-        app.MapPost(prefix + "/pulls", async (HttpRequest request) =>
+        app.MapPost(prefix + "/pulls", async (HttpRequest request, HttpContext context) =>
         {
             var body = await ReadJsonAsync(request);
             var head = body.GetProperty("head").GetString()!;
@@ -62,6 +69,12 @@ public sealed class FakeGitHub : FakeServer
                     Title = body.GetProperty("title").GetString()!, Body = body.TryGetProperty("body", out var b) ? b.GetString() ?? "" : "",
                 };
                 PullRequests.Add(pr);
+                if (LoseNextCreateResponse)
+                {
+                    LoseNextCreateResponse = false;
+                    context.Abort();
+                    return Results.Empty;
+                }
                 return Results.Json(Json(pr), statusCode: 201);
             }
         });
@@ -132,6 +145,8 @@ public sealed class FakeGitHub : FakeServer
             reference.StartsWith("heads/", StringComparison.Ordinal) && await DeleteBranchAsync(_bareRepo, reference["heads/".Length..])
                 ? Results.NoContent()
                 : Results.Json(new { message = "Reference does not exist", documentation_url = "https://docs.github.com/rest/git/refs#delete-a-reference" }, statusCode: 422));
+        // GET /repos/{owner}/{repo}/pulls/{number}/reviews: nobody has reviewed in this fake.
+        app.MapGet(prefix + "/pulls/{number:int}/reviews", (int number) => Results.Json(Array.Empty<object>()));
         app.MapPost(prefix + "/pulls/{number:int}/requested_reviewers", async (int number, HttpRequest request) =>
         {
             var body = await ReadJsonAsync(request);

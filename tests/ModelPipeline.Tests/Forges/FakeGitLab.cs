@@ -9,6 +9,9 @@ namespace ModelPipeline.Tests.Forges;
 /// GitLab's REST API v4 (under <c>/api/v4/</c>) for merge requests and user lookup, backed by a real
 /// bare repository: a missing source branch is refused (422), a second open MR for the same source
 /// branch gets GitLab's 409 "Another open merge request already exists".
+/// Shapes from https://docs.gitlab.com/ee/api/merge_requests.html (create, list, update with
+/// add_labels and reviewer_ids) and https://docs.gitlab.com/ee/api/users.html; rate limits (429 with
+/// Retry-After) from https://docs.gitlab.com/ee/security/rate_limits.html, scripted through Enqueue.
 /// </summary>
 public sealed class FakeGitLab : FakeServer
 {
@@ -21,6 +24,9 @@ public sealed class FakeGitLab : FakeServer
     private FakeGitLab(string project, string bareRepo, string token) : base(token) => (_project, _bareRepo) = (project, bareRepo);
 
     public List<FakePullRequest> MergeRequests { get; } = [];
+
+    /// <summary>The next POST merge_requests creates the MR, then drops the connection before answering.</summary>
+    public bool LoseNextCreateResponse { get; set; }
 
     /// <summary>Known users: username to id.</summary>
     public Dictionary<string, int> Users { get; } = new() { ["alice"] = 42 };
@@ -40,7 +46,7 @@ public sealed class FakeGitLab : FakeServer
     {
         app.MapGet("/api/v4/users", (string? username) =>
             Results.Json(Users.Where(u => u.Key == username).Select(u => new { id = u.Value, username = u.Key, state = "active" }).ToArray()));
-        app.MapPost("/api/v4/projects/{id}/merge_requests", async (string id, HttpRequest request) =>
+        app.MapPost("/api/v4/projects/{id}/merge_requests", async (string id, HttpRequest request, HttpContext context) =>
         {
             if (Uri.UnescapeDataString(id) != _project) return NotFound();
             var body = await ReadJsonAsync(request);
@@ -61,6 +67,12 @@ public sealed class FakeGitLab : FakeServer
                 if (body.TryGetProperty("reviewer_ids", out var ids))
                     mr.Reviewers.AddRange(ids.EnumerateArray().Select(i => Users.First(u => u.Value == i.GetInt32()).Key));
                 MergeRequests.Add(mr);
+                if (LoseNextCreateResponse)
+                {
+                    LoseNextCreateResponse = false;
+                    context.Abort();
+                    return Results.Empty;
+                }
                 return Results.Json(Json(mr), statusCode: 201);
             }
         });
@@ -91,6 +103,13 @@ public sealed class FakeGitLab : FakeServer
                 var edited = false;
                 if (body.TryGetProperty("title", out var t)) (mr.Title, edited) = (t.GetString()!, true);
                 if (body.TryGetProperty("description", out var d)) (mr.Body, edited) = (d.GetString()!, true);
+                if (body.TryGetProperty("add_labels", out var add))
+                    mr.Labels.AddRange(add.GetString()!.Split(',').Except(mr.Labels));
+                if (body.TryGetProperty("reviewer_ids", out var ids))
+                {
+                    mr.Reviewers.Clear(); // reviewer_ids replaces the list
+                    mr.Reviewers.AddRange(ids.EnumerateArray().Select(i => Users.First(u => u.Value == i.GetInt32()).Key));
+                }
                 if (edited) mr.Updates++;
                 return Results.Json(Json(mr));
             }

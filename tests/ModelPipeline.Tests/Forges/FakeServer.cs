@@ -29,6 +29,9 @@ public abstract class FakeServer : IAsyncDisposable
     /// <summary>Exceptions thrown by the fake's own handlers (a bug in the fake, shown by tests that fail).</summary>
     public ConcurrentQueue<string> Failures { get; } = new();
 
+    /// <summary>The next request gets no answer at all (a hung API behind a proxy); the client's timeout must end it.</summary>
+    public void Stall() => _script.Enqueue(new ScriptedResponse(0, "", []));
+
     /// <summary>The next requests get these responses instead of being handled (rate limits, errors).</summary>
     public void Enqueue(int status, string body, params (string Name, string Value)[] headers) =>
         _script.Enqueue(new ScriptedResponse(status, body, headers));
@@ -42,7 +45,19 @@ public abstract class FakeServer : IAsyncDisposable
         app.Use(async (context, next) =>
         {
             Requests.Enqueue($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}");
-            if (_script.TryDequeue(out var scripted))
+            if (_script.TryDequeue(out var scripted) && scripted.Status == 0)
+            {
+                // A stalled server: no answer until the client gives up (its timeout) and closes the connection.
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                return;
+            }
+            if (scripted is not null)
             {
                 context.Response.StatusCode = scripted.Status;
                 foreach (var (name, value) in scripted.Headers) context.Response.Headers[name] = value;

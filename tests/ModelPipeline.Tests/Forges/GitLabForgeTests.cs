@@ -78,7 +78,7 @@ public sealed class GitLabForgeTests
             gitLab.MergeRequests.CreateAsync("platform/gitops", new NewMergeRequest("promote/missing", "main", "t")));
 
         Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, ex.StatusCode);
-        Assert.Contains("POST /api/v4/projects/platform%2Fgitops/merge_requests failed (422 source_branch does not exist)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("POST /api/v4/projects/platform%2Fgitops/merge_requests failed (HTTP 422 source_branch does not exist)", ex.Message, StringComparison.Ordinal);
         Assert.Empty(fake.MergeRequests);
     }
 

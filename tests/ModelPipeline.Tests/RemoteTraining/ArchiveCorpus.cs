@@ -36,6 +36,25 @@ public static class ArchiveCorpus
         }
     }
 
+    /// <summary>
+    /// Rewrites the CRC-32 and/or uncompressed size of every entry in a zip's local headers and
+    /// central directory (APPNOTE.TXT 4.3.7 and 4.3.12: CRC at offset 14/16, uncompressed size at
+    /// 22/24), leaving the data as it was: an archive that lies about its content.
+    /// </summary>
+    public static void LieInZip(string path, uint? crc, uint? size)
+    {
+        var bytes = System.IO.File.ReadAllBytes(path);
+        for (var i = 0; i + 46 <= bytes.Length; i++)
+        {
+            var signature = BitConverter.ToUInt32(bytes, i);
+            var (crcAt, sizeAt) = signature switch { 0x04034b50 => (i + 14, i + 22), 0x02014b50 => (i + 16, i + 24), _ => (-1, -1) };
+            if (crcAt < 0) continue;
+            if (crc is { } c) BitConverter.TryWriteBytes(bytes.AsSpan(crcAt, 4), c);
+            if (size is { } s) BitConverter.TryWriteBytes(bytes.AsSpan(sizeAt, 4), s);
+        }
+        System.IO.File.WriteAllBytes(path, bytes);
+    }
+
     /// <summary>A tar.gz whose one file is <paramref name="bytes"/> zeros: tiny on disk, huge unpacked.</summary>
     public static void GzipBomb(string path, long bytes) => TarGz(path, tar =>
     {

@@ -11,6 +11,9 @@ namespace ModelPipeline.Tests.RemoteTraining;
 /// is IN_QUEUE, then IN_PROGRESS for <see cref="PollsUntilDone"/> polls, then <see cref="Outcome"/>
 /// (null: never ends). A completed job's output names <see cref="Archive"/>, served (with Range
 /// support, without the API key) at /files/out.tar.gz, and <see cref="ReportedSha256"/>.
+/// Operations and job states follow https://docs.runpod.io/serverless/endpoints/operations and
+/// https://docs.runpod.io/serverless/endpoints/job-states (IN_QUEUE, IN_PROGRESS, COMPLETED, FAILED,
+/// CANCELLED, TIMED_OUT); <c>output</c> is whatever the worker's handler returned, unchecked.
 /// </summary>
 public sealed class FakeRunPod : FakeServer
 {
@@ -25,6 +28,12 @@ public sealed class FakeRunPod : FakeServer
     public string? ReportedSha256 { get; set; }
     public ConcurrentQueue<JsonObject> Submitted { get; } = new();
     public ConcurrentQueue<string> Cancelled { get; } = new();
+
+    /// <summary>The id the next /run answers with (RunPod chooses ids; a hostile or broken proxy could send anything).</summary>
+    public string? NextJobId { get; set; }
+
+    /// <summary>The output a completed job reports instead of the archive reference (the handler's return value).</summary>
+    public JsonNode? Output { get; set; }
 
     /// <summary>Authorization headers seen on archive downloads (must stay empty: the key never leaves the API).</summary>
     public ConcurrentQueue<string> DownloadAuthorization { get; } = new();
@@ -55,7 +64,8 @@ public sealed class FakeRunPod : FakeServer
         {
             var body = JsonNode.Parse(await new StreamReader(request.Body).ReadToEndAsync())!.AsObject();
             Submitted.Enqueue(body);
-            var job = new Job($"job-{Guid.NewGuid():N}"[..20]);
+            var job = new Job(NextJobId ?? $"job-{Guid.NewGuid():N}"[..20]);
+            NextJobId = null;
             _jobs[job.Id] = job;
             return Results.Json(new { id = job.Id, status = job.Status });
         });
@@ -66,7 +76,7 @@ public sealed class FakeRunPod : FakeServer
                 job.Status = ++job.Polls >= PollsUntilDone && Outcome is not null ? Outcome : "IN_PROGRESS";
             var answer = new JsonObject { ["id"] = job.Id, ["status"] = job.Status, ["delayTime"] = 120, ["executionTime"] = 3000 * job.Polls };
             if (job.Status == "COMPLETED")
-                answer["output"] = new JsonObject { ["archive_url"] = $"{BaseUrl}files/out.tar.gz", ["sha256"] = ReportedSha256 };
+                answer["output"] = Output?.DeepClone() ?? new JsonObject { ["archive_url"] = $"{BaseUrl}files/out.tar.gz", ["sha256"] = ReportedSha256 };
             if (job.Status == "FAILED") answer["error"] = "CUDA out of memory";
             return Results.Text(answer.ToJsonString(), "application/json");
         });

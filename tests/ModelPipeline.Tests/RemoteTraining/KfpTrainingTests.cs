@@ -109,6 +109,21 @@ public sealed class KfpTrainingTests : IAsyncLifetime
         Assert.DoesNotContain(Directory.GetDirectories(runDir), d => Path.GetFileName(d).StartsWith("output", StringComparison.Ordinal));
     }
 
+    [S3rverFact]
+    public async Task An_s3_object_past_maxTotalBytes_is_stopped_while_streaming_and_nothing_is_kept()
+    {
+        RemoteKit.WriteModel(_world, "tiny", "kfp", _kfp.BaseUrl, Options(), maxTotalBytes: 1000);
+        PipelineWrites(new string('w', 200_000));
+        Assert.Equal(0, (await RunAsync("fetch")).ExitCode);
+
+        var train = await RunAsync("train");
+
+        Assert.Equal(1, train.ExitCode);
+        Assert.Contains("larger than artifacts.maxTotalBytes", train.All);
+        Assert.Contains("the download was stopped there and nothing was kept", train.All);
+        Assert.Empty(Directory.EnumerateFiles(_world.ArtifactsDir, "model.bin", SearchOption.AllDirectories));
+    }
+
     [Fact]
     public async Task A_failed_run_fails_the_step_with_the_pipeline_error_and_a_link()
     {

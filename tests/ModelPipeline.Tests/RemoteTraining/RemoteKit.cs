@@ -44,7 +44,7 @@ public static class RemoteKit
     }
 
     /// <summary>A small model trained remotely: one data source served by <paramref name="dataBase"/>, one output file.</summary>
-    public static void WriteModel(TestWorld world, string name, string backend, string dataBase, JsonObject options, int timeoutSeconds = 60)
+    public static void WriteModel(TestWorld world, string name, string backend, string dataBase, JsonObject options, int timeoutSeconds = 60, long? maxTotalBytes = null)
     {
         var model = new JsonObject
         {
@@ -63,6 +63,7 @@ public static class RemoteKit
             ["validation"] = new JsonObject(),
             ["serving"] = new JsonObject { ["runtime"] = "onnx" },
         };
+        if (maxTotalBytes is { } cap) model["artifacts"]!["maxTotalBytes"] = cap;
         world.WriteModel(name, model.ToJsonString());
     }
 

@@ -165,5 +165,35 @@ public sealed class SafeExtractorTests : IDisposable
         Assert.False(Directory.Exists(Output));
     }
 
+    [Fact]
+    public void A_tar_with_the_same_file_twice_is_refused_like_any_other_hostile_entry()
+    {
+        var path = Archive("dup.tar.gz");
+        ArchiveCorpus.TarGz(path, tar =>
+        {
+            ArchiveCorpus.Entry(tar, "models/model.onnx", "first");
+            ArchiveCorpus.Entry(tar, "./models/model.onnx", "second: would replace what was checked");
+        });
+        AssertRefused(path, "entry './models/model.onnx' names 'model.onnx' a second time");
+    }
+
+    [Fact]
+    public void A_zip_entry_whose_crc_disagrees_with_its_data_is_refused()
+    {
+        var path = Archive("crc.zip");
+        ArchiveCorpus.Zip(path, ("models/model.onnx", "onnx weights", 0));
+        ArchiveCorpus.LieInZip(path, crc: 0xDEADBEEF, size: null);
+        AssertRefused(path, "entry 'models/model.onnx' does not match its CRC-32");
+    }
+
+    [Fact]
+    public void A_zip_entry_whose_size_disagrees_with_its_data_is_refused_not_truncated()
+    {
+        var path = Archive("size.zip");
+        ArchiveCorpus.Zip(path, ("models/model.onnx", "onnx weights, twenty-six", 0));
+        ArchiveCorpus.LieInZip(path, crc: null, size: 4);
+        AssertRefused(path, "entry 'models/model.onnx'");
+    }
+
     public void Dispose() => _world.Dispose();
 }

@@ -48,6 +48,13 @@ public sealed class DaemonProcess : IDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>kill -9 of the process and every process it started (git and its children), as systemd's stop does on timeout.</summary>
+    public void KillTree()
+    {
+        try { _process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+        _process.WaitForExit();
+    }
+
     public async Task<int> WaitAsync(TimeSpan timeout)
     {
         using var cts = new CancellationTokenSource(timeout);

@@ -75,14 +75,21 @@ public sealed class SyncFaultTests : IDisposable
         await _w.PublishAsync(2);
         _w.WriteSync("demo@v1");
         Assert.Equal(0, (await _w.SyncAsync()).ExitCode);
-        // A hostile or corrupt zoo commit: v2's manifest lists a file outside its folder.
+        // A hostile zoo writer publishes v3 (ledger line and indexes in order) whose manifest lists a file outside its folder.
         var clone = Path.Combine(_w.Root, "edit");
         await BareRepo.GitAsync(_w.Root, "clone", "--quiet", _w.ZooBare, clone);
-        var manifest = Path.Combine(clone, "models", "demo", "v2", "manifest.json");
-        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"path\": \"metrics.json\"", "\"path\": \"../../../escaped.txt\"", StringComparison.Ordinal));
-        await BareRepo.GitAsync(clone, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-am", "hostile");
+        var v3 = Path.Combine(clone, "models", "demo", "v3");
+        Directory.CreateDirectory(v3);
+        foreach (var file in Directory.GetFiles(Path.Combine(clone, "models", "demo", "v2"))) File.Copy(file, Path.Combine(v3, Path.GetFileName(file)));
+        var manifest = Path.Combine(v3, "manifest.json");
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"path\": \"metrics.json\"", "\"path\": \"../../../escaped.txt\"", StringComparison.Ordinal)
+            .Replace("\"version\": 2", "\"version\": 3", StringComparison.Ordinal));
+        ModelPipeline.Zoo.ZooLedger.Append(clone, "demo", [3]);
+        ModelPipeline.Zoo.ZooIndexer.Write(clone, "demo");
+        await BareRepo.GitAsync(clone, "add", "--all");
+        await BareRepo.GitAsync(clone, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "hostile");
         await BareRepo.GitAsync(clone, "push", "--quiet", "origin", "HEAD:main");
-        _w.WriteSync("demo@v2");
+        _w.WriteSync("demo@v3");
 
         var result = await _w.SyncAsync();
 

@@ -106,6 +106,23 @@ public sealed class ZooHttpTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_wrong_zoo_token_names_the_server_the_status_and_the_variable_not_the_askpass_helper()
+    {
+        await _world.SeedPackagedAsync();
+        Configure();
+
+        var result = await Modelpipe.RunAsync(_world.Root, ["push"], Env(primary: "not-the-zoo-token"));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"{_primary.Url("zoo.git").Split("/zoo.git")[0]}", result.All);
+        Assert.Contains("refused the credentials (HTTP 401", result.All);
+        Assert.Contains("check the token in ZOO_TOKEN (named by tokenEnv)", result.All);
+        Assert.DoesNotContain("askpass", result.All);
+        Assert.DoesNotContain("not-the-zoo-token", result.All);
+        Assert.True(_primary.Unauthorized > 0);
+    }
+
+    [Fact]
     public async Task A_primary_that_refuses_the_push_fails_at_once_and_nothing_is_recorded()
     {
         var seeded = await _world.SeedPackagedAsync();

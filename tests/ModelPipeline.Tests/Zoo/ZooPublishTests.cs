@@ -175,7 +175,7 @@ public sealed class ZooPublishTests : IDisposable
 
         Assert.True(result.ExitCode == 0, result.All);
         Assert.Contains($"the cached clone {clone} was left half-done by a stopped run", result.All);
-        Assert.Contains("removed the stale lock .git/index.lock", result.All);
+        Assert.Contains($"removed .git/index.lock, left in {clone} by a git process that was stopped", result.All);
         Assert.Contains("uncommitted change(s)", result.All);
         Assert.Equal(2, await BareRepo.CommitCountAsync(Primary));
         Assert.Equal(await BareRepo.TipAsync(Primary), await BareRepo.TipAsync(Mirror));

@@ -30,22 +30,38 @@ public sealed partial class GitHubForge
             }
             catch (AuthorizationException ex)
             {
-                throw new OperationFailedException(Redactor.Redact($"GitHub rejected the token for {request} on {_owner}/{_name} ({(int)ex.StatusCode} {ex.Message}). Fix: export a valid token in the variable named by forge.tokenEnv."));
+                throw new OperationFailedException(Redactor.Redact(
+                    $"GitHub rejected the token in {_settings.TokenEnv} (forge.tokenEnv) for {request} on {_owner}/{_name} (HTTP {(int)ex.StatusCode} {Quote(ex.Message)}). " +
+                    $"Fix: export a valid token in {_settings.TokenEnv} that may open pull requests on {_owner}/{_name}."));
+            }
+            catch (ForbiddenException ex)
+            {
+                throw new OperationFailedException(Redactor.Redact(
+                    $"GitHub: the token in {_settings.TokenEnv} (forge.tokenEnv) may not {request} on {_owner}/{_name} (HTTP 403 {Quote(ex.Message)}). " +
+                    $"Fix: give that token write access to pull requests on {_owner}/{_name}."));
             }
             catch (NotFoundException)
             {
-                throw new OperationFailedException($"GitHub: {request} on {_owner}/{_name} returned 404. Fix: check forge.repository and forge.apiUrl, and that the token can see the repository.");
+                throw new OperationFailedException($"GitHub: {request} on {_owner}/{_name} answered HTTP 404. Fix: check forge.repository and forge.apiUrl, and that the token in {_settings.TokenEnv} can see the repository.");
             }
             catch (ApiException ex) when (ex is not ApiValidationException)
             {
-                throw new OperationFailedException(Redactor.Redact($"GitHub: {request} on {_owner}/{_name} failed ({(int)ex.StatusCode} {ex.Message}). Fix: re-run; if it persists check the GitHub status and forge settings."));
+                throw new OperationFailedException(Redactor.Redact($"GitHub: {request} on {_owner}/{_name} failed (HTTP {(int)ex.StatusCode} {Quote(ex.Message)}). Fix: re-run; if it persists check the GitHub status and forge settings."));
             }
             catch (HttpRequestException ex)
             {
-                throw new OperationFailedException(Redactor.Redact($"GitHub: {request} could not reach the API ({ex.Message}). Fix: check forge.apiUrl and the network."));
+                throw new OperationFailedException(Redactor.Redact($"GitHub: {request} on {_owner}/{_name} got no answer from {_client.Connection.BaseAddress} ({ex.Message}). Fix: check forge.apiUrl and the network, then re-run (a pull request that was created is found and completed)."));
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new OperationFailedException(
+                    $"GitHub: {request} on {_owner}/{_name} timed out: no answer from {_client.Connection.BaseAddress} within {_settings.TimeoutSeconds}s. " +
+                    "Fix: check forge.apiUrl and the network, or raise forge.timeoutSeconds in pipeline.json; then re-run.");
             }
         }
     }
+
+    private static string Quote(string message) => message.Length > 200 ? message[..200] + "…" : message;
 
     private static bool IsRateLimited(ApiException ex) =>
         (int)ex.StatusCode == 429

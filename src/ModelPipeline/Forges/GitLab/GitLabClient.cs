@@ -1,3 +1,4 @@
+using ModelPipeline.Configuration;
 using ModelPipeline.Progress;
 
 namespace ModelPipeline.Forges.GitLab;
@@ -12,9 +13,9 @@ public sealed class GitLabClient : IDisposable
     private readonly GitLabConnection _connection;
 
     /// <param name="baseUrl">The GitLab host (https://gitlab.com/) or its API root (…/api/v4/).</param>
-    public GitLabClient(Uri baseUrl, string token, RateLimitBudget budget, HttpMessageHandler? handler = null)
+    public GitLabClient(Uri baseUrl, string token, RateLimitBudget budget, HttpMessageHandler? handler = null, ForgeSettings? settings = null)
     {
-        _connection = new GitLabConnection(ApiRoot(baseUrl), token, budget, handler);
+        _connection = new GitLabConnection(ApiRoot(baseUrl), token, budget, handler, settings ?? new ForgeSettings { Kind = "gitlab" });
         MergeRequests = new MergeRequestsClient(_connection);
         Users = new UsersClient(_connection);
         Branches = new BranchesClient(_connection);
@@ -26,8 +27,8 @@ public sealed class GitLabClient : IDisposable
 
     public IBranchesClient Branches { get; }
 
-    public static GitLabClient Create(Uri baseUrl, string token, IPipelineReporter reporter, TimeSpan maxRateLimitWait) =>
-        new(baseUrl, token, new RateLimitBudget("GitLab", maxRateLimitWait, reporter));
+    public static GitLabClient Create(Uri baseUrl, string token, IPipelineReporter reporter, ForgeSettings settings) =>
+        new(baseUrl, token, RateLimitBudget.For("GitLab", settings, reporter), settings: settings);
 
     private static Uri ApiRoot(Uri baseUrl)
     {

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ModelPipeline.Configuration;
 using ModelPipeline.Errors;
 
 namespace ModelPipeline.Forges.GitLab;
@@ -19,13 +20,15 @@ internal sealed class GitLabConnection : IDisposable
 
     private readonly HttpClient _http;
     private readonly RateLimitBudget _budget;
+    private readonly ForgeSettings _settings;
 
-    public GitLabConnection(Uri apiRoot, string token, RateLimitBudget budget, HttpMessageHandler? handler)
+    public GitLabConnection(Uri apiRoot, string token, RateLimitBudget budget, HttpMessageHandler? handler, ForgeSettings settings)
     {
+        _settings = settings;
         Redactor.Register(token);
         _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
         _http.BaseAddress = apiRoot;
-        _http.Timeout = TimeSpan.FromSeconds(100);
+        _http.Timeout = TimeSpan.FromSeconds(settings.TimeoutSeconds);
         _http.DefaultRequestHeaders.Add("PRIVATE-TOKEN", token);
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("modelpipe");
         _budget = budget;
@@ -53,13 +56,19 @@ internal sealed class GitLabConnection : IDisposable
             }
             catch (HttpRequestException ex)
             {
-                throw new OperationFailedException(Redactor.Redact($"GitLab: {request} could not reach {_http.BaseAddress} ({ex.Message}). Fix: check forge.apiUrl and the network."));
+                throw new OperationFailedException(Redactor.Redact($"GitLab: {request} got no answer from {_http.BaseAddress} ({ex.Message}). Fix: check forge.apiUrl and the network, then re-run (a merge request that was created is found and completed)."));
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new OperationFailedException(
+                    $"GitLab: {request} timed out: no answer from {_http.BaseAddress} within {_settings.TimeoutSeconds}s. " +
+                    "Fix: check forge.apiUrl and the network, or raise forge.timeoutSeconds in pipeline.json; then re-run.");
             }
             using (response)
             {
                 if (response.IsSuccessStatusCode) return await read(response, request, ct);
                 var retryAfter = RateLimitBudget.ParseRetryAfter(response.Headers.RetryAfter?.ToString());
-                var error = GitLabErrors.For(response.StatusCode, request, await ErrorMessageAsync(response, ct), retryAfter);
+                var error = GitLabErrors.For(response.StatusCode, request, await ErrorMessageAsync(response, ct), retryAfter, _settings.TokenEnv);
                 if (error is not GitLabRateLimitException limited) throw error;
                 await _budget.WaitAsync(limited.RetryAfter, $"{request} (429)", ct);
             }

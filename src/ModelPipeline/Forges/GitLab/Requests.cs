@@ -17,7 +17,10 @@ public sealed record NewMergeRequest(string SourceBranch, string TargetBranch, s
     public bool RemoveSourceBranch { get; init; } = true;
 }
 
-/// <summary>The body of <c>PUT /projects/:id/merge_requests/:iid</c>; null fields are left as they are.</summary>
+/// <summary>
+/// The body of <c>PUT /projects/:id/merge_requests/:iid</c>
+/// (https://docs.gitlab.com/ee/api/merge_requests.html#update-mr); null fields are left as they are.
+/// </summary>
 public sealed record MergeRequestUpdate
 {
     public string? Title { get; init; }
@@ -25,6 +28,12 @@ public sealed record MergeRequestUpdate
 
     /// <summary><c>close</c> or <c>reopen</c>.</summary>
     public string? StateEvent { get; init; }
+
+    /// <summary>Comma-separated labels to add (the others stay).</summary>
+    public string? AddLabels { get; init; }
+
+    /// <summary>The full list of reviewers (GitLab replaces it).</summary>
+    public IReadOnlyList<int>? ReviewerIds { get; init; }
 }
 
 /// <summary>The body of <c>POST /projects/:id/merge_requests/:iid/notes</c> (a comment).</summary>

@@ -19,7 +19,7 @@ public static partial class SafeExtractor
                 switch (entry.EntryType)
                 {
                     case TarEntryType.Directory:
-                        if (relative is not null) Directory.CreateDirectory(c.Target(relative));
+                        if (relative is not null) c.Folder(entry.Name, relative);
                         break;
                     case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
                         if (entry.Length > c.Limits.MaxEntryBytes) c.AddBytes(entry.Name, 0, entry.Length);
@@ -75,21 +75,42 @@ public static partial class SafeExtractor
                 }
                 if (entry.FullName.EndsWith('/'))
                 {
-                    if (relative is not null) Directory.CreateDirectory(c.Target(relative));
+                    if (relative is not null) c.Folder(entry.FullName, relative);
                     continue;
                 }
                 if (relative is null) continue;
-                using var data = entry.Open();
-                WriteFile(c, entry.FullName, relative, data);
+                VerifiedCopy(c, entry, relative);
             }
         }
     }
 
-    private static void WriteFile(Context c, string name, string relative, Stream data)
+    /// <summary>
+    /// Copies a zip entry and checks what was read against the CRC-32 and size its headers declare
+    /// (APPNOTE.TXT 4.4.7, 4.4.9): an entry whose data disagrees is refused, never truncated.
+    /// </summary>
+    private static void VerifiedCopy(Context c, ZipArchiveEntry entry, string relative)
     {
-        var target = c.Target(relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        (long Bytes, uint Crc) copied;
+        try
+        {
+            using var data = entry.Open();
+            copied = WriteFile(c, entry.FullName, relative, data);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw Refuse(c.Model, $"entry '{entry.FullName}' is damaged ({ex.Message})");
+        }
+        if (copied.Crc != entry.Crc32 || copied.Bytes != entry.Length)
+            throw Refuse(c.Model, $"entry '{entry.FullName}' does not match its CRC-32 and size (declared {entry.Length} bytes, " +
+                $"CRC {entry.Crc32:x8}; read {copied.Bytes} bytes, CRC {copied.Crc:x8}): the archive is damaged or forged");
+    }
+
+    /// <summary>Writes one file (refusing a name used twice); returns the bytes written and their CRC-32.</summary>
+    private static (long Bytes, uint Crc) WriteFile(Context c, string name, string relative, Stream data)
+    {
+        var target = c.Claim(name, relative);
         using var output = new FileStream(target, FileMode.CreateNew, FileAccess.Write);
+        var crc = new System.IO.Hashing.Crc32();
         var buffer = new byte[1 << 16];
         long written = 0;
         int n;
@@ -97,9 +118,11 @@ public static partial class SafeExtractor
         {
             written += n;
             c.AddBytes(name, n, written);
+            crc.Append(buffer.AsSpan(0, n));
             output.Write(buffer, 0, n);
         }
         c.Files++;
+        return (written, crc.GetCurrentHashAsUInt32());
     }
 
     /// <summary>A link inside the folder becomes a copy of the file it names (which must come before it); any other is refused.</summary>

@@ -14,7 +14,8 @@ public sealed record ExtractionLimits
 
 /// <summary>
 /// Extracts one folder of a zip or tar.gz archive, refusing anything unsafe: absolute names, drive
-/// letters, backslashes, <c>..</c>, links that leave the folder, device files and FIFOs, and
+/// letters, backslashes, <c>..</c>, links that leave the folder, device files and FIFOs, a name
+/// that appears twice, zip entries whose data disagrees with their CRC-32 or size, and
 /// archives past the caps on entries, bytes per entry, total bytes and compression ratio. It
 /// unpacks into a fresh folder and moves the files into place only when the whole archive passed;
 /// on any refusal nothing is left behind.
@@ -86,6 +87,8 @@ public static partial class SafeExtractor
         public int Files { get; set; }
         public long Total { get; private set; }
 
+        private readonly HashSet<string> _claimed = new(StringComparer.Ordinal);
+
         /// <summary>Decompressed bytes the archive may produce at most (compression-ratio cap).</summary>
         public long MaxExpanded { get; } = (long)Math.Min(long.MaxValue / 2, Math.Max(archiveBytes, 4096) * limits.MaxCompressionRatio);
 
@@ -109,6 +112,26 @@ public static partial class SafeExtractor
                 throw Refuse(Model, $"entry '{name}' is larger than {Limits.MaxEntryBytes} bytes (validation.maxFileBytes)");
             if (Total > Limits.MaxTotalBytes)
                 throw Refuse(Model, $"its files add up to more than {Limits.MaxTotalBytes} bytes (artifacts.maxTotalBytes)");
+        }
+
+        /// <summary>Where a file entry goes; a name that is already a file or folder there is refused.</summary>
+        public string Claim(string entry, string relative)
+        {
+            var target = Target(relative);
+            if (!_claimed.Add(relative) || File.Exists(target) || Directory.Exists(target))
+                throw Refuse(Model, $"entry '{entry}' names '{relative}' a second time (a duplicate member would replace what was checked)");
+            Folder(entry, Path.GetDirectoryName(relative.Replace('/', Path.DirectorySeparatorChar)) ?? "");
+            return target;
+        }
+
+        /// <summary>Creates a folder entry's folder; a path that is already a file is refused.</summary>
+        public void Folder(string entry, string relative)
+        {
+            var target = Target(relative);
+            for (var dir = target; dir.Length > Root.Length; dir = Path.GetDirectoryName(dir)!)
+                if (File.Exists(dir))
+                    throw Refuse(Model, $"entry '{entry}' needs '{Path.GetRelativePath(Root, dir)}' as a folder, but an earlier entry made it a file");
+            Directory.CreateDirectory(target);
         }
 
         public string Target(string relative) => Path.Combine(Root, relative.Replace('/', Path.DirectorySeparatorChar));

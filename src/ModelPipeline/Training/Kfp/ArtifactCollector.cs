@@ -12,11 +12,14 @@ namespace ModelPipeline.Training.Kfp;
 /// Collects the trained files a pipeline wrote under an <c>s3://</c> or <c>minio://</c> prefix
 /// (MinIO client): the files a <c>SHA256SUMS</c> there lists (sha256sum format, digests checked),
 /// else the model's <c>artifacts.files</c>; or one http(s) file. Each is streamed into the staging
-/// folder while hashed; a mismatch or a missing file fails the step with nothing kept.
+/// folder while hashed and counted against <c>artifacts.maxTotalBytes</c> (with or without a
+/// Content-Length: the copy stops at the cap). A mismatch, a missing file, an answer of 4xx or a
+/// file past the cap refuses the run's output (<see cref="RefusedOutputException"/>), nothing kept.
 /// </summary>
 public sealed class ArtifactCollector(ModelDefinition model, ArtifactStoreOptions? store, IPipelineReporter reporter)
 {
     public const string DigestFile = "SHA256SUMS";
+    private const long MaxSumsBytes = 1 << 20;
 
     public async Task<int> CollectAsync(Uri source, string outputDir, RemoteHttp http, CancellationToken ct)
     {
@@ -57,16 +60,15 @@ public sealed class ArtifactCollector(ModelDefinition model, ArtifactStoreOption
                 string? digest = null;
                 try
                 {
+                    var room = model.Artifacts.MaxTotalBytes - total;
                     await client.GetObjectAsync(new GetObjectArgs().WithBucket(bucket).WithObject(prefix + rel)
-                        .WithCallbackStream(async (stream, token) => digest = await CopyHashedAsync(stream, target, progress, token)), ct);
+                        .WithCallbackStream(async (stream, token) => digest = await CopyHashedAsync(stream, target, progress, room, () => TooLarge(source), token)), ct);
                 }
                 catch (Minio.Exceptions.ObjectNotFoundException)
                 {
-                    throw new OperationFailedException($"model '{model.Name}': the pipeline did not write '{rel}' under {source}; nothing was kept. Fix: the pipeline must write every file of artifacts.files (or list its files in {DigestFile}) there (see README, Remote training).") { Model = model.Name };
+                    throw new RefusedOutputException($"model '{model.Name}': the pipeline did not write '{rel}' under {source}; nothing was kept. Fix: the pipeline must write every file of artifacts.files (or list its files in {DigestFile}) there (see README, Remote training).") { Model = model.Name };
                 }
                 total += new FileInfo(target).Length;
-                if (total > model.Artifacts.MaxTotalBytes)
-                    throw new OperationFailedException($"model '{model.Name}': the trained files under {source} exceed artifacts.maxTotalBytes ({model.Artifacts.MaxTotalBytes} bytes); nothing was kept.") { Model = model.Name };
                 digests[rel] = digest ?? throw new OperationFailedException($"model '{model.Name}': s3://{bucket}/{prefix}{rel} returned no content.") { Model = model.Name };
             }
         }
@@ -82,14 +84,18 @@ public sealed class ArtifactCollector(ModelDefinition model, ArtifactStoreOption
         var rel = Path.GetFileName(Uri.UnescapeDataString(source.AbsolutePath));
         var target = SafeTarget(outputDir, rel, source);
         using var response = await http.Client.GetAsync(source, HttpCompletionOption.ResponseHeadersRead, ct);
+        if ((int)response.StatusCode is >= 400 and < 500)
+            throw new RefusedOutputException(Redactor.Redact($"model '{model.Name}': downloading the artifact {source} answered HTTP {(int)response.StatusCode}; nothing was kept.")) { Model = model.Name };
         if (!response.IsSuccessStatusCode)
-            throw new OperationFailedException(Redactor.Redact($"model '{model.Name}': downloading {source} answered HTTP {(int)response.StatusCode}.")) { Model = model.Name };
-        if (response.Content.Headers.ContentLength > model.Artifacts.MaxTotalBytes)
-            throw new OperationFailedException($"model '{model.Name}': {source} is larger than artifacts.maxTotalBytes; nothing was kept.") { Model = model.Name };
+            throw new OperationFailedException(Redactor.Redact($"model '{model.Name}': downloading the artifact {source} answered HTTP {(int)response.StatusCode}. Fix: re-run Train; it downloads again.")) { Model = model.Name };
+        if (response.Content.Headers.ContentLength > model.Artifacts.MaxTotalBytes) throw TooLarge(source);
         using var progress = reporter.StartTransfer(model.Name, rel, response.Content.Headers.ContentLength);
         await using var body = await response.Content.ReadAsStreamAsync(ct);
-        return new Dictionary<string, string> { [rel] = await CopyHashedAsync(body, target, progress, ct) };
+        return new Dictionary<string, string> { [rel] = await CopyHashedAsync(body, target, progress, model.Artifacts.MaxTotalBytes, () => TooLarge(source), ct) };
     }
+
+    private RefusedOutputException TooLarge(Uri source) =>
+        new(Redactor.Redact($"model '{model.Name}': the trained files at {source} are larger than artifacts.maxTotalBytes ({model.Artifacts.MaxTotalBytes:N0} bytes); the download was stopped there and nothing was kept. Fix: raise artifacts.maxTotalBytes in model.json if the model is really that large.")) { Model = model.Name };
 
     /// <summary>Checks each file against SHA256SUMS when the pipeline wrote one, then removes it.</summary>
     private async Task VerifyAsync(string outputDir, Dictionary<string, string> digests, CancellationToken ct)
@@ -99,9 +105,9 @@ public sealed class ArtifactCollector(ModelDefinition model, ArtifactStoreOption
         foreach (var (name, expected) in ParseSums(await File.ReadAllLinesAsync(sums, ct)))
         {
             if (!digests.TryGetValue(name, out var got))
-                throw new OperationFailedException($"model '{model.Name}': {DigestFile} lists '{name}', which the pipeline did not write; nothing was kept.") { Model = model.Name };
+                throw new RefusedOutputException($"model '{model.Name}': {DigestFile} lists '{name}', which the pipeline did not write; nothing was kept.") { Model = model.Name };
             if (!string.Equals(got, expected, StringComparison.OrdinalIgnoreCase))
-                throw new OperationFailedException($"model '{model.Name}': '{name}' does not match its reported digest (sha256 {got[..12]}… ≠ {expected[..Math.Min(12, expected.Length)]}…); nothing was kept. Fix: re-run the training; the artifact was altered or truncated.") { Model = model.Name };
+                throw new RefusedOutputException($"model '{model.Name}': '{name}' does not match its reported digest (sha256 {got[..12]}… ≠ {expected[..Math.Min(12, expected.Length)]}…); nothing was kept. Fix: re-run the training; the artifact was altered or truncated.") { Model = model.Name };
         }
         File.Delete(sums);
     }
@@ -119,7 +125,14 @@ public sealed class ArtifactCollector(ModelDefinition model, ArtifactStoreOption
             await client.GetObjectAsync(new GetObjectArgs().WithBucket(bucket).WithObject(key).WithCallbackStream(async (stream, token) =>
             {
                 await using var file = File.Create(target);
-                await stream.CopyToAsync(file, token);
+                var buffer = new byte[1 << 16];
+                long copied = 0;
+                int n;
+                while ((n = await stream.ReadAsync(buffer, token)) > 0)
+                {
+                    if ((copied += n) > MaxSumsBytes) throw new RefusedOutputException($"{DigestFile} under s3://{bucket}/ is larger than {MaxSumsBytes} bytes; nothing was kept.");
+                    await file.WriteAsync(buffer.AsMemory(0, n), token);
+                }
             }), ct);
             return true;
         }
@@ -132,19 +145,23 @@ public sealed class ArtifactCollector(ModelDefinition model, ArtifactStoreOption
     private string SafeTarget(string outputDir, string rel, Uri source)
     {
         var target = SafePath.TryResolve(outputDir, rel, out var why)
-            ?? throw new OperationFailedException($"model '{model.Name}': the artifact {source} holds '{rel}', which {why}; nothing was kept.") { Model = model.Name };
+            ?? throw new RefusedOutputException($"model '{model.Name}': the artifact {source} holds '{RemoteText.Quote(rel, 120)}', which {why}; nothing was kept.") { Model = model.Name };
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         return target;
     }
 
-    internal static async Task<string> CopyHashedAsync(Stream source, string target, ITransferProgress progress, CancellationToken ct)
+    /// <summary>Streams into <paramref name="target"/> while hashing; stops with <paramref name="tooLarge"/> past <paramref name="maxBytes"/>.</summary>
+    internal static async Task<string> CopyHashedAsync(Stream source, string target, ITransferProgress progress, long maxBytes, Func<Exception> tooLarge, CancellationToken ct)
     {
+        long copied = 0;
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         await using var file = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
         var buffer = new byte[1 << 16];
         int n;
         while ((n = await source.ReadAsync(buffer, ct)) > 0)
         {
+            copied += n;
+            if (copied > maxBytes) throw tooLarge();
             sha.AppendData(buffer, 0, n);
             await file.WriteAsync(buffer.AsMemory(0, n), ct);
             progress.Advance(n);

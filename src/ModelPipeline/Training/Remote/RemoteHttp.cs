@@ -12,24 +12,30 @@ namespace ModelPipeline.Training.Remote;
 
 /// <summary>
 /// The one HTTP layer of the remote backends: a bearer token (from an environment variable, never
-/// in a URL), and a Polly retry of 408, 429 and 5xx answers and connection failures, honouring
-/// Retry-After, bounded by <c>retries</c> attempts and 60 s per wait. A POST (not idempotent) is
-/// repeated only when the service cannot have acted on it (no connection, 408, 429, 503).
+/// in a URL) sent only to the API's exact origin (<see cref="RemoteCredential"/>), and a Polly retry
+/// of 408, 429 and 5xx answers and connection failures, honouring Retry-After with a floor (a
+/// <c>Retry-After: 0</c> still waits) and a cap of 60 s per wait, bounded by <c>retries</c> attempts.
+/// A POST (not idempotent) is repeated only when the service cannot have acted on it (no
+/// connection, 408, 429, 503). Error messages quote at most <see cref="RemoteText.MaxQuote"/>
+/// characters of an answer.
 /// </summary>
 public sealed class RemoteHttp : IDisposable
 {
     private static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(60);
     private readonly HttpClient _http;
     private readonly string _service;
+    private readonly RemoteCredential? _credential;
 
-    public RemoteHttp(string service, string? token, int retries, IPipelineReporter reporter, string? model, TimeSpan? baseDelay = null)
+    public RemoteHttp(string service, RemoteCredential? credential, int retries, IPipelineReporter reporter, string? model, TimeSpan? baseDelay = null)
     {
         _service = service;
+        _credential = credential;
+        var floor = baseDelay ?? TimeSpan.FromMilliseconds(500);
         ResiliencePipeline<HttpResponseMessage> Build(bool idempotent) => new ResiliencePipelineBuilder<HttpResponseMessage>()
             .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
                 MaxRetryAttempts = Math.Max(retries, 1),
-                Delay = baseDelay ?? TimeSpan.FromMilliseconds(500),
+                Delay = floor,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 MaxDelay = MaxWait,
@@ -40,7 +46,7 @@ public sealed class RemoteHttp : IDisposable
                     { Result: { } r } => idempotent ? Transient(r.StatusCode) : r.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable,
                     _ => false,
                 }),
-                DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result)),
+                DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result, floor)),
                 OnRetry = args =>
                 {
                     var why = args.Outcome.Result is { } r ? $"HTTP {(int)r.StatusCode}" : args.Outcome.Exception?.Message;
@@ -50,11 +56,12 @@ public sealed class RemoteHttp : IDisposable
                 },
             })
             .Build();
-        _http = new HttpClient(new RetryHandler(Build(idempotent: true), Build(idempotent: false)) { InnerHandler = new SocketsHttpHandler { AllowAutoRedirect = true } })
+        var inner = new SocketsHttpHandler { AllowAutoRedirect = true };
+        _http = new HttpClient(new RetryHandler(Build(idempotent: true), Build(idempotent: false)) { InnerHandler = new OriginHandler(credential) { InnerHandler = inner } })
         {
             Timeout = TimeSpan.FromMinutes(10),
         };
-        if (token is not null) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (credential is not null) Redactor.Register(credential.Token);
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("modelpipe/1");
     }
 
@@ -82,21 +89,32 @@ public sealed class RemoteHttp : IDisposable
             var text = await response.Content.ReadAsStringAsync(ct);
             if (!response.IsSuccessStatusCode)
             {
-                var snippet = text.Length > 300 ? text[..300] + "…" : text;
                 var hint = response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden
-                    ? " Fix: check the token in the environment variable named by tokenEnv." : "";
-                throw new RemoteHttpException(Redactor.Redact($"{_service}: {method} {url} answered HTTP {(int)response.StatusCode}: {snippet}.{hint}"), response.StatusCode);
+                    ? _credential is null ? " Fix: the service wants a token: set tokenEnv to the name of the variable that holds it."
+                        : $" Fix: check the token in the environment variable {_credential.Variable} (named by tokenEnv)."
+                    : "";
+                throw new RemoteHttpException(Redactor.Redact(
+                    $"{_service}: {method} {url} answered HTTP {(int)response.StatusCode}: {RemoteText.Quote(text)}.{hint}"), response.StatusCode);
             }
-            return text.Length == 0 ? null : JsonNode.Parse(text);
+            try
+            {
+                return text.Length == 0 ? null : JsonNode.Parse(text);
+            }
+            catch (JsonException)
+            {
+                throw new RemoteHttpException(Redactor.Redact(
+                    $"{_service}: {method} {url} answered HTTP {(int)response.StatusCode} with a body that is not JSON: {RemoteText.Quote(text)}."), response.StatusCode);
+            }
         }
     }
 
-    private static TimeSpan? RetryAfter(HttpResponseMessage? response)
+    /// <summary>Retry-After (seconds or a date), never below <paramref name="floor"/> nor above 60 s; null: back off exponentially.</summary>
+    private static TimeSpan? RetryAfter(HttpResponseMessage? response, TimeSpan floor)
     {
         var header = response?.Headers.RetryAfter;
         if (header is null) return null;
         var wait = header.Delta ?? (header.Date is { } at ? at - DateTimeOffset.UtcNow : TimeSpan.Zero);
-        if (wait < TimeSpan.Zero) wait = TimeSpan.Zero;
+        if (wait < floor) wait = floor;
         return wait > MaxWait ? MaxWait : wait;
     }
 
@@ -108,6 +126,20 @@ public sealed class RemoteHttp : IDisposable
             (request.Method == HttpMethod.Post ? post : idempotent).ExecuteAsync(async token => await base.SendAsync(request, token), ct).AsTask();
     }
 }
+
+/// <summary>Adds the bearer token to requests for the credential's exact origin, and to no other.</summary>
+internal sealed class OriginHandler(RemoteCredential? credential) : DelegatingHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        request.Headers.Authorization = credential is not null && credential.Origin.Matches(request.RequestUri)
+            ? new AuthenticationHeaderValue("Bearer", credential.Token) : null;
+        return base.SendAsync(request, ct);
+    }
+}
+
+/// <summary>A token, the environment variable it came from (for messages), and the one origin it is sent to.</summary>
+public sealed record RemoteCredential(string Token, string Variable, RemoteOrigin Origin);
 
 /// <summary>A remote service answered with an error status, or could not be reached (after retries).</summary>
 public sealed class RemoteHttpException(string message, HttpStatusCode? status, Exception? inner = null) : OperationFailedException(message, inner)

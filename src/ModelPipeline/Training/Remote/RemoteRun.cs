@@ -4,7 +4,8 @@ namespace ModelPipeline.Training.Remote;
 
 /// <summary>
 /// A submitted remote training, recorded as <c>runs/&lt;key&gt;/remote.json</c> as soon as its id
-/// is known (before waiting), so a re-run attaches to it instead of submitting again.
+/// is known (before waiting), so a re-run attaches to it instead of submitting again, unless its
+/// output was refused (<see cref="Refused"/>).
 /// </summary>
 public sealed record RemoteRun
 {
@@ -13,6 +14,9 @@ public sealed record RemoteRun
     public required string Link { get; init; }
     public DateTimeOffset SubmittedAt { get; init; }
     public string State { get; init; } = "";
+
+    /// <summary>Runs of this training key whose output was refused: never attached to again.</summary>
+    public IReadOnlyList<string> Refused { get; init; } = [];
 }
 
 /// <summary>One answer of a status poll.</summary>

@@ -6,9 +6,11 @@ namespace ModelPipeline.Training.Remote;
 
 /// <summary>
 /// Waits for a remote run: polls with a growing interval until a terminal state or the deadline.
-/// At the deadline or on Ctrl-C it cancels the run through the service's API, then fails (or
-/// rethrows the cancellation, exit 130). Poll errors left after the HTTP layer's retries fail the
-/// step but leave the run going: a re-run attaches to it.
+/// At the deadline or on Ctrl-C it cancels the run through the service's API (the HTTP layer's
+/// bounded retries, within <see cref="CancelBudget"/>; the CLI lets a Ctrl-C'd process live that
+/// long), then fails (or rethrows the cancellation, exit 130). A cancel that did not get through
+/// says so: the run is still going, with its id and link. Poll errors left after the HTTP layer's
+/// retries fail the step but leave the run going: a re-run attaches to it.
 /// </summary>
 public sealed class RemoteWait(IPipelineReporter reporter, string model, string service, string runId, string link)
 {
@@ -17,6 +19,9 @@ public sealed class RemoteWait(IPipelineReporter reporter, string model, string 
     public required TimeSpan Timeout { get; init; }
     public required TimeSpan FirstDelay { get; init; }
     public required TimeSpan MaxDelay { get; init; }
+
+    /// <summary>The longest the cancel request (with its retries) may take.</summary>
+    public static readonly TimeSpan CancelBudget = TimeSpan.FromSeconds(30);
 
     /// <summary>How often an unchanged state is reported again.</summary>
     public TimeSpan Heartbeat { get; init; } = TimeSpan.FromSeconds(60);
@@ -62,13 +67,13 @@ public sealed class RemoteWait(IPipelineReporter reporter, string model, string 
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
             var cancelled = await CancelQuietlyAsync();
-            throw new OperationFailedException($"model '{model}': {service} run {runId} did not finish within training.timeoutSeconds ({Timeout.TotalSeconds:F0}s); {(cancelled ? "it was cancelled" : "cancelling it failed, cancel it by hand")}: {link}. Fix: raise training.timeoutSeconds in model.json or make training faster.") { Model = model };
+            throw new OperationFailedException($"model '{model}': {service} run {runId} did not finish within training.timeoutSeconds ({Timeout.TotalSeconds:F0}s); {(cancelled ? "it was cancelled" : "cancelling it failed and it is still running, cancel it by hand")}: {link}. Fix: raise training.timeoutSeconds in model.json or make training faster.") { Model = model };
         }
     }
 
     private async Task<bool> CancelQuietlyAsync()
     {
-        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var budget = new CancellationTokenSource(CancelBudget);
         try
         {
             await Cancel(budget.Token);
@@ -77,7 +82,9 @@ public sealed class RemoteWait(IPipelineReporter reporter, string model, string 
         }
         catch (Exception ex) when (ex is OperationFailedException or OperationCanceledException or HttpRequestException)
         {
-            reporter.Warning(model, Redactor.Redact($"{service} run {runId}: the cancel request failed ({ex.Message}); cancel it by hand: {link}"));
+            var why = ex is OperationCanceledException ? $"no answer within {CancelBudget.TotalSeconds:F0}s" : ex.Message;
+            reporter.Warning(model, Redactor.Redact(
+                $"{service} run {runId} is STILL RUNNING: the cancel request failed ({why}). Cancel it by hand: {link}"));
             return false;
         }
     }

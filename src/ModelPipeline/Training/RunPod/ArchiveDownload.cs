@@ -10,7 +10,7 @@ namespace ModelPipeline.Training.RunPod;
 /// <summary>
 /// Downloads an output archive streamed into a <c>.part</c> file, resuming with a Range request
 /// after a broken connection (and on a re-run), then checks its sha256 when one is given. A wrong
-/// digest deletes the file: nothing is kept.
+/// digest or a 4xx answer deletes the file and refuses the job's output: nothing is kept.
 /// </summary>
 public sealed class ArchiveDownload(RemoteHttp http, IPipelineReporter reporter, string model, int attempts = 5)
 {
@@ -39,7 +39,7 @@ public sealed class ArchiveDownload(RemoteHttp http, IPipelineReporter reporter,
             if (!string.Equals(got, sha256, StringComparison.OrdinalIgnoreCase))
             {
                 File.Delete(partPath);
-                throw new OperationFailedException($"model '{model}': the archive does not match the digest the job reported (sha256 {got[..12]}… ≠ {sha256[..Math.Min(12, sha256.Length)]}…); it was deleted and nothing was kept. Fix: re-run the training job.") { Model = model };
+                throw new RefusedOutputException($"model '{model}': the archive does not match the digest the job reported (sha256 {got[..12]}… ≠ {sha256[..Math.Min(12, sha256.Length)]}…); it was deleted and nothing was kept. Fix: re-run the training job.") { Model = model };
             }
         }
         return partPath;
@@ -52,8 +52,13 @@ public sealed class ArchiveDownload(RemoteHttp http, IPipelineReporter reporter,
         if (have > 0) request.Headers.Range = new RangeHeaderValue(have, null);
         using var response = await http.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
         if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable && have > 0) return;
+        if ((int)response.StatusCode is >= 400 and < 500)
+        {
+            File.Delete(partPath);
+            throw new RefusedOutputException(Redactor.Redact($"model '{model}': downloading the archive {url} answered HTTP {(int)response.StatusCode}; nothing was kept.")) { Model = model };
+        }
         if (!response.IsSuccessStatusCode)
-            throw new OperationFailedException(Redactor.Redact($"model '{model}': downloading the archive {url} answered HTTP {(int)response.StatusCode}.")) { Model = model };
+            throw new OperationFailedException(Redactor.Redact($"model '{model}': downloading the archive {url} answered HTTP {(int)response.StatusCode}. Fix: re-run Train; it resumes the download.")) { Model = model };
         var resume = response.StatusCode == HttpStatusCode.PartialContent;
         var length = response.Content.Headers.ContentLength;
         using var progress = reporter.StartTransfer(model, "archive", length + (resume ? have : 0));

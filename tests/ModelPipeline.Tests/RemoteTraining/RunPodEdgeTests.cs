@@ -1,0 +1,110 @@
+using System.Formats.Tar;
+using System.Text.Json.Nodes;
+using ModelPipeline.Tests.Support;
+
+namespace ModelPipeline.Tests.RemoteTraining;
+
+/// <summary>The runpod backend against hostile or broken answers (issue 19): ids, huge outputs, refused archives.</summary>
+public sealed class RunPodEdgeTests : IAsyncLifetime
+{
+    private readonly TestWorld _world = new();
+    private FakeRunPod _runpod = null!;
+
+    public async Task InitializeAsync()
+    {
+        _runpod = await FakeRunPod.StartAsync(RemoteKit.RunPodKey);
+        _runpod.Data["iris.csv"] = RemoteKit.Csv;
+        RemoteKit.WritePipeline(_world, runpodUrl: _runpod.BaseUrl.TrimEnd('/'));
+        RemoteKit.WriteModel(_world, "tiny", "runpod", _runpod.BaseUrl, new JsonObject { ["endpointId"] = _runpod.EndpointId });
+        Assert.Equal(0, (await RunAsync("fetch")).ExitCode);
+    }
+
+    private void Serve(bool rightDigest)
+    {
+        var path = Path.Combine(_world.Root, $"out-{Guid.NewGuid():N}.tar.gz");
+        ArchiveCorpus.TarGz(path, tar => ArchiveCorpus.Entry(tar, "models/model.bin", "weights-rp"));
+        _runpod.Archive = File.ReadAllBytes(path);
+        _runpod.ReportedSha256 = rightDigest ? RemoteKit.Sha256(_runpod.Archive) : new string('0', 64);
+        File.Delete(path);
+    }
+
+    private Task<Modelpipe.Result> RunAsync(params string[] args) => Modelpipe.RunAsync(_world.Root, args, RemoteKit.Env);
+
+    [Fact]
+    public async Task A_job_id_that_would_climb_out_of_the_run_folder_is_refused_before_it_reaches_a_path_or_url()
+    {
+        // Path.Combine(runDir, "archive." + id + ".part") with this id would land on the world's root.
+        var victim = Path.Combine(_world.Root, "victim.part");
+        File.WriteAllText(victim, "precious");
+        _runpod.NextJobId = "/../../../../../victim";
+        Serve(rightDigest: true);
+
+        var train = await RunAsync("train");
+
+        Assert.Equal(1, train.ExitCode);
+        Assert.Contains("RunPod answered a job id '/../../../../../victim' that is not a valid id", train.All);
+        Assert.Equal("precious", File.ReadAllText(victim));
+        Assert.DoesNotContain(_runpod.Requests, r => r.Contains("/status/", StringComparison.Ordinal) || r.StartsWith("GET /files", StringComparison.Ordinal));
+        Assert.Empty(Directory.EnumerateFiles(_world.ArtifactsDir, "remote.json", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task A_huge_job_output_is_quoted_only_in_part_in_the_message_and_the_records()
+    {
+        _runpod.Output = JsonValue.Create(new string('x', 10_700_000));
+
+        var train = await RunAsync("train");
+
+        Assert.Equal(1, train.ExitCode);
+        Assert.Contains("its output names no archive", train.All);
+        Assert.Contains("characters in all", train.All);
+        Assert.True(train.All.Length < 20_000, $"the output is {train.All.Length} characters");
+        foreach (var file in Directory.EnumerateFiles(_world.ArtifactsDir, "*", SearchOption.AllDirectories))
+            Assert.True(new FileInfo(file).Length < 64 << 10, $"{file} is {new FileInfo(file).Length} bytes");
+    }
+
+    [Fact]
+    public async Task A_job_whose_archive_was_refused_is_not_attached_to_again_and_the_rerun_submits_a_new_job()
+    {
+        Serve(rightDigest: false);
+        var refused = await RunAsync("train");
+        Serve(rightDigest: true);
+
+        var again = await RunAsync("train");
+
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("the archive does not match the digest the job reported", refused.All);
+        Assert.Contains("is marked unusable; re-running Train submits a new job", refused.All);
+        Assert.True(again.ExitCode == 0, again.All);
+        Assert.DoesNotContain("attaching", again.All);
+        Assert.Equal(2, _runpod.Submitted.Count);
+        var output = Path.Combine(_world.ArtifactsDir, "tiny", "runs", RemoteKit.OnlyKey(_world, "tiny"), "output", "model.bin");
+        Assert.Equal("weights-rp", File.ReadAllText(output));
+    }
+
+    [Fact]
+    public async Task A_hostile_archive_marks_the_job_unusable_too()
+    {
+        var path = Path.Combine(_world.Root, "dup.tar.gz");
+        ArchiveCorpus.TarGz(path, tar =>
+        {
+            ArchiveCorpus.Entry(tar, "models/model.bin", "weights");
+            ArchiveCorpus.Entry(tar, "models/model.bin", "replaced after the check");
+        });
+        _runpod.Archive = File.ReadAllBytes(path);
+        _runpod.ReportedSha256 = RemoteKit.Sha256(_runpod.Archive);
+
+        var train = await RunAsync("train");
+
+        Assert.Equal(1, train.ExitCode);
+        Assert.Contains("names 'model.bin' a second time", train.All);
+        Assert.Contains("is marked unusable", train.All);
+        Assert.DoesNotContain("unexpected error", train.All);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _runpod.DisposeAsync();
+        _world.Dispose();
+    }
+}

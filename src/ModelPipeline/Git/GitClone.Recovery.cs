@@ -60,7 +60,8 @@ public sealed partial class GitClone
             found.Add($"an unreadable index ({ex.StandardError.Trim()})");
         }
         if (found.Count > 0)
-            Recovered?.Invoke($"the cached clone {WorkTree} was left half-done by a stopped run ({string.Join("; ", found)}); "
+            Recovered?.Invoke($"the cached clone {WorkTree} was left half-done by a stopped run "
+                + $"({string.Join("; ", found)}); "
                 + $"discarded and reset to {Errors.Redactor.Redact(Remote.Url)} {Branch}: nothing in it was published");
     }
 }

@@ -81,8 +81,8 @@ public sealed partial class GitClone
     {
         // Another process of this workspace (a second Publish) may have moved the shared clone since: only a
         // clone still at the commit this run synced to is taken as it is.
-        if (FetchOncePerRun && SyncedThisRun.TryGetValue(WorkTree, out var synced) && Directory.Exists(Path.Combine(WorkTree, ".git"))
-            && await RevParseAsync("HEAD", ct) == synced)
+        if (FetchOncePerRun && SyncedThisRun.TryGetValue(WorkTree, out var synced)
+            && Directory.Exists(Path.Combine(WorkTree, ".git")) && await RevParseAsync("HEAD", ct) == synced)
             return synced;
         if (!IsReadOnlyCache) return await SyncOnceAsync(ct);
         try

@@ -23,6 +23,20 @@ Task("Promote")
     Modelpipe("promote", "--version", Argument<string>("model-version"));
 });
 
+Task("MergePr")
+    .Description("Local forge: merges the open promotion of a model in the GitOps repository, then syncs the zoo's aliases: ./build.sh MergePr --model NAME [--version N].")
+    .IsDependentOn("Compile")
+    .Does(() =>
+{
+    if (Arguments<string>("model", new string[0]).Count != 1)
+    {
+        modelpipeExitCode = 2; // a usage error, like modelpipe's own
+        throw new CakeException(2, "MergePr needs exactly one model: ./build.sh MergePr --model NAME [--version N]");
+    }
+    if (HasArgument("model-version")) Modelpipe("pr merge", "--version", Argument<string>("model-version"));
+    else Modelpipe("pr merge");
+});
+
 Task("SyncAliases")
     .Description("Sets the zoo's test and prod aliases to the versions the GitOps repository deploys (run by CI on the GitOps repo's main branch).")
     .IsDependentOn("Compile")

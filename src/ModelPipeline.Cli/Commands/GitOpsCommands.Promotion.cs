@@ -7,9 +7,14 @@ namespace ModelPipeline.Cli.Commands;
 
 internal static partial class GitOpsCommands
 {
-    public static Command OpenPr() => Verb.PerModel("pr",
-        "Open (or update) the pull request that sets prod/<name>/config.yaml to the digest now in test.",
-        async (ctx, model, ct) => Result("pr", await new Promotion(ctx.Config, ctx.State, ctx.Output).OpenForTestedAsync(model, ct)));
+    public static Command OpenPr()
+    {
+        var pr = Verb.PerModel("pr",
+            "Open (or update) the pull request that sets prod/<name>/config.yaml to the digest now in test.",
+            async (ctx, model, ct) => Result("pr", await new Promotion(ctx.Config, ctx.State, ctx.Output).OpenForTestedAsync(model, ct)));
+        pr.Subcommands.Add(Merge());
+        return pr;
+    }
 
     /// <summary><c>promote --model NAME --version N</c>: the same pull request for a chosen, tested version.</summary>
     public static Command Promote()
@@ -33,9 +38,10 @@ internal static partial class GitOpsCommands
     {
         Model = record.Model,
         Step = step,
-        Result = record.Action is "nothing-to-do" or "unchanged" or "pin-unchanged" ? "skipped" : "ok",
+        Result = record.Action is "nothing-to-do" or "unchanged" or "pin-unchanged" or "frozen" ? "skipped" : "ok",
         Detail = record.Action switch
         {
+            "frozen" => $"prod is frozen by {record.Freeze!.FrozenBy} until {record.Freeze.Until ?? "unfrozen"}: {record.Freeze.Reason}",
             "nothing-to-do" => $"prod already pins v{record.Version}; no branch, no pull request",
             "pin-unchanged" => "test pin unchanged in this run; branch and pull request left alone",
             _ => $"{record.Action} {record.Branch}: {record.Url}"

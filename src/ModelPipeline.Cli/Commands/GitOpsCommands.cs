@@ -19,7 +19,7 @@ internal static partial class GitOpsCommands
                 Model = model.Name,
                 Step = "gitops",
                 Result = record.Changed || record.AliasChanged ? "ok" : "skipped",
-                Detail = (record.Changed
+                Detail = record.LeftAlone is { } reason ? $"test left alone: {reason.Split("; ")[0]}" : (record.Changed
                     ? $"{record.Path} -> v{record.Version} {record.Digest[..19]} ({record.Commit![..12]})"
                     : $"{record.Path} already at v{record.Version}")
                     + (record.AliasChanged ? $"; zoo alias test -> v{record.Version}" : ""),

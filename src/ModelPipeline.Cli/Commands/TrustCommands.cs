@@ -7,12 +7,16 @@ using ModelPipeline.Zoo;
 
 namespace ModelPipeline.Cli.Commands;
 
-/// <summary><c>modelpipe verify NAME@REF</c>: the signature, SBOM and provenance of a published image, from its digest alone.</summary>
+/// <summary>
+/// <c>modelpipe verify NAME@REF</c>: the signature, SBOM and provenance of a published image, from its digest alone.
+/// <c>modelpipe sign NAME@REF</c>: signs a published version (image with its identity, SBOM, provenance)
+/// with the key set now.
+/// </summary>
 internal static class TrustCommands
 {
     public static Command Verify()
     {
-        var name = new Argument<string>("NAME@REF") { Description = "A model with vN, an alias or sha256:<digest> (default: latest)." };
+        var name = new Argument<string>("NAME@REF") { Description = "A model with vN, an alias or sha256:<digest> (default: prod)." };
         var key = new Option<string?>("--key") { Description = "The signers' PEM public key file (default: $.verify.publicKey)." };
         var layout = new Option<string?>("--layout") { Description = "Read from this OCI image layout (default: the registry it was pushed to, or $.modelcar.layoutDir)." };
         var zooOption = new Option<string?>("--zoo") { Description = "Read this zoo (a git URL or a path) instead of the configured primary." };
@@ -23,12 +27,44 @@ internal static class TrustCommands
             var (model, reference) = ZooSnapshot.Parse(parse.GetValue(name)!);
             ResolvedVersion resolved;
             using (var zoo = await new ZooRepository(ctx.Config, ctx.Output, parse.GetValue(zooOption)).ReadAsync(ct))
-                resolved = zoo.Resolve(model, reference);
+                resolved = ZooCommands.ResolveNoted(zoo, model, reference);
             var layoutDir = parse.GetValue(layout) is { } given ? Path.GetFullPath(given) : null;
             var keyFile = parse.GetValue(key) is { } file ? Path.GetFullPath(file) : null;
             var result = await VersionVerifier.VerifyAsync(ctx.Config, ctx.Output, resolved, layoutDir, keyFile, ct);
             if (ctx.Json) Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(result, RunStateStore.Json)));
             else Console.WriteLine($"{model} v{resolved.Version.Version} {result.Digest}: verified (signature {result.Signature}, SBOM {result.Sbom}, provenance {result.Provenance})");
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    public static Command Sign()
+    {
+        var name = new Argument<string>("NAME@REF")
+        {
+            Description = "A published model with vN, an alias or sha256:<digest> (default: latest).",
+        };
+        var zooOption = new Option<string?>("--zoo")
+        {
+            Description = "Read this zoo (a git URL or a path) instead of the configured primary.",
+        };
+        var description = "Sign a published version with the key in $MODELPIPE_SIGNING_KEY (signing.keyEnv): its image, " +
+            "naming model, version and training key, and its SBOM and provenance; then verify it.";
+        var command = new Command("sign", description) { name, zooOption };
+        command.SetAction((parse, ct) => Verb.Guard(async () =>
+        {
+            var ctx = CommandContext.Create(parse);
+            var (model, reference) = ZooSnapshot.Parse(parse.GetValue(name)!);
+            ResolvedVersion resolved;
+            using (var zoo = await new ZooRepository(ctx.Config, ctx.Output, parse.GetValue(zooOption)).ReadAsync(ct))
+                resolved = zoo.Resolve(model, reference);
+            var outcome = await PublishedSigning.SignAsync(ctx.Config, ctx.Output, resolved, ct);
+            if (ctx.Json) Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(outcome, RunStateStore.Json)));
+            else
+                Console.WriteLine($"{model} v{resolved.Version.Version} {resolved.Manifest.Image.Digest}: " +
+                    "signed and verified" + (outcome.Written.Count == 0
+                        ? " (already signed)"
+                        : $" (signed: {string.Join(", ", outcome.Written)})"));
             return 0;
         }, ct));
         return command;

@@ -66,7 +66,7 @@ internal static class ZooCommands
     {
         var name = new Argument<string>("NAME[@REF]") { Description = "A model, optionally with vN, an alias or sha256:<digest> (default: every version)." };
         var command = new Command("show", "Show a model's versions and aliases, or one version's manifest.") { name };
-        command.SetAction((parse, ct) => Read(parse, (ctx, zoo) =>
+        command.SetAction((parse, ct) => ReadAsync(parse, async (ctx, zoo) =>
         {
             var (model, reference) = ZooSnapshot.Parse(parse.GetValue(name)!);
             if (reference is not null)
@@ -75,24 +75,24 @@ internal static class ZooCommands
                 if (!ctx.Json) Console.Write(File.ReadAllText(Path.Combine(ZooLayout.VersionDir(zoo.Root, model, resolved.Version.Version), "README.md")));
                 return resolved;
             }
-            var index = zoo.Show(model);
-            if (ctx.Json) return index;
-            Console.WriteLine($"{model}: {index.Versions.Count} version(s); aliases: {Aliases(index.Aliases)}");
-            foreach (var v in index.Versions)
-                Console.WriteLine($"v{v.Version}\t{v.Status}\t{v.CreatedAt:u}\t{v.Digest}\t{string.Join(",", v.Aliases)}");
-            return index;
+            var view = ModelView.Of(zoo.Show(model), await zoo.AliasHistoryAsync(model, "test", ct));
+            if (ctx.Json) return view;
+            Console.WriteLine($"{model}: {view.Versions.Count} version(s); aliases: {Aliases(view.Aliases)}");
+            foreach (var v in view.Versions)
+                Console.WriteLine($"v{v.Version}\t{v.Label}\t{v.CreatedAt:u}\t{v.Digest}\t{string.Join(",", v.Aliases)}");
+            return view;
         }, ct));
         return command;
     }
 
     private static Command Resolve()
     {
-        var name = new Argument<string>("NAME@REF") { Description = "A model with vN, an alias or sha256:<digest> (default: latest)." };
+        var name = new Argument<string>("NAME@REF") { Description = "A model with vN, an alias or sha256:<digest> (default: prod)." };
         var command = new Command("resolve", "Resolve NAME@REF to one version; prints 'vN repository@sha256:… oci://…'.") { name };
         command.SetAction((parse, ct) => Read(parse, (ctx, zoo) =>
         {
             var (model, reference) = ZooSnapshot.Parse(parse.GetValue(name)!);
-            var resolved = zoo.Resolve(model, reference);
+            var resolved = ResolveNoted(zoo, model, reference);
             if (!ctx.Json) Console.WriteLine($"v{resolved.Version.Version}\t{resolved.Version.Reference}\t{resolved.Version.StorageUri}");
             return resolved;
         }, ct));
@@ -145,7 +145,7 @@ internal static class ZooCommands
 
     public static Command Pull()
     {
-        var name = new Argument<string>("NAME@REF") { Description = "A model with vN, an alias or sha256:<digest> (default: latest)." };
+        var name = new Argument<string>("NAME@REF") { Description = "A model with vN, an alias or sha256:<digest> (default: prod)." };
         var to = new Option<string>("--to") { Description = "The folder to extract the model files into (new or empty).", Required = true };
         var layout = new Option<string?>("--layout") { Description = "Read the image from this OCI image layout (default: the registry it was pushed to, or $.modelcar.layoutDir)." };
         var format = new Option<string>("--format") { Description = "modelcar (the KServe image, default) or modelpack (the CNCF ModelPack artifact of the same files).", DefaultValueFactory = _ => "modelcar" };
@@ -157,7 +157,7 @@ internal static class ZooCommands
             var (model, reference) = ZooSnapshot.Parse(parse.GetValue(name)!);
             ResolvedVersion resolved;
             using (var zoo = await new ZooRepository(ctx.Config, ctx.Output, parse.GetValue(ZooOption)).ReadAsync(ct))
-                resolved = zoo.Resolve(model, reference);
+                resolved = ResolveNoted(zoo, model, reference);
             var layoutDir = parse.GetValue(layout) is { } given ? Path.GetFullPath(given) : null;
             var result = await new ModelPipeline.Zoo.Pull.ModelPuller(ctx.Config, ctx.Output).PullAsync(resolved, layoutDir, parse.GetValue(to)!, ct, parse.GetValue(format) == "modelpack");
             if (ctx.Json) Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(result, RunStateStore.Json)));
@@ -167,11 +167,24 @@ internal static class ZooCommands
         return command;
     }
 
-    private static Task<int> Read(ParseResult parse, Func<CommandContext, ZooSnapshot, object> render, CancellationToken ct) => Verb.Guard(async () =>
+    /// <summary>Resolves NAME[@REF]; for NAME alone, says on stderr which alias it chose (stdout stays one line for scripts).</summary>
+    public static ResolvedVersion ResolveNoted(ZooSnapshot zoo, string model, string? reference)
+    {
+        var resolved = zoo.Resolve(model, reference);
+        if (reference is null)
+            Console.Error.WriteLine($"{model}: no reference given; resolved {model}@{resolved.Reference} (v{resolved.Version.Version}). "
+                + $"NAME alone means NAME@{ZooSnapshot.DefaultReference}; write {model}@latest for the newest version, tested or not.");
+        return resolved;
+    }
+
+    private static Task<int> Read(ParseResult parse, Func<CommandContext, ZooSnapshot, object> render, CancellationToken ct) =>
+        ReadAsync(parse, (ctx, zoo) => Task.FromResult(render(ctx, zoo)), ct);
+
+    private static Task<int> ReadAsync(ParseResult parse, Func<CommandContext, ZooSnapshot, Task<object>> render, CancellationToken ct) => Verb.Guard(async () =>
     {
         var ctx = CommandContext.Create(parse);
         using var zoo = await new ZooRepository(ctx.Config, ctx.Output, parse.GetValue(ZooOption)).ReadAsync(ct);
-        var result = render(ctx, zoo);
+        var result = await render(ctx, zoo);
         if (ctx.Json) Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(result, RunStateStore.Json)));
         return 0;
     }, ct);

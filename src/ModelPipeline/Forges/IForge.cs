@@ -35,7 +35,7 @@ public sealed record SupersedeSpec
     public required string Title { get; init; }
     public required PullRequestResult NewPullRequest { get; init; }
 
-    /// <summary>The older promotion branches that exist on the GitOps remote (the local forge closes these).</summary>
+    /// <summary>The promotion branches on the GitOps remote not merged into its branch (the local forge closes the older ones).</summary>
     public IReadOnlyList<string> OlderBranches { get; init; } = [];
 
     /// <summary>The run-state folder holding <c>v&lt;N&gt;/</c> per promotion (the local forge's pull requests).</summary>

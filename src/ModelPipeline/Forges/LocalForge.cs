@@ -4,7 +4,7 @@ namespace ModelPipeline.Forges;
 /// <summary>
 /// The embedded default: no accounts. The branch is already in the (local) GitOps repository; the
 /// "pull request" is a <c>git request-pull</c> summary plus the PR text, written into the run state.
-/// Merging is <c>git merge</c> of the branch by whoever reviews it.
+/// Merging is <c>modelpipe pr merge NAME</c> (or a <c>git merge</c> of the branch by whoever reviews it).
 /// </summary>
 public sealed class LocalForge : IForge
 {
@@ -12,11 +12,17 @@ public sealed class LocalForge : IForge
     public const string RequestPullFile = "request-pull.txt";
     public const string ClosedFile = "closed.md";
 
+    /// <summary>Written by <c>modelpipe pr merge</c> when the promotion was merged.</summary>
+    public const string MergedFile = "merged.md";
+
     public string Kind => "local";
 
     public Task<PullRequestResult> OpenOrUpdateAsync(PullRequestSpec spec, CancellationToken ct)
     {
         Directory.CreateDirectory(spec.StateDir);
+        // Proposed (again): this promotion is open, whatever happened to an earlier proposal of the version.
+        File.Delete(Path.Combine(spec.StateDir, ClosedFile));
+        File.Delete(Path.Combine(spec.StateDir, MergedFile));
         var bodyPath = Path.Combine(spec.StateDir, BodyFile);
         var existed = File.Exists(bodyPath);
         var changed = Write(bodyPath, $"# {spec.Title}\n\nbranch: {spec.Head} -> {spec.Base}\n"
@@ -29,7 +35,7 @@ public sealed class LocalForge : IForge
     }
 
     /// <summary>
-    /// Closes the older promotion branches of the model that exist on the GitOps remote: the closing
+    /// Closes the older, unmerged promotion branches of the model on the GitOps remote: the closing
     /// comment goes to <c>v&lt;M&gt;/closed.md</c> in the run state; the caller deletes the branches
     /// (they live in the GitOps repository, which this forge does not reach).
     /// </summary>

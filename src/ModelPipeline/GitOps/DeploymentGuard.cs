@@ -17,8 +17,17 @@ public static class DeploymentGuard
         var package = state.ReadRun<PackageRecord>(model, key, "package");
         if (package is null) return;
         if (package.Warnings.Any(w => w.StartsWith("shell:", StringComparison.Ordinal)))
-            throw new OperationFailedException($"model '{model}': {package.Reference} has no /bin/sh (its base is '{config.ModelCar.BaseImage}' or was when it was packaged), so KServe's modelcar sidecar cannot start it; it is not deployed. Fix: set modelcar.baseImage to \"busybox-static\" (the embedded base) or a registry image with a shell, then run ./build.sh Publish --model {model}.") { Model = model };
+            throw new OperationFailedException($"model '{model}': {package.Reference}{Version(package)} has no /bin/sh " +
+                $"(packaged on '{package.BaseImage ?? config.ModelCar.BaseImage}'), so KServe's modelcar sidecar cannot " +
+                "start it; it is never deployed. Fix: set modelcar.baseImage to \"busybox-static\" (the embedded base) or " +
+                $"a registry image with a shell, then run ./build.sh Publish --model {model}: the same training output " +
+                "is packaged on that base and published as a new version.") { Model = model };
         if (config.Signing.Required && package.Attestations?.Signature is null)
-            throw new OperationFailedException($"model '{model}': {package.Reference} is not signed and signing.required is true; it is not deployed. Fix: set the signing key in ${config.Signing.KeyEnv} (PEM or a path; the passphrase in ${config.Signing.PasswordEnv}), then run ./build.sh Publish --model {model}.") { Model = model };
+            throw new OperationFailedException($"model '{model}': {package.Reference} is not signed and signing.required is " +
+                $"true; it is not deployed. Fix: set the signing key in ${config.Signing.KeyEnv} (PEM or a path; the " +
+                $"passphrase in ${config.Signing.PasswordEnv}), then run ./build.sh Publish --model {model} (PushMirrors " +
+                $"signs the published version), or run 'modelpipe sign {model}@vN'.") { Model = model };
     }
+
+    private static string Version(PackageRecord package) => package.ReusedVersion is { } v ? $" (v{v})" : "";
 }

@@ -21,4 +21,13 @@ public sealed partial class GitOpsRepository
         var commit = (await _git.RunAsync(WorkDir, ["log", "-1", "--format=%H", Tip, "--", path], ct)).Trim();
         return commit.Length == 0 ? null : commit;
     }
+
+    /// <summary>The last commit on the GitOps branch that changed <paramref name="path"/>: its id, author and subject.</summary>
+    public async Task<(string Commit, string Author, string Subject)?> LastChangeAsync(string path, CancellationToken ct)
+    {
+        if (!await HasRefAsync(Tip, ct)) return null;
+        var line = (await _git.RunAsync(WorkDir, ["log", "-1", "--format=%H%x00%an <%ae>%x00%s", Tip, "--", path], ct)).Trim();
+        var parts = line.Split('\0');
+        return parts.Length == 3 ? (parts[0], parts[1], parts[2]) : null;
+    }
 }

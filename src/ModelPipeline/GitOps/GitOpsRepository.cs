@@ -54,16 +54,24 @@ public sealed partial class GitOpsRepository : IDisposable
     }
 
     /// <summary>
-    /// Writes one file on the GitOps branch, commits and pushes (retrying a lost race from the new tip).
-    /// Content already there makes no commit: the result is then null.
+    /// Writes one file on the GitOps branch (or removes it: <paramref name="content"/> null), commits and
+    /// pushes (retrying a lost race from the new tip). Content already there (a file already absent)
+    /// makes no commit: the result is then null. The commit's author is the configured one unless given.
     /// </summary>
-    public static async Task<string?> CommitFileAsync(PipelineConfig config, IPipelineReporter reporter, string path, string content, string message, CancellationToken ct)
+    public static async Task<string?> CommitFileAsync(PipelineConfig config, IPipelineReporter reporter, string path, string? content,
+        string message, CancellationToken ct, GitAuthor? author = null)
     {
         var (_, clone) = await ConnectAsync(config, reporter, ct);
         var settings = config.GitOps;
-        var outcome = await clone.CommitAndPushAsync(GitAuthor.Resolve(settings.AuthorName, settings.AuthorEmail), async (root, token) =>
+        var outcome = await clone.CommitAndPushAsync(author ?? GitAuthor.Resolve(settings.AuthorName, settings.AuthorEmail), async (root, token) =>
         {
             var full = Path.Combine(root, path);
+            if (content is null)
+            {
+                if (!File.Exists(full)) return null;
+                File.Delete(full);
+                return message;
+            }
             if (File.Exists(full) && await File.ReadAllTextAsync(full, token) == content) return null; // unchanged: decided in memory
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
             await File.WriteAllTextAsync(full, content, new System.Text.UTF8Encoding(false), token);

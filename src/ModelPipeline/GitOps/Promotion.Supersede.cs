@@ -1,3 +1,4 @@
+using ModelPipeline.Errors;
 using ModelPipeline.Forges;
 
 namespace ModelPipeline.GitOps;
@@ -20,7 +21,7 @@ public sealed partial class Promotion
             Head = proposed.Head,
             Title = proposed.Title,
             NewPullRequest = pr,
-            OlderBranches = await repo.RemoteBranchesAsync($"promote/{proposed.Model}-v", ct),
+            OlderBranches = await UnmergedAsync(repo, await repo.RemoteBranchesAsync($"promote/{proposed.Model}-v", ct), ct),
             PromotionsDir = Path.Combine(state.ModelDir(proposed.Model), "promotions"),
         };
         var closed = new List<SupersededPullRequest>();
@@ -31,6 +32,18 @@ public sealed partial class Promotion
             closed.Add(result);
         }
         return closed;
+    }
+
+    /// <summary>
+    /// The branches not yet merged into the GitOps branch: a merged promotion (a version that ran or runs in
+    /// prod) is history, not an open proposal, so it is never closed as superseded.
+    /// </summary>
+    private static async Task<IReadOnlyList<string>> UnmergedAsync(GitOpsRepository repo, IReadOnlyList<string> branches, CancellationToken ct)
+    {
+        var open = new List<string>();
+        foreach (var branch in branches)
+            if (!await repo.IsMergedAsync(branch, ct)) open.Add(branch);
+        return open;
     }
 
     /// <summary>OpenPr for a model whose test pin did not change in this run: nothing is read or written.</summary>
@@ -47,6 +60,29 @@ public sealed partial class Promotion
             Forge = config.Forge.Kind,
             Branch = deployed is null ? "" : SupersedeSpec.BranchFor(model, deployed.Version),
             Action = "pin-unchanged",
+        };
+    }
+
+    /// <summary>
+    /// Prod is frozen: nothing is proposed. OpenPr (Publish) reports it and goes on (its pending promotion is
+    /// kept for after the freeze); Promote, whose only purpose is to move prod, fails.
+    /// </summary>
+    private PromotionRecord Frozen(string model, IForge forge, EnvironmentConfig candidate, EnvironmentFreeze freeze, bool promote)
+    {
+        var message = $"{freeze.Describe()}; v{candidate.ModelVersion} is not proposed for prod (no branch, no pull request).";
+        if (promote)
+            throw new OperationFailedException($"model '{model}': {message} Fix: wait until the freeze ends, "
+                + $"or lift it ({freeze.UnfreezeCommand}) and run ./build.sh Promote --model {model} --version {candidate.ModelVersion} again.") { Model = model };
+        reporter.Info(model, $"{message} It is proposed by the next OpenPr after {freeze.UnfreezeCommand}.");
+        return new PromotionRecord
+        {
+            Model = model,
+            Version = candidate.ModelVersion,
+            Digest = candidate.ImageDigest,
+            Forge = forge.Kind,
+            Branch = SupersedeSpec.BranchFor(model, candidate.ModelVersion),
+            Action = "frozen",
+            Freeze = freeze,
         };
     }
 }

@@ -1,4 +1,5 @@
 using ModelPipeline.Errors;
+using ModelPipeline.Zoo;
 
 namespace ModelPipeline.GitOps;
 
@@ -8,7 +9,7 @@ public sealed partial class Promotion
     /// The test config to promote and the GitOps commit that deployed it: what test runs now, or the
     /// newest test config that pinned the chosen version. A version never deployed to test is refused.
     /// </summary>
-    private static async Task<(EnvironmentConfig Config, string Commit)> FindTestedAsync(GitOpsRepository repo, string model, int? version, CancellationToken ct)
+    private async Task<(EnvironmentConfig Config, string Commit)> FindTestedAsync(GitOpsRepository repo, string model, int? version, CancellationToken ct)
     {
         var testPath = EnvironmentConfig.PathFor(TestDeployment.Environment, model);
         if (version is null)
@@ -25,9 +26,24 @@ public sealed partial class Promotion
             if (config.ModelVersion == version && config.Name == model) return (config, commit);
             deployed.Add(config.ModelVersion);
         }
+        await RequireInZooAsync(model, version.Value, deployed, ct);
         throw new InvalidInputException(
             $"--version {version}: model '{model}' v{version} was never deployed to test ({testPath} on {repo.Branch} of the GitOps repository never pinned it; " +
             $"versions deployed to test: {(deployed.Count == 0 ? "none" : string.Join(", ", deployed.Select(v => "v" + v)))}). " +
             $"Only a version that passed validation and ran in test can be promoted. Fix: choose one of those versions, or publish it first (./build.sh Publish --model {model}).") { Model = model };
+    }
+
+    /// <summary>A version that neither the zoo nor test ever had does not exist: said so, with the versions that do.</summary>
+    private async Task RequireInZooAsync(string model, int version, SortedSet<int> tested, CancellationToken ct)
+    {
+        IReadOnlyList<int> versions;
+        using (var zoo = await new ZooRepository(config, reporter).ReadAsync(ct))
+            versions = ZooLayout.Versions(zoo.Root, model);
+        if (versions.Contains(version)) return;
+        throw new InvalidInputException(
+            $"--version {version}: model '{model}' has no version v{version}; the zoo {Redactor.Redact(config.Zoo.Url)} has "
+            + (versions.Count == 0 ? "no version of it" : string.Join(", ", versions.Select(v => "v" + v)))
+            + $". Fix: pick an existing version that ran in test (modelpipe models show {model})"
+            + (tested.Count > 0 ? $", e.g. --version {tested.Max()}." : ", or publish the model first (./build.sh Publish --model " + model + ").")) { Model = model };
     }
 }

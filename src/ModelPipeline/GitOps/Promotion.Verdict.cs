@@ -26,6 +26,10 @@ public sealed partial class Promotion
                 $"model '{model.Name}' {v}: test ran {candidate.ImageDigest}, but the zoo records {image.Digest} for {v}; refusing to promote a digest the zoo does not hold for that version. " +
                 $"Fix: run ./build.sh UpdateGitOps --model {model.Name} to pin test to the zoo's digest, then promote.") { Model = model.Name };
 
+        // Signatures fail closed here exactly as in 'modelpipe verify': before any branch or pull request.
+        if (Trust.VersionVerifier.Applies(config))
+            await Trust.VersionVerifier.VerifyAsync(config, reporter, published.Resolved(), null, null, ct);
+
         var scratch = Path.Combine(state.Root, $".promote-{model.Name}-{Guid.NewGuid():N}");
         try
         {

@@ -26,7 +26,7 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
         if (PendingPromotion.Read(state, model.Name) is null) return LeftAlone(model.Name, key);
         var record = await RunAsync(model, forge, version: null, ct);
         state.WriteRun(model.Name, key, "pr", record);
-        PendingPromotion.Clear(state, model.Name);
+        if (record.Action != "frozen") PendingPromotion.Clear(state, model.Name); // proposed once prod is unfrozen
         return record;
     }
 
@@ -38,6 +38,8 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
     {
         using var repo = await GitOpsRepository.OpenAsync(config, reporter, ct);
         var (candidate, testedCommit) = await FindTestedAsync(repo, model.Name, version, ct);
+        if (await EnvironmentFreezes.HoldingAsync(repo, Environment, model.Name, reporter, ct) is { } freeze)
+            return Frozen(model.Name, forge, candidate, freeze, promote: version is not null);
         await RequirePassingVerdictAsync(model, candidate, ct);
 
         var prodPath = EnvironmentConfig.PathFor(Environment, model.Name);
@@ -75,6 +77,8 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
                 Model = model,
                 Candidate = candidate,
                 Prod = current,
+                Test = await repo.ReadAsync(EnvironmentConfig.PathFor(TestDeployment.Environment, model.Name), ct) is { } testYaml
+                    ? ConfigYaml.Parse(testYaml, $"test/{model.Name}/config.yaml in the GitOps repository") : null,
                 CandidateMetrics = await MetricsAsync(model.Name, candidate, ct),
                 ProdMetrics = current is null ? null : await MetricsAsync(model.Name, current, ct),
                 Diff = await repo.DiffAsync(commit, prodPath, ct),
@@ -134,8 +138,8 @@ public sealed record PromotionRecord
     public required string Forge { get; init; }
     public required string Branch { get; init; }
 
-    /// <summary>created, updated, unchanged, nothing-to-do (prod already pins this digest), or pin-unchanged
-    /// (OpenPr: the test pin did not change in this run, so the promotion was left alone).</summary>
+    /// <summary>created, updated, unchanged, nothing-to-do (prod already pins this digest), pin-unchanged
+    /// (OpenPr: the test pin did not change in this run, so the promotion was left alone), or frozen (prod is frozen).</summary>
     public required string Action { get; init; }
 
     public string? Url { get; init; }
@@ -145,4 +149,8 @@ public sealed record PromotionRecord
 
     /// <summary>The older promotions of this model closed in favour of this one.</summary>
     public IReadOnlyList<SupersededPullRequest> Superseded { get; init; } = [];
+
+    /// <summary>The prod freeze that stopped this promotion (action frozen).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public EnvironmentFreeze? Freeze { get; init; }
 }

@@ -16,6 +16,9 @@ public static class PromotionBody
         public required ModelDefinition Model { get; init; }
         public required EnvironmentConfig Candidate { get; init; }
         public EnvironmentConfig? Prod { get; init; }
+
+        /// <summary>What test runs now (it may be another version than the candidate: a rollback, a newer version).</summary>
+        public EnvironmentConfig? Test { get; init; }
         public IReadOnlyDictionary<string, double>? CandidateMetrics { get; init; }
         public IReadOnlyDictionary<string, double>? ProdMetrics { get; init; }
         public required string Diff { get; init; }
@@ -33,8 +36,7 @@ public static class PromotionBody
         var prodLabel = input.Prod is null ? "prod (none)" : $"prod v{input.Prod.ModelVersion}";
         var b = new StringBuilder();
         b.Append($"## Promote `{c.Name}` v{c.ModelVersion} to prod\n\n");
-        b.Append($"Sets `prod/{c.Name}/config.yaml` to the digest that runs in test now")
-            .Append(input.Prod is null ? " (first deployment to prod).\n\n" : $" (prod runs v{input.Prod.ModelVersion}, {Short(input.Prod.ImageDigest)}).\n\n");
+        AppendVersions(b, input);
 
         b.Append("### Model card\n\n| | |\n|---|---|\n");
         Row(b, "Model", $"`{c.Name}`: {input.Model.Description}");
@@ -56,6 +58,25 @@ public static class PromotionBody
         b.Append($"- Tested in: `test/{c.Name}/config.yaml` at GitOps commit `{input.TestedCommit}` ({input.GitOpsRemote})\n");
         b.Append($"\n<!-- modelpipe:promotion model={c.Name} version={c.ModelVersion} digest={c.ImageDigest} -->\n");
         return b.ToString();
+    }
+
+    /// <summary>"prod v3 → v1 (a rollback)", and what test runs: the real versions, never "what runs in test".</summary>
+    private static void AppendVersions(StringBuilder b, Input input)
+    {
+        var c = input.Candidate;
+        var to = $"v{c.ModelVersion} ({Short(c.ImageDigest)})";
+        b.Append($"Sets `prod/{c.Name}/config.yaml`: ");
+        if (input.Prod is null) b.Append($"prod (none) → {to}, the first deployment to prod.\n\n");
+        else
+        {
+            b.Append($"**prod v{input.Prod.ModelVersion} → v{c.ModelVersion}** ({Short(input.Prod.ImageDigest)} → {Short(c.ImageDigest)})");
+            b.Append(c.ModelVersion < input.Prod.ModelVersion ? ", a rollback to an older version.\n\n" : ".\n\n");
+        }
+        var test = input.Test;
+        b.Append(test is null ? "Test runs no version now"
+            : test.ModelVersion == c.ModelVersion && test.ImageDigest == c.ImageDigest ? $"Test runs v{test.ModelVersion} ({Short(test.ImageDigest)}), the version proposed here"
+            : $"Test runs v{test.ModelVersion} ({Short(test.ImageDigest)}) now, not v{c.ModelVersion}");
+        b.Append($"; v{c.ModelVersion} ran in test at GitOps commit `{Short(input.TestedCommit, 12)}`.\n\n");
     }
 
     private static void AppendMetrics(StringBuilder b, Input input, string prodLabel)
@@ -84,5 +105,5 @@ public static class PromotionBody
     private static void Row(StringBuilder b, string name, string value) =>
         b.Append($"| {name} | {value.Replace("|", "\\|", StringComparison.Ordinal)} |\n");
 
-    private static string Short(string digest) => digest.Length > 19 ? digest[..19] : digest;
+    private static string Short(string digest, int length = 19) => digest.Length > length ? digest[..length] : digest;
 }

@@ -12,7 +12,7 @@ namespace ModelPipeline.GitOps;
 /// <c>test/&lt;name&gt;/config.yaml</c> in the GitOps repository (commit, push), then points the
 /// zoo's <c>test</c> alias at that version. Unchanged content makes no commit.
 /// </summary>
-public sealed class TestDeployment(PipelineConfig config, RunStateStore state, IPipelineReporter reporter)
+public sealed partial class TestDeployment(PipelineConfig config, RunStateStore state, IPipelineReporter reporter)
 {
     public const string Environment = "test";
 
@@ -26,6 +26,13 @@ public sealed class TestDeployment(PipelineConfig config, RunStateStore state, I
         var yaml = ConfigYaml.Serialize(For(model, published, Environment));
         var path = EnvironmentConfig.PathFor(Environment, model.Name);
         var shortDigest = published.Digest[..19];
+        if (await LeftAloneAsync(model.Name, published.Version, ct) is { } reason)
+        {
+            reporter.Info(model.Name, $"left test alone: {reason}");
+            var held = Record(model.Name, key, published, path, null, aliasChanged: false) with { LeftAlone = reason };
+            state.WriteRun(model.Name, key, "gitops", held);
+            return held;
+        }
 
         var commit = await GitOpsRepository.CommitFileAsync(config, reporter, path, yaml,
             $"test: deploy {model.Name} v{published.Version} ({shortDigest})\n\nImage: {published.Reference}\nTraining key: {key}\n", ct);
@@ -40,23 +47,25 @@ public sealed class TestDeployment(PipelineConfig config, RunStateStore state, I
             }.Write(state);
         var alias = await new ZooRepository(config, reporter).SetAliasAsync(model.Name, Environment, published.Version, ct);
 
-        var record = new DeploymentRecord
-        {
-            Model = model.Name,
-            TrainingKey = key,
-            Environment = Environment,
-            Version = published.Version,
-            Digest = published.Digest,
-            StorageUri = published.StorageUri,
-            Path = path,
-            Branch = config.GitOps.Branch,
-            Commit = commit,
-            Changed = commit is not null,
-            AliasChanged = alias.Changed,
-        };
+        var record = Record(model.Name, key, published, path, commit, alias.Changed);
         state.WriteRun(model.Name, key, "gitops", record);
         return record;
     }
+
+    private DeploymentRecord Record(string model, string key, PublishedModel published, string path, string? commit, bool aliasChanged) => new()
+    {
+        Model = model,
+        TrainingKey = key,
+        Environment = Environment,
+        Version = published.Version,
+        Digest = published.Digest,
+        StorageUri = published.StorageUri,
+        Path = path,
+        Branch = config.GitOps.Branch,
+        Commit = commit,
+        Changed = commit is not null,
+        AliasChanged = aliasChanged,
+    };
 
     /// <summary>The config.yaml of a published model in one environment.</summary>
     public static EnvironmentConfig For(ModelDefinition model, PublishedModel published, string environment) => new()
@@ -93,4 +102,7 @@ public sealed record DeploymentRecord
 
     /// <summary>Whether the zoo's <c>test</c> alias had to be moved to this version.</summary>
     public bool AliasChanged { get; init; }
+
+    /// <summary>Why test was left alone (a freeze, or a pin set by hand); null when UpdateGitOps pinned it.</summary>
+    public string? LeftAlone { get; init; }
 }

@@ -90,4 +90,16 @@ public sealed record ServingSpec
     public required string Runtime { get; init; }
     public string? ChartPath { get; init; }
     public IReadOnlyDictionary<string, JsonElement> Values { get; init; } = new Dictionary<string, JsonElement>();
+
+    /// <summary>The serving check (ServeCheck) setting; null: on for an ONNX model (<c>validation.onnxModel</c>).</summary>
+    public ServingCheckSpec? Check { get; init; }
+}
+
+/// <summary><c>serving.check</c>: <c>{"enabled": false, "reason": "..."}</c> turns the serving check off, with a reason.</summary>
+public sealed record ServingCheckSpec
+{
+    public required bool Enabled { get; init; }
+
+    /// <summary>Why the check is off (required then); shown in the published record and the report.</summary>
+    public string? Reason { get; init; }
 }

@@ -56,6 +56,7 @@ internal static class ModelRules
             Problem(path, problem);
         for (var i = 0; i < training.Sources.Count; i++)
             CheckPath(model.Directory, training.Sources[i], $"$.training.sources[{i}]", Problem, mustExist: true);
+        ConfinedSources(model, Problem);
 
         for (var i = 0; i < model.Artifacts.Files.Count; i++)
             CheckPath("/output", model.Artifacts.Files[i], $"$.artifacts.files[{i}]", Problem, mustExist: false);
@@ -78,6 +79,11 @@ internal static class ModelRules
         if (model.Serving.ChartPath is not null && SafePath.TryResolve("/repo", model.Serving.ChartPath, out var chartWhy) is null)
             Problem("$.serving.chartPath", $"'{model.Serving.ChartPath}' {chartWhy} (relative to the repository root). "
                 + "Fix: give a relative path inside the repository (no '..', not absolute).");
+
+        if (model.Serving.Check is { Enabled: false, Reason: null or "" })
+            Problem("$.serving.check.reason", "turning the serving check off needs a reason. Fix: add \"reason\": \"why this model is not served over the Open Inference Protocol before its test pin\".");
+        if (model.Serving.Check is { Enabled: true } && v.OnnxModel is null)
+            Problem("$.serving.check.enabled", "the serving check serves the ONNX file $.validation.onnxModel names, and none is set. Fix: set \"onnxModel\", or remove $.serving.check.");
 
         // KServe's predictor replicas: whole numbers, and a minimum above the maximum is refused here rather than by the cluster.
         var replicas = new Dictionary<string, long>();
@@ -145,6 +151,21 @@ internal static class ModelRules
         }
         if (mustExist && !File.Exists(resolved) && !Directory.Exists(resolved))
             problem(at, $"'{relative}' does not exist in the model folder. Fix: add it or correct the path.");
+    }
+
+    /// <summary>Every file reached through the trainer sources (links, folders) stays in the model folder.</summary>
+    private static void ConfinedSources(ModelDefinition model, Action<string, string> problem)
+    {
+        IReadOnlyList<string> roots = model.Training.Sources.Count > 0 ? [.. model.Training.Sources] : ["."];
+        for (var i = 0; i < roots.Count; i++)
+        {
+            if (SafePath.TryResolve(model.Directory, roots[i], out _) is not { } full || !Path.Exists(full)) continue;
+            ConfinedFiles.List(model.Directory, roots[i], Training.TrainingKey.SkippedFolders, out var why);
+            if (why is not null)
+                problem(Training.TrainingKey.SourcesField(model, i),
+                    $"{why}; the training key and the SBOM may only read the model folder. " +
+                    "Fix: copy what the trainer needs into the model folder, or remove the link.");
+        }
     }
 
     internal static bool HasUserInfo(string url) =>

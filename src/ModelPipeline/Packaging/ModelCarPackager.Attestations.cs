@@ -14,14 +14,15 @@ public sealed partial class ModelCarPackager
 {
     /// <summary>
     /// Adds what the record lacks (everything for a new image; for a skipped one a ModelPack that is now
-    /// configured, attestations it has not got, or a signature when a key is now set) and writes the record.
+    /// configured, attestations it has not got, or signed ones when a key is now set) and writes the record.
     /// </summary>
     private async Task<PackageRecord> AttestAsync(ModelDefinition model, PackageRecord record, CancellationToken ct)
     {
         var wantsModelPack = Settings.Formats.Contains("modelpack");
         var signingNow = config.Signing.Mode != "never" && !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(config.Signing.KeyEnv));
         var missingModelPack = wantsModelPack && record.ModelPack is null;
-        if (!missingModelPack && record.Attestations is { } done && (done.IsSigned || !signingNow)) return record;
+        if (!missingModelPack && record.Attestations is { } done && (done.SbomSignature is not null || !signingNow))
+            return record;
         if (missingModelPack)
         {
             var report = state.ReadRun<ValidationReport>(model.Name, record.TrainingKey, "validate")!;

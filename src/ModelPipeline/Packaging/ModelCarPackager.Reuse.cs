@@ -1,6 +1,8 @@
 using ModelPipeline.Errors;
 using ModelPipeline.Oci;
+using ModelPipeline.Trust;
 using ModelPipeline.Zoo;
+using ModelPipeline.Zoo.Pull;
 
 namespace ModelPipeline.Packaging;
 
@@ -35,9 +37,37 @@ public sealed partial class ModelCarPackager
             SizeBytes = image.SizeBytes,
             CreatedAt = published.Manifest.CreatedAt,
             ReusedVersion = published.Version,
+            // Every record of the first packaging, from the published state: verdicts and attestations.
+            BaseImage = image.BaseImage,
+            Warnings = image.Warnings ?? [],
+            Attestations = await PublishedAttestations.ReadAsync(config, registries, reporter,
+                new SignedIdentity(model, published.Version, key), image, ct),
+            ModelPack = image.ModelPack,
         };
         state.WriteRun(model, key, "package", record);
-        reporter.Info(model, $"reused {v}: {image.Reference} is in {store.Describe(image)}; nothing packaged");
+        reporter.Info(model, $"reused {v}: {image.Reference} is in {store.Describe(image)}; nothing packaged" +
+            (image.HasNoShell ? $" ({v} has no /bin/sh and is never deployed; see UpdateGitOps)" : ""));
         return new PackageOutcome(record, true, 0, 0);
+    }
+
+    /// <summary>
+    /// The way out of a version that can never be deployed: when vN's image has no shell and
+    /// <c>modelcar.baseImage</c> has changed since, the same training output is packaged on the new
+    /// base, and PushMirrors publishes it as a new version of the key (vN stays as published).
+    /// </summary>
+    private bool IsWayOut(PublishedVersion published) =>
+        published.Manifest.Image.HasNoShell
+        && published.Manifest.Image.BaseImage is { } recorded && recorded != Settings.BaseImage;
+
+    /// <summary>Makes the published files the key's training output again (pulled from vN's image when not here).</summary>
+    private async Task RepackageAsync(string model, string key, PublishedVersion published, CancellationToken ct)
+    {
+        var v = $"v{published.Version}";
+        reporter.Info(model, $"{v} of training key {key[..12]} has no /bin/sh " +
+            $"(base '{published.Manifest.Image.BaseImage}') and is never deployed; " +
+            $"modelcar.baseImage is now '{Settings.BaseImage}': packaging the same training output for a new version");
+        var output = state.OutputDir(model, key);
+        if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any()) return;
+        await new ModelPuller(config, reporter).PullAsync(published.Resolved(), null, output, ct);
     }
 }

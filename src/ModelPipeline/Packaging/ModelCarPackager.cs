@@ -27,7 +27,10 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
     {
         var key = state.RequireValidated(model.Name);
         if (state.ReadRun<Zoo.PublishedVersion>(model.Name, key, "published") is { } published)
-            return await ReusePublishedAsync(model.Name, key, published, ct);
+        {
+            if (!IsWayOut(published)) return await ReusePublishedAsync(model.Name, key, published, ct);
+            await RepackageAsync(model.Name, key, published, ct);
+        }
         var report = state.ReadRun<ValidationReport>(model.Name, key, "validate")!;
         var train = state.ReadRun<TrainingRecord>(model.Name, key, "train")
             ?? throw new OperationFailedException($"model '{model.Name}': train.json for key {key[..12]} is missing. Fix: run ./build.sh Train --model {model.Name}.") { Model = model.Name };
@@ -68,6 +71,7 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
             CreatedAt = created,
             Location = destination.Location(tag),
             Inputs = inputs,
+            BaseImage = Settings.BaseImage,
             Warnings = findings.Where(f => !f.IsError).Select(f => $"{f.Rule}: {f.Message}").ToList(),
         };
         record = await AttestAsync(model, record, ct);

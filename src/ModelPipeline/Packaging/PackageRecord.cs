@@ -41,6 +41,9 @@ public sealed record PackageRecord
     /// <summary>The zoo version whose recorded image this is (null: packaged in this run or an earlier one here).</summary>
     public int? ReusedVersion { get; init; }
 
+    /// <summary>The <c>modelcar.baseImage</c> the image was packaged on (null in older records).</summary>
+    public string? BaseImage { get; init; }
+
     /// <summary>Lint findings that did not block (e.g. no /bin/sh in a scratch image).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 

@@ -70,6 +70,7 @@ internal static partial class ModelPage
         }
         s.Append("</section>\n</div>\n");
         Validation(s, v);
+        ServingCheck(s, v);
         Files(s, v);
         s.Append("</details>\n");
     }

@@ -67,14 +67,14 @@ internal static partial class ModelPage
     private static void Versions(StringBuilder s, ModelReport m)
     {
         s.Append("<section aria-labelledby=\"versions\"><h2 id=\"versions\">Versions</h2>\n<div class=\"scroll\"><table class=\"versions\">\n");
-        s.Append("<thead><tr><th scope=\"col\">Version</th><th scope=\"col\">Status</th><th scope=\"col\">Aliases</th><th scope=\"col\">Created</th><th scope=\"col\">Training key</th><th scope=\"col\">Image digest</th><th scope=\"col\" class=\"num\">Size</th><th scope=\"col\">Validation</th></tr></thead>\n<tbody>\n");
+        s.Append("<thead><tr><th scope=\"col\">Version</th><th scope=\"col\">Status</th><th scope=\"col\">Aliases</th><th scope=\"col\">Created</th><th scope=\"col\">Training key</th><th scope=\"col\">Image digest</th><th scope=\"col\" class=\"num\">Size</th><th scope=\"col\">Validation</th><th scope=\"col\">Serving check</th></tr></thead>\n<tbody>\n");
         foreach (var v in m.Versions.Reverse())
         {
             var env = string.Concat(m.Test == v.Version ? Badge("test", "test") : "", m.Prod == v.Version ? Badge("prod", "prod") : "");
             s.Append($"<tr><th scope=\"row\"><a href=\"#v{v.Version}\">v{v.Version}</a> {env}</th><td>{E(v.Status)}</td>");
             s.Append($"<td>{(v.Aliases.Count == 0 ? "—" : string.Join(" ", v.Aliases.Select(a => Badge(a, "alias"))))}</td>");
             s.Append($"<td>{Time(v.CreatedAt)}</td><td>{Digest(v.Manifest.TrainingKey)}</td><td>{Digest(v.Manifest.Image.Digest)}</td>");
-            s.Append($"<td class=\"num\">{Bytes(v.SizeBytes)}</td><td>{Verdict(v)}</td></tr>\n");
+            s.Append($"<td class=\"num\">{Bytes(v.SizeBytes)}</td><td>{Verdict(v)}</td><td>{ServingBadge(v.Serving)}</td></tr>\n");
         }
         s.Append("</tbody>\n</table></div>\n</section>\n");
     }

@@ -97,6 +97,7 @@ public sealed class ReportLoader(string zooRoot, string? artifactsDir = null)
             Definition = definition,
             Gates = stored?.Gates?.Metrics ?? definition?.Validation.Metrics ?? new Dictionary<string, MetricGate>(),
             Validation = validation,
+            Serving = stored?.Serving,
             Extra = extra,
             Tags = new[] { manifest.Image.Tag, $"{model}-v{n}" }.OfType<string>().Distinct(StringComparer.Ordinal).ToList(),
         };
@@ -109,6 +110,7 @@ public sealed class ReportLoader(string zooRoot, string? artifactsDir = null)
     {
         public ValidationSpec? Gates { get; init; }
         public ValidationReport? Report { get; init; }
+        public Inference.ServingCheckRecord? Serving { get; init; }
     }
 
     /// <summary>Without a validation record in the zoo: this workspace's report for the same training key.</summary>

@@ -66,6 +66,9 @@ public sealed record VersionReport
     /// <summary>The validation gate's checks (null when the version does not record them).</summary>
     public ValidationView? Validation { get; init; }
 
+    /// <summary>The serving check's verdict the version was published with (null in versions before it existed).</summary>
+    public Inference.ServingCheckRecord? Serving { get; init; }
+
     /// <summary>Optional manifest fields this report has no dedicated place for, flattened (key path, value).</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Extra { get; init; } = [];
 

@@ -12,8 +12,8 @@ internal static class RunPage
     private static readonly Dictionary<string, string> Targets = new(StringComparer.Ordinal)
     {
         ["check"] = "Check", ["fetch"] = "Fetch", ["train"] = "Train", ["validate"] = "Validate",
-        ["package"] = "PackageModelCar", ["push"] = "PushMirrors", ["gitops"] = "UpdateGitOps", ["pr"] = "OpenPr",
-        ["promote"] = "Promote", ["sync-aliases"] = "SyncAliases",
+        ["package"] = "PackageModelCar", ["serve-check"] = "ServeCheck", ["push"] = "PushMirrors", ["gitops"] = "UpdateGitOps",
+        ["pr"] = "OpenPr", ["promote"] = "Promote", ["sync-aliases"] = "SyncAliases", ["pr merge"] = "MergePr",
     };
 
     public static string Target(string verb) => Targets.GetValueOrDefault(verb, verb);

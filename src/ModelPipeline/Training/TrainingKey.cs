@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ModelPipeline.Errors;
 using ModelPipeline.Fetching;
 using ModelPipeline.Models;
 using ModelPipeline.RunState;
@@ -42,16 +43,23 @@ public static class TrainingKey
     public static async Task<List<(string Rel, string Digest)>> SourceDigestsAsync(ModelDefinition model, CancellationToken ct)
     {
         var result = new List<(string, string)>();
-        var roots = model.Training.Sources.Count > 0 ? model.Training.Sources : ["."];
-        foreach (var root in roots)
+        IReadOnlyList<string> roots = model.Training.Sources.Count > 0 ? [.. model.Training.Sources] : ["."];
+        for (var i = 0; i < roots.Count; i++)
         {
-            var full = Path.GetFullPath(Path.Combine(model.Directory, root));
-            var files = File.Exists(full)
-                ? [Path.GetRelativePath(model.Directory, full).Replace('\\', '/')]
-                : Digests.Files(full, SkippedFolders).Select(f => Path.GetRelativePath(model.Directory, Path.Combine(full, f)).Replace('\\', '/'));
+            var files = ConfinedFiles.List(model.Directory, roots[i], SkippedFolders, out var problem);
+            if (problem is not null)
+                throw new InvalidInputException($"models/{model.Name}/model.json: {SourcesField(model, i)}: {problem}; " +
+                    "nothing outside the model folder is hashed or listed. " +
+                    "Fix: copy the file into the model folder or remove the link.") { Model = model.Name };
             foreach (var rel in files.Where(f => f != "model.json"))
                 result.Add((rel, await Digests.FileSha256Async(Path.Combine(model.Directory, rel), ct)));
         }
         return result.DistinctBy(r => r.Item1).OrderBy(r => r.Item1, StringComparer.Ordinal).ToList();
     }
+
+    /// <summary>The JSON path of source entry <paramref name="i"/> (the whole folder when none are listed).</summary>
+    public static string SourcesField(ModelDefinition model, int i) =>
+        model.Training.Sources.Count > 0
+            ? $"$.training.sources[{i}]"
+            : "$.training.sources (default: the whole model folder)";
 }

@@ -10,6 +10,8 @@ namespace ModelPipeline.Trust;
 /// simple-signing payload naming the repository and the manifest digest, signed with ECDSA P-256
 /// (ASN.1 DER, base64 in the layer annotation <c>dev.cosignproject.cosign/signature</c>), stored as
 /// the one layer of an image manifest under the tag <c>sha256-&lt;hex&gt;.sig</c>.
+/// An image signature also names what the image is (<see cref="SignedIdentity"/>) in the payload's
+/// <c>optional</c> claims, as string annotations (<c>cosign verify -a dev.modelpipeline.version=1</c>).
 /// </summary>
 public static class CosignSignature
 {
@@ -20,7 +22,7 @@ public static class CosignSignature
     public static string Tag(string digest) => $"sha256-{OciDigest.Hex(digest)}.sig";
 
     /// <summary>The simple-signing payload (compact JSON, cosign's key order).</summary>
-    public static byte[] Payload(string repository, string digest)
+    public static byte[] Payload(string repository, string digest, SignedIdentity? identity = null)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
@@ -35,16 +37,26 @@ public static class CosignSignature
             json.WriteEndObject();
             json.WriteString("type", PayloadType);
             json.WriteEndObject();
-            json.WriteNull("optional");
+            if (identity is null) json.WriteNull("optional");
+            else
+            {
+                json.WriteStartObject("optional");
+                json.WriteString(SignedIdentity.ModelClaim, identity.Model);
+                json.WriteString(SignedIdentity.TrainingKeyClaim, identity.TrainingKey);
+                var version = identity.Version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                json.WriteString(SignedIdentity.VersionClaim, version);
+                json.WriteEndObject();
+            }
             json.WriteEndObject();
         }
         return buffer.ToArray();
     }
 
     /// <summary>Signs <paramref name="digest"/> and stores the signature beside it; returns the signature manifest's digest.</summary>
-    public static async Task<string> SignAsync(IArtifactStore store, string digest, SigningKey key, CancellationToken ct)
+    public static async Task<string> SignAsync(IArtifactStore store, string digest, SigningKey key,
+        CancellationToken ct, SignedIdentity? identity = null)
     {
-        var payload = Payload(store.Repository, digest);
+        var payload = Payload(store.Repository, digest, identity);
         var signature = Convert.ToBase64String(key.Sign(payload));
         var payloadDigest = OciDigest.Of(payload);
         var config = Encoding.UTF8.GetBytes($$$"""{"architecture":"","config":{},"created":"0001-01-01T00:00:00Z","history":[{"created":"0001-01-01T00:00:00Z"}],"os":"","rootfs":{"type":"layers","diff_ids":["{{{payloadDigest}}}"]}}""");
@@ -68,9 +80,11 @@ public static class CosignSignature
 
     /// <summary>
     /// Checks the signatures stored for <paramref name="digest"/>: null when one verifies with
-    /// <paramref name="key"/> and its payload names this digest and repository, else the reason.
+    /// <paramref name="key"/> and its payload names this digest and repository (and, when
+    /// <paramref name="expected"/> is given, that model, version and training key), else the reason.
     /// </summary>
-    public static async Task<string?> VerifyAsync(IArtifactStore store, string digest, VerificationKey key, CancellationToken ct)
+    public static async Task<string?> VerifyAsync(IArtifactStore store, string digest, VerificationKey key,
+        CancellationToken ct, SignedIdentity? expected = null)
     {
         var bytes = await store.TryGetManifestAsync(Tag(digest), ct);
         if (bytes is null) return $"no signature ({Tag(digest)} is not in {store.Describe})";
@@ -83,7 +97,7 @@ public static class CosignSignature
             byte[]? der = null;
             try { der = signature is null ? null : Convert.FromBase64String(signature); } catch (FormatException) { }
             if (der is null || !key.Verify(payload, der)) { reasons.Add("the signature does not verify with the public key"); continue; }
-            var problem = CheckPayload(payload, store.Repository, digest);
+            var problem = CheckPayload(payload, store.Repository, digest) ?? SignedIdentity.Problem(payload, expected);
             if (problem is null) return null;
             reasons.Add(problem);
         }

@@ -15,7 +15,8 @@ namespace ModelPipeline.Trust;
 /// <summary>What was attached to an image: digests of the signature, SBOM and provenance artifacts.</summary>
 public sealed record AttestationRecord
 {
-    /// <summary>The cosign signature manifest (<c>sha256-&lt;hex&gt;.sig</c>), null when unsigned.</summary>
+    /// <summary>The cosign signature manifest (<c>sha256-&lt;hex&gt;.sig</c>) naming the version; null when unsigned
+    /// or not yet published.</summary>
     public string? Signature { get; init; }
 
     /// <summary>The CycloneDX SBOM artifact (subject: the image).</summary>
@@ -33,7 +34,8 @@ public sealed record AttestationRecord
 /// <summary>
 /// Attaches to a packaged image, in its registry repository or OCI layout: the CycloneDX SBOM and the
 /// SLSA provenance (DSSE) as artifacts whose subject is the image, and — when a signing key is set —
-/// cosign signatures of the image and of the SBOM artifact, and the provenance envelope's signature.
+/// the cosign signature of the SBOM artifact and the provenance envelope's signature. The image's
+/// own signature names its version, so <see cref="VersionSigner"/> adds it when PushMirrors knows it.
 /// </summary>
 public sealed class ImageAttestor(PipelineConfig config, RunStateStore state, IPipelineReporter reporter, RegistryConnector registries)
 {
@@ -52,17 +54,21 @@ public sealed class ImageAttestor(PipelineConfig config, RunStateStore state, IP
         var envelope = DsseEnvelope.Sign(DsseEnvelope.InTotoPayloadType, Provenance.Statement(input), key);
         var provenance = await Referrers.AttachAsync(store, subject, ProvenanceArtifactType, OciJson.Serialize(envelope), DsseEnvelope.MediaType,
             new Dictionary<string, string>(created) { [PredicateAnnotation] = Provenance.PredicateType }, ct);
-        string? signature = null, sbomSignature = null;
+        string? sbomSignature = null;
         if (key is not null)
         {
-            signature = await CosignSignature.SignAsync(store, record.Digest, key, ct);
+            // The image itself is signed once its version is known (PushMirrors, VersionSigner): the signature names it.
             sbomSignature = await CosignSignature.SignAsync(store, sbom.Digest, key, ct);
             if (modelPackDigest is not null) await CosignSignature.SignAsync(store, modelPackDigest, key, ct);
         }
         reporter.Info(model.Name, key is null
             ? $"attached SBOM {sbom.Digest[..19]} and provenance {provenance.Digest[..19]} (unsigned: ${config.Signing.KeyEnv} is not set)"
-            : $"signed {record.Digest[..19]} ({CosignSignature.Tag(record.Digest)}); attached signed SBOM {sbom.Digest[..19]} and provenance {provenance.Digest[..19]}");
-        return new AttestationRecord { Signature = signature, Sbom = sbom.Digest, SbomSignature = sbomSignature, Provenance = provenance.Digest };
+            : $"attached signed SBOM {sbom.Digest[..19]} and provenance {provenance.Digest[..19]} " +
+              "(the image is signed with its version at PushMirrors)");
+        return new AttestationRecord
+        {
+            Signature = null, Sbom = sbom.Digest, SbomSignature = sbomSignature, Provenance = provenance.Digest,
+        };
     }
 
     private async Task<AttestationInput> InputAsync(ModelDefinition model, PackageRecord record, string? modelPackDigest, CancellationToken ct)

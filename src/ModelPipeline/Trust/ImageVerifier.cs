@@ -24,10 +24,11 @@ public sealed record VerificationResult
 public static class ImageVerifier
 {
     public static async Task<VerificationResult> VerifyAsync(IArtifactStore store, string digest, VerificationKey key,
-        IReadOnlyDictionary<string, string>? expectedFiles, CancellationToken ct)
+        IReadOnlyDictionary<string, string>? expectedFiles, CancellationToken ct, SignedIdentity? identity = null)
     {
         var problems = new List<string>();
-        if (await CosignSignature.VerifyAsync(store, digest, key, ct) is { } signatureProblem) problems.Add($"signature: {signatureProblem}");
+        if (await CosignSignature.VerifyAsync(store, digest, key, ct, identity) is { } signatureProblem)
+            problems.Add($"signature: {signatureProblem}");
         var referrers = await Referrers.ListAsync(store, digest, ct);
         var sbom = await CheckAsync(store, digest, referrers, Sbom.MediaType, "SBOM", problems, async (manifest, content) =>
         {
@@ -37,8 +38,28 @@ public static class ImageVerifier
         var provenance = await CheckAsync(store, digest, referrers, ImageAttestor.ProvenanceArtifactType, "provenance", problems,
             (_, content) => Task.FromResult(ProvenanceProblem(content, digest, key)), ct);
         if (problems.Count > 0)
-            throw new OperationFailedException($"{store.Repository}@{digest} failed verification in {store.Describe}:{Environment.NewLine}  - {string.Join(Environment.NewLine + "  - ", problems)}{Environment.NewLine}Fix: do not use this image; re-publish it with the signing key set (signing.keyEnv), or check that the public key belongs to the signer.");
+        {
+            var list = string.Join(Environment.NewLine + "  - ", problems);
+            throw new OperationFailedException($"{store.Repository}@{digest} failed verification in {store.Describe}:" +
+                $"{Environment.NewLine}  - {list}{Environment.NewLine}{Fix(problems, identity)}");
+        }
         return new VerificationResult { Digest = digest, Store = store.Describe, Signature = CosignSignature.Tag(digest), Sbom = sbom!, Provenance = provenance! };
+    }
+
+    /// <summary>A fix that works: an image of another model or version is never signed over; a missing or
+    /// stale signature is added by <c>modelpipe sign</c>.</summary>
+    private static string Fix(List<string> problems, SignedIdentity? identity)
+    {
+        var name = identity is null ? "NAME@vN" : $"{identity.Model}@v{identity.Version}";
+        if (problems.Any(p => p.Contains("the signature is for ", StringComparison.Ordinal)))
+            return "Fix: do not use this image: it is signed as another model or version, so the zoo record of " +
+                $"{name} " +
+                "or the registry was rewritten. Restore the zoo (git history) and the registry from a trusted copy.";
+        return "Fix: do not use this image until it verifies. If it is the one the zoo records and is only unsigned, " +
+            "signed before its version was known, or its SBOM or provenance lacks a signature, run " +
+            $"'modelpipe sign {name}' with the signing key in the variable signing.keyEnv names " +
+            "(MODELPIPE_SIGNING_KEY by default); if it was signed by another key, check that the public key belongs " +
+            "to the signer.";
     }
 
     /// <summary>Finds the referrers of one type; returns the digest of the first that passes <paramref name="check"/>, else records why none did.</summary>

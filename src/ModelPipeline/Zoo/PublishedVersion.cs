@@ -14,6 +14,9 @@ public sealed record ZooValidation
 
     public required ValidationReport Report { get; init; }
 
+    /// <summary>The serving check's verdict (ServeCheck); absent in versions published before it existed.</summary>
+    public Inference.ServingCheckRecord? Serving { get; init; }
+
     /// <summary>Whether <paramref name="current"/> gates are the recorded ones (compared as canonical JSON).</summary>
     public bool SameGates(ValidationSpec current) => ZooLayout.ToJson(Gates) == ZooLayout.ToJson(current);
 }

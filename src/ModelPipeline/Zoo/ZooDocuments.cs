@@ -60,6 +60,19 @@ public sealed record ZooImage
     /// <summary>The CNCF ModelPack artifact of the same files (in the same repository); absent unless modelcar.formats has modelpack.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? ModelPack { get; init; }
+
+    /// <summary>The <c>modelcar.baseImage</c> the image was packaged on; absent in older versions.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? BaseImage { get; init; }
+
+    /// <summary>Packaging's lint findings that did not block (e.g. <c>shell: …</c>): the verdicts UpdateGitOps
+    /// applies on every run.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Warnings { get; init; }
+
+    /// <summary>True when the image has no <c>/bin/sh</c>: KServe cannot start it, so it is never deployed.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool HasNoShell => Warnings?.Any(w => w.StartsWith("shell:", StringComparison.Ordinal)) == true;
 }
 
 /// <summary>A trained file: its digest, size, and whether a copy is kept in the zoo (<c>files/</c>).</summary>
@@ -116,5 +129,15 @@ public sealed record ZooEntryInput
 
     public Training.TrainingRecord? Training { get; init; }
     public Fetching.FetchRecord? Fetch { get; init; }
+
+    /// <summary>The serving check's verdict on the image (null when ServeCheck did not run, e.g. the verb used alone).</summary>
+    public Inference.ServingCheckRecord? ServingCheck { get; init; }
     public string? SourceCommit { get; init; }
+
+    /// <summary>
+    /// Signs the image once its version number is chosen (inside the publishing commit, again on a
+    /// retry with another number) and returns the image record with the signature; null: unsigned.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public Func<int, CancellationToken, Task<ZooImage>>? SignAs { get; init; }
 }

@@ -47,7 +47,7 @@ public static class ZooEntryWriter
         ZooLayout.Write(Path.Combine(dir, "manifest.json"), manifest);
         ZooLayout.Write(Path.Combine(dir, "model.json"), input.Definition);
         ZooLayout.Write(Path.Combine(dir, "metrics.json"), new SortedDictionary<string, double>(input.Validation.Metrics.ToDictionary(), StringComparer.Ordinal));
-        ZooLayout.Write(Path.Combine(dir, ZooLayout.ValidationFile), new ZooValidation { Gates = input.Definition.Validation, Report = input.Validation });
+        ZooLayout.Write(Path.Combine(dir, ZooLayout.ValidationFile), new ZooValidation { Gates = input.Definition.Validation, Report = input.Validation, Serving = input.ServingCheck });
         await File.WriteAllTextAsync(Path.Combine(dir, "README.md"), ModelCard.Render(manifest, input), ct);
         return manifest;
     }

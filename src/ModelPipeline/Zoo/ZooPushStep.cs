@@ -6,6 +6,7 @@ using ModelPipeline.Oci;
 using ModelPipeline.Packaging;
 using ModelPipeline.Progress;
 using ModelPipeline.RunState;
+using ModelPipeline.Trust;
 
 namespace ModelPipeline.Zoo;
 
@@ -26,8 +27,10 @@ public sealed class ZooPushStep(PipelineConfig config, RunStateStore state, IPip
         if (package.TrainingKey != key || !ZooLayout.IsDigest(package.Digest) || string.IsNullOrEmpty(package.Repository))
             throw new OperationFailedException($"{packagePath} does not describe an image of training key {key[..12]} (trainingKey, repository and a sha256 digest are required). Fix: re-run ./build.sh PackageModelCar --model {model.Name}.") { Model = model.Name };
 
+        var serving = ServingCheck(model.Name, key, package);
         var input = new ZooEntryInput
         {
+            ServingCheck = serving,
             Definition = model,
             TrainingKey = key,
             Validation = state.ReadRun<Validation.ValidationReport>(model.Name, key, "validate")!,
@@ -48,10 +51,27 @@ public sealed class ZooPushStep(PipelineConfig config, RunStateStore state, IPip
                 Sbom = package.Attestations?.Sbom,
                 Provenance = package.Attestations?.Provenance,
                 ModelPack = package.ModelPack,
+                BaseImage = package.BaseImage,
+                Warnings = package.Warnings.Count > 0 ? package.Warnings : null,
             },
         };
-        var record = await new ZooRepository(config, reporter).PublishAsync(input, ct);
         using var registries = new RegistryConnector(config.Registry, reporter);
+        using var signer = SigningKey.FromEnvironment(config.Signing);
+        AttestationRecord? signed = null;
+        if (signer is not null)
+            input = input with
+            {
+                SignAs = async (version, token) =>
+                {
+                    var identity = new SignedIdentity(model.Name, version, key);
+                    signed = await SignAsync(registries, identity, input.Image, signer, token);
+                    return input.Image with
+                    {
+                        Signature = signed.Signature, Sbom = signed.Sbom, Provenance = signed.Provenance,
+                    };
+                },
+            };
+        var record = await new ZooRepository(config, reporter).PublishAsync(input, ct);
         var store = new PublishedImage(config, registries);
         var image = record.Image!;
         if (record.Published is { } published && (image.Digest != package.Digest || image.Repository != package.Repository))
@@ -66,14 +86,57 @@ public sealed class ZooPushStep(PipelineConfig config, RunStateStore state, IPip
             {
                 Destination = image.Destination ?? package.Destination, Repository = image.Repository, Tag = image.Tag ?? package.Tag,
                 Digest = image.Digest, Reference = image.Reference, StorageUri = image.StorageUri, SizeBytes = image.SizeBytes, ReusedVersion = record.Version,
+                BaseImage = image.BaseImage, Warnings = image.Warnings ?? [], ModelPack = image.ModelPack,
+                Attestations = await PublishedAttestations.ReadAsync(config, registries, reporter,
+                    new SignedIdentity(model.Name, record.Version, key), image, ct),
             });
             // Packaging pointed the key's tag at this run's image; the zoo records that tag for v{N}'s digest.
             if (image.Tag == package.Tag && image.Repository == package.Repository)
                 await EnsureTagAsync(store, model.Name, image, image.Tag, restore: true, ct);
         }
         record = record with { VersionTag = await EnsureTagAsync(store, model.Name, image, $"{model.Name}-v{record.Version}", restore: false, ct) };
+        // A key published earlier (unsigned, or signed before its version was known) is signed now.
+        if (signer is not null && record.AlreadyPublished)
+            signed = await SignAsync(registries, new SignedIdentity(model.Name, record.Version, key), image, signer, ct);
+        if (signed is not null)
+        {
+            var current = state.ReadRun<PackageRecord>(model.Name, key, "package")!;
+            state.WriteRun(model.Name, key, "package", current with { Attestations = signed });
+        }
+        // A key published again as a new version (its first image had no shell): later steps use the new one.
+        if (!record.AlreadyPublished && state.ReadRun<PublishedVersion>(model.Name, key, "published") is { } stale
+            && stale.Version != record.Version)
+            state.DeleteRun(model.Name, key, "published");
         state.WriteRun(model.Name, key, "zoo", record);
         return record;
+    }
+
+    private async Task<AttestationRecord> SignAsync(RegistryConnector registries, SignedIdentity identity, ZooImage image,
+        SigningKey signer, CancellationToken ct)
+    {
+        var store = ArtifactStores.For(config, registries, image.Destination, image.Repository, null);
+        var outcome = await VersionSigner.SignAsync(store, identity, image.Digest, image.ModelPack, signer, ct);
+        reporter.Info(identity.Model, outcome.Written.Count == 0
+            ? $"{image.Digest[..19]} is already signed as {identity}"
+            : $"signed {image.Digest[..19]} as {identity} ({string.Join(", ", outcome.Written)}) in {store.Describe}");
+        return outcome.Attestations;
+    }
+
+    /// <summary>
+    /// The serving check's verdict on this image (ServeCheck runs before PushMirrors in the graph): a failed one, or
+    /// one made on another digest, stops the version here, before the zoo and the test pin. None: published without.
+    /// </summary>
+    private Inference.ServingCheckRecord? ServingCheck(string model, string key, PackageRecord package)
+    {
+        var record = state.ReadRun<Inference.ServingCheckRecord>(model, key, Inference.ServingCheckStep.RecordName);
+        if (record is null) return null;
+        var path = Path.Combine(state.RunDir(model, key), Inference.ServingCheckStep.RecordName + ".json");
+        if (!record.Passed)
+            throw new GateFailedException($"model '{model}' failed the serving check; refusing to publish it. Verdict: {path}", [record.Detail]) { Model = model };
+        if (record.Digest is not null && record.Digest != package.Digest)
+            throw new OperationFailedException($"model '{model}': the serving check ran on {record.Digest}, not on the packaged image {package.Digest}. " +
+                $"Fix: run ./build.sh ServeCheck --model {model} (Publish runs it).") { Model = model };
+        return record with { From = null };
     }
 
     /// <summary>

@@ -38,10 +38,13 @@ public sealed partial class ZooRepository
                 "'modelpipe models verify' lists every difference.") { Model = model };
     }
 
-    /// <summary>The version holding a training key in a zoo working tree, or null.</summary>
+    /// <summary>
+    /// The version holding a training key in a zoo working tree, or null. The newest such version: a key
+    /// is published twice only when its first image can never be deployed (no shell) and was packaged again.
+    /// </summary>
     public static PublishedVersion? Find(string root, string model, string trainingKey, string? commit)
     {
-        foreach (var v in ZooLayout.Versions(root, model))
+        foreach (var v in ZooLayout.Versions(root, model).Reverse())
         {
             var path = ZooLayout.ManifestPath(root, model, v);
             if (File.Exists(path) && ZooLayout.Read<VersionManifest>(path).TrainingKey == trainingKey) return Load(root, model, v, commit);

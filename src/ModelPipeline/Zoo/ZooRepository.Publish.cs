@@ -18,10 +18,18 @@ public sealed partial class ZooRepository
         var version = 0;
         var already = false;
         PublishedVersion? recorded = null;
+        ZooImage? signedImage = null;
         var outcome = await Clone.CommitAndPushAsync(Git.GitAuthor.Resolve(_settings.AuthorName, _settings.AuthorEmail), async (root, token) =>
         {
             await History.CheckAsync(await Clone.HeadAsync(token), token);
             recorded = await FindCheckedAsync(root, model, input.TrainingKey, null, token);
+            if (recorded is not null && RepackagedAsNew(recorded, input.Image))
+            {
+                _reporter.Info(model, $"v{recorded.Version} of training key {input.TrainingKey[..12]} is never deployed " +
+                    $"(its image has no /bin/sh); this run's image {input.Image.Digest[..19]} on " +
+                    $"'{input.Image.BaseImage}' is published as a new version of the same training output");
+                recorded = null;
+            }
             if (recorded is not null)
             {
                 (version, already) = (recorded.Version, true);
@@ -33,7 +41,10 @@ public sealed partial class ZooRepository
                 throw new OperationFailedException($"the zoo at {Redactor.Redact(Primary.Url)} is inconsistent; refusing to add to it:{Environment.NewLine}  - {string.Join(Environment.NewLine + "  - ", problems)}{Environment.NewLine}Fix: repair the zoo (run 'modelpipe models verify') before publishing.") { Model = model };
             (version, already) = (ZooLayout.Versions(root, model).DefaultIfEmpty(0).Max() + 1, false);
             var unrecorded = ZooLayout.Versions(root, model).Where(v => ZooLedger.Read(root, model).All(e => e.Version != v)).ToList();
-            var manifest = await ZooEntryWriter.WriteAsync(root, version, input, _settings.InlineMaxBytes, DateTimeOffset.UtcNow, token);
+            signedImage = input.SignAs is null ? null : await input.SignAs(version, token);
+            var entry = signedImage is null ? input : input with { Image = signedImage };
+            var manifest = await ZooEntryWriter.WriteAsync(root, version, entry, _settings.InlineMaxBytes,
+                DateTimeOffset.UtcNow, token);
             // Versions published before ledgers existed are recorded as they are now, then the new one.
             if (unrecorded.Count > 0)
                 _reporter.Warning(model, $"recorded {string.Join(", ", unrecorded.Select(v => $"v{v}"))} in models/{model}/{ZooLedger.FileName} as they are now (published before the ledger existed)");
@@ -52,7 +63,7 @@ public sealed partial class ZooRepository
             ? $"v{version} already holds training key {input.TrainingKey[..12]}; no commit made"
             : $"published v{version} as {commit[..12]} to the primary after {outcome.Attempts} attempt(s)");
         var mirrors = await PushMirrorsAsync(model, commit, ct);
-        var image = recorded?.Manifest.Image ?? input.Image;
+        var image = recorded?.Manifest.Image ?? (signedImage ?? input.Image);
         return new ZooRecord
         {
             Model = model,
@@ -69,6 +80,14 @@ public sealed partial class ZooRepository
             PublishedAt = DateTimeOffset.UtcNow,
         };
     }
+
+    /// <summary>
+    /// The way out of a version that can never be deployed: a key whose recorded image has no shell is
+    /// published again as a new version when this run packaged another image, on another base, with a shell.
+    /// </summary>
+    private static bool RepackagedAsNew(PublishedVersion recorded, ZooImage image) =>
+        recorded.Manifest.Image.HasNoShell && !image.HasNoShell && image.Digest != recorded.Manifest.Image.Digest
+        && image.BaseImage is not null && image.BaseImage != recorded.Manifest.Image.BaseImage;
 
     /// <summary>
     /// Points <paramref name="alias"/> of <paramref name="model"/> at <paramref name="version"/>: a

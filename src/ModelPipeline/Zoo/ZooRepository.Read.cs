@@ -16,7 +16,7 @@ public sealed partial class ZooRepository
             var tip = await Clone.SyncAsync(ct);
             await History.CheckAsync(tip, ct);
             await History.RememberAsync(tip, ct);
-            return new ZooSnapshot(Clone.WorkTree, tip, Errors.Redactor.Redact(Primary.Url), held, History);
+            return new ZooSnapshot(Clone.WorkTree, tip, Errors.Redactor.Redact(Primary.Url), held, History, _git);
         }
         catch
         {

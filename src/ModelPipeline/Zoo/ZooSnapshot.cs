@@ -3,7 +3,8 @@ using ModelPipeline.Errors;
 namespace ModelPipeline.Zoo;
 
 /// <summary>A consistent read view of the zoo at one commit: list, show, resolve NAME@REF.</summary>
-public sealed class ZooSnapshot(string root, string? commit, string source, IDisposable held, ZooHistory? history = null) : IDisposable
+public sealed class ZooSnapshot(string root, string? commit, string source, IDisposable held,
+    ZooHistory? history = null, Git.GitCli? git = null) : IDisposable
 {
     public string Root { get; } = root;
 
@@ -24,11 +25,21 @@ public sealed class ZooSnapshot(string root, string? commit, string source, IDis
         return ZooLayout.Read<ModelIndex>(path);
     }
 
-    /// <summary>Resolves <c>vN</c>, an alias, or a <c>sha256:</c> digest (null: <c>latest</c>) to one version.</summary>
+    /// <summary>
+    /// What <c>NAME</c> without <c>@REF</c> means: <c>prod</c>, the version production runs, which is what a
+    /// consumer wants unless it names another (<c>NAME@latest</c> is the newest version, tested or not).
+    /// </summary>
+    public const string DefaultReference = "prod";
+
+    /// <summary>Resolves <c>vN</c>, an alias, or a <c>sha256:</c> digest (null: <see cref="DefaultReference"/>) to one version.</summary>
     public ResolvedVersion Resolve(string model, string? reference)
     {
         var index = Show(model);
-        var r = string.IsNullOrEmpty(reference) ? ZooLayout.Latest : reference;
+        if (string.IsNullOrEmpty(reference) && !index.Aliases.ContainsKey(DefaultReference))
+            throw new InvalidInputException($"{model}: no reference given, and {model} has no {DefaultReference} alias yet (NAME alone means NAME@{DefaultReference}; "
+                + $"aliases: {(index.Aliases.Count == 0 ? "none" : string.Join(", ", index.Aliases.Select(a => $"{a.Key}=v{a.Value}")))}). "
+                + $"Fix: name the version you want: {model}@test, {model}@latest (the newest, tested or not) or {model}@vN.") { Model = model };
+        var r = string.IsNullOrEmpty(reference) ? DefaultReference : reference;
         int? version = ZooLayout.ParseVersion(r) is { } n
             ? index.Versions.Any(v => v.Version == n) ? n : throw new InvalidInputException($"{model}@{r}: no such version (the zoo has {Versions(index)}). Fix: pick an existing version.") { Model = model }
             : ZooLayout.IsDigest(r)
@@ -40,6 +51,24 @@ public sealed class ZooSnapshot(string root, string? commit, string source, IDis
         ZooRepository.CheckLedger(Root, model, entry.Version, Commit, history);
         var manifest = ZooLayout.Read<VersionManifest>(ZooLayout.ManifestPath(Root, model, entry.Version));
         return new ResolvedVersion { Model = model, Reference = r, Version = entry, Manifest = manifest, Commit = Commit };
+    }
+
+    /// <summary>
+    /// Every version <paramref name="alias"/> of <paramref name="model"/> ever pointed to, read from the history of
+    /// its aliases.json (one <c>git log -p</c>); without git history, the version it points to now.
+    /// </summary>
+    public async Task<IReadOnlySet<int>> AliasHistoryAsync(string model, string alias, CancellationToken ct)
+    {
+        var versions = new SortedSet<int>();
+        if (ZooLayout.ReadAliases(Root, model).TryGetValue(alias, out var now)) versions.Add(now);
+        if (git is null || Commit is null) return versions;
+        var log = await git.RunAsync(Root, ["log", "-p", "--unified=0", "--format=", "--no-color", "--no-ext-diff", Commit, "--",
+            $"models/{model}/aliases.json"], ct);
+        var line = new System.Text.RegularExpressions.Regex($"^\\+\\s*\"{System.Text.RegularExpressions.Regex.Escape(alias)}\":\\s*(\\d+)",
+            System.Text.RegularExpressions.RegexOptions.Multiline);
+        foreach (System.Text.RegularExpressions.Match m in line.Matches(log))
+            versions.Add(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        return versions;
     }
 
     /// <summary>Parses NAME or NAME@REF.</summary>

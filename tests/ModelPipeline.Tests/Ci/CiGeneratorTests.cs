@@ -73,7 +73,7 @@ public sealed class CiGeneratorTests
         var github = YamlJson.Documents(world.Read("pipelines/github/publish.yml"))[0]!;
         var gitlab = YamlJson.Documents(world.Read("pipelines/gitlab/.gitlab-ci.yml"))[0]!;
         var tekton = YamlJson.Documents(world.Read("pipelines/tekton/pipeline-publish.yaml"))[0]!;
-        string[] order = ["test", "check", "fetch", "train", "validate", "packagemodelcar", "pushmirrors", "updategitops", "openpr", "verify", "report"];
+        string[] order = ["test", "check", "fetch", "train", "validate", "packagemodelcar", "servecheck", "pushmirrors", "updategitops", "openpr", "verify", "report"];
         Assert.Equal(order, tekton["spec"]!["tasks"]!.AsArray().Select(t => (string)t!["name"]!));
         Assert.Equal(order, github["jobs"]!.AsObject().Select(j => j.Key).Where(k => k != "pages"));
         Assert.Equal("openpr", (string?)github["jobs"]!["verify"]!["needs"]);

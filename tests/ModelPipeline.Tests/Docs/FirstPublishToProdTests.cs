@@ -106,6 +106,16 @@ public sealed partial class FirstPublishToProdTests(FirstPublishToProd walk) : I
         Assert.Equal(Digest(walk.ProdPin), Digest(back));
         Assert.Equal(1, (int)JsonNode.Parse(await walk.ZooFile("models/iris/aliases.json"))!["prod"]!);
         Assert.Matches(new Regex($@"^v1\t\S+@{Digest(back)}\t", RegexOptions.Multiline), rollback.Output);
+
+        // Freeze prod, see Promote refused, unfreeze, promote v2 again and merge it with the local forge's pr merge.
+        var freeze = await DocBlocks.RunAsync(DocBlocks.Read("docs/operations.md", "freeze-and-merge"), walk.Clone, onPath);
+        Assert.True(freeze.ExitCode == 0, freeze.Output);
+        Assert.Contains("prod of 'iris' is frozen by Release Manager <rm@example.com>", freeze.Output, StringComparison.Ordinal);
+        Assert.Contains("refused (exit 1)", freeze.Output, StringComparison.Ordinal);
+        Assert.Contains("model_version: 2", await walk.Pin("prod"), StringComparison.Ordinal);
+        Assert.Equal(2, (int)JsonNode.Parse(await walk.ZooFile("models/iris/aliases.json"))!["prod"]!);
+        Assert.Matches(new Regex(@"^v2\t", RegexOptions.Multiline), freeze.Output);
+        Assert.Contains("resolved iris@prod (v2)", freeze.Output, StringComparison.Ordinal);
     }
 
     private static string Digest(string config) => ImageDigest().Match(config).Groups[1].Value is { Length: > 0 } d

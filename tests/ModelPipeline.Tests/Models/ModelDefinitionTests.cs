@@ -124,6 +124,40 @@ public sealed class ModelDefinitionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_training_sources_link_to_root_is_refused_by_check_naming_model_file_and_field()
+    {
+        var dir = WriteDemo(Valid.Replace("\"timeoutSeconds\": 10", "\"timeoutSeconds\": 10, \"sources\": [\"src\"]"));
+        Directory.CreateDirectory(Path.Combine(dir, "src", "lib"));
+        File.WriteAllText(Path.Combine(dir, "src", "train.py"), "print(1)\n");
+        // A link that stays inside the model folder is fine.
+        File.CreateSymbolicLink(Path.Combine(dir, "src", "lib", "data.csv"), Path.Combine("..", "..", "data.csv"));
+        var inside = await Modelpipe.RunAsync(_world.Root, "check");
+        Assert.True(inside.ExitCode == 0, inside.All);
+
+        Directory.CreateSymbolicLink(Path.Combine(dir, "src", "lib", "rootlink"), "/root");
+        var before = _world.Files();
+        var check = await Modelpipe.RunAsync(_world.Root, "check");
+        var train = await Modelpipe.RunAsync(_world.Root, "train");
+
+        Assert.Equal(2, check.ExitCode);
+        Assert.Contains("models/demo/model.json: $.training.sources[0]: 'src/lib/rootlink' is a symbolic link to /root, outside the model folder",
+            check.StdErr, StringComparison.Ordinal);
+        Assert.Contains("Fix:", check.StdErr, StringComparison.Ordinal);
+        Assert.Equal(2, train.ExitCode);
+        Assert.Equal(before, _world.Files());
+    }
+
+    [Fact]
+    public async Task Without_training_sources_a_link_in_the_model_folder_that_leaves_it_is_refused()
+    {
+        var dir = WriteDemo(Valid);
+        Directory.CreateSymbolicLink(Path.Combine(dir, "hostetc"), "/etc");
+        var check = await Modelpipe.RunAsync(_world.Root, "check");
+        Assert.Equal(2, check.ExitCode);
+        Assert.Contains("$.training.sources (default: the whole model folder): 'hostetc' is a symbolic link to /etc", check.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Selecting_an_unknown_model_lists_the_known_ones_and_exits_2()
     {
         WriteDemo(Valid);

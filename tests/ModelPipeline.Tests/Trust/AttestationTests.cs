@@ -81,7 +81,7 @@ public sealed class AttestationTests
         Assert.Contains("wrong passphrase", wrong.All, StringComparison.Ordinal);
         Assert.DoesNotContain("wrong-pass", wrong.All, StringComparison.Ordinal);
         Assert.True(ok.ExitCode == 0, ok.All);
-        Assert.Contains("signed sha256:", ok.All, StringComparison.Ordinal);
+        Assert.Contains("attached signed SBOM sha256:", ok.All, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cret-pass", ok.All, StringComparison.Ordinal);
         Assert.NotEqual(before, world.Files());
     }

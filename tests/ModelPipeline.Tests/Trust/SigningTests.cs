@@ -77,8 +77,8 @@ public sealed class SigningTests
         Assert.Equal(1, refused.ExitCode);
         Assert.False(Directory.Exists(Path.Combine(world.Root, "refused")));
 
-        // Signing later (same image, key now set): a re-run of package attaches what was missing.
-        var resigned = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], TrustKit.Env(world, signer));
+        // Signing later (same image, key now set): a re-run of PushMirrors signs v1 and attaches what was missing.
+        var resigned = await Modelpipe.RunAsync(world.Root, ["push", "--model", "demo"], TrustKit.Env(world, signer));
         Assert.True(resigned.ExitCode == 0, resigned.All);
         var pulled = await Modelpipe.RunAsync(world.Root, ["pull", "demo@v1", "--to", Path.Combine(world.Root, "pulled")], TrustKit.Env(world, null));
         Assert.True(pulled.ExitCode == 0, pulled.All);

@@ -30,8 +30,8 @@ public sealed class ZooConsumerTests : IDisposable
         Assert.Contains("demo\tv2\t2 version(s)\tlatest=v2\tdemo test model", list.StdOut);
 
         var show = await Modelpipe.RunAsync(_world.Root, "models", "show", "demo");
-        Assert.Contains("v1\tsuperseded", show.StdOut);
-        Assert.Contains($"v2\tcurrent", show.StdOut);
+        Assert.Contains("v1\t-\t", show.StdOut);
+        Assert.Contains("v2\tlatest (never in test)\t", show.StdOut);
 
         var card = await Modelpipe.RunAsync(_world.Root, "models", "show", "demo@v1");
         Assert.Contains("# demo v1", card.StdOut);
@@ -44,6 +44,7 @@ public sealed class ZooConsumerTests : IDisposable
         var byDigest = await Modelpipe.RunAsync(_world.Root, "models", "resolve", $"demo@{v1.Digest}");
         Assert.StartsWith("v1\t", byDigest.StdOut);
 
+        Assert.Equal(0, (await Modelpipe.RunAsync(_world.Root, "models", "alias", "demo", "prod", "v2")).ExitCode);
         var json = await Modelpipe.RunAsync(_world.Root, "models", "resolve", "demo", "--json");
         using var doc = JsonDocument.Parse(json.StdOut);
         Assert.Equal(2, doc.RootElement.GetProperty("version").GetProperty("version").GetInt32());

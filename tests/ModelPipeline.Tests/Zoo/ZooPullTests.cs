@@ -80,7 +80,7 @@ public sealed class ZooPullTests : IDisposable
         var other = await OciLayoutWriter.WriteModelImageAsync(Layout, new Dictionary<string, byte[]> { ["model.onnx"] = Encoding.UTF8.GetBytes("other weights") }, "other");
         File.Copy(OciLayoutWriter.BlobPath(Layout, other), OciLayoutWriter.BlobPath(Layout, seeded.Digest), overwrite: true);
 
-        var result = await Modelpipe.RunAsync(_world.Root, "pull", "demo", "--to", Target);
+        var result = await Modelpipe.RunAsync(_world.Root, "pull", "demo@latest", "--to", Target);
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("image manifest: digest mismatch", result.StdErr);

@@ -1,0 +1,62 @@
+using ModelPipeline.Errors;
+using ModelPipeline.Zoo;
+
+namespace ModelPipeline.GitOps;
+
+public sealed partial class TestDeployment
+{
+    /// <summary>The subject of the commits UpdateGitOps makes; any other commit to a test pin was made by a person.</summary>
+    private static string DeploySubject(string model) => $"test: deploy {model} v";
+
+    /// <summary>
+    /// Why UpdateGitOps must leave test alone, or null to pin <paramref name="version"/>: a freeze that
+    /// holds, or a pin set by hand (the last change to the test config is not an UpdateGitOps commit)
+    /// while <paramref name="version"/> already ran in test before it. Such a pin stands until a new
+    /// version is published. Also warns when prod in GitOps and the zoo's prod alias disagree.
+    /// </summary>
+    private async Task<string?> LeftAloneAsync(string model, int version, CancellationToken ct)
+    {
+        using var repo = await GitOpsRepository.OpenAsync(config, reporter, ct);
+        await WarnWhenProdAliasLagsAsync(repo, model, ct);
+        var path = EnvironmentConfig.PathFor(Environment, model);
+        var yaml = await repo.ReadAsync(path, ct);
+        var current = yaml is null ? null : ConfigYaml.Parse(yaml, $"{path} in the GitOps repository");
+        var at = current is null ? "test deploys nothing" : $"test stays at v{current.ModelVersion}";
+        if (await EnvironmentFreezes.HoldingAsync(repo, Environment, model, reporter, ct) is { } freeze)
+            return $"{freeze.Describe()}; {at}, v{version} is not deployed. To deploy it: {freeze.UnfreezeCommand}, then ./build.sh Publish --model {model}.";
+        if (current is null || current.ModelVersion == version) return null;
+        if (await repo.LastChangeAsync(path, ct) is not { } last || last.Subject.StartsWith(DeploySubject(model), StringComparison.Ordinal)) return null;
+        foreach (var (commit, content) in await repo.HistoryAsync(path, ct))
+        {
+            if (!DeployedVersion(content, version)) continue;
+            return $"{path} pins v{current.ModelVersion}, set by hand by {last.Author} in GitOps commit {last.Commit[..12]} (\"{last.Subject}\") "
+                + $"after v{version} ran in test (commit {commit[..12]}). A pin set by hand stands until a new version is published: {at}. "
+                + $"To hold it explicitly: modelpipe env freeze test --model {model} --reason TEXT.";
+        }
+        return null;
+    }
+
+    private static bool DeployedVersion(string content, int version)
+    {
+        try { return ConfigYaml.Parse(content, "").ModelVersion == version; }
+        catch (OperationFailedException) { return false; }
+    }
+
+    /// <summary>
+    /// Hosts follow the zoo's <c>prod</c> alias, which SyncAliases moves after a promotion is merged. When it
+    /// and <c>prod/&lt;name&gt;/config.yaml</c> disagree, those hosts run another version than prod: a warning.
+    /// </summary>
+    private async Task WarnWhenProdAliasLagsAsync(GitOpsRepository repo, string model, CancellationToken ct)
+    {
+        var path = EnvironmentConfig.PathFor(Promotion.Environment, model);
+        var yaml = await repo.ReadAsync(path, ct);
+        int? gitops = yaml is null ? null : ConfigYaml.Parse(yaml, $"{path} in the GitOps repository").ModelVersion;
+        int? alias;
+        using (var zoo = await new ZooRepository(config, reporter).ReadAsync(ct))
+            alias = ZooLayout.ReadAliases(zoo.Root, model).TryGetValue(Promotion.Environment, out var a) ? a : null;
+        if (gitops == alias) return;
+        reporter.Warning(model, $"{path} in the GitOps repository deploys {(gitops is null ? "nothing" : $"v{gitops}")}, but the zoo's prod alias "
+            + $"{(alias is null ? "is not set" : $"points to v{alias}")}, so hosts following {model}@prod do not run what prod runs. "
+            + $"Fix: run ./build.sh SyncAliases --model {model} (CI runs it on the GitOps repository's main branch).");
+    }
+}

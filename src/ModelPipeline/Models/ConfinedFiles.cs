@@ -1,0 +1,62 @@
+namespace ModelPipeline.Models;
+
+/// <summary>
+/// The files reached from one entry of a folder (a file, or a folder walked recursively), never
+/// leaving that folder: every symbolic link met on the way, to a file or to a folder, must resolve
+/// inside it (<see cref="SafePath.RealPath"/>), and a folder reached twice (a link loop) is walked
+/// once. Used for <c>training.sources</c>: what the training key hashes and the SBOM lists.
+/// </summary>
+public static class ConfinedFiles
+{
+    /// <summary>The files (relative to <paramref name="root"/>, '/'-separated, sorted) or, in
+    /// <paramref name="problem"/>, the first link that leaves the folder; nothing outside is read.</summary>
+    public static IReadOnlyList<string> List(string root, string entry, IReadOnlyCollection<string> skipDirs,
+        out string? problem)
+    {
+        problem = null;
+        var fullRoot = Path.GetFullPath(root);
+        var realRoot = SafePath.RealPath(fullRoot);
+        var start = Path.GetFullPath(Path.Combine(fullRoot, entry));
+        if (Escapes(realRoot, start, fullRoot, out problem)) return [];
+        if (File.Exists(start)) return [Relative(fullRoot, start)];
+        var files = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>();
+        pending.Push(start);
+        while (pending.Count > 0)
+        {
+            var dir = pending.Pop();
+            if (!seen.Add(SafePath.RealPath(dir))) continue;
+            foreach (var path in Directory.EnumerateFileSystemEntries(dir).Order(StringComparer.Ordinal))
+            {
+                if (Escapes(realRoot, path, fullRoot, out problem)) return [];
+                if (Directory.Exists(path))
+                {
+                    if (!skipDirs.Contains(Path.GetFileName(path))) pending.Push(path);
+                }
+                else if (File.Exists(path)) files.Add(Relative(fullRoot, path));
+                else
+                {
+                    problem = $"'{Relative(fullRoot, path)}' is a broken symbolic link";
+                    return [];
+                }
+            }
+        }
+        return files.Order(StringComparer.Ordinal).ToList();
+    }
+
+    private static bool Escapes(string realRoot, string path, string root, out string? problem)
+    {
+        problem = null;
+        var info = new FileInfo(path);
+        var linked = info.LinkTarget is not null || new DirectoryInfo(path).LinkTarget is not null;
+        var real = SafePath.RealPath(path);
+        if (SafePath.IsInside(realRoot, real)) return false;
+        problem = linked
+            ? $"'{Relative(root, path)}' is a symbolic link to {real}, outside the model folder"
+            : $"'{Relative(root, path)}' resolves through a symbolic link to {real}, outside the model folder";
+        return true;
+    }
+
+    private static string Relative(string root, string path) => Path.GetRelativePath(root, path).Replace('\\', '/');
+}

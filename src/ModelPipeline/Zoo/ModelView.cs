@@ -1,0 +1,61 @@
+namespace ModelPipeline.Zoo;
+
+/// <summary>
+/// What <c>models show NAME</c> prints: each version with the environments it is in (the zoo's test and
+/// prod aliases, which SyncAliases keeps on what the GitOps repository deploys), and <c>latest (never in
+/// test)</c> for a newest version that never ran in test. index.json's <c>status</c> only says which
+/// version <c>latest</c> points to; it is not a deployment state, so it is not shown.
+/// </summary>
+public sealed record ModelView
+{
+    public static readonly IReadOnlyList<string> EnvironmentAliases = ["test", "prod"];
+
+    public required string Model { get; init; }
+    public required IReadOnlyDictionary<string, int> Aliases { get; init; }
+    public required IReadOnlyList<ShownVersion> Versions { get; init; }
+
+    public static ModelView Of(ModelIndex index, IReadOnlySet<int> everInTest) => new()
+    {
+        Model = index.Model,
+        Aliases = index.Aliases,
+        Versions = index.Versions.Select(v =>
+        {
+            var environments = EnvironmentAliases.Where(e => index.Aliases.TryGetValue(e, out var at) && at == v.Version).ToList();
+            var latest = index.Aliases.TryGetValue(ZooLayout.Latest, out var l) && l == v.Version;
+            var neverInTest = !everInTest.Contains(v.Version);
+            var parts = new List<string>(environments);
+            if (latest) parts.Add(neverInTest ? "latest (never in test)" : "latest");
+            return new ShownVersion
+            {
+                Version = v.Version,
+                Label = parts.Count == 0 ? "-" : string.Join(", ", parts),
+                Environments = environments,
+                NeverInTest = neverInTest,
+                CreatedAt = v.CreatedAt,
+                Digest = v.Digest,
+                Reference = v.Reference,
+                Aliases = v.Aliases,
+            };
+        }).ToList(),
+    };
+}
+
+/// <summary>One version in <see cref="ModelView"/>.</summary>
+public sealed record ShownVersion
+{
+    public required int Version { get; init; }
+
+    /// <summary>"prod", "test, prod", "latest (never in test)", … or "-".</summary>
+    public required string Label { get; init; }
+
+    /// <summary>The environments (test, prod) whose zoo alias points to this version.</summary>
+    public required IReadOnlyList<string> Environments { get; init; }
+
+    /// <summary>Whether the zoo's test alias never pointed to this version.</summary>
+    public required bool NeverInTest { get; init; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+    public required string Digest { get; init; }
+    public required string Reference { get; init; }
+    public IReadOnlyList<string> Aliases { get; init; } = [];
+}

@@ -56,7 +56,7 @@ internal static class Verb
                 var result = await step(item, rowCtx);
                 outcomes[i] = (result with { DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 2) }, 0);
             }
-            catch (PipelineException ex) when (rowExitCode(ex) is { } code)
+            catch (Exception caught) when (AsExpected(caught, model(item)) is { } ex && rowExitCode(ex) is { } code)
             {
                 rowCtx.Output.Error(model(item), ex.Message);
                 outcomes[i] = (new StepResult { Model = model(item), Step = name, Result = "failed", Detail = FirstLine(ex.Message), DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 2) }, code);
@@ -92,8 +92,14 @@ internal static class Verb
             await Console.Error.WriteLineAsync(Redactor.Redact($"error: {ex.Message}"));
             return ex.ExitCode;
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (IOException ex) when (DiskFull.Is(ex))
         {
+            await Console.Error.WriteLineAsync(Redactor.Redact($"error: {DiskFull.Explain(ex, null).Message}"));
+            return 1;
+        }
+        catch (Exception ex) when (ct.IsCancellationRequested && ex is OperationCanceledException or ObjectDisposedException)
+        {
+            // SIGTERM or Ctrl-C: work still unwinding may meet a token source already disposed.
             await Console.Error.WriteLineAsync("cancelled; child processes were stopped and nothing partial was kept.");
             return 130;
         }
@@ -114,4 +120,12 @@ internal static class Verb
         Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(new { command, exitCode, results }, RunStateStore.Json)));
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();
+
+    /// <summary>An expected failure as it stands, or a full disk as one (exit 1); null for anything else.</summary>
+    private static PipelineException? AsExpected(Exception ex, string model) => ex switch
+    {
+        PipelineException expected => expected,
+        IOException io when DiskFull.Is(io) => DiskFull.Explain(io, model),
+        _ => null,
+    };
 }

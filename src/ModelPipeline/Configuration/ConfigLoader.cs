@@ -10,7 +10,8 @@ namespace ModelPipeline.Configuration;
 /// <summary>
 /// Loads <c>pipeline.json</c>, applies environment overrides, validates against the schema.
 /// An override is <c>MODELPIPE_&lt;SECTION&gt;__&lt;KEY&gt;</c> (case-insensitive, <c>__</c> between levels),
-/// e.g. <c>MODELPIPE_WORKSPACE__ARTIFACTSDIR=/tmp/a</c>.
+/// e.g. <c>MODELPIPE_WORKSPACE__ARTIFACTSDIR=/tmp/a</c>. A number after an array names an element, as in
+/// .NET configuration: <c>MODELPIPE_ZOO__MIRRORS__0__URL</c> (an index one past the end adds an element).
 /// </summary>
 public static class ConfigLoader
 {
@@ -77,19 +78,43 @@ public static class ConfigLoader
             if (!key.StartsWith(EnvPrefix, StringComparison.OrdinalIgnoreCase) || !key.Contains("__", StringComparison.Ordinal)) continue;
             var parts = key[EnvPrefix.Length..].Split("__");
             if (parts.Any(string.IsNullOrEmpty)) continue;
-            JsonObject node = root;
+            JsonNode node = root;
             NJsonSchema.JsonSchema? schema = Schema.Value;
-            for (var i = 0; i < parts.Length - 1; i++)
+            for (var i = 0; i < parts.Length; i++)
             {
-                var name = Match(node, schema, parts[i], out schema);
-                if (node[name] is not JsonObject child) { child = []; node[name] = child; }
-                node = child;
+                var last = i == parts.Length - 1;
+                if (node is JsonArray array)
+                {
+                    // An array element by index, as .NET configuration reads MODELPIPE_ZOO__MIRRORS__0__URL.
+                    var index = Index(key, parts[i], array.Count);
+                    schema = schema?.Item?.ActualSchema;
+                    if (index == array.Count) array.Add(last ? null : new JsonObject());
+                    if (last) array[index] = Coerce(array[index], schema, (string?)entry.Value ?? "");
+                    else node = array[index] ??= new JsonObject();
+                    continue;
+                }
+                var obj = (JsonObject)node;
+                var name = Match(obj, schema, parts[i], out schema);
+                if (last) { obj[name] = Coerce(obj[name], schema, (string?)entry.Value ?? ""); continue; }
+                var isArray = schema?.Type.HasFlag(NJsonSchema.JsonObjectType.Array) == true && int.TryParse(parts[i + 1], out _);
+                if (obj[name] is not (JsonObject or JsonArray) || (isArray && obj[name] is JsonObject))
+                    obj[name] = isArray ? new JsonArray() : new JsonObject();
+                node = obj[name]!;
             }
-            var leaf = Match(node, schema, parts[^1], out var leafSchema);
-            node[leaf] = Coerce(node[leaf], leafSchema, (string?)entry.Value ?? "");
             applied.Add(string.Join('.', parts));
         }
         return applied;
+    }
+
+    private static int Index(string variable, string part, int count)
+    {
+        if (!int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index))
+            throw new InvalidInputException($"{variable}: '{part}' is not an array index here. Fix: name an element by its index, "
+                + $"e.g. {variable.Replace("__" + part, "__0", StringComparison.Ordinal)}.");
+        if (index > count)
+            throw new InvalidInputException($"{variable}: index {index} would leave a gap (the list has {count} entr{(count == 1 ? "y" : "ies")}). "
+                + $"Fix: use an index from 0 to {count}.");
+        return index;
     }
 
     /// <summary>The property's spelling in the file, else in the schema, else as given (the schema then reports it).</summary>

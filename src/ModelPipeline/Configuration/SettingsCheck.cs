@@ -25,6 +25,8 @@ public static class SettingsCheck
         Remote("$.zoo.url", config.Zoo.Url, Problem);
         for (var i = 0; i < config.Zoo.Mirrors.Count; i++) Remote($"$.zoo.mirrors[{i}].url", config.Zoo.Mirrors[i].Url, Problem);
         Remote("$.gitops.repository", config.GitOps.Repository, Problem);
+        Branch("$.zoo.branch", config.Zoo.Branch, Problem);
+        Branch("$.gitops.branch", config.GitOps.Branch, Problem);
 
         Forge(config.Forge, Problem);
         ModelCar(config, models, Problem);
@@ -61,6 +63,12 @@ public static class SettingsCheck
     {
         if (GitRemote.Check(url) is { } why)
             problem(path, $"{why}. Fix: give a plain git URL or path, and put the token in an environment variable named by tokenEnv.");
+    }
+
+    private static void Branch(string path, string name, Action<string, string> problem)
+    {
+        if (GitRefName.BranchProblem(name) is { } why)
+            problem(path, $"'{name}' is not a branch name git accepts: it {why}. Fix: use a name such as \"main\" or \"deploy/models\".");
     }
 
     private static void Forge(ForgeSettings forge, Action<string, string> problem)
@@ -113,8 +121,8 @@ public static class SettingsCheck
     {
         if (environment["SOURCE_DATE_EPOCH"] is string epoch && epoch.Length > 0 && !(long.TryParse(epoch, out var seconds) && seconds >= 0))
             problems.Add($"SOURCE_DATE_EPOCH='{epoch}' is not a whole number of seconds (PackageModelCar stamps images with it). Fix: unset it or set e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct).");
-        if (config.ModelCar.Destination == "registry"
-            && string.IsNullOrEmpty(environment[config.Registry.UsernameEnv] as string) != string.IsNullOrEmpty(environment[config.Registry.PasswordEnv] as string))
+        // Every destination reads registries with these (a registry base image, a pushed or loaded image).
+        if (string.IsNullOrEmpty(environment[config.Registry.UsernameEnv] as string) != string.IsNullOrEmpty(environment[config.Registry.PasswordEnv] as string))
             problems.Add($"pipeline.json: $.registry: only one of {config.Registry.UsernameEnv} and {config.Registry.PasswordEnv} is set. Fix: set both (or neither, to use ~/.docker/config.json or anonymous access).");
     }
 

@@ -27,4 +27,41 @@ public sealed partial class GitClone
         Directory.Move(path, trash); // out of the way at once; a crash now leaves only a .trash folder
         Directory.Delete(trash, recursive: true);
     }
+
+    private static readonly string[] HalfDoneStates =
+        ["MERGE_HEAD", "MERGE_MSG", "CHERRY_PICK_HEAD", "REVERT_HEAD", "rebase-merge", "rebase-apply", "BISECT_LOG"];
+
+    /// <summary>
+    /// A publishing clone left half-done by a killed run (files written but never committed, a half-done
+    /// merge or rebase, a torn index): nothing in it was pushed, so nothing in it was published. It is
+    /// reset to the remote's tip by the caller; this drops what would stop the reset and reports what was found.
+    /// </summary>
+    private async Task DiscardHalfDoneAsync(CancellationToken ct)
+    {
+        var found = new List<string>();
+        var gitDir = Path.Combine(WorkTree, ".git");
+        foreach (var state in HalfDoneStates)
+        {
+            var path = Path.Combine(gitDir, state);
+            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+            else if (File.Exists(path)) File.Delete(path);
+            else continue;
+            found.Add($"a half-done operation (.git/{state})");
+        }
+        try
+        {
+            var status = await _git.RunAsync(WorkTree, ["status", "--porcelain", "--untracked-files=all"], ct);
+            var changed = status.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+            if (changed > 0) found.Add($"{changed} uncommitted change(s)");
+        }
+        catch (GitException ex)
+        {
+            File.Delete(Path.Combine(gitDir, "index")); // a torn index: the reset rebuilds it from HEAD
+            found.Add($"an unreadable index ({ex.StandardError.Trim()})");
+        }
+        if (found.Count > 0)
+            Recovered?.Invoke($"the cached clone {WorkTree} was left half-done by a stopped run "
+                + $"({string.Join("; ", found)}); "
+                + $"discarded and reset to {Errors.Redactor.Redact(Remote.Url)} {Branch}: nothing in it was published");
+    }
 }

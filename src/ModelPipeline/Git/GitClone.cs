@@ -6,7 +6,8 @@ namespace ModelPipeline.Git;
 /// <summary>
 /// A cached clone of one branch of a remote, kept under a cache folder (one per URL). Work on it
 /// happens under an exclusive lock (processes of one workspace take turns), always starting from
-/// the remote's tip: fetch, reset, clean. A clone with changes nobody committed is refused.
+/// the remote's tip: fetch, reset, clean. The clone is a cache (nothing in it is published until
+/// pushed): what a killed process left in it (changes, git locks) is discarded and reported.
 /// </summary>
 public sealed partial class GitClone
 {
@@ -78,7 +79,11 @@ public sealed partial class GitClone
     /// </summary>
     public async Task<string?> SyncAsync(CancellationToken ct)
     {
-        if (FetchOncePerRun && SyncedThisRun.TryGetValue(WorkTree, out var synced) && Directory.Exists(Path.Combine(WorkTree, ".git"))) return synced;
+        // Another process of this workspace (a second Publish) may have moved the shared clone since: only a
+        // clone still at the commit this run synced to is taken as it is.
+        if (FetchOncePerRun && SyncedThisRun.TryGetValue(WorkTree, out var synced)
+            && Directory.Exists(Path.Combine(WorkTree, ".git")) && await RevParseAsync("HEAD", ct) == synced)
+            return synced;
         if (!IsReadOnlyCache) return await SyncOnceAsync(ct);
         try
         {
@@ -116,10 +121,7 @@ public sealed partial class GitClone
         }
         else if (!IsReadOnlyCache)
         {
-            var dirty = await _git.RunAsync(WorkTree, ["status", "--porcelain", "--untracked-files=all"], ct);
-            if (dirty.Trim().Length > 0)
-                throw new OperationFailedException(
-                    $"the clone of {Redactor.Redact(Remote.Url)} at {WorkTree} has changes nobody committed; refusing to work from a dirty clone. Fix: inspect it, then delete the folder (it is re-created from the remote).");
+            await DiscardHalfDoneAsync(ct);
             // A relative local remote resolves to another absolute path in another job folder.
             await _git.RunAsync(WorkTree, ["remote", "set-url", "origin", Remote.Url], ct);
         }

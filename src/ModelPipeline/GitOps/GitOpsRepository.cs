@@ -103,7 +103,10 @@ public sealed partial class GitOpsRepository : IDisposable
             await remote.EnsureSandboxAsync(git, sandbox, settings.Branch, ct);
             reporter.Info(null, $"created the local GitOps repository {remote.Url}");
         }
-        return (git, new GitClone(git, remote, settings.Branch, Path.Combine(config.CacheDir, "gitops-clones")));
+        return (git, new GitClone(git, remote, settings.Branch, Path.Combine(config.CacheDir, "gitops-clones"))
+        {
+            Recovered = message => reporter.Warning(null, message),
+        });
     }
 
     /// <summary>A file's content on the tip of the GitOps branch, or null when it (or the branch) does not exist.</summary>

@@ -76,7 +76,12 @@ public static class ModelLoader
 
         foreach (var error in Flatten(Schema.Value.Validate(text)))
             problems.Add($"{prefix}: {SchemaMessages.Describe(error)}");
-        if (problems.Count > 0) return null;
+        if (problems.Count > 0)
+        {
+            using var raw = JsonDocument.Parse(text);
+            ModelRules.CheckRaw(raw.RootElement, modelDir, folder, prefix, problems);
+            return null;
+        }
 
         ModelDefinition model;
         try

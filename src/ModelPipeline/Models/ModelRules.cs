@@ -40,7 +40,7 @@ internal static class ModelRules
                     if (d.Commit is null) Problem($"{at}.commit", "a \"git\" source needs a pinned \"commit\" (40 hex characters). Fix: add it (git rev-parse HEAD).");
                     if (d.Sha256 is not null) Problem($"{at}.sha256", "a \"git\" source is pinned by \"commit\", not \"sha256\". Fix: remove \"sha256\".");
                     if (d.Path is not null && SafePath.TryResolve("/x", d.Path, out var why) is null)
-                        Problem($"{at}.path", $"'{d.Path}' {why}.");
+                        Problem($"{at}.path", $"'{d.Path}' {why}. Fix: give a relative path inside the repository (no '..', not absolute).");
                     if (HasUserInfo(d.Git!)) Problem($"{at}.git", "the URL embeds credentials. Fix: remove them; secrets come only from environment variables.");
                     break;
             }
@@ -77,7 +77,8 @@ internal static class ModelRules
         }
 
         if (model.Serving.ChartPath is not null && SafePath.TryResolve("/repo", model.Serving.ChartPath, out var chartWhy) is null)
-            Problem("$.serving.chartPath", $"'{model.Serving.ChartPath}' {chartWhy} (relative to the repository root).");
+            Problem("$.serving.chartPath", $"'{model.Serving.ChartPath}' {chartWhy} (relative to the repository root). "
+                + "Fix: give a relative path inside the repository (no '..', not absolute).");
 
         if (model.Serving.Check is { Enabled: false, Reason: null or "" })
             Problem("$.serving.check.reason", "turning the serving check off needs a reason. Fix: add \"reason\": \"why this model is not served over the Open Inference Protocol before its test pin\".");
@@ -96,10 +97,58 @@ internal static class ModelRules
             Problem("$.serving.values.minReplicas", $"{min} is greater than maxReplicas {max}; KServe would refuse the InferenceService. Fix: lower minReplicas or raise maxReplicas.");
     }
 
+    /// <summary>
+    /// The rules that need no valid definition (the folder name, paths that leave the model folder), run
+    /// on the raw document when the schema refused it: every problem is reported in one pass.
+    /// </summary>
+    public static void CheckRaw(JsonElement root, string modelDir, string folder, string prefix, List<string> problems)
+    {
+        void Problem(string path, string text) => problems.Add($"{prefix}: {path}: {text}");
+        if (root.ValueKind != JsonValueKind.Object) return;
+        if (root.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String && name.GetString() != folder)
+            Problem("$.name", $"'{name.GetString()}' does not match its folder 'models/{folder}'. Fix: rename the folder or set \"name\": \"{folder}\".");
+        foreach (var (at, value) in Strings(root, "data", "file"))
+            CheckPath(modelDir, value, at, Problem, mustExist: true);
+        foreach (var (at, value) in Strings(root, "training", "sources"))
+            CheckPath(modelDir, value, at, Problem, mustExist: true);
+        foreach (var (at, value) in Strings(root, "artifacts", "files"))
+            CheckPath("/output", value, at, Problem, mustExist: false);
+    }
+
+    /// <summary>$.data[i].file strings, or the strings of $.section.list[i].</summary>
+    private static IEnumerable<(string At, string Value)> Strings(JsonElement root, string section, string field)
+    {
+        if (!root.TryGetProperty(section, out var node)) yield break;
+        if (node.ValueKind == JsonValueKind.Array)
+        {
+            var i = 0;
+            foreach (var item in node.EnumerateArray())
+            {
+                if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.String)
+                    yield return ($"$.{section}[{i}].{field}", v.GetString()!);
+                i++;
+            }
+        }
+        else if (node.ValueKind == JsonValueKind.Object && node.TryGetProperty(field, out var list) && list.ValueKind == JsonValueKind.Array)
+        {
+            var i = 0;
+            foreach (var item in list.EnumerateArray())
+            {
+                if (item.ValueKind == JsonValueKind.String) yield return ($"$.{section}.{field}[{i}]", item.GetString()!);
+                i++;
+            }
+        }
+    }
+
     private static void CheckPath(string baseDir, string relative, string at, Action<string, string> problem, bool mustExist)
     {
         var resolved = SafePath.TryResolve(baseDir, relative, out var why);
-        if (resolved is null) { problem(at, $"'{relative}' {why}."); return; }
+        if (resolved is null)
+        {
+            problem(at, $"'{relative}' {why}. Fix: give a relative path inside the {(baseDir == "/output" ? "training output" : "model folder")}"
+                + " (no '..', not absolute).");
+            return;
+        }
         if (mustExist && !File.Exists(resolved) && !Directory.Exists(resolved))
             problem(at, $"'{relative}' does not exist in the model folder. Fix: add it or correct the path.");
     }

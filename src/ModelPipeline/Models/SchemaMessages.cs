@@ -17,16 +17,19 @@ internal static class SchemaMessages
             ValidationErrorKind.StringExpected => "expected a string. Fix: quote the value.",
             ValidationErrorKind.IntegerExpected => "expected a whole number. Fix: write an integer without quotes or decimals.",
             ValidationErrorKind.NumberExpected => "expected a number. Fix: write a number without quotes.",
-            ValidationErrorKind.BooleanExpected => "expected true or false.",
+            ValidationErrorKind.BooleanExpected => "expected true or false. Fix: write true or false without quotes.",
             ValidationErrorKind.ArrayExpected => "expected an array. Fix: wrap the value in [ ].",
             ValidationErrorKind.ObjectExpected => "expected an object. Fix: use { \"field\": value }.",
             ValidationErrorKind.NotInEnumeration =>
                 $"value is not allowed. Fix: use one of {string.Join(", ", error.Schema.Enumeration.Select(e => $"'{e}'"))}.",
             ValidationErrorKind.PatternMismatch => PatternFix(path, error.Schema.Pattern),
-            ValidationErrorKind.StringTooShort => "must not be empty.",
-            ValidationErrorKind.TooFewItems => $"needs at least {error.Schema.MinItems} item(s).",
+            ValidationErrorKind.StringTooShort => "must not be empty. Fix: give a value, or remove the field if it is optional.",
+            ValidationErrorKind.TooFewItems => path == "$.owners"
+                ? "needs at least 1 owner. Fix: list who answers for the model, e.g. [\"ml-team@example.com\"]."
+                : $"needs at least {error.Schema.MinItems} item(s). Fix: add the missing item(s).",
             ValidationErrorKind.NumberTooSmall or ValidationErrorKind.IntegerTooBig or ValidationErrorKind.NumberTooBig =>
-                $"out of range (minimum {error.Schema.Minimum?.ToString() ?? "-"}, maximum {error.Schema.Maximum?.ToString() ?? "-"}).",
+                $"out of range (minimum {error.Schema.Minimum?.ToString() ?? "-"}, maximum {error.Schema.Maximum?.ToString() ?? "-"})."
+                + " Fix: give a value within that range.",
             _ => $"{error.Kind}. Fix: see models/model.schema.json.",
         };
         return $"{path}: {fix}";

@@ -26,25 +26,29 @@ public sealed class CronSchedule
 
     public static CronSchedule Parse(string cron, string timeZone, int jitterSeconds, string field)
     {
+        // Both fields are checked before either is reported: a bad cron must not hide a bad time zone.
+        var problems = new List<string>();
         var fields = cron.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
-        CronExpression expression;
+        CronExpression? expression = null;
         try
         {
             expression = CronExpression.Parse(cron, fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard);
         }
         catch (CronFormatException ex)
         {
-            throw new InvalidInputException($"{field}.cron: '{cron}' is not a cron expression ({ex.Message}). Fix: give 5 fields (minute hour day month weekday), or 6 with seconds first, e.g. '*/5 * * * *'.");
+            problems.Add($"{field}.cron: '{cron}' is not a cron expression ({ex.Message}). Fix: give 5 fields (minute hour day month weekday), or 6 with seconds first, e.g. '*/5 * * * *'.");
         }
-        TimeZoneInfo zone;
+        TimeZoneInfo? zone = null;
         try
         {
             zone = TimeZoneInfo.FindSystemTimeZoneById(timeZone);
         }
         catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
         {
-            throw new InvalidInputException($"{field}.timeZone: '{timeZone}' is not a time zone this machine knows. Fix: use an IANA name such as UTC or Europe/Berlin (install tzdata if it is missing).");
+            problems.Add($"{field}.timeZone: '{timeZone}' is not a time zone this machine knows. Fix: use an IANA name such as UTC or Europe/Berlin (install tzdata if it is missing).");
         }
+        if (expression is null || zone is null)
+            throw problems.Count == 1 ? new InvalidInputException(problems[0]) : new InvalidInputException($"{field}: {problems.Count} problems", problems);
         return new CronSchedule(expression, zone, jitterSeconds, $"{cron} ({zone.Id}{(jitterSeconds > 0 ? $", jitter {jitterSeconds}s" : "")})");
     }
 

@@ -55,7 +55,7 @@ public static class SyncFileLoader
             JitterSeconds = dto.Schedule?.JitterSeconds ?? 0,
         };
         try { CronSchedule.From(schedule); }
-        catch (InvalidInputException ex) { problems.Add(ex.Message); }
+        catch (InvalidInputException ex) { problems.AddRange(ex.Problems); }
         if (problems.Count > 0) throw Invalid(full, problems);
 
         var zooUrl = dto.Zoo.Url.Contains("://", StringComparison.Ordinal) || IsScpLike(dto.Zoo.Url) ? dto.Zoo.Url : System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, dto.Zoo.Url));

@@ -28,8 +28,9 @@ public sealed partial class TrainingStep(RunStateStore state, IPipelineReporter 
         await EnsureFetchIsCurrentAsync(model, fetch, ct);
 
         var key = await TrainingKey.ComputeAsync(model, fetch, ct);
+        await StagingSweep.RunAsync(state, model.Name, reporter, ct);
         // Parallel runs in one workspace take turns per key: the second one then reuses the first one's result.
-        using var held = await FileLock.AcquireAsync(Path.Combine(state.ModelDir(model.Name), "locks", $"train-{key}.lock"),
+        using var held = await FileLock.AcquireAsync(StagingSweep.LockPath(state, model.Name, key),
             TimeSpan.FromSeconds(model.Training.TimeoutSeconds + 600), $"training key {key[..12]} of model '{model.Name}'", ct);
         var output = state.OutputDir(model.Name, key);
         var previous = state.ReadRun<TrainingRecord>(model.Name, key, "train");

@@ -21,6 +21,39 @@ public sealed class ConfigTests : IDisposable
     }
 
     [Fact]
+    public void Array_elements_are_overridden_by_index_as_dotnet_configuration_does()
+    {
+        File.WriteAllText(Path.Combine(_world.Root, "pipeline.json"),
+            """{ "zoo": { "mirrors": [ { "name": "a", "url": ".pipeline/a.git" }, { "name": "b", "url": ".pipeline/b.git" } ] } }""");
+        var env = new Hashtable
+        {
+            ["MODELPIPE_ZOO__MIRRORS__0__URL"] = "https://git.example.com/zoo.git",
+            ["MODELPIPE_ZOO__MIRRORS__0__TOKENENV"] = "MIRROR_TOKEN",
+            ["MODELPIPE_ZOO__MIRRORS__2__NAME"] = "c",
+            ["MODELPIPE_ZOO__MIRRORS__2__URL"] = ".pipeline/c.git",
+            ["MODELPIPE_FORGE__LABELS__0"] = "release",
+        };
+
+        var config = ConfigLoader.Load(_world.Root, environment: env);
+
+        Assert.Equal(["a", "b", "c"], config.Zoo.Mirrors.Select(m => m.Name));
+        Assert.Equal("https://git.example.com/zoo.git", config.Zoo.Mirrors[0].Url);
+        Assert.Equal("MIRROR_TOKEN", config.Zoo.Mirrors[0].TokenEnv);
+        Assert.Equal(".pipeline/b.git", config.Zoo.Mirrors[1].Url);
+        Assert.Equal(".pipeline/c.git", config.Zoo.Mirrors[2].Url);
+        Assert.Equal(["release"], config.Forge.Labels);
+    }
+
+    [Fact]
+    public void An_array_index_that_leaves_a_gap_is_invalid_input_naming_the_variable()
+    {
+        var env = new Hashtable { ["MODELPIPE_ZOO__MIRRORS__3__URL"] = "x" };
+        var ex = Assert.Throws<InvalidInputException>(() => ConfigLoader.Load(_world.Root, environment: env));
+        Assert.Contains("MODELPIPE_ZOO__MIRRORS__3__URL: index 3 would leave a gap", ex.Message);
+        Assert.Contains("Fix:", ex.Message);
+    }
+
+    [Fact]
     public void An_override_of_the_wrong_type_is_invalid_input_that_names_the_override()
     {
         var env = new Hashtable { ["MODELPIPE_FETCH__RETRIES"] = "lots" };

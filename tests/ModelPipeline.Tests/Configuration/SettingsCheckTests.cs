@@ -32,6 +32,10 @@ public sealed class SettingsCheckTests : IDisposable
         "$.gitops.repository: the URL https://***@gitlab.example.com/g/gitops.git embeds credentials")]
     [InlineData("""{ "gitops": { "repository": "https://gitlab.example.com/g/gitops.git\n--upload-pack=x" } }""", "$.gitops.repository: contains a newline or another control character")]
     [InlineData("""{ "gitops": { "branch": "main\n" } }""", "$.gitops.branch: contains a newline or another control character")]
+    [InlineData("""{ "gitops": { "branch": "-f" } }""", "$.gitops.branch: '-f' is not a branch name git accepts: it starts with '-'")]
+    [InlineData("""{ "gitops": { "branch": "deploy..prod" } }""", "$.gitops.branch: 'deploy..prod' is not a branch name git accepts: it contains '..'")]
+    [InlineData("""{ "zoo": { "branch": "models.lock" } }""", "$.zoo.branch: 'models.lock' is not a branch name git accepts")]
+    [InlineData("""{ "zoo": { "branch": "main/" } }""", "$.zoo.branch: 'main/' is not a branch name git accepts")]
     [InlineData("""{ "modelcar": { "tagTemplate": "latest" } }""", "$.modelcar.tagTemplate: 'latest' gives 'latest' for model 'demo'; 'latest' is refused")]
     [InlineData("""{ "modelcar": { "tagTemplate": "{model}:{key12}" } }""", "$.modelcar.tagTemplate: '{model}:{key12}' gives 'demo:000000000000' for model 'demo', not a valid tag")]
     [InlineData("""{ "modelcar": { "destination": "registry", "repository": "localhost:5000/modelzoo\n" } }""", "$.modelcar.repository: contains a newline")]
@@ -54,6 +58,21 @@ public sealed class SettingsCheckTests : IDisposable
         Assert.Equal(before, _world.Files());
         Assert.False(Directory.Exists(Path.Combine(_world.Root, ".pipeline")));
         Assert.False(Directory.Exists(_world.ArtifactsDir));
+    }
+
+    [Theory]
+    [InlineData("oci-layout")]
+    [InlineData("registry")]
+    [InlineData("tarball")]
+    public async Task A_lone_registry_username_fails_check_for_every_destination(string destination)
+    {
+        Settings($$"""{ "modelcar": { "destination": "{{destination}}", "repository": "registry.example.com/ml/modelzoo" } }""");
+
+        var result = await Modelpipe.RunAsync(_world.Root, ["check"],
+            new Dictionary<string, string?> { ["MODELPIPE_REGISTRY_USERNAME"] = "bot", ["MODELPIPE_REGISTRY_PASSWORD"] = null });
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("$.registry: only one of MODELPIPE_REGISTRY_USERNAME and MODELPIPE_REGISTRY_PASSWORD is set. Fix:", result.StdErr);
     }
 
     [Fact]

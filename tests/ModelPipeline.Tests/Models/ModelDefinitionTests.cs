@@ -66,6 +66,30 @@ public sealed class ModelDefinitionTests : IDisposable
         Assert.Equal(before, _world.Files());
     }
 
+    [Fact]
+    public async Task A_schema_error_does_not_hide_the_path_and_folder_name_problems_and_each_has_a_fix()
+    {
+        var json = Valid
+            .Replace("\"name\": \"demo\"", "\"name\": \"other\"")
+            .Replace("\"owners\": [\"a@example.com\"]", "\"owners\": []")
+            .Replace("\"file\": \"data.csv\"", "\"file\": \"../../pipeline.json\"")
+            .Replace("\"files\": [\"model.onnx\"]", "\"files\": [\"model.onnx\", \"../escape.bin\"]");
+        WriteDemo(json);
+        var before = _world.Files();
+
+        var result = await Modelpipe.RunAsync(_world.Root, "check");
+
+        Assert.Equal(2, result.ExitCode);
+        var problems = result.StdErr.Split('\n').Where(l => l.StartsWith("  - ", StringComparison.Ordinal)).ToList();
+        Assert.Contains(problems, p => p.Contains("$.owners: needs at least 1 owner. Fix:", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("$.name: 'other' does not match its folder 'models/demo'. Fix:", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("$.data[0].file: '../../pipeline.json' contains '..'", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("$.artifacts.files[1]: '../escape.bin' contains '..'", StringComparison.Ordinal));
+        Assert.Equal(4, problems.Count);
+        Assert.All(problems, p => Assert.Contains("Fix:", p, StringComparison.Ordinal));
+        Assert.Equal(before, _world.Files());
+    }
+
     [Theory]
     [InlineData("\"name\": \"demo\"", "\"name\": \"Demo_Model\"", "$.name: not a valid name (DNS-1123 label)")]
     [InlineData("\"file\": \"data.csv\"", "\"file\": \"../../pipeline.json\"", "$.data[0].file: '../../pipeline.json' contains '..'")]

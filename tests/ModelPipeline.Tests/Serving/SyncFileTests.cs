@@ -47,6 +47,21 @@ public sealed class SyncFileTests : IDisposable
     }
 
     [Fact]
+    public void A_bad_cron_expression_does_not_hide_a_bad_time_zone()
+    {
+        var path = Write("""
+            { "zoo": { "url": "zoo.git" }, "root": "r", "follow": ["demo@prod"], "schedule": { "cron": "61 * * * *", "timeZone": "Mars/Olympus_Mons" } }
+            """);
+
+        var ex = Assert.Throws<InvalidInputException>(() => SyncFileLoader.Load(path));
+
+        Assert.Equal(2, ex.Problems.Count);
+        Assert.Contains(ex.Problems, p => p.Contains("$.schedule.cron: '61 * * * *' is not a cron expression", StringComparison.Ordinal));
+        Assert.Contains(ex.Problems, p => p.Contains("$.schedule.timeZone: 'Mars/Olympus_Mons' is not a time zone", StringComparison.Ordinal));
+        Assert.All(ex.Problems, p => Assert.Contains("Fix:", p, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void The_shipped_example_sync_file_is_valid_and_paths_are_relative_to_it()
     {
         var example = File.ReadAllText(Path.Combine(TestWorld.RepoRoot(), "pipelines", "serving", "sync.example.json"));

@@ -155,20 +155,33 @@ public sealed class ZooPublishTests : IDisposable
     }
 
     [Fact]
-    public async Task Publishing_from_a_dirty_zoo_clone_is_refused()
+    public async Task A_push_killed_after_writing_the_clone_heals_on_the_next_run_with_a_log_line()
     {
         await _world.SeedPackagedAsync(variant: 1);
         Assert.Equal(0, (await Modelpipe.RunAsync(_world.Root, "push")).ExitCode);
-        var clone = Directory.GetDirectories(Path.Combine(_world.Root, ".pipeline", "zoo-clones")).Single();
-        File.WriteAllText(Path.Combine(clone, "stray.txt"), "edited by hand");
         var second = await _world.SeedPackagedAsync(variant: 2);
+        var kill = new KillAtGit(_world, "add --all", "zoo-clones");
+
+        var killed = await Modelpipe.RunAsync(_world.Root, ["push"], kill.Armed());
+
+        Assert.True(kill.Fired, killed.All);
+        Assert.Equal(137, killed.ExitCode);
+        var clone = Directory.GetDirectories(Path.Combine(_world.Root, ".pipeline", "zoo-clones")).Single();
+        Assert.NotEqual("", await BareRepo.GitAsync(clone, "status", "--porcelain")); // v2 written, never committed
+        File.WriteAllText(Path.Combine(clone, ".git", "index.lock"), ""); // as a kill inside git add leaves it
+        Assert.Equal(1, await BareRepo.CommitCountAsync(Primary));
 
         var result = await Modelpipe.RunAsync(_world.Root, "push");
 
-        Assert.Equal(1, result.ExitCode);
-        Assert.Contains("refusing to work from a dirty clone", result.All);
-        Assert.Equal(1, await BareRepo.CommitCountAsync(Primary));
-        Assert.False(File.Exists(Path.Combine(_world.ArtifactsDir, "demo", "runs", second.TrainingKey, "zoo.json")));
+        Assert.True(result.ExitCode == 0, result.All);
+        Assert.Contains($"the cached clone {clone} was left half-done by a stopped run", result.All);
+        Assert.Contains($"removed .git/index.lock, left in {clone} by a git process that was stopped", result.All);
+        Assert.Contains("uncommitted change(s)", result.All);
+        Assert.Equal(2, await BareRepo.CommitCountAsync(Primary));
+        Assert.Equal(await BareRepo.TipAsync(Primary), await BareRepo.TipAsync(Mirror));
+        Assert.Contains("models/demo/v2/manifest.json", await BareRepo.FilesAsync(Primary));
+        Assert.Equal(2, _world.ReadRun<ZooRecord>("demo", second.TrainingKey, "zoo").Version);
+        Assert.Equal("", await BareRepo.GitAsync(clone, "status", "--porcelain"));
     }
 
     [Fact]

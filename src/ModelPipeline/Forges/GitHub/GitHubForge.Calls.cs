@@ -16,7 +16,7 @@ public sealed partial class GitHubForge
         {
             try
             {
-                return await call();
+                return await call().WaitAsync(ct); // Octokit takes no token: stop waiting on SIGTERM or Ctrl-C
             }
             catch (ApiException ex) when (IsRateLimited(ex))
             {

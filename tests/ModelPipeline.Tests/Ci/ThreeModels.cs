@@ -17,7 +17,19 @@ public static class ThreeModels
     {
         await WriteSettingsAsync(clone, worldRoot, settings);
         foreach (var name in Added) await WriteModelAsync(clone, name);
+        await RegenerateCiAsync(clone);
         await CommitAsync(clone, "three models");
+    }
+
+    /// <summary>
+    /// This repository's own CI files, generated from its settings (the secret names they map come from them), as a
+    /// models repository with other settings would commit them: the test job's CheckCi then finds no drift.
+    /// </summary>
+    public static async Task RegenerateCiAsync(string clone)
+    {
+        var graph = Path.Combine(TestWorld.RepoRoot(), "artifacts", "ci", "targets.json");
+        var run = await Modelpipe.RunAsync(clone, ["ci", "generate", "--graph", graph]);
+        if (run.ExitCode != 0) throw new InvalidOperationException($"ci generate: {run.All}");
     }
 
     /// <summary>Settings that share a zoo, a GitOps repository and an OCI layout under worldRoot/shared/.</summary>

@@ -89,9 +89,10 @@ public sealed class DockerInteropTests
             var run = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
             Assert.True(run.ExitCode == 0, run.All);
             var record = ValidatedModel.ReadRecord(world, "demo", key);
-            Assert.Equal(Path.Combine(world.Root, "images", record.Tag + ".tar"), record.Location);
+            // Inside the project, the record names the tarball relative to the project root.
+            Assert.Equal(Path.Combine("images", record.Tag + ".tar"), record.Location);
 
-            var loaded = await Tools.RunOkAsync("docker", "load", "-i", record.Location!);
+            var loaded = await Tools.RunOkAsync("docker", "load", "-i", Path.Combine(world.Root, record.Location!));
             Assert.Contains(image, loaded, StringComparison.Ordinal);
             var sums = await DockerRunAsync(image, "cd /models && sha256sum weights.bin");
             Assert.StartsWith(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Files()["weights.bin"])), sums, StringComparison.Ordinal);

@@ -47,7 +47,9 @@ public sealed class ReproducibleDigestTests
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("model 'demo': this checkout is shallow", run.All, StringComparison.Ordinal);
         Assert.Contains("Fix: fetch the whole history", run.All, StringComparison.Ordinal);
-        Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(Clones.Run(shallow, "train").GetProperty("outputDir").GetString()!)!, "package.json")));
+        var outputDir = Path.Combine(shallow, Clones.Run(shallow, "train").GetProperty("outputDir").GetString()!);
+        Assert.True(Directory.Exists(outputDir), outputDir);
+        Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(outputDir)!, "package.json")));
         Assert.False(Directory.Exists(Path.Combine(shallow, ".pipeline", "oci")));
 
         var pinned = await Modelpipe.RunAsync(shallow, ["package", "--json"], new Dictionary<string, string?> { ["SOURCE_DATE_EPOCH"] = "1700000000" });

@@ -11,7 +11,8 @@ public sealed class IrisTrainingTests(TrainedIris iris) : IClassFixture<TrainedI
         using var doc = JsonDocument.Parse(iris.FirstTrain.StdOut);
         var result = doc.RootElement.GetProperty("results")[0];
         Assert.Equal("ok", result.GetProperty("result").GetString());
-        var output = result.GetProperty("data").GetProperty("outputDir").GetString()!;
+        // Records name files relative to the project root (a CI job in another folder reads them the same way).
+        var output = Path.Combine(iris.World.Root, result.GetProperty("data").GetProperty("outputDir").GetString()!);
         Assert.True(new FileInfo(Path.Combine(output, "model.onnx")).Length > 100);
         using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "metrics.json")));
         Assert.InRange(metrics.RootElement.GetProperty("accuracy").GetDouble(), 0.9, 1.0);

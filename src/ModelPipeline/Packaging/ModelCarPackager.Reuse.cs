@@ -1,4 +1,5 @@
 using ModelPipeline.Errors;
+using ModelPipeline.Models;
 using ModelPipeline.Oci;
 using ModelPipeline.Trust;
 using ModelPipeline.Zoo;
@@ -12,15 +13,17 @@ public sealed partial class ModelCarPackager
     /// A key the zoo holds as vN is not packaged again: its image is vN's recorded digest, which must
     /// still be in the recorded registry or layout. package.json then describes that image.
     /// </summary>
-    private async Task<PackageOutcome> ReusePublishedAsync(string model, string key, PublishedVersion published, CancellationToken ct)
+    private async Task<PackageOutcome> ReusePublishedAsync(ModelDefinition definition, string key, PublishedVersion published,
+        CancellationToken ct)
     {
+        var model = definition.Name;
         var image = published.Manifest.Image;
         var v = $"v{published.Version}";
         if (image.Destination != Settings.Destination || image.Repository != Settings.Repository)
             reporter.Warning(model, $"{v} of training key {key[..12]} is recorded in {image.Destination ?? "?"} {image.Repository}, while pipeline.json now says {Settings.Destination} {Settings.Repository}; " +
                 $"the published image is reused as recorded (one version, one digest). To publish this model elsewhere, change it so that it trains as a new version.");
         var store = new PublishedImage(config, registries);
-        if (!await store.ExistsAsync(image, ct))
+        if (!await store.ExistsAsync(image, ct) && !await TryRestoreAsync(definition, key, published, ct))
             throw new OperationFailedException(
                 $"model '{model}': training key {key[..12]} is published as {v} with image {image.Digest}, but {store.Describe(image)} no longer has it. Nothing was packaged: {v}'s digest is the only image this key may have. " +
                 $"Fix: restore the image (e.g. skopeo copy it from a backup or mirror to {image.Repository}@{image.Digest}), or change the model so that it trains as a new version.") { Model = model };

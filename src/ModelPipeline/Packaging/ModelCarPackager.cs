@@ -28,7 +28,7 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
         var key = state.RequireValidated(model.Name);
         if (state.ReadRun<Zoo.PublishedVersion>(model.Name, key, "published") is { } published)
         {
-            if (!IsWayOut(published)) return await ReusePublishedAsync(model.Name, key, published, ct);
+            if (!IsWayOut(published)) return await ReusePublishedAsync(model, key, published, ct);
             await RepackageAsync(model.Name, key, published, ct);
         }
         var report = state.ReadRun<ValidationReport>(model.Name, key, "validate")!;
@@ -92,10 +92,15 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
         "modelcar/1", key, created.ToUnixTimeSeconds(), tag, Settings.Destination, Settings.Repository, Settings.LayoutDir,
         Settings.TarballDir, Settings.BaseImage + (EmbeddedBase.IsEmbedded(Settings.BaseImage) ? "@" + Settings.Busybox.Sha256 : ""), Settings.Compression, Settings.LayerSplitBytes, Settings.SourceUrl));
 
-    private ImagePlan Plan(ModelDefinition model, string key, ValidationReport report, BaseImage baseImage, DateTimeOffset created, string tag)
+    /// <summary>The image of the validated files; <paramref name="asTheyAre"/>: of the files as they are now (sizes read,
+    /// contents not checked against the validation manifest), to learn what digest they give.</summary>
+    private ImagePlan Plan(ModelDefinition model, string key, ValidationReport report, BaseImage baseImage, DateTimeOffset created,
+        string tag, bool asTheyAre = false)
     {
         var output = state.OutputDir(model.Name, key);
-        var files = report.Manifest.Select(f => (Entry: f, File: new LayerFile(Path.Combine(output, f.Path), "models/" + f.Path, f.Size, f.Sha256))).ToList();
+        var files = report.Manifest.Select(f => (Entry: f, File: asTheyAre
+            ? new LayerFile(Path.Combine(output, f.Path), "models/" + f.Path, new FileInfo(Path.Combine(output, f.Path)).Length)
+            : new LayerFile(Path.Combine(output, f.Path), "models/" + f.Path, f.Size, f.Sha256))).ToList();
         var sha = files.ToDictionary(f => f.File.ImagePath, f => f.Entry.Sha256);
         var compression = Settings.Compression == "gzip" ? LayerCompression.Gzip : LayerCompression.None;
         var small = files.Where(f => f.Entry.Size < Settings.LayerSplitBytes).Select(f => f.File).ToList();

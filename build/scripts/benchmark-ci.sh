@@ -111,7 +111,8 @@ GCL_DIR="$CLONE/.gitlab-ci-local"
 ci_compiles=$(cat "$GCL_DIR"/output/*.log | grep -c "Compile: building" || true)
 grep -q "big/v2" <(git --git-dir "$SHARED/zoo.git" ls-tree -d --name-only main models/big/) \
   || { echo "benchmark: the pipeline did not publish big/v2" >&2; exit 1; }
-jobs=$(grep -oE '^ PASS  (\[publish\] -> )?[a-z-]+' "$WORK/pipeline.log" | sed -E 's/^ PASS  (\[publish\] -> )?//' | paste -sd' ')
+jobs=$(grep -oE '^ PASS  (\[publish\] -> )?[a-z-]+' "$WORK/pipeline.log" \
+  | sed -E 's/^ PASS  (\[publish\] -> )?//' | paste -sd' ')
 
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r <= t) ? "met" : "NOT met" }'; }
 ratio=$(awk -v a="$ci_s" -v b="$local_s" 'BEGIN { printf "%.2f", a / b }')

@@ -25,11 +25,13 @@ SETTINGS=pipelines/gitlab/pipeline.gitlab.json
 WORK=$(mktemp -d /tmp/mp-bench-ci.XXXXXX)
 if [ "${BENCH_KEEP:-}" = 1 ]; then echo "benchmark: work folder $WORK is kept" >&2; else trap 'rm -rf "$WORK"' EXIT; fi
 for f in "$GCL" "$DLL" "$GRAPH"; do
-  [ -e "$f" ] || { echo "benchmark: $f is missing (./build.sh GenerateCi; ci-tools.sh installs gitlab-ci-local)" >&2; exit 2; }
+  [ -e "$f" ] && continue
+  echo "benchmark: $f is missing (./build.sh GenerateCi; ci-tools.sh installs gitlab-ci-local)" >&2; exit 2
 done
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 NO_COLOR=1 CI=true
 unset GITHUB_ACTIONS GITLAB_CI MODELPIPE_RUN_ID MODELPIPE_TEST_FILTER SOURCE_DATE_EPOCH
-export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@localhost GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@localhost
+export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@localhost
+export GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@localhost
 
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f\n", b - a }'; }
@@ -89,7 +91,8 @@ restore_shared() { rm -rf "$SHARED"; cp -a "$WORK/shared.before" "$SHARED"; }
 log "local ./build.sh Publish in a fresh clone"
 git clone --quiet "$CLONE" "$WORK/local"
 t0=$(now)
-(cd "$WORK/local" && ./build.sh Publish --config "$SETTINGS") >"$WORK/local.log" 2>&1 || fail "local Publish" "$WORK/local.log"
+(cd "$WORK/local" && ./build.sh Publish --config "$SETTINGS") >"$WORK/local.log" 2>&1 \
+  || fail "local Publish" "$WORK/local.log"
 local_s=$(secs "$t0" "$(now)")
 local_compiles=$(grep -c "Compile: building" "$WORK/local.log" || true)
 grep -q "big/v2" <(git --git-dir "$SHARED/zoo.git" ls-tree -d --name-only main models/big/) \
@@ -140,6 +143,7 @@ for dir in "$GCL_DIR"/cache/*/; do
   printf '| %s | %s | %s |\n' "$(basename "$dir")" "$(bytes "$dir")" "$(human "$(bytes "$dir")")"
 done
 echo
-echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
+echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores ($cpu," \
   "$(free -g | awk '/Mem:/ { print $2 }') GiB), commit $COMMIT;" \
   "load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)."

@@ -13,6 +13,8 @@ set -euo pipefail
 
 # --only-scale: only the 1,000-model rows and the 1-model rows they are compared with.
 SKIP_1000=${BENCH_SKIP_1000:-0}
+# BENCH_SCALE_MODELS changes the 1,000 (e.g. 200 for a quicker look at the same rows).
+SCALE=${BENCH_SCALE_MODELS:-1000}
 ONLY_SCALE=0
 for arg in "$@"; do
   case $arg in
@@ -180,18 +182,19 @@ fi
 
 # --- 1,000 models ------------------------------------------------------------------------------
 if [ "$SKIP_1000" != 1 ]; then
-  log "1000 models: making the repository"
-  repo=$(make_repo 1000)
-  # The trainers' own time: the 1,000 training commands run on their own, as Train runs them.
+  log "$SCALE models: making the repository"
+  repo=$(make_repo "$SCALE")
+  # The trainers' own time: the training commands run on their own, one after the other as Train runs them.
   t0=$(now)
   for d in "$repo"/models/m*/; do (cd "$d" && MP_OUTPUT_DIR="$WORK/train-out" sh train.sh 2>/dev/null || true); done
   train1000=$(secs "$t0" "$(now)")
-  log "1000 models: first Publish (takes minutes)"
-  first1000=$(cd "$repo" && timed "$WORK/first-1000.log" ./build.sh Publish)
-  log "1000 models: no-op Publish, warm workspace"
-  warm[1000]=$(median_of "$repo" warm-1000 ./build.sh Publish)
-  log "one changed model of 1000"
-  changed1000=$(changed_median "$repo" m0500 changed-1000)
+  log "$SCALE models: first Publish (takes minutes)"
+  first1000=$(cd "$repo" && timed "$WORK/first-$SCALE.log" ./build.sh Publish)
+  log "$SCALE models: no-op Publish, warm workspace"
+  warm[1000]=$(median_of "$repo" "warm-$SCALE" ./build.sh Publish)
+  log "one changed model of $SCALE"
+  middle=$(ls "$repo/models" | sed -n "$((SCALE / 2))p")
+  changed1000=$(changed_median "$repo" "$middle" "changed-$SCALE")
 fi
 
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r <= t) ? "met" : "NOT met" }'; }
@@ -209,7 +212,7 @@ row "no-op Publish, 1 model, warm workspace" "${warm[1]}" "$(rel "${warm[1]}" "$
 row "no-op Publish, 20 models, warm workspace" "${warm[20]:-}" "$(rel "${warm[20]:-}" "${warm[1]}" "1 model")"
 row "no-op Publish, 100 models, warm workspace" "${warm[100]:-}" "$(rel "${warm[100]:-}" "${warm[1]}" "1 model")" \
   "$(goal "${warm[100]:-}" "${warm[1]}" 3 "1 model")"
-row "no-op Publish, 1,000 models, warm workspace" "${warm[1000]:-}" "$(rel "${warm[1000]:-}" "${warm[1]}" "1 model")" \
+row "no-op Publish, $SCALE models, warm workspace" "${warm[1000]:-}" "$(rel "${warm[1000]:-}" "${warm[1]}" "1 model")" \
   "$(goal "${warm[1000]:-}" "${warm[1]}" 3 "1 model")"
 for n in 1 20 100; do
   row "no-op Publish, $n model(s), fresh clone" "${fresh[$n]:-}" "$(rel "${fresh[$n]:-}" "${warm[$n]:-}" warm)"
@@ -218,10 +221,10 @@ row "one changed model of 1" "$changed1" 1.00
 row "one changed model of 100" "$changed100" "$(rel "$changed100" "$changed1" "of 1")" \
   "$(goal "$changed100" "$changed1" 1.5 "of 1")"
 if [ "$SKIP_1000" != 1 ]; then
-  row "one changed model of 1,000" "$changed1000" "$(rel "$changed1000" "$changed1" "of 1")" \
+  row "one changed model of $SCALE" "$changed1000" "$(rel "$changed1000" "$changed1" "of 1")" \
     "$(goal "$changed1000" "$changed1" 1.5 "of 1")"
-  per=$(awk -v a="$first1000" -v t="$train1000" 'BEGIN { printf "%.3f", (a - t) / 1000 }')
-  row "first Publish of 1,000 new models" "$first1000" "$per s per model beyond training ($train1000 s)" \
+  per=$(awk -v a="$first1000" -v t="$train1000" -v n="$SCALE" 'BEGIN { printf "%.3f", (a - t) / n }')
+  row "first Publish of $SCALE new models" "$first1000" "$per s per model beyond training ($train1000 s)" \
     "≤ 0.2 s per model: $(verdict "$per" 0.2)"
 fi
 cat <<TABLE

@@ -18,9 +18,9 @@ DLL="$REPO_ROOT/src/ModelPipeline.Cli/bin/${CONFIGURATION:-Release}/net10.0/mode
 command -v docker-registry >/dev/null && command -v skopeo >/dev/null || { echo "benchmark: needs docker-registry and skopeo (run build/scripts/test-deps.sh as root)" >&2; exit 2; }
 
 WORK=$(mktemp -d /tmp/mp-bench.XXXXXX)
-PIDS=()
 cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # registry() runs in a command substitution (a subshell), so its servers are listed in a file.
+  [ -f "$WORK/registry.pids" ] && while read -r pid; do kill "$pid" 2>/dev/null || true; done <"$WORK/registry.pids"
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -49,7 +49,7 @@ http:
   addr: 127.0.0.1:$port
 YML
   docker-registry serve "$WORK/reg-$name/config.yml" >"$WORK/reg-$name/log" 2>&1 &
-  PIDS+=($!)
+  echo $! >>"$WORK/registry.pids"
   for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
   echo "127.0.0.1:$port"
 }

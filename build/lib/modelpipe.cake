@@ -25,6 +25,7 @@ void Modelpipe(string verb, params string[] extra)
     if (HasArgument("config")) { argv.Add("--config"); argv.Add(Argument<string>("config")); }
     if (HasArgument("json")) argv.Add("--json");
     if (HasArgument("parallel")) { argv.Add("--parallel"); argv.Add(Argument<string>("parallel")); }
+    if (HasArgument("verbose")) argv.Add("--verbose");
     argv.AddRange(extra);
     var exit = HasArgument("one-process-per-step") ? ModelpipeProcess(argv) : ModelpipeStep(argv);
     if (exit != 0)

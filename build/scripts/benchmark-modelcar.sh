@@ -5,18 +5,22 @@
 #   OCI layout | docker build + docker push | OCI layout build vs cp + sha256sum | peak RSS.
 # Each registry measurement gets a fresh docker-registry on 127.0.0.1. Needs build/scripts/test-deps.sh
 # (docker-registry, skopeo; docker is optional) and a built modelpipe (./build.sh Compile).
+# Then a big model (BENCH_BIG_BYTES, default 20 GiB; 0 skips it) of sparse weights (zeros that take no disk
+# until the registry stores them): built and pushed with its peak RSS and seconds per GiB against the first
+# push's. Skipped, and said so, when the disk has less than 1.5 times that size free.
 set -euo pipefail
 
 BYTES=${BENCH_BYTES:-1073741824}
+BIG_BYTES=${BENCH_BIG_BYTES:-21474836480}
 REPO_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DLL="$REPO_ROOT/src/ModelPipeline.Cli/bin/${CONFIGURATION:-Release}/net10.0/modelpipe.dll"
 [ -f "$DLL" ] || { echo "benchmark: $DLL not found; run ./build.sh Compile first" >&2; exit 2; }
 command -v docker-registry >/dev/null && command -v skopeo >/dev/null || { echo "benchmark: needs docker-registry and skopeo (run build/scripts/test-deps.sh as root)" >&2; exit 2; }
 
 WORK=$(mktemp -d /tmp/mp-bench.XXXXXX)
-PIDS=()
 cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  # registry() runs in a command substitution (a subshell), so its servers are listed in a file.
+  [ -f "$WORK/registry.pids" ] && while read -r pid; do kill "$pid" 2>/dev/null || true; done <"$WORK/registry.pids"
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -45,7 +49,7 @@ http:
   addr: 127.0.0.1:$port
 YML
   docker-registry serve "$WORK/reg-$name/config.yml" >"$WORK/reg-$name/log" 2>&1 &
-  PIDS+=($!)
+  echo $! >>"$WORK/registry.pids"
   for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
   echo "127.0.0.1:$port"
 }
@@ -163,6 +167,32 @@ if docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
   row "docker build + docker push" "$DOCKER" "$(awk -v a="$DOCKER" -v b="$CURL" 'BEGIN { printf "%.2fx", a / b }')" "(gzip)" "-"
 else
   row "docker build + docker push" "n/a" "no Docker engine reachable" "-" "-"
+fi
+
+# 7. A big model: sparse weights, built and pushed to a fresh registry; memory must stay flat and time linear.
+per_gib() { awk -v s="$1" -v b="$2" 'BEGIN { printf "%.2f", s / (b / 1073741824) }'; }
+FREE=$(df -B1 --output=avail "$WORK" | tail -1)
+if [ "$BIG_BYTES" -gt 0 ] && [ "$FREE" -gt $((BIG_BYTES / 2 * 3)) ]; then
+  echo "benchmark: a model of $BIG_BYTES bytes of sparse weights" >&2
+  mkdir -p "$WORK/world/models/big"
+  sed -e 's/"name": "bench"/"name": "big"/' -e "s/head -c $BYTES \/dev\/urandom >/truncate -s $BIG_BYTES/" \
+    -e "s/\"files\": \[\"weights.bin\"\]/\"files\": [\"weights.bin\"], \"maxTotalBytes\": $((BIG_BYTES * 2))/" \
+    "$WORK/world/models/bench/model.json" >"$WORK/world/models/big/model.json"
+  for verb in fetch train validate; do modelpipe "$verb" --model big >/dev/null; done
+  rm -f "$WORK/world/artifacts/bench/runs/$KEY/output/weights.bin"   # the 1 GiB model's disk space back
+  REG=$(registry big)
+  export MODELPIPE_MODELCAR__DESTINATION=registry MODELPIPE_MODELCAR__REPOSITORY="$REG/big"
+  settle
+  t0=$(now)
+  /usr/bin/time -v -o "$WORK/time-big" dotnet "$DLL" package --root "$WORK/world" --model big --json >"$WORK/big.json" 2>>"$WORK/modelpipe.log"
+  t1=$(now)
+  unset MODELPIPE_MODELCAR__DESTINATION MODELPIPE_MODELCAR__REPOSITORY
+  BIG=$(secs "$t0" "$t1")
+  row "ModelCar build + push, $(awk -v b="$BIG_BYTES" 'BEGIN { printf "%.0f GiB", b / 1073741824 }') sparse model" "$BIG" \
+    "$(per_gib "$BIG" "$BIG_BYTES") s/GiB (1 GiB push: $(per_gib "$PUSH" "$BYTES") s/GiB)" "$(written "$WORK/big.json")" "$(rss "$WORK/time-big")"
+  rm -rf "$WORK/reg-big" "$WORK/world/artifacts/big"
+elif [ "$BIG_BYTES" -gt 0 ]; then
+  row "ModelCar build + push, big model" "skipped" "needs $((BIG_BYTES / 2 * 3)) bytes free, $FREE available" "-" "-"
 fi
 
 echo

@@ -6,8 +6,25 @@
 #   hello-world script (Cake's default settings, and with its script cache as build.sh uses it).
 # The models are copies of models/iris whose trainer copies files trained once by the real iris
 # trainer (so 100 models do not mean 100 trainings); everything else is the real pipeline.
+# With 1,000 models too (skip them with --skip-1000 or BENCH_SKIP_1000=1): the first Publish of 1,000
+# new models (seconds per model beyond the trainers' own time), their no-op and one changed model of 1,000.
 # BENCH_RUNS (default 3) runs of each no-op; the table shows the median. Needs a built modelpipe.
 set -euo pipefail
+
+# --only-scale: only the 1,000-model rows and the 1-model rows they are compared with.
+SKIP_1000=${BENCH_SKIP_1000:-0}
+# BENCH_SCALE_MODELS changes the 1,000 (e.g. 200 for a quicker look at the same rows).
+SCALE=${BENCH_SCALE_MODELS:-1000}
+ONLY_SCALE=0
+for arg in "$@"; do
+  case $arg in
+    --skip-1000) SKIP_1000=1 ;;
+    --only-scale) ONLY_SCALE=1 ;;
+    *) echo "usage: $0 [--skip-1000 | --only-scale]" >&2; exit 2 ;;
+  esac
+done
+if [ "$SKIP_1000" = 1 ] && [ "$ONLY_SCALE" = 1 ]; then echo "$0: --skip-1000 and --only-scale exclude each other" >&2; exit 2; fi
+SIZES="1 20 100"; [ "$ONLY_SCALE" = 1 ] && SIZES=1
 
 LOAD_BEFORE=$(cut -d" " -f1-3 /proc/loadavg)
 REPO_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -42,6 +59,8 @@ median_of() {
 }
 
 # --- Cake hello world --------------------------------------------------------------------------
+hello= hello_cached=
+if [ "$ONLY_SCALE" != 1 ]; then
 mkdir -p "$WORK/hello/.config"
 cp "$REPO_ROOT/.config/dotnet-tools.json" "$WORK/hello/.config/"
 cat >"$WORK/hello/build.cake" <<'CAKE'
@@ -53,6 +72,7 @@ CAKE
 log "Cake hello world"
 hello=$(median_of "$WORK/hello" hello dotnet cake build.cake)
 hello_cached=$(median_of "$WORK/hello" hello-cached env CAKE_SETTINGS_ENABLESCRIPTCACHE=true CAKE_PATHS_CACHE="$WORK/hello/cache" dotnet cake build.cake)
+fi
 
 # --- the models --------------------------------------------------------------------------------
 # Train iris once with its real trainer; the benchmark models copy those files.
@@ -94,16 +114,26 @@ make_repo() {
   "gitops": { "repository": "$shared/gitops.git" },
   "forge": { "kind": "local" } }
 JSON
-  for i in $(seq -f "%03g" 1 "$n"); do
-    local m="m$i" dir="$repo/models/m$i"
-    mkdir -p "$dir/data" "$dir/prebuilt"
-    cp "$REPO_ROOT/models/iris/data/iris.csv" "$dir/data/"
-    cp "$PREBUILT"/* "$dir/prebuilt/"
-    printf '#!/bin/sh\ncp prebuilt/* "$MP_OUTPUT_DIR/"\n' >"$dir/train.sh"
-    sed -e "s/\"name\": \"iris\"/\"name\": \"$m\"/" \
+  # One model made with sed; the others are hard links of its files (1,000 copies cost no more than a
+  # few seconds and share their data) and their model.json differs only in the name.
+  local proto="$WORK/proto-model"
+  if [ ! -d "$proto" ]; then
+    mkdir -p "$proto/data" "$proto/prebuilt"
+    cp "$REPO_ROOT/models/iris/data/iris.csv" "$proto/data/"
+    cp "$PREBUILT"/* "$proto/prebuilt/"
+    printf '#!/bin/sh\ncp prebuilt/* "$MP_OUTPUT_DIR/"\n' >"$proto/train.sh"
+    sed -e 's/"name": "iris"/"name": "@NAME@"/' \
         -e 's#"command": \[.*\]#"command": ["sh", "train.sh"]#' \
         -e 's#"sources": \[.*\]#"sources": ["train.sh", "prebuilt"]#' \
-        "$REPO_ROOT/models/iris/model.json" >"$dir/model.json"
+        "$REPO_ROOT/models/iris/model.json" >"$proto/model.json.in"
+  fi
+  local width=3; [ "$n" -ge 1000 ] && width=4
+  local model_json; model_json=$(cat "$proto/model.json.in")
+  for i in $(seq -f "%0${width}g" 1 "$n"); do
+    local dir="$repo/models/m$i"
+    cp -al "$proto" "$dir"
+    rm "$dir/model.json.in"
+    printf '%s\n' "${model_json//@NAME@/m$i}" >"$dir/model.json"
   done
   (cd "$repo" && git init --quiet --initial-branch=main && git add -A && git commit --quiet -m "benchmark: $n models")
   echo "$repo"
@@ -117,12 +147,13 @@ change_one() {
 }
 
 declare -A warm fresh
-for n in 1 20 100; do
+for n in $SIZES; do
   log "$n model(s): first Publish"
   repo=$(make_repo "$n")
   (cd "$repo" && timed "$WORK/first-$n.log" ./build.sh Publish >/dev/null)
   log "$n model(s): no-op Publish, warm workspace"
   warm[$n]=$(median_of "$repo" "warm-$n" ./build.sh Publish)
+  [ "$ONLY_SCALE" = 1 ] && continue
   log "$n model(s): no-op Publish, fresh clone"
   for i in $(seq 1 "$RUNS"); do
     rm -rf "$WORK/clone-$n"
@@ -143,24 +174,60 @@ changed_median() {
 }
 log "one changed model of 1"
 changed1=$(changed_median "$WORK/repo-1" m001 changed-1)
-log "one changed model of 100"
-changed100=$(changed_median "$WORK/repo-100" m050 changed-100)
+changed100=
+if [ "$ONLY_SCALE" != 1 ]; then
+  log "one changed model of 100"
+  changed100=$(changed_median "$WORK/repo-100" m050 changed-100)
+fi
+
+# --- 1,000 models ------------------------------------------------------------------------------
+if [ "$SKIP_1000" != 1 ]; then
+  log "$SCALE models: making the repository"
+  repo=$(make_repo "$SCALE")
+  # The trainers' own time: the training commands run on their own, one after the other as Train runs them.
+  t0=$(now)
+  for d in "$repo"/models/m*/; do (cd "$d" && MP_OUTPUT_DIR="$WORK/train-out" sh train.sh 2>/dev/null || true); done
+  train1000=$(secs "$t0" "$(now)")
+  log "$SCALE models: first Publish (takes minutes)"
+  first1000=$(cd "$repo" && timed "$WORK/first-$SCALE.log" ./build.sh Publish)
+  log "$SCALE models: no-op Publish, warm workspace"
+  warm[1000]=$(median_of "$repo" "warm-$SCALE" ./build.sh Publish)
+  log "one changed model of $SCALE"
+  middle=$(ls "$repo/models" | sed -n "$((SCALE / 2))p")
+  changed1000=$(changed_median "$repo" "$middle" "changed-$SCALE")
+fi
 
 verdict() { awk -v r="$1" -v t="$2" 'BEGIN { print (r <= t) ? "met" : "NOT met" }'; }
-r1=$(ratio "${warm[1]}" "$hello"); r100=$(ratio "${warm[100]}" "${warm[1]}"); rc=$(ratio "$changed100" "$changed1")
+# A table row, left out when its measurement was skipped (an empty second argument).
+row() { [ -n "$2" ] && echo "| $1 | $2 | $3 | ${4:-} |"; return 0; }
+# "<ratio> × <what>" of two measurements (empty when either was skipped); with a target, "≤ t: met".
+rel() { [ -n "$1" ] && [ -n "$2" ] && echo "$(ratio "$1" "$2") × $3"; return 0; }
+goal() { [ -n "$1" ] && [ -n "$2" ] && echo "≤ $3 × $4: $(verdict "$(ratio "$1" "$2")" "$3")"; return 0; }
+echo "| scenario | seconds | ratio | target |"
+echo "|---|---:|---:|---|"
+row "Cake hello world (\`dotnet cake\`, default settings)" "$hello" 1.00
+row "Cake hello world with the script cache" "$hello_cached" "$(rel "$hello_cached" "$hello" hello)"
+row "no-op Publish, 1 model, warm workspace" "${warm[1]}" "$(rel "${warm[1]}" "$hello" hello)" \
+  "$(goal "${warm[1]}" "$hello" 2 hello)"
+row "no-op Publish, 20 models, warm workspace" "${warm[20]:-}" "$(rel "${warm[20]:-}" "${warm[1]}" "1 model")"
+row "no-op Publish, 100 models, warm workspace" "${warm[100]:-}" "$(rel "${warm[100]:-}" "${warm[1]}" "1 model")" \
+  "$(goal "${warm[100]:-}" "${warm[1]}" 3 "1 model")"
+row "no-op Publish, $SCALE models, warm workspace" "${warm[1000]:-}" "$(rel "${warm[1000]:-}" "${warm[1]}" "1 model")" \
+  "$(goal "${warm[1000]:-}" "${warm[1]}" 3 "1 model")"
+for n in 1 20 100; do
+  row "no-op Publish, $n model(s), fresh clone" "${fresh[$n]:-}" "$(rel "${fresh[$n]:-}" "${warm[$n]:-}" warm)"
+done
+row "one changed model of 1" "$changed1" 1.00
+row "one changed model of 100" "$changed100" "$(rel "$changed100" "$changed1" "of 1")" \
+  "$(goal "$changed100" "$changed1" 1.5 "of 1")"
+if [ "$SKIP_1000" != 1 ]; then
+  row "one changed model of $SCALE" "$changed1000" "$(rel "$changed1000" "$changed1" "of 1")" \
+    "$(goal "$changed1000" "$changed1" 1.5 "of 1")"
+  per=$(awk -v a="$first1000" -v t="$train1000" -v n="$SCALE" 'BEGIN { printf "%.3f", (a - t) / n }')
+  row "first Publish of $SCALE new models" "$first1000" "$per s per model beyond training ($train1000 s)" \
+    "≤ 0.2 s per model: $(verdict "$per" 0.2)"
+fi
 cat <<TABLE
-| scenario | seconds | ratio | target |
-|---|---:|---:|---|
-| Cake hello world (\`dotnet cake\`, default settings) | $hello | 1.00 | |
-| Cake hello world with the script cache | $hello_cached | $(ratio "$hello_cached" "$hello") | |
-| no-op Publish, 1 model, warm workspace | ${warm[1]} | $r1 × hello | ≤ 2 × hello: $(verdict "$r1" 2) |
-| no-op Publish, 20 models, warm workspace | ${warm[20]} | $(ratio "${warm[20]}" "${warm[1]}") × 1 model | |
-| no-op Publish, 100 models, warm workspace | ${warm[100]} | $r100 × 1 model | ≤ 3 × 1 model: $(verdict "$r100" 3) |
-| no-op Publish, 1 model, fresh clone | ${fresh[1]} | $(ratio "${fresh[1]}" "${warm[1]}") × warm | |
-| no-op Publish, 20 models, fresh clone | ${fresh[20]} | $(ratio "${fresh[20]}" "${warm[20]}") × warm | |
-| no-op Publish, 100 models, fresh clone | ${fresh[100]} | $(ratio "${fresh[100]}" "${warm[100]}") × warm | |
-| one changed model of 1 | $changed1 | 1.00 | |
-| one changed model of 100 | $changed100 | $rc × of 1 | ≤ 1.5 × of 1: $(verdict "$rc" 1.5) |
 
-Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores; load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg). Median of $RUNS runs for each scenario (each changed run changes the model again); fresh clones share the zoo, the OCI layout and the GitOps repository and get the build output copied (no compile).
+Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores ($(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)); load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg). Median of $RUNS runs for each scenario (each changed run changes the model again); fresh clones share the zoo, the OCI layout and the GitOps repository and get the build output copied (no compile).
 TABLE

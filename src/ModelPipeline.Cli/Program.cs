@@ -8,6 +8,7 @@ var root = new RootCommand("modelpipe: take a model from a definition in git to 
     CommonOptions.Config,
     CommonOptions.Json,
     CommonOptions.Parallel,
+    CommonOptions.Verbose,
 };
 root.Subcommands.Add(StepCommands.Check());
 root.Subcommands.Add(StepCommands.Fetch());

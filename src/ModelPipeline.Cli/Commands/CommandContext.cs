@@ -33,8 +33,12 @@ internal sealed class CommandContext
     /// <summary>How many models a per-model verb works on at once (<c>--parallel</c>, default the core count).</summary>
     public int Parallel { get; private init; } = 1;
 
+    /// <summary>Whether every model's lines and summary row are printed, also in a run over many models (<c>--verbose</c>).</summary>
+    public bool Verbose { get; private init; }
+
     /// <summary>The same context writing to another output (one model's buffer in a parallel run).</summary>
-    public CommandContext WithOutput(ConsoleOutput output) => new(Root, Config, output, Json) { Parse = Parse, Parallel = Parallel };
+    public CommandContext WithOutput(ConsoleOutput output) =>
+        new(Root, Config, output, Json) { Parse = Parse, Parallel = Parallel, Verbose = Verbose };
 
     public static CommandContext Create(ParseResult parse)
     {
@@ -46,7 +50,7 @@ internal sealed class CommandContext
         var config = ConfigLoader.Load(root, parse.GetValue(CommonOptions.Config));
         var output = ConsoleOutput.Create(json);
         output.MaskSecrets(config.RegisterSecrets());
-        return new CommandContext(root, config, output, json) { Parse = parse, Parallel = parallel };
+        return new CommandContext(root, config, output, json) { Parse = parse, Parallel = parallel, Verbose = parse.GetValue(CommonOptions.Verbose) };
     }
 
     public IReadOnlyList<ModelDefinition> Models(ParseResult parse, Option<string[]> model) =>

@@ -29,6 +29,12 @@ internal static class CommonOptions
         Recursive = true,
     };
 
+    public static readonly Option<bool> Verbose = new("--verbose")
+    {
+        Description = "Print every model's lines and summary row. By default a per-model step over more than 20 models prints only the models it did not skip (and any with a warning), then one line of counts.",
+        Recursive = true,
+    };
+
     public static Option<string[]> Model() => new("--model", "-m")
     {
         Description = "A model to work on (repeatable). Default: every model under models/.",

@@ -3,11 +3,13 @@ namespace ModelPipeline.Cli.Commands;
 /// <summary>
 /// Runs rows of a verb concurrently (at most <c>parallel</c> at once). Each row writes to its own
 /// buffer, an output of the same kind as the verb's; a finished buffer is written out whole, in the
-/// order of the rows, so the log reads as if the rows had run one after the other.
+/// order of the rows, so the log reads as if the rows had run one after the other. With <c>shown</c>,
+/// a finished row's buffer is written only when it says so (row index, the buffer's text).
 /// </summary>
 internal static class RowBuffers
 {
-    public static async Task RunAsync(CommandContext ctx, int count, int parallel, Func<int, CommandContext, Task> run)
+    public static async Task RunAsync(CommandContext ctx, int count, int parallel, Func<int, CommandContext, Task> run,
+        Func<int, string, bool>? shown = null)
     {
         using var slots = new SemaphoreSlim(parallel);
         var buffers = new StringWriter?[count];
@@ -22,7 +24,8 @@ internal static class RowBuffers
             {
                 while (next < count && done[next])
                 {
-                    ctx.Output.WriteRendered(buffers[next]!.ToString());
+                    var text = buffers[next]!.ToString();
+                    if (shown is null || shown(next, text)) ctx.Output.WriteRendered(text);
                     buffers[next] = null;
                     next++;
                 }

@@ -65,18 +65,40 @@ internal static class Verb
             }
         }
 
-        if (parallel <= 1 || rows.Count <= 1)
+        // Over many models, only the rows a step did not skip are shown (a 1,000-model no-op prints a line per step).
+        var quiet = !ctx.Verbose && rows.Count > QuietAbove;
+        if (quiet)
+            await RowBuffers.RunAsync(ctx, rows.Count, parallel, RunAsync,
+                (i, text) => outcomes[i].Result is not { } result || Shown(result, text));
+        else if (parallel <= 1 || rows.Count <= 1)
             for (var i = 0; i < rows.Count; i++) await RunAsync(i, ctx);
         else
             await RowBuffers.RunAsync(ctx, rows.Count, parallel, RunAsync);
 
         var results = outcomes.Select(o => o.Result).ToList();
         var exit = outcomes.Select(o => o.Exit).DefaultIfEmpty(0).Max();
-        ctx.Output.Summary(results);
+        ctx.Output.Summary(quiet ? results.Where(r => r.Result != Skipped).ToList() : results);
+        if (quiet) ctx.Output.Info(null, Counts(name, results));
         ReportCommands.Journal(ctx, name, exit, results); // the run journal (artifacts/runs/<MODELPIPE_RUN_ID>/)
         if (ctx.Json) WriteJson(name, exit, results);
         return exit;
     }
+
+    /// <summary>Above this many rows, a verb without <c>--verbose</c> prints only the rows it did not skip.</summary>
+    public const int QuietAbove = 20;
+
+    private const string Skipped = "skipped";
+
+    /// <summary>A row's lines are printed unless the step skipped it and it said nothing worth a look (a warning or an error).</summary>
+    private static bool Shown(StepResult result, string text) =>
+        result.Result != Skipped
+        || text.Contains("warning", StringComparison.OrdinalIgnoreCase) || text.Contains("error", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>"package: 1000 model(s): 999 skipped, 1 ok (--verbose lists every model)".</summary>
+    private static string Counts(string name, List<StepResult> results) =>
+        $"{name}: {results.Count} model(s): "
+        + string.Join(", ", results.GroupBy(r => r.Result).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}"))
+        + " (--verbose lists every model)";
 
     /// <summary>Runs an action under the error policy.</summary>
     public static async Task<int> Guard(Func<Task<int>> action, CancellationToken ct)

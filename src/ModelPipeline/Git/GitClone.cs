@@ -82,7 +82,7 @@ public sealed partial class GitClone
         // Another process of this workspace (a second Publish) may have moved the shared clone since: only a
         // clone still at the commit this run synced to is taken as it is.
         if (FetchOncePerRun && SyncedThisRun.TryGetValue(WorkTree, out var synced)
-            && Directory.Exists(Path.Combine(WorkTree, ".git")) && await RevParseAsync("HEAD", ct) == synced)
+            && Directory.Exists(Path.Combine(WorkTree, ".git")) && await CheckedOutAsync(ct) == synced)
             return synced;
         if (!IsReadOnlyCache) return await SyncOnceAsync(ct);
         try
@@ -166,6 +166,10 @@ public sealed partial class GitClone
                 $"could not fetch {Remote.Name} ({Redactor.Redact(Remote.Url)}): {ex.StandardError.Trim()}. Fix: check that the remote is reachable and the token in its tokenEnv variable is valid.", ex);
         }
     }
+
+    /// <summary>The commit checked out (null on an unborn branch), read from git's files when they tell (no process).</summary>
+    private async Task<string?> CheckedOutAsync(CancellationToken ct) =>
+        GitRefFiles.TryRead(WorkTree, "HEAD", out var head) ? head : await RevParseAsync("HEAD", ct);
 
     /// <summary>The commit checked out (null on an unborn branch): known without git right after a sync or push of this run.</summary>
     public async Task<string?> HeadAsync(CancellationToken ct) =>

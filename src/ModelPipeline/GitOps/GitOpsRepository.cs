@@ -109,42 +109,41 @@ public sealed partial class GitOpsRepository : IDisposable
         });
     }
 
-    /// <summary>A file's content on the tip of the GitOps branch, or null when it (or the branch) does not exist.</summary>
-    public Task<string?> ReadAsync(string path, CancellationToken ct) => ShowAsync(Tip, path, ct);
+    /// <summary>
+    /// A file's content on the tip of the GitOps branch, or null when it (or the branch) does not exist. Read from the
+    /// tip's <see cref="GitTreeSnapshot"/>: the per-model reads of a run start no git process of their own.
+    /// </summary>
+    public async Task<string?> ReadAsync(string path, CancellationToken ct) =>
+        await TipCommitAsync(ct) is { } tip ? await GitTreeSnapshot.For(_git, WorkDir).ReadAsync(tip, path, ct) : null;
 
     /// <summary>
-    /// Every <c>&lt;environment&gt;/&lt;model&gt;/config.yaml</c> on the tip of the GitOps branch, model → content, read with
-    /// two git processes (ls-tree, cat-file --batch) however many models there are.
+    /// Every <c>&lt;environment&gt;/&lt;model&gt;/config.yaml</c> on the tip of the GitOps branch, model → content, read
+    /// from the tip's snapshot (two git processes however many models there are, none when it is already read).
     /// </summary>
     public async Task<SortedDictionary<string, string>> ReadConfigsAsync(string environment, CancellationToken ct)
     {
         var configs = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        if (!await HasRefAsync($"{Tip}:{environment}", ct)) return configs;
-        // "<mode> blob <oid>\t<environment>/<model>/config.yaml" for each such file.
-        var listing = await _git.RunAsync(WorkDir, ["ls-tree", "-r", "-z", "--full-tree", Tip, "--", environment + "/"], ct);
-        var blobs = new List<(string Model, string Oid)>();
-        foreach (var line in listing.Split('\0', StringSplitOptions.RemoveEmptyEntries))
+        if (await TipCommitAsync(ct) is not { } tip) return configs;
+        foreach (var (path, content) in await GitTreeSnapshot.For(_git, WorkDir).ReadAllAsync(tip, environment + "/", ct))
         {
-            var tab = line.IndexOf('\t');
-            var fields = line[..tab].Split(' ');
-            var parts = line[(tab + 1)..].Split('/');
-            if (fields.Length == 3 && fields[1] == "blob" && parts.Length == 3 && parts[2] == "config.yaml") blobs.Add((parts[1], fields[2]));
-        }
-        if (blobs.Count == 0) return configs;
-        using var output = new MemoryStream();
-        await _git.RunAsync(WorkDir, ["cat-file", "--batch"], output, string.Concat(blobs.Select(b => b.Oid + "\n")), ct);
-        // Each answer: "<oid> blob <size>\n<size bytes>\n", in the order asked.
-        var bytes = output.GetBuffer().AsSpan(0, (int)output.Length);
-        var at = 0;
-        foreach (var (model, _) in blobs)
-        {
-            var end = bytes[at..].IndexOf((byte)'\n') + at;
-            var header = System.Text.Encoding.ASCII.GetString(bytes[at..end]).Split(' ');
-            var size = int.Parse(header[2], System.Globalization.CultureInfo.InvariantCulture);
-            configs[model] = System.Text.Encoding.UTF8.GetString(bytes.Slice(end + 1, size));
-            at = end + 1 + size + 1;
+            var parts = path.Split('/');
+            if (parts.Length == 3 && parts[2] == "config.yaml") configs[parts[1]] = content;
         }
         return configs;
+    }
+
+    /// <summary>The commit at the tip of the GitOps branch (null when it has none), read from git's files when they tell.</summary>
+    private async Task<string?> TipCommitAsync(CancellationToken ct)
+    {
+        if (GitRefFiles.TryRead(WorkDir, Tip, out var tip)) return tip;
+        try
+        {
+            return (await _git.RunAsync(WorkDir, ["rev-parse", "--verify", "--quiet", Tip + "^{commit}"], ct)).Trim();
+        }
+        catch (GitException)
+        {
+            return null;
+        }
     }
 
     private async Task<string?> ShowAsync(string rev, string path, CancellationToken ct)

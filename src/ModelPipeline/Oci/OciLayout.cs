@@ -94,11 +94,23 @@ public sealed partial class OciLayout : IImageTarget
     public Descriptor? Resolve(string tag) =>
         ReadIndex().Manifests.FirstOrDefault(m => m.Annotations?.GetValueOrDefault(RefName) == tag);
 
+    /// <summary>
+    /// index.json as parsed, by path, with the write time and length it was read at: a layout holding 1,000 models'
+    /// tags is parsed once per change, not once per model that asks whether its manifest is there.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (DateTime Written, long Length, ImageIndex Index)> Parsed =
+        new(StringComparer.Ordinal);
+
     public ImageIndex ReadIndex()
     {
         var path = Path.Combine(Root, "index.json");
-        if (!File.Exists(path)) return new ImageIndex();
-        return OciJson.Deserialize<ImageIndex>(File.ReadAllBytes(path), path);
+        var file = new FileInfo(path);
+        if (!file.Exists) return new ImageIndex();
+        if (Parsed.TryGetValue(path, out var cached) && cached.Written == file.LastWriteTimeUtc && cached.Length == file.Length)
+            return cached.Index;
+        var index = OciJson.Deserialize<ImageIndex>(File.ReadAllBytes(path), path);
+        Parsed[path] = (file.LastWriteTimeUtc, file.Length, index);
+        return index;
     }
 
     /// <summary>index.json is read, changed and written under this lock: models packaged in parallel each keep their tag.</summary>

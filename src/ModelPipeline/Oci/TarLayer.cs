@@ -78,8 +78,11 @@ public sealed class TarLayer
         while ((read = await input.ReadAsync(buffer, ct)) > 0)
         {
             if (copied + read > file.Size) break;
+            // The write is started first (a registry upload sends it while the layer digest is computed), and this
+            // file's own sha256 is computed while it is in flight: both hashes overlap the upload instead of preceding it.
+            var write = output.WriteAsync(buffer.AsMemory(0, read), ct);
             hash?.AppendData(buffer, 0, read);
-            await output.WriteAsync(buffer.AsMemory(0, read), ct);
+            await write;
             copied += read;
         }
         if (copied != file.Size || read > 0)

@@ -35,7 +35,7 @@ public sealed partial class ZooRepository
                 (version, already) = (recorded.Version, true);
                 return null;
             }
-            var problems = ZooIndexer.Verify(root).Concat(ZooLedger.VerifyModel(root, model))
+            var problems = ZooIndexer.VerifyModel(root, model).Concat(ZooLedger.VerifyModel(root, model))
                 .Where(p => !p.Contains(" has no " + ZooLedger.FileName, StringComparison.Ordinal)).ToList();
             if (problems.Count > 0)
                 throw new OperationFailedException($"the zoo at {Redactor.Redact(Primary.Url)} is inconsistent; refusing to add to it:{Environment.NewLine}  - {string.Join(Environment.NewLine + "  - ", problems)}{Environment.NewLine}Fix: repair the zoo (run 'modelpipe models verify') before publishing.") { Model = model };

@@ -1,0 +1,62 @@
+namespace ModelPipeline.Git;
+
+/// <summary>
+/// Reads a ref's commit from the files git keeps it in (<c>.git/HEAD</c>, a loose ref file, <c>packed-refs</c>)
+/// without starting a git process: the per-model checks of a 1,000-model run ask for the same refs
+/// thousands of times. Anything unusual (a ref git stores some other way) answers "unknown", and the
+/// caller asks git.
+/// </summary>
+public static class GitRefFiles
+{
+    /// <summary>
+    /// The commit <paramref name="refName"/> (<c>HEAD</c> or a full ref name) points to: true with the
+    /// commit, true with null when the ref does not exist (an unborn branch), false when unknown.
+    /// </summary>
+    public static bool TryRead(string workTree, string refName, out string? commit)
+    {
+        commit = null;
+        var gitDir = Path.Combine(workTree, ".git");
+        try
+        {
+            if (!Directory.Exists(gitDir)) return false;
+            for (var depth = 0; depth < 5; depth++)
+            {
+                var loose = Path.Combine(gitDir, refName);
+                if (File.Exists(loose))
+                {
+                    var text = File.ReadAllText(loose).Trim();
+                    if (text.StartsWith("ref: ", StringComparison.Ordinal))
+                    {
+                        refName = text[5..].Trim();
+                        continue;
+                    }
+                    commit = IsObjectId(text) ? text : null;
+                    return commit is not null;
+                }
+                if (refName == "HEAD" || !refName.StartsWith("refs/", StringComparison.Ordinal)) return false;
+                // Not a loose ref: packed-refs has it, or it does not exist.
+                var packed = Path.Combine(gitDir, "packed-refs");
+                if (!File.Exists(packed)) return true;
+                foreach (var line in File.ReadLines(packed))
+                {
+                    if (line.Length == 0 || line[0] is '#' or '^') continue;
+                    var space = line.IndexOf(' ');
+                    if (space > 0 && line.AsSpan(space + 1).SequenceEqual(refName) && IsObjectId(line[..space]))
+                    {
+                        commit = line[..space];
+                        return true;
+                    }
+                }
+                return true;
+            }
+            return false;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsObjectId(string text) =>
+        text.Length is 40 or 64 && text.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');
+}

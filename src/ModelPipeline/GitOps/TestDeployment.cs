@@ -45,7 +45,8 @@ public sealed partial class TestDeployment(PipelineConfig config, RunStateStore 
                 Model = model.Name, Version = published.Version, Digest = published.Digest, TrainingKey = key, TestCommit = commit,
                 RunId = System.Environment.GetEnvironmentVariable("MODELPIPE_RUN_ID"),
             }.Write(state);
-        var alias = await new ZooRepository(config, reporter).SetAliasAsync(model.Name, Environment, published.Version, ct);
+        var alias = await new ZooRepository(config, reporter).SetAliasAsync(model.Name, Environment, published.Version, ct,
+            Zoo.Lifecycle.AliasMover.UpdateGitOps);
 
         var record = Record(model.Name, key, published, path, commit, alias.Changed);
         state.WriteRun(model.Name, key, "gitops", record);

@@ -50,7 +50,11 @@ public sealed class ZooSnapshot(string root, string? commit, string source, IDis
         var entry = index.Versions.Single(v => v.Version == version);
         ZooRepository.CheckLedger(Root, model, entry.Version, Commit, history);
         var manifest = ZooLayout.Read<VersionManifest>(ZooLayout.ManifestPath(Root, model, entry.Version));
-        return new ResolvedVersion { Model = model, Reference = r, Version = entry, Manifest = manifest, Commit = Commit };
+        return new ResolvedVersion
+        {
+            Model = model, Reference = r, Version = entry, Manifest = manifest, Commit = Commit,
+            Status = Lifecycle.ZooLifecycle.StatusOf(Root, model, entry.Version),
+        };
     }
 
     /// <summary>
@@ -100,4 +104,8 @@ public sealed record ResolvedVersion
     public required IndexedVersion Version { get; init; }
     public required VersionManifest Manifest { get; init; }
     public string? Commit { get; init; }
+
+    /// <summary>The version's lifecycle state (deprecated, yanked, archived); null while it is active.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Lifecycle.VersionStatus? Status { get; init; }
 }

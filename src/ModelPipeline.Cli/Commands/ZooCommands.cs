@@ -8,7 +8,7 @@ using ModelPipeline.Zoo;
 namespace ModelPipeline.Cli.Commands;
 
 /// <summary>The zoo verbs: push (PushMirrors), and the consumer side: models list|show|resolve|alias|verify.</summary>
-internal static class ZooCommands
+internal static partial class ZooCommands
 {
     private static readonly Option<string?> ZooOption = new("--zoo")
     {
@@ -44,6 +44,7 @@ internal static class ZooCommands
         models.Subcommands.Add(Resolve());
         models.Subcommands.Add(Alias());
         models.Subcommands.Add(Verify());
+        AddLifecycle(models);
         return models;
     }
 
@@ -88,11 +89,12 @@ internal static class ZooCommands
     private static Command Resolve()
     {
         var name = new Argument<string>("NAME@REF") { Description = "A model with vN, an alias or sha256:<digest> (default: prod)." };
-        var command = new Command("resolve", "Resolve NAME@REF to one version; prints 'vN repository@sha256:… oci://…'.") { name };
+        var allowYanked = AllowYanked();
+        var command = new Command("resolve", "Resolve NAME@REF to one version; prints 'vN repository@sha256:… oci://…'.") { name, allowYanked };
         command.SetAction((parse, ct) => Read(parse, (ctx, zoo) =>
         {
             var (model, reference) = ZooSnapshot.Parse(parse.GetValue(name)!);
-            var resolved = ResolveNoted(zoo, model, reference);
+            var resolved = ResolveNoted(zoo, model, reference, parse.GetValue(allowYanked));
             if (!ctx.Json) Console.WriteLine($"v{resolved.Version.Version}\t{resolved.Version.Reference}\t{resolved.Version.StorageUri}");
             return resolved;
         }, ct));
@@ -150,14 +152,15 @@ internal static class ZooCommands
         var layout = new Option<string?>("--layout") { Description = "Read the image from this OCI image layout (default: the registry it was pushed to, or $.modelcar.layoutDir)." };
         var format = new Option<string>("--format") { Description = "modelcar (the KServe image, default) or modelpack (the CNCF ModelPack artifact of the same files).", DefaultValueFactory = _ => "modelcar" };
         format.AcceptOnlyFromAmong("modelcar", "modelpack");
-        var command = new Command("pull", "Fetch a published model's image by digest (registry or OCI layout), verify every blob, and extract its /models files into a folder.") { name, to, layout, format, ZooOption };
+        var allowYanked = AllowYanked();
+        var command = new Command("pull", "Fetch a published model's image by digest (registry or OCI layout), verify every blob, and extract its /models files into a folder.") { name, to, layout, format, ZooOption, allowYanked };
         command.SetAction((parse, ct) => Verb.Guard(async () =>
         {
             var ctx = CommandContext.Create(parse);
             var (model, reference) = ZooSnapshot.Parse(parse.GetValue(name)!);
             ResolvedVersion resolved;
             using (var zoo = await new ZooRepository(ctx.Config, ctx.Output, parse.GetValue(ZooOption)).ReadAsync(ct))
-                resolved = ResolveNoted(zoo, model, reference);
+                resolved = ResolveNoted(zoo, model, reference, parse.GetValue(allowYanked));
             var layoutDir = parse.GetValue(layout) is { } given ? Path.GetFullPath(given) : null;
             var result = await new ModelPipeline.Zoo.Pull.ModelPuller(ctx.Config, ctx.Output).PullAsync(resolved, layoutDir, parse.GetValue(to)!, ct, parse.GetValue(format) == "modelpack");
             if (ctx.Json) Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(result, RunStateStore.Json)));
@@ -167,15 +170,30 @@ internal static class ZooCommands
         return command;
     }
 
-    /// <summary>Resolves NAME[@REF]; for NAME alone, says on stderr which alias it chose (stdout stays one line for scripts).</summary>
-    public static ResolvedVersion ResolveNoted(ZooSnapshot zoo, string model, string? reference)
+    /// <summary>
+    /// Resolves NAME[@REF]; for NAME alone, says on stderr which alias it chose (stdout stays one line for scripts).
+    /// A yanked version is refused unless asked for exactly with <paramref name="allowYanked"/> (null: not checked,
+    /// only noted); a deprecated or allowed yanked one is a warning on stderr.
+    /// </summary>
+    public static ResolvedVersion ResolveNoted(ZooSnapshot zoo, string model, string? reference, bool? allowYanked = false)
     {
         var resolved = zoo.Resolve(model, reference);
         if (reference is null)
             Console.Error.WriteLine($"{model}: no reference given; resolved {model}@{resolved.Reference} (v{resolved.Version.Version}). "
                 + $"NAME alone means NAME@{ZooSnapshot.DefaultReference}; write {model}@latest for the newest version, tested or not.");
+        if (allowYanked is { } allow)
+            ModelPipeline.Zoo.Lifecycle.ZooLifecycle.Check(zoo.Root, model, resolved.Version.Version, reference, allow);
+        if (resolved.Status is { } status)
+            Console.Error.WriteLine($"warning: {model} v{resolved.Version.Version} is {ModelPipeline.Zoo.Lifecycle.ZooLifecycle.Describe(status)}"
+                + (status.IsYanked && allowYanked == true ? "; used because --allow-yanked was given" : ""));
         return resolved;
     }
+
+    /// <summary><c>--allow-yanked</c>: use a yanked version named exactly (NAME@vN or a digest).</summary>
+    public static Option<bool> AllowYanked() => new("--allow-yanked")
+    {
+        Description = "Use a yanked or archived version anyway, when named exactly (NAME@vN or NAME@sha256:…).",
+    };
 
     private static Task<int> Read(ParseResult parse, Func<CommandContext, ZooSnapshot, object> render, CancellationToken ct) =>
         ReadAsync(parse, (ctx, zoo) => Task.FromResult(render(ctx, zoo)), ct);

@@ -25,6 +25,9 @@ public sealed partial class ZooRepository
             if (undoing is { } undo && (previous?.State ?? VersionState.Active) != undo)
                 throw new InvalidInputException($"{model} v{version} is {(previous is null ? "active" : ZooLifecycle.Describe(previous))}, "
                     + $"not {undo.ToString().ToLowerInvariant()}; nothing to undo. Fix: undo the state it has.") { Model = model };
+            if (state != VersionState.Active && previous is not null && previous.State > state)
+                throw new InvalidInputException($"{model} v{version} is {ZooLifecycle.Describe(previous)}. Fix: undo that first "
+                    + $"('modelpipe models {Verb(previous.State)} {model}@v{version} --undo'), then {Verb(state)} it.") { Model = model };
             if (state == VersionState.Active)
             {
                 if (!statuses.Remove(version)) return null;
@@ -37,7 +40,7 @@ public sealed partial class ZooRepository
             ZooLifecycle.Write(root, model, statuses);
             var verb = state == VersionState.Active ? $"restore {model} v{version} (was {previous!.State.ToString().ToLowerInvariant()})"
                 : $"{Verb(state)} {model} v{version}";
-            return $"zoo: {verb}\n\n{(state == VersionState.Active ? previous!.Reason : reason.Trim())}\n";
+            return $"zoo: {verb}\n\n{(string.IsNullOrWhiteSpace(reason) ? $"(was: {previous!.Reason})" : reason.Trim())}\n";
         }, ct);
         return new LifecycleResult
         {
@@ -45,7 +48,7 @@ public sealed partial class ZooRepository
             Version = version,
             State = state,
             Previous = previous?.State ?? VersionState.Active,
-            Reason = state == VersionState.Active ? null : reason.Trim(),
+            Reason = string.IsNullOrWhiteSpace(reason) ? null : reason.Trim(),
             Commit = outcome.Commit,
             Changed = outcome.Commit is not null,
             Mirrors = outcome.Mirrors,
@@ -82,7 +85,8 @@ public sealed partial class ZooRepository
         return new TagResult { Model = model, Version = version, Tags = now, Commit = outcome.Commit, Changed = outcome.Commit is not null, Mirrors = outcome.Mirrors };
     }
 
-    private static string Verb(VersionState state) => state switch
+    /// <summary>The verb that sets <paramref name="state"/>: deprecate, yank or archive.</summary>
+    public static string Verb(VersionState state) => state switch
     {
         VersionState.Deprecated => "deprecate",
         VersionState.Yanked => "yank",

@@ -66,9 +66,16 @@ public static class ZooLifecycle
     public static VersionStatus? Check(string root, string model, int version, string? reference, bool allowYanked)
     {
         var status = StatusOf(root, model, version);
-        if (status is null || !status.IsYanked) return status;
+        Require(model, version, status, reference, allowYanked);
+        return status;
+    }
+
+    /// <summary><see cref="Check"/> with the status already read.</summary>
+    public static void Require(string model, int version, VersionStatus? status, string? reference, bool allowYanked)
+    {
+        if (status is null || !status.IsYanked) return;
         var exact = reference is not null && (ZooLayout.ParseVersion(reference) == version || ZooLayout.IsDigest(reference));
-        if (exact && allowYanked) return status;
+        if (exact && allowYanked) return;
         var asked = reference is null ? "" : $"{model}@{reference} is v{version}: ";
         throw new InvalidInputException($"{asked}{model} v{version} is {Describe(status)}. " + (exact
             ? $"Fix: pick another version, or pass --allow-yanked to use v{version} anyway."

@@ -76,11 +76,14 @@ internal static partial class ZooCommands
                 if (!ctx.Json) Console.Write(File.ReadAllText(Path.Combine(ZooLayout.VersionDir(zoo.Root, model, resolved.Version.Version), "README.md")));
                 return resolved;
             }
-            var view = ModelView.Of(zoo.Show(model), await zoo.AliasHistoryAsync(model, "test", ct));
+            var view = ModelView.Of(zoo.Show(model), await zoo.AliasHistoryAsync(model, "test", ct),
+                ModelPipeline.Zoo.Lifecycle.ZooLifecycle.Read(zoo.Root, model), ModelPipeline.Zoo.Lifecycle.ZooLifecycle.ReadTags(zoo.Root, model));
             if (ctx.Json) return view;
             Console.WriteLine($"{model}: {view.Versions.Count} version(s); aliases: {Aliases(view.Aliases)}");
             foreach (var v in view.Versions)
-                Console.WriteLine($"v{v.Version}\t{v.Label}\t{v.CreatedAt:u}\t{v.Digest}\t{string.Join(",", v.Aliases)}");
+                Console.WriteLine($"v{v.Version}\t{v.Label}\t{v.CreatedAt:u}\t{v.Digest}\t{string.Join(",", v.Aliases)}"
+                    + (v.State == ModelPipeline.Zoo.Lifecycle.VersionState.Active ? "" : $"\t{v.State.ToString().ToLowerInvariant()}: {v.Reason}")
+                    + (v.Tags.Count == 0 ? "" : "\t" + string.Join(" ", v.Tags.Select(t => $"{t.Key}={t.Value}"))));
             return view;
         }, ct));
         return command;
@@ -114,6 +117,8 @@ internal static partial class ZooCommands
             foreach (var model in ZooLayout.Models(zoo.Root)) problems.AddRange(ZooLedger.VerifyModel(zoo.Root, model));
             // Tags and pins belong to this pipeline's image store and GitOps repository: checked for its own zoo only.
             if (problems.Count == 0 && other is null) problems.AddRange(await new ZooAudit(ctx.Config, ctx.Output).CheckAsync(zoo.Root, ct));
+            // Protected aliases (policy.json) against what GitOps deploys, naming the commit that moved each.
+            if (other is null) problems.AddRange(await new ModelPipeline.Zoo.Lifecycle.ProtectedAliasAudit(ctx.Config, ctx.Output).CheckAsync(zoo, ct));
             if (problems.Count > 0)
                 throw new OperationFailedException($"the zoo {zoo.Source} at commit {zoo.Commit ?? "(empty)"} is inconsistent:{Environment.NewLine}  - {string.Join(Environment.NewLine + "  - ", problems)}" +
                     $"{Environment.NewLine}Fix: a published version never changes: revert the commits that changed these files on the zoo's primary " +

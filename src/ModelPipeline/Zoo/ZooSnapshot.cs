@@ -75,6 +75,22 @@ public sealed class ZooSnapshot(string root, string? commit, string source, IDis
         return versions;
     }
 
+    /// <summary>
+    /// The last commit that changed <paramref name="alias"/>'s line in <c>models/&lt;model&gt;/aliases.json</c>:
+    /// "<c>&lt;commit&gt; by &lt;author&gt; (&lt;subject&gt;; Moved-by: …)</c>", or null without git history.
+    /// </summary>
+    public async Task<string?> AliasMovedByAsync(string model, string alias, CancellationToken ct)
+    {
+        if (git is null || Commit is null) return null;
+        var pattern = $"\"{System.Text.RegularExpressions.Regex.Escape(alias)}\":";
+        var log = await git.RunAsync(Root, ["log", "-1", "--no-color", "--format=%H%x1f%an <%ae>%x1f%s%x1f%(trailers:key="
+            + Lifecycle.ProtectedAlias.Trailer + ",valueonly,separator=%x2c)", $"-G{pattern}", Commit, "--", $"models/{model}/aliases.json"], ct);
+        var parts = log.Trim().Split('\x1f');
+        if (parts.Length < 3) return null;
+        var moved = parts.Length > 3 && parts[3].Trim().Length > 0 ? parts[3].Trim() : "no Moved-by trailer: not a pipeline step";
+        return $"{parts[0]} by {parts[1]} ('{parts[2]}'; {Lifecycle.ProtectedAlias.Trailer}: {moved})";
+    }
+
     /// <summary>Parses NAME or NAME@REF.</summary>
     public static (string Model, string? Reference) Parse(string text)
     {

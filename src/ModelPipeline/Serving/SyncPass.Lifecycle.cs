@@ -19,12 +19,14 @@ public sealed partial class SyncPass
         if (!status.IsYanked)
             warning = $"{entry.Text} is v{n}, which is {ZooLifecycle.Describe(status)}; plan a move to another version";
         else if (served)
-            warning = $"{entry.Text} is v{n}, which is YANKED: {ZooLifecycle.Describe(status)}. This host keeps serving v{n}: "
+            warning = $"{entry.Text} is v{n}, which is YANKED: {ZooLifecycle.Describe(status)}. This host keeps "
+                + $"serving v{n}: "
                 + "a yank is not a rollback. Fix: point the entry (or its alias) at another version";
         else
         {
             ZooLifecycle.Require(entry.Model, n, status, entry.Reference, AllowYanked);
-            warning = $"{entry.Text} is v{n}, which is YANKED ({ZooLifecycle.Describe(status)}); served because --allow-yanked was given";
+            warning = $"{entry.Text} is v{n}, which is YANKED ({ZooLifecycle.Describe(status)}); served because "
+                + $"--allow-yanked was given";
         }
         _reporter.Warning(entry.Model, warning);
         return warning;

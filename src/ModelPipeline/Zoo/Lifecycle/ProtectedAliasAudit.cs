@@ -18,8 +18,10 @@ public sealed class ProtectedAliasAudit(PipelineConfig config, IPipelineReporter
         var policy = ZooPolicy.Read(zoo.Root);
         var protectedAliases = ZooPolicy.Environments.Where(e => policy.PathFor(e) is not null).ToList();
         if (protectedAliases.Count == 0 || ZooLayout.Models(zoo.Root).Count == 0) return problems;
-        var remote = GitRemote.Create("gitops", config.GitOps.Repository, config.GitOps.TokenEnv, "pipeline.json $.gitops.repository", config.RepoRoot);
-        if (remote.IsLocal && !remote.Url.StartsWith("file://", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(remote.Url)) return problems;
+        var remote = GitRemote.Create("gitops", config.GitOps.Repository, config.GitOps.TokenEnv, "pipeline.json "
+            + "$.gitops.repository", config.RepoRoot);
+        if (remote.IsLocal && !remote.Url.StartsWith("file://", StringComparison.OrdinalIgnoreCase)
+            && !Directory.Exists(remote.Url)) return problems;
         var deployed = new Dictionary<(string Model, string Environment), int>();
         string branch;
         using (var repo = await GitOpsRepository.OpenAsync(config, reporter, ct))
@@ -27,7 +29,10 @@ public sealed class ProtectedAliasAudit(PipelineConfig config, IPipelineReporter
             branch = repo.Branch;
             foreach (var environment in protectedAliases)
                 foreach (var (folder, yaml) in await repo.ReadConfigsAsync(environment, ct))
-                    deployed[(folder, environment)] = ConfigYaml.Parse(yaml, $"{EnvironmentConfig.PathFor(environment, folder)} in the GitOps repository").ModelVersion;
+                {
+                    var where = $"{EnvironmentConfig.PathFor(environment, folder)} in the GitOps repository";
+                    deployed[(folder, environment)] = ConfigYaml.Parse(yaml, where).ModelVersion;
+                }
         }
         foreach (var model in ZooLayout.Models(zoo.Root))
         {
@@ -38,10 +43,13 @@ public sealed class ProtectedAliasAudit(PipelineConfig config, IPipelineReporter
                 int? gitops = deployed.TryGetValue((model, alias), out var d) ? d : null;
                 if (zooVersion == gitops || zooVersion is null) continue;
                 var movedBy = await zoo.AliasMovedByAsync(model, alias, ct) ?? "unknown (no git history)";
-                problems.Add($"models/{model}/aliases.json: protected alias {alias} points to v{zooVersion}, but the GitOps repository's "
-                    + $"{branch} deploys {(gitops is null ? "nothing" : $"v{gitops}")} ({EnvironmentConfig.PathFor(alias, model)}); "
+                problems.Add($"models/{model}/aliases.json: protected alias {alias} points to v{zooVersion}, but "
+                    + $"the GitOps repository's "
+                    + $"{branch} deploys {(gitops is null ? "nothing" : $"v{gitops}")} "
+                        + $"({EnvironmentConfig.PathFor(alias, model)}); "
                     + $"moved by commit {movedBy}. Fix: revert that commit on the zoo's primary, or run SyncAliases "
-                    + "(modelpipe sync-aliases) to set it to what GitOps deploys; move prod only by a merged promotion");
+                    + "(modelpipe sync-aliases) to set it to what GitOps deploys; move prod only by a merged "
+                        + "promotion");
             }
         }
         return problems;

@@ -19,12 +19,14 @@ public static class ZooLifecycle
 
     public static string PathOf(string root, string model) => Path.Combine(ZooLayout.ModelDir(root, model), FileName);
 
-    public static string TagsPathOf(string root, string model) => Path.Combine(ZooLayout.ModelDir(root, model), TagsFileName);
+    public static string TagsPathOf(string root, string model) =>
+        Path.Combine(ZooLayout.ModelDir(root, model), TagsFileName);
 
     /// <summary>Every recorded (non-active) version status of a model, by version.</summary>
     public static SortedDictionary<int, VersionStatus> Read(string root, string model) =>
         File.Exists(PathOf(root, model))
-            ? new SortedDictionary<int, VersionStatus>(ZooLayout.Read<Dictionary<int, VersionStatus>>(PathOf(root, model)))
+            ? new SortedDictionary<int, VersionStatus>(
+                ZooLayout.Read<Dictionary<int, VersionStatus>>(PathOf(root, model)))
             : new();
 
     /// <summary>The status of one version, or null when it is active.</summary>
@@ -36,7 +38,8 @@ public static class ZooLifecycle
     {
         if (!File.Exists(TagsPathOf(root, model))) return new();
         var read = ZooLayout.Read<Dictionary<int, Dictionary<string, string>>>(TagsPathOf(root, model));
-        return new(read.ToDictionary(p => p.Key, p => new SortedDictionary<string, string>(p.Value, StringComparer.Ordinal)));
+        return new(read.ToDictionary(p => p.Key,
+            p => new SortedDictionary<string, string>(p.Value, StringComparer.Ordinal)));
     }
 
     /// <summary>The tags of one version (empty when it has none).</summary>
@@ -51,7 +54,8 @@ public static class ZooLifecycle
     }
 
     /// <summary>Writes the tags (the file is removed when no version has a tag).</summary>
-    public static void WriteTags(string root, string model, SortedDictionary<int, SortedDictionary<string, string>> tags)
+    public static void WriteTags(string root, string model,
+        SortedDictionary<int, SortedDictionary<string, string>> tags)
     {
         foreach (var empty in tags.Where(t => t.Value.Count == 0).Select(t => t.Key).ToList()) tags.Remove(empty);
         if (tags.Count == 0) File.Delete(TagsPathOf(root, model));
@@ -74,7 +78,8 @@ public static class ZooLifecycle
     public static void Require(string model, int version, VersionStatus? status, string? reference, bool allowYanked)
     {
         if (status is null || !status.IsYanked) return;
-        var exact = reference is not null && (ZooLayout.ParseVersion(reference) == version || ZooLayout.IsDigest(reference));
+        var exact = reference is not null
+            && (ZooLayout.ParseVersion(reference) == version || ZooLayout.IsDigest(reference));
         if (exact && allowYanked) return;
         var asked = reference is null ? "" : $"{model}@{reference} is v{version}: ";
         throw new InvalidInputException($"{asked}{model} v{version} is {Describe(status)}. " + (exact

@@ -18,8 +18,8 @@ public enum AliasMover
 /// { "protectedAliases": { "prod": "sync-aliases", "test": "gitops" } }
 /// </code>
 /// <c>sync-aliases</c>: only SyncAliases; <c>gitops</c>: SyncAliases or UpdateGitOps (both write what
-/// the GitOps repository deploys). Only the GitOps environments (<c>test</c>, <c>prod</c>) can be
-/// protected, since nothing else follows GitOps.
+/// the GitOps repository deploys; <c>test</c> takes only this one, as UpdateGitOps moves it). Only the
+/// GitOps environments (<c>test</c>, <c>prod</c>) can be protected, since nothing else follows GitOps.
 /// </summary>
 public sealed record ZooPolicy
 {
@@ -49,11 +49,19 @@ public sealed record ZooPolicy
         foreach (var (alias, moved) in policy.ProtectedAliases)
         {
             if (!Environments.Contains(alias))
-                throw new InvalidInputException($"zoo {FileName}: $.protectedAliases.{alias}: only the GitOps environments "
-                    + $"({string.Join(", ", Environments)}) can be protected. Fix: remove '{alias}' from the zoo's {FileName}.");
+                throw new InvalidInputException($"zoo {FileName}: $.protectedAliases.{alias}: only the GitOps "
+                    + $"environments "
+                    + $"({string.Join(", ", Environments)}) can be protected. Fix: remove '{alias}' from the "
+                        + $"zoo's {FileName}.");
             if (moved is not (SyncAliasesPath or GitOpsPath))
                 throw new InvalidInputException($"zoo {FileName}: $.protectedAliases.{alias} is '{moved}'. "
-                    + $"Fix: write '{SyncAliasesPath}' (only SyncAliases) or '{GitOpsPath}' (SyncAliases or UpdateGitOps).");
+                    + $"Fix: write '{SyncAliasesPath}' (only SyncAliases) or '{GitOpsPath}' (SyncAliases or "
+                        + $"UpdateGitOps).");
+            // UpdateGitOps pins test and then moves the alias: it must stay allowed to.
+            if (alias == "test" && moved != GitOpsPath)
+                throw new InvalidInputException($"zoo {FileName}: $.protectedAliases.test is '{moved}', but "
+                    + $"UpdateGitOps moves "
+                    + $"test when it pins it in the GitOps repository. Fix: write '{GitOpsPath}'.");
         }
         return policy;
     }

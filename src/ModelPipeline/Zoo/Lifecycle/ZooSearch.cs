@@ -35,8 +35,11 @@ public sealed partial record MetricFilter(string Metric, string Op, double Value
     public static MetricFilter Parse(string text)
     {
         var m = Pattern().Match(text);
-        if (!m.Success || !double.TryParse(m.Groups[3].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
-            throw new InvalidInputException($"metric filter '{text}' is not NAME OP NUMBER. Fix: write e.g. accuracy>=0.95 "
+        var value = 0.0;
+        if (!m.Success
+            || !double.TryParse(m.Groups[3].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
+            throw new InvalidInputException($"metric filter '{text}' is not NAME OP NUMBER. Fix: write e.g. "
+                + $"accuracy>=0.95 "
                 + "(OP is one of >=, <=, >, <, =, !=; quote it in the shell).");
         return new MetricFilter(m.Groups[1].Value, m.Groups[2].Value == "==" ? "=" : m.Groups[2].Value, value);
     }
@@ -94,7 +97,8 @@ public static class ZooSearch
                 var status = statuses.GetValueOrDefault(v);
                 var hit = new SearchHit
                 {
-                    Model = model, Version = v, CreatedAt = manifest.CreatedAt, Digest = manifest.Image.Digest, Owners = manifest.Owners,
+                    Model = model, Version = v, CreatedAt = manifest.CreatedAt, Digest = manifest.Image.Digest,
+                    Owners = manifest.Owners,
                     Aliases = aliases.Where(a => a.Value == v).Select(a => a.Key).ToList(),
                     Tags = tags.TryGetValue(v, out var t) ? t : new SortedDictionary<string, string>(),
                     Metrics = new SortedDictionary<string, double>(metrics, StringComparer.Ordinal),
@@ -103,7 +107,8 @@ public static class ZooSearch
                 if (Matches(hit, query)) hits.Add(hit);
             }
         }
-        return hits.OrderByDescending(h => h.CreatedAt).ThenBy(h => h.Model, StringComparer.Ordinal).ThenByDescending(h => h.Version).ToList();
+        return hits.OrderByDescending(h => h.CreatedAt).ThenBy(h => h.Model, StringComparer.Ordinal)
+            .ThenByDescending(h => h.Version).ToList();
     }
 
     private static bool Matches(SearchHit hit, SearchQuery q) =>
@@ -119,10 +124,13 @@ public static class ZooSearch
     /// </summary>
     public static DateTimeOffset ParseSince(string text, DateTimeOffset now)
     {
-        if (text.Length > 1 && text[^1] == 'd' && int.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var days))
+        if (text.Length > 1 && text[^1] == 'd'
+            && int.TryParse(text[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var days))
             return now.AddDays(-days);
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)) return at;
-        throw new InvalidInputException($"--since '{text}' is not a date. Fix: write a date or time such as 2026-12-01 or "
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+            return at;
+        throw new InvalidInputException($"--since '{text}' is not a date. Fix: write a date or time such as "
+            + $"2026-12-01 or "
             + "2026-12-01T08:00:00Z, or Nd for N days ago (e.g. 7d).");
     }
 }

@@ -83,28 +83,4 @@ public sealed class ProtectedAliasTests
         Assert.Contains("$.protectedAliases.staging: only the GitOps environments (test, prod) can be protected", run.StdErr, StringComparison.Ordinal);
         Assert.Contains("Fix:", run.StdErr, StringComparison.Ordinal);
     }
-
-    [Fact]
-    public async Task Promote_refuses_a_yanked_version_unless_allow_yanked_and_open_pr_never_proposes_one()
-    {
-        using var world = new TestWorld();
-        await world.PublishAsync("iris", 1);
-        Assert.Equal(0, (await Modelpipe.RunAsync(world.Root, "gitops", "--model", "iris")).ExitCode);
-        Assert.Equal(0, (await Modelpipe.RunAsync(world.Root, "models", "yank", "iris@v1", "--reason", "leaks test data")).ExitCode);
-        var refs = await BareRepo.GitAsync(world.GitOpsRepo(), "show-ref");
-
-        var pr = await Modelpipe.RunAsync(world.Root, "pr");
-        Assert.Equal(2, pr.ExitCode);
-        Assert.Contains("iris v1 is yanked since", pr.All, StringComparison.Ordinal);
-        var promote = await Modelpipe.RunAsync(world.Root, "promote", "--model", "iris", "--version", "1");
-        Assert.Equal(2, promote.ExitCode);
-        Assert.Contains("(reason: leaks test data)", promote.All, StringComparison.Ordinal);
-        Assert.Contains("pass --allow-yanked", promote.All, StringComparison.Ordinal);
-        Assert.Equal(refs, await BareRepo.GitAsync(world.GitOpsRepo(), "show-ref"));
-
-        var allowed = await Modelpipe.RunAsync(world.Root, "promote", "--model", "iris", "--version", "1", "--allow-yanked");
-        Assert.True(allowed.ExitCode == 0, allowed.All);
-        Assert.Contains("v1 is yanked since", allowed.All, StringComparison.Ordinal);
-        Assert.Contains("promote/iris-v1", await BareRepo.GitAsync(world.GitOpsRepo(), "branch", "--list"), StringComparison.Ordinal);
-    }
 }

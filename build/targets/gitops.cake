@@ -20,7 +20,9 @@ Task("Promote")
         modelpipeExitCode = 2; // a usage error, like modelpipe's own
         throw new CakeException(2, "Promote needs exactly one model and a version: ./build.sh Promote --model NAME --version N");
     }
-    Modelpipe("promote", "--version", Argument<string>("model-version"));
+    var promote = new List<string> { "--version", Argument<string>("model-version") };
+    if (HasArgument("allow-yanked")) promote.Add("--allow-yanked"); // a yanked version, named exactly
+    Modelpipe("promote", promote.ToArray());
 });
 
 Task("MergePr")

@@ -21,7 +21,8 @@ internal static partial class GitOpsCommands
     {
         var model = new Option<string>("--model", "-m") { Description = "The model to promote.", Required = true };
         var version = new Option<int>("--version") { Description = "The zoo version to promote (it must have passed validation and run in test).", Required = true };
-        var command = new Command("promote", "Open the promotion pull request for a chosen version that passed validation and was deployed to test.") { model, version };
+        var allowYanked = ZooCommands.AllowYanked();
+        var command = new Command("promote", "Open the promotion pull request for a chosen version that passed validation and was deployed to test.") { model, version, allowYanked };
         command.SetAction((parse, ct) => Verb.Guard(async () =>
         {
             var ctx = CommandContext.Create(parse);
@@ -29,7 +30,7 @@ internal static partial class GitOpsCommands
             if (n < 1) throw new InvalidInputException($"--version {n}: zoo versions start at 1. Fix: pass a version listed in the zoo (models/<name>/index.json).");
             var definition = Models.ModelCatalog.Load(ctx.Root, [parse.GetValue(model)!]).Single();
             return await Verb.RunRowsAsync(ctx, "promote", [definition], d => d.Name, d => $"{d.Name} v{n}",
-                async d => Result("promote", await new Promotion(ctx.Config, ctx.State, ctx.Output).PromoteAsync(d, n, ct)));
+                async d => Result("promote", await new Promotion(ctx.Config, ctx.State, ctx.Output) { AllowYanked = parse.GetValue(allowYanked) }.PromoteAsync(d, n, ct)));
         }, ct));
         return command;
     }

@@ -18,7 +18,8 @@ internal static class ReportCommands
         var outOption = new Option<string?>("--out") { Description = "The folder to write the site to (default: <artifacts>/report). It must be new, empty, or a previous report." };
         var model = CommonOptions.Model();
         model.Description = "Only these models (repeatable). Default: every model in the zoo.";
-        var command = new Command("report", "Write a static HTML site of the zoo (models, versions, metric charts, lineage) and of the recorded runs.") { zooOption, outOption, model };
+        var archived = new Option<bool>("--archived") { Description = "Show archived versions too (hidden by default)." };
+        var command = new Command("report", "Write a static HTML site of the zoo (models, versions, metric charts, lineage) and of the recorded runs.") { zooOption, outOption, model, archived };
         command.SetAction((parse, ct) => Verb.Guard(async () =>
         {
             var ctx = CommandContext.Create(parse);
@@ -33,7 +34,7 @@ internal static class ReportCommands
             {
                 var deployed = zooUrl is null ? await DeployedAsync(ctx, ct) : null;
                 var history = zooUrl is null ? await HistoryAsync(ctx, ct) : null;
-                var loader = new ReportLoader(zoo.Root, ctx.Config.ArtifactsDir);
+                var loader = new ReportLoader(zoo.Root, ctx.Config.ArtifactsDir) { IncludeArchived = parse.GetValue(archived) };
                 var models = loader.Load(deployed, only);
                 foreach (var missing in only.Where(m => models.All(x => x.Name != m)))
                     throw new InvalidInputException($"--model {missing}: the zoo {zoo.Source} has no such model (it has {(ZooLayout.Models(zoo.Root) is { Count: > 0 } all ? string.Join(", ", all.Take(20)) : "no models")}). Fix: pick a model from 'modelpipe models list'.") { Model = missing };

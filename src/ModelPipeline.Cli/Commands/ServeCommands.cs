@@ -20,8 +20,9 @@ internal static class ServeCommands
         var maxBody = new Option<long>("--max-body-bytes") { Description = "Refuse a request body over this size with 413 (default 16 MiB).", DefaultValueFactory = _ => 16L * 1024 * 1024 };
         var layout = new Option<string?>("--layout") { Description = "Read the image from this OCI image layout (default: where it was published)." };
         var zooOption = new Option<string?>("--zoo") { Description = "Read this zoo (a git URL or a path) instead of the configured primary." };
+        var allowYanked = ZooCommands.AllowYanked();
         var command = new Command("serve", "Pull a published model by digest (verified as pull does) and serve it over the Open Inference Protocol (KServe V2 REST) with ONNX Runtime until SIGINT/SIGTERM.")
-            { name, host, port, maxBody, layout, zooOption };
+            { name, host, port, maxBody, layout, zooOption, allowYanked };
         command.SetAction((parse, ct) => Verb.Guard(async () =>
         {
             var ctx = CommandContext.Create(parse);
@@ -32,7 +33,7 @@ internal static class ServeCommands
             ServingSession session;
             using (var zoo = await new ZooRepository(ctx.Config, ctx.Output, parse.GetValue(zooOption)).ReadAsync(ct))
             {
-                var resolved = zoo.Resolve(model, reference);
+                var resolved = ZooCommands.ResolveNoted(zoo, model, reference, parse.GetValue(allowYanked));
                 session = await ServingSession.StartAsync(ctx.Config, ctx.Output, zoo.Root, resolved, layoutDir, options, ct);
             }
             await using (session)

@@ -16,14 +16,15 @@ internal static class SyncCommands
         var file = new Option<string>("--file", "-f") { Description = "The sync file (default: sync.json in the current folder).", DefaultValueFactory = _ => "sync.json" };
         var once = new Option<bool>("--once") { Description = "Run one pass and exit (the default); exit 0 when every entry serves what it follows." };
         var daemon = new Option<bool>("--daemon") { Description = "Run a pass now, then on the sync file's schedule, until SIGTERM or Ctrl-C." };
-        var command = new Command("sync", "Serving host: bring ROOT/<name>/current to the zoo versions the sync file follows (verified pull, atomic switch, hook, retention).") { file, once, daemon };
+        var allowYanked = ZooCommands.AllowYanked();
+        var command = new Command("sync", "Serving host: bring ROOT/<name>/current to the zoo versions the sync file follows (verified pull, atomic switch, hook, retention).") { file, once, daemon, allowYanked };
         command.SetAction((parse, ct) => Verb.Guard(async () =>
         {
             if (parse.GetValue(once) && parse.GetValue(daemon))
                 throw new InvalidInputException("--once and --daemon exclude each other. Fix: pass one of them.");
             var ctx = CommandContext.Create(parse);
             var sync = SyncFileLoader.Load(parse.GetValue(file)!);
-            var pass = new SyncPass(sync, ctx.Config, ctx.Output);
+            var pass = new SyncPass(sync, ctx.Config, ctx.Output) { AllowYanked = parse.GetValue(allowYanked) };
             if (!parse.GetValue(daemon))
             {
                 var report = await pass.RunAsync(TimeSpan.FromMinutes(10), ct);
@@ -70,7 +71,13 @@ internal static class SyncCommands
         {
             Model = e.Model,
             Step = "sync",
-            Result = e.Result switch { "switched" when e.HookError is null => "ok", "unchanged" when e.HookError is null => "skipped", _ => "failed" },
+            Result = e.Result switch
+            {
+                "switched" or "unchanged" when e.HookError is null && e.Warning is not null => "warning",
+                "switched" when e.HookError is null => "ok",
+                "unchanged" when e.HookError is null => "skipped",
+                _ => "failed",
+            },
             DurationSeconds = e.DurationSeconds,
             Detail = e.Result == "failed" ? (e.Detail ?? "").Split('\n')[0].Trim() : e.Detail ?? "",
             Data = e,

@@ -25,7 +25,7 @@ internal static class TrustCommands
             var (model, reference) = ZooSnapshot.Parse(parse.GetValue(name)!);
             ResolvedVersion resolved;
             using (var zoo = await new ZooRepository(ctx.Config, ctx.Output, parse.GetValue(zooOption)).ReadAsync(ct))
-                resolved = ZooCommands.ResolveNoted(zoo, model, reference);
+                resolved = ZooCommands.ResolveNoted(zoo, model, reference, allowYanked: null);
             var layoutDir = parse.GetValue(layout) is { } given ? Path.GetFullPath(given) : null;
             var keyFile = parse.GetValue(key) is { } file ? Path.GetFullPath(file) : null;
             var result = await VersionVerifier.VerifyAsync(ctx.Config, ctx.Output, resolved, layoutDir, keyFile, ct);

@@ -6,7 +6,7 @@ using ModelPipeline.Zoo;
 namespace ModelPipeline.Cli.Commands;
 
 /// <summary>The zoo verbs: push (PushMirrors), and the consumer side: models list|show|resolve|alias|verify.</summary>
-internal static class ZooCommands
+internal static partial class ZooCommands
 {
     private static readonly Option<string?> ZooOption = new("--zoo")
     {
@@ -42,6 +42,7 @@ internal static class ZooCommands
         models.Subcommands.Add(Resolve());
         models.Subcommands.Add(Alias());
         models.Subcommands.Add(Verify());
+        AddLifecycle(models);
         return models;
     }
 
@@ -75,9 +76,13 @@ internal static class ZooCommands
                 if (!ctx.Json) Console.Write(File.ReadAllText(card));
                 return [Resolved("models show", resolved)];
             }
-            var view = ModelView.Of(zoo.Show(model), await zoo.AliasHistoryAsync(model, "test", ct));
+            var view = ModelView.Of(zoo.Show(model), await zoo.AliasHistoryAsync(model, "test", ct),
+                ModelPipeline.Zoo.Lifecycle.ZooLifecycle.Read(zoo.Root, model),
+                ModelPipeline.Zoo.Lifecycle.ZooLifecycle.ReadTags(zoo.Root, model));
             var rows = view.Versions.Select(v => Verb.Item(model, "models show",
-                $"v{v.Version}\t{v.Label}\t{v.CreatedAt:u}\t{v.Digest}\t{string.Join(",", v.Aliases)}", v)).ToArray();
+                $"v{v.Version}\t{v.Label}\t{v.CreatedAt:u}\t{v.Digest}\t{string.Join(",", v.Aliases)}"
+                + (v.State == ModelPipeline.Zoo.Lifecycle.VersionState.Active ? "" : $"\t{v.State.ToString().ToLowerInvariant()}: {v.Reason}")
+                + (v.Tags.Count == 0 ? "" : "\t" + string.Join(" ", v.Tags.Select(t => $"{t.Key}={t.Value}"))), v)).ToArray();
             if (ctx.Json) return rows;
             Console.WriteLine($"{model}: {view.Versions.Count} version(s); aliases: {Aliases(view.Aliases)}");
             foreach (var row in rows) Console.WriteLine(row.Detail);
@@ -89,11 +94,12 @@ internal static class ZooCommands
     private static Command Resolve()
     {
         var name = new Argument<string>("NAME@REF") { Description = "A model with vN, an alias or sha256:<digest> (default: prod)." };
-        var command = new Command("resolve", "Resolve NAME@REF to one version; prints 'vN repository@sha256:… oci://…'.") { name };
+        var allowYanked = AllowYanked();
+        var command = new Command("resolve", "Resolve NAME@REF to one version; prints 'vN repository@sha256:… oci://…'.") { name, allowYanked };
         command.SetAction((parse, ct) => Read(parse, (ctx, zoo) =>
         {
             var (model, reference) = ZooSnapshot.Parse(parse.GetValue(name)!);
-            var resolved = ResolveNoted(zoo, model, reference);
+            var resolved = ResolveNoted(zoo, model, reference, parse.GetValue(allowYanked));
             var row = Resolved("models resolve", resolved);
             if (!ctx.Json) Console.WriteLine(row.Detail);
             return [row];
@@ -114,6 +120,8 @@ internal static class ZooCommands
             foreach (var model in ZooLayout.Models(zoo.Root)) problems.AddRange(ZooLedger.VerifyModel(zoo.Root, model));
             // Tags and pins belong to this pipeline's image store and GitOps repository: checked for its own zoo only.
             if (problems.Count == 0 && other is null) problems.AddRange(await new ZooAudit(ctx.Config, ctx.Output).CheckAsync(zoo.Root, ct));
+            // Protected aliases (policy.json) against what GitOps deploys, naming the commit that moved each.
+            if (other is null) problems.AddRange(await new ModelPipeline.Zoo.Lifecycle.ProtectedAliasAudit(ctx.Config, ctx.Output).CheckAsync(zoo, ct));
             if (problems.Count > 0)
                 throw new OperationFailedException($"the zoo {zoo.Source} at commit {zoo.Commit ?? "(empty)"} is inconsistent:{Environment.NewLine}  - {string.Join(Environment.NewLine + "  - ", problems)}" +
                     $"{Environment.NewLine}Fix: a published version never changes: revert the commits that changed these files on the zoo's primary " +
@@ -156,14 +164,15 @@ internal static class ZooCommands
         var layout = new Option<string?>("--layout") { Description = "Read the image from this OCI image layout (default: the registry it was pushed to, or $.modelcar.layoutDir)." };
         var format = new Option<string>("--format") { Description = "modelcar (the KServe image, default) or modelpack (the CNCF ModelPack artifact of the same files).", DefaultValueFactory = _ => "modelcar" };
         format.AcceptOnlyFromAmong("modelcar", "modelpack");
-        var command = new Command("pull", "Fetch a published model's image by digest (registry or OCI layout), verify every blob, and extract its /models files into a folder.") { name, to, layout, format, ZooOption };
+        var allowYanked = AllowYanked();
+        var command = new Command("pull", "Fetch a published model's image by digest (registry or OCI layout), verify every blob, and extract its /models files into a folder.") { name, to, layout, format, ZooOption, allowYanked };
         command.SetAction((parse, ct) => Verb.Guard(async () =>
         {
             var ctx = CommandContext.Create(parse);
             var (model, reference) = ZooSnapshot.Parse(parse.GetValue(name)!);
             ResolvedVersion resolved;
             using (var zoo = await new ZooRepository(ctx.Config, ctx.Output, parse.GetValue(ZooOption)).ReadAsync(ct))
-                resolved = ResolveNoted(zoo, model, reference);
+                resolved = ResolveNoted(zoo, model, reference, parse.GetValue(allowYanked));
             var layoutDir = parse.GetValue(layout) is { } given ? Path.GetFullPath(given) : null;
             var result = await new ModelPipeline.Zoo.Pull.ModelPuller(ctx.Config, ctx.Output).PullAsync(resolved, layoutDir, parse.GetValue(to)!, ct, parse.GetValue(format) == "modelpack");
             var detail = $"{result.Model} v{result.Version} ({result.Digest}) → {result.Directory}: {result.Files.Count} file(s)";
@@ -174,15 +183,30 @@ internal static class ZooCommands
         return command;
     }
 
-    /// <summary>Resolves NAME[@REF]; for NAME alone, says on stderr which alias it chose (stdout stays one line for scripts).</summary>
-    public static ResolvedVersion ResolveNoted(ZooSnapshot zoo, string model, string? reference)
+    /// <summary>
+    /// Resolves NAME[@REF]; for NAME alone, says on stderr which alias it chose (stdout stays one line for scripts).
+    /// A yanked version is refused unless asked for exactly with <paramref name="allowYanked"/> (null: not checked,
+    /// only noted); a deprecated or allowed yanked one is a warning on stderr.
+    /// </summary>
+    public static ResolvedVersion ResolveNoted(ZooSnapshot zoo, string model, string? reference, bool? allowYanked = false)
     {
         var resolved = zoo.Resolve(model, reference);
         if (reference is null)
             Console.Error.WriteLine($"{model}: no reference given; resolved {model}@{resolved.Reference} (v{resolved.Version.Version}). "
                 + $"NAME alone means NAME@{ZooSnapshot.DefaultReference}; write {model}@latest for the newest version, tested or not.");
+        if (allowYanked is { } allow)
+            ModelPipeline.Zoo.Lifecycle.ZooLifecycle.Check(zoo.Root, model, resolved.Version.Version, reference, allow);
+        if (resolved.Status is { } status)
+            Console.Error.WriteLine($"warning: {model} v{resolved.Version.Version} is {ModelPipeline.Zoo.Lifecycle.ZooLifecycle.Describe(status)}"
+                + (status.IsYanked && allowYanked == true ? "; used because --allow-yanked was given" : ""));
         return resolved;
     }
+
+    /// <summary><c>--allow-yanked</c>: use a yanked version named exactly (NAME@vN or a digest).</summary>
+    public static Option<bool> AllowYanked() => new("--allow-yanked")
+    {
+        Description = "Use a yanked or archived version anyway, when named exactly (NAME@vN or NAME@sha256:…).",
+    };
 
     /// <summary>One resolved version as a result item: "vN repository@sha256:… oci://…".</summary>
     private static StepResult Resolved(string step, ResolvedVersion resolved) => Verb.Item(resolved.Model, step,

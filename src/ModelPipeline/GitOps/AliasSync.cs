@@ -40,5 +40,5 @@ public sealed class AliasSync(PipelineConfig config, IPipelineReporter reporter)
     }
 
     public Task<AliasResult> ApplyAsync(Pin pin, CancellationToken ct) =>
-        new ZooRepository(config, reporter).SetAliasAsync(pin.Model, pin.Alias, pin.Version, ct);
+        new ZooRepository(config, reporter).SetAliasAsync(pin.Model, pin.Alias, pin.Version, ct, Zoo.Lifecycle.AliasMover.SyncAliases);
 }

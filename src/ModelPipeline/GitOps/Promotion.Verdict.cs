@@ -13,13 +13,18 @@ public sealed partial class Promotion
     /// otherwise the current gates re-run on its files, pulled from the image by digest). This
     /// workspace's run state plays no part, so a fresh clone decides the same way.
     /// </summary>
-    private async Task RequirePassingVerdictAsync(ModelDefinition model, EnvironmentConfig candidate, CancellationToken ct)
+    /// <param name="exact">The version was named (Promote --version N): a yanked one passes with <see cref="AllowYanked"/>.</param>
+    private async Task RequirePassingVerdictAsync(ModelDefinition model, EnvironmentConfig candidate, bool exact, CancellationToken ct)
     {
         var v = $"v{candidate.ModelVersion}";
         var published = await new ZooRepository(config, reporter).FindVersionAsync(model.Name, candidate.ModelVersion, ct)
             ?? throw new OperationFailedException(
                 $"model '{model.Name}' {v} has no published record in the zoo {Redactor.Redact(config.Zoo.Url)}, so its gate verdict is unknown; refusing to promote it. " +
                 $"Fix: check that pipeline.json's zoo is the one that published {v} (modelpipe models show {model.Name}), or publish the model again.") { Model = model.Name };
+        // A yanked version is never proposed unless named exactly with --allow-yanked; a deprecated one is a warning.
+        Zoo.Lifecycle.ZooLifecycle.Require(model.Name, published.Version, published.Status, exact ? v : null, AllowYanked);
+        if (published.Status is { } status)
+            reporter.Warning(model.Name, $"{v} is {Zoo.Lifecycle.ZooLifecycle.Describe(status)}; promoting it anyway");
         var image = published.Manifest.Image;
         if (image.Digest != candidate.ImageDigest)
             throw new OperationFailedException(

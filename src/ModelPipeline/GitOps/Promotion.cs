@@ -18,6 +18,9 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
 {
     public const string Environment = "prod";
 
+    /// <summary><c>promote --allow-yanked</c>: a yanked version named exactly (<c>--version N</c>) may be proposed.</summary>
+    public bool AllowYanked { get; init; }
+
     /// <summary>OpenPr: promotes the version that test runs now.</summary>
     public async Task<PromotionRecord> OpenForTestedAsync(ModelDefinition model, CancellationToken ct)
     {
@@ -40,7 +43,7 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
         var (candidate, testedCommit) = await FindTestedAsync(repo, model.Name, version, ct);
         if (await EnvironmentFreezes.HoldingAsync(repo, Environment, model.Name, reporter, ct) is { } freeze)
             return Frozen(model.Name, forge, candidate, freeze, promote: version is not null);
-        await RequirePassingVerdictAsync(model, candidate, ct);
+        await RequirePassingVerdictAsync(model, candidate, exact: version is not null, ct);
 
         var prodPath = EnvironmentConfig.PathFor(Environment, model.Name);
         var prodYaml = ConfigYaml.Serialize(candidate.ForEnvironment(Environment));

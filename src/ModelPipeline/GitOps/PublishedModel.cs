@@ -21,6 +21,10 @@ public sealed record PublishedModel
     public required string Reference { get; init; }
     public required string StorageUri { get; init; }
 
+    /// <summary>The version's lifecycle state in the zoo (deprecated, yanked, archived); null while active.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Zoo.Lifecycle.VersionStatus? Status { get; init; }
+
     /// <summary>
     /// The zoo's version of a training key, checked to still be in its image store (registry or OCI
     /// layout): a pin to an image that cannot be pulled fails here (exit 1) with the fix.
@@ -45,6 +49,7 @@ public sealed record PublishedModel
             Digest = image.Digest,
             Reference = image.Reference,
             StorageUri = image.StorageUri,
+            Status = published.Status,
         };
     }
 }

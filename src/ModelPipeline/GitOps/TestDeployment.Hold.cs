@@ -36,6 +36,13 @@ public sealed partial class TestDeployment
         return null;
     }
 
+    /// <summary>A yanked version is never pinned to test (a training key published before its yank, built again).</summary>
+    private static string? Yanked(string model, PublishedModel published) => published.Status is { IsYanked: true } status
+        ? $"v{published.Version} is {Zoo.Lifecycle.ZooLifecycle.Describe(status)}; test is never pinned to a yanked "
+          + $"version. To deploy it anyway: modelpipe models {ZooRepository.Verb(status.State)} {model}@v{published.Version} "
+          + "--undo, then ./build.sh Publish --model " + model + "."
+        : null;
+
     private static bool DeployedVersion(string content, int version)
     {
         try { return ConfigYaml.Parse(content, "").ModelVersion == version; }

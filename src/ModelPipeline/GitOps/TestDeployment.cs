@@ -26,7 +26,7 @@ public sealed partial class TestDeployment(PipelineConfig config, RunStateStore 
         var yaml = ConfigYaml.Serialize(For(model, published, Environment));
         var path = EnvironmentConfig.PathFor(Environment, model.Name);
         var shortDigest = published.Digest[..19];
-        if (await LeftAloneAsync(model.Name, published.Version, ct) is { } reason)
+        if ((Yanked(model.Name, published) ?? await LeftAloneAsync(model.Name, published.Version, ct)) is { } reason)
         {
             reporter.Info(model.Name, $"left test alone: {reason}");
             var held = Record(model.Name, key, published, path, null, aliasChanged: false) with { LeftAlone = reason };
@@ -45,7 +45,8 @@ public sealed partial class TestDeployment(PipelineConfig config, RunStateStore 
                 Model = model.Name, Version = published.Version, Digest = published.Digest, TrainingKey = key, TestCommit = commit,
                 RunId = System.Environment.GetEnvironmentVariable("MODELPIPE_RUN_ID"),
             }.Write(state);
-        var alias = await new ZooRepository(config, reporter).SetAliasAsync(model.Name, Environment, published.Version, ct);
+        var alias = await new ZooRepository(config, reporter).SetAliasAsync(model.Name, Environment, published.Version, ct,
+            Zoo.Lifecycle.AliasMover.UpdateGitOps);
 
         var record = Record(model.Name, key, published, path, commit, alias.Changed);
         state.WriteRun(model.Name, key, "gitops", record);

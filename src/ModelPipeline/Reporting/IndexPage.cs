@@ -13,11 +13,21 @@ internal static class IndexPage
   var rows = Array.prototype.slice.call(document.querySelectorAll('#models tbody tr')), shown = document.getElementById('shown');
   function has(list, v) { return (' ' + list + ' ').indexOf(' ' + v + ' ') >= 0; }
   function prefix(list, v) { return (' ' + list).indexOf(' ' + v) >= 0; }
+  function metric(list, v) {
+    var m = /^([^<>=!]+)(>=|<=|!=|>|<|=)(-?[0-9.eE+-]+)$/.exec(v), x = Number(m ? m[3] : NaN);
+    if (!m || isNaN(x)) return false;
+    return list.split(' ').some(function (p) {
+      var i = p.lastIndexOf('='), y = Number(p.slice(i + 1)), op = m[2];
+      if (p.slice(0, i) !== m[1]) return false;
+      return op === '>=' ? y >= x : op === '<=' ? y <= x : op === '>' ? y > x : op === '<' ? y < x : op === '!=' ? y !== x : y === x;
+    });
+  }
   function match(d, term) {
     var i = term.indexOf(':'), key = i > 0 ? term.slice(0, i) : '', v = i > 0 ? term.slice(i + 1) : term;
     if (key === 'owner') return d.owners.indexOf(v) >= 0;
     if (key === 'alias') return has(d.aliases, v);
     if (key === 'tag') return prefix(d.tags, v);
+    if (key === 'metric') return metric(d.metrics, v);
     if (key === 'name') return d.name.indexOf(v) >= 0;
     return d.search.indexOf(term) >= 0 || d.tags.indexOf(term) >= 0;
   }
@@ -45,6 +55,8 @@ internal static class IndexPage
         var s = new StringBuilder(4096 + data.Models.Count * 700);
         s.Append("<h1>Models</h1>\n");
         s.Append($"<p>{data.Models.Count} model(s), {data.Models.Sum(m => m.Versions.Count)} version(s). Test and prod are read from {E(data.EnvironmentSource)}.");
+        if (data.Models.Sum(m => m.ArchivedHidden) is > 0 and var archived)
+            s.Append($" {archived} archived version(s) hidden (<code>modelpipe report --archived</code> shows them).");
         if (data.Runs.Count > 0) s.Append($" Last run: <a href=\"runs/{E(data.Runs[0].RunId)}.html\">{E(data.Runs[0].RunId)}</a>.");
         s.Append("</p>\n");
         Problems(s, data);
@@ -52,7 +64,7 @@ internal static class IndexPage
         var owners = data.Models.SelectMany(m => m.Owners).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
         var aliases = data.Models.SelectMany(m => m.Aliases.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
         s.Append("<div class=\"filters\" role=\"search\">\n");
-        s.Append("<label for=\"q\">Search</label> <input id=\"q\" type=\"search\" placeholder=\"name, owner, alias, tag — or owner:x alias:prod tag:iris-v2\" autocomplete=\"off\">\n");
+        s.Append("<label for=\"q\">Search</label> <input id=\"q\" type=\"search\" placeholder=\"name, owner, alias, tag — or owner:x alias:prod tag:team=vision metric:accuracy>=0.9\" autocomplete=\"off\">\n");
         s.Append("<label for=\"owner\">Owner</label> <select id=\"owner\"><option value=\"\">any</option>");
         foreach (var o in owners) s.Append($"<option value=\"{E(o.ToLowerInvariant())}\">{E(o)}</option>");
         s.Append("</select>\n<label for=\"alias\">Alias</label> <select id=\"alias\"><option value=\"\">any</option>");
@@ -71,17 +83,30 @@ internal static class IndexPage
     {
         var aliases = string.Join(' ', m.Aliases.Keys);
         var owners = string.Join(' ', m.Owners).ToLowerInvariant();
-        var tags = string.Join(' ', m.Tags);
+        var tags = string.Join(' ', m.Tags.Concat(m.KeyTags)).ToLowerInvariant();
+        var metrics = m.LatestVersion is { } lv
+            ? string.Join(' ', lv.Metrics.Select(p => $"{p.Key}={p.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)}")).ToLowerInvariant()
+            : "";
         var search = $"{m.Name} {m.Description} {owners} {aliases}".ToLowerInvariant();
-        s.Append($"<tr data-name=\"{E(m.Name)}\" data-owners=\"{E(owners)}\" data-aliases=\"{E(aliases)}\" data-tags=\"{E(tags)}\" data-search=\"{E(search)}\">");
-        s.Append($"<th scope=\"row\"><a href=\"models/{E(m.Name)}.html\">{E(m.Name)}</a><p class=\"desc\">{E(m.Description)}</p></th>");
+        s.Append($"<tr data-name=\"{E(m.Name)}\" data-owners=\"{E(owners)}\" data-aliases=\"{E(aliases)}\" data-tags=\"{E(tags)}\" ");
+        s.Append($"data-metrics=\"{E(metrics)}\" data-search=\"{E(search)}\">");
+        s.Append($"<th scope=\"row\"><a href=\"models/{E(m.Name)}.html\">{E(m.Name)}</a><p class=\"desc\">{E(m.Description)}</p>");
+        if (m.LatestVersion?.KeyTags is { Count: > 0 } keyTags)
+            s.Append($"<p class=\"tags\">{string.Join(" ", keyTags.Select(t => Badge($"{t.Key}={t.Value}", "alias")))}</p>");
+        s.Append("</th>");
         s.Append($"<td>{string.Join("<br>", m.Owners.Select(E))}</td>");
         s.Append($"<td>{Version(m, m.Latest)}</td><td>{Version(m, m.Test)}</td><td>{Version(m, m.Prod)}</td>");
         s.Append($"<td class=\"num\">{(m.LatestVersion is { } l ? Bytes(l.SizeBytes) : "—")}</td>");
         s.Append($"<td>{(m.LastPublished is { } t ? Time(t) : "—")}</td></tr>\n");
     }
 
-    private static string Version(ModelReport m, int? v) => v is { } n ? $"<a href=\"models/{E(m.Name)}.html#v{n}\">v{n}</a>" : "—";
+    private static string Version(ModelReport m, int? v) => v is { } n
+        ? $"<a href=\"models/{E(m.Name)}.html#v{n}\">v{n}</a>" + State(m.Versions.FirstOrDefault(x => x.Version == n)?.Lifecycle)
+        : "—";
+
+    /// <summary>A deprecated (warning) or yanked/archived (failed) badge, with the reason as its title.</summary>
+    internal static string State(Zoo.Lifecycle.VersionStatus? status) => status is null ? ""
+        : $" <span title=\"{E(status.Reason)}\">{Badge(status.State.ToString().ToLowerInvariant(), status.IsYanked ? "failed" : "warning")}</span>";
 
     internal static void Problems(StringBuilder s, ReportData data)
     {

@@ -68,16 +68,21 @@ internal static partial class ModelPage
     private static void Versions(StringBuilder s, ModelReport m)
     {
         s.Append("<section aria-labelledby=\"versions\"><h2 id=\"versions\">Versions</h2>\n<div class=\"scroll\"><table class=\"versions\">\n");
-        s.Append("<thead><tr><th scope=\"col\">Version</th><th scope=\"col\">Status</th><th scope=\"col\">Aliases</th><th scope=\"col\">Created</th><th scope=\"col\">Training key</th><th scope=\"col\">Image digest</th><th scope=\"col\" class=\"num\">Size</th><th scope=\"col\">Validation</th><th scope=\"col\">Serving check</th></tr></thead>\n<tbody>\n");
+        s.Append("<thead><tr><th scope=\"col\">Version</th><th scope=\"col\">Status</th><th scope=\"col\">Aliases</th><th scope=\"col\">Tags</th><th scope=\"col\">Created</th><th scope=\"col\">Training key</th><th scope=\"col\">Image digest</th><th scope=\"col\" class=\"num\">Size</th><th scope=\"col\">Validation</th><th scope=\"col\">Serving check</th></tr></thead>\n<tbody>\n");
         foreach (var v in m.Versions.Reverse())
         {
             var env = string.Concat(m.Test == v.Version ? Badge("test", "test") : "", m.Prod == v.Version ? Badge("prod", "prod") : "");
-            s.Append($"<tr><th scope=\"row\"><a href=\"#v{v.Version}\">v{v.Version}</a> {env}</th><td>{E(v.Status)}</td>");
-            s.Append($"<td>{(v.Aliases.Count == 0 ? "—" : string.Join(" ", v.Aliases.Select(a => Badge(a, "alias"))))}</td>");
+            s.Append($"<tr><th scope=\"row\"><a href=\"#v{v.Version}\">v{v.Version}</a> {env}</th><td>{E(v.Status)}{IndexPage.State(v.Lifecycle)}");
+            if (v.Lifecycle is { } life) s.Append($"<p class=\"desc\">{E(life.Reason)}</p>");
+            s.Append($"</td><td>{(v.Aliases.Count == 0 ? "—" : string.Join(" ", v.Aliases.Select(a => Badge(a, "alias"))))}</td>");
+            s.Append($"<td>{(v.KeyTags.Count == 0 ? "—" : string.Join(" ", v.KeyTags.Select(t => Badge($"{t.Key}={t.Value}", "muted"))))}</td>");
             s.Append($"<td>{Time(v.CreatedAt)}</td><td>{Digest(v.Manifest.TrainingKey)}</td><td>{Digest(v.Manifest.Image.Digest)}</td>");
             s.Append($"<td class=\"num\">{Bytes(v.SizeBytes)}</td><td>{Verdict(v)}</td><td>{ServingBadge(v.Serving)}</td></tr>\n");
         }
-        s.Append("</tbody>\n</table></div>\n</section>\n");
+        s.Append("</tbody>\n</table></div>\n");
+        if (m.ArchivedHidden > 0)
+            s.Append($"<p class=\"muted\">{m.ArchivedHidden} archived version(s) hidden (<code>modelpipe report --archived</code> shows them).</p>\n");
+        s.Append("</section>\n");
     }
 
     private static string Verdict(VersionReport v) => v.Validation is null

@@ -15,6 +15,9 @@ namespace ModelPipeline.Reporting;
 /// </summary>
 public sealed class ReportLoader(string zooRoot, string? artifactsDir = null)
 {
+    /// <summary>Archived versions are loaded too (the report's default view leaves them out).</summary>
+    public bool IncludeArchived { get; init; }
+
     /// <summary>Manifest fields with a dedicated place on the model page; any other is shown as-is in the lineage panel.</summary>
     private static readonly HashSet<string> KnownManifestFields = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -46,8 +49,15 @@ public sealed class ReportLoader(string zooRoot, string? artifactsDir = null)
     {
         var aliases = ZooLayout.ReadAliases(zooRoot, model);
         var versions = new List<VersionReport>();
+        var (statuses, tags) = Lifecycle(model);
+        var hidden = 0;
         foreach (var n in ZooLayout.Versions(zooRoot, model))
-            if (LoadVersion(model, n, aliases) is { } v) versions.Add(v);
+        {
+            var status = statuses.GetValueOrDefault(n);
+            if (status?.State == Zoo.Lifecycle.VersionState.Archived && !IncludeArchived) { hidden++; continue; }
+            if (LoadVersion(model, n, aliases) is { } v)
+                versions.Add(v with { Lifecycle = status, KeyTags = tags.GetValueOrDefault(n) ?? new SortedDictionary<string, string>() });
+        }
         var latest = aliases.TryGetValue(ZooLayout.Latest, out var l) ? versions.FirstOrDefault(v => v.Version == l) : versions.LastOrDefault();
         int? Env(string env) => deployed is null
             ? aliases.TryGetValue(env, out var a) ? a : null
@@ -61,7 +71,22 @@ public sealed class ReportLoader(string zooRoot, string? artifactsDir = null)
             Versions = versions,
             Test = Env("test"),
             Prod = Env("prod"),
+            ArchivedHidden = hidden,
         };
+    }
+
+    /// <summary>lifecycle.json and tags.json of a model; unreadable ones are a listed problem.</summary>
+    private (SortedDictionary<int, Zoo.Lifecycle.VersionStatus>, SortedDictionary<int, SortedDictionary<string, string>>) Lifecycle(string model)
+    {
+        try
+        {
+            return (Zoo.Lifecycle.ZooLifecycle.Read(zooRoot, model), Zoo.Lifecycle.ZooLifecycle.ReadTags(zooRoot, model));
+        }
+        catch (Errors.OperationFailedException ex)
+        {
+            _problems.Enqueue($"models/{model}: {ex.Message.Split('\n')[0]}; shown without lifecycle states and tags");
+            return (new(), new());
+        }
     }
 
     private VersionReport? LoadVersion(string model, int n, SortedDictionary<string, int> aliases)

@@ -50,6 +50,12 @@ public sealed record ModelReport
     /// <summary>Image tags of every version (what the search's "tag" finds).</summary>
     public IEnumerable<string> Tags => Versions.SelectMany(v => v.Tags).Distinct(StringComparer.Ordinal);
 
+    /// <summary>Archived versions left out of <see cref="Versions"/> (the report's default view hides them).</summary>
+    public int ArchivedHidden { get; init; }
+
+    /// <summary>Every version's <c>key=value</c> tags (tags.json), distinct.</summary>
+    public IEnumerable<string> KeyTags => Versions.SelectMany(v => v.KeyTags.Select(t => $"{t.Key}={t.Value}")).Distinct(StringComparer.Ordinal);
+
     /// <summary>Every metric any version reported, in name order.</summary>
     public IReadOnlyList<string> MetricNames => Versions.SelectMany(v => v.Metrics.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
 }
@@ -81,6 +87,12 @@ public sealed record VersionReport
     public DateTimeOffset CreatedAt => Manifest.CreatedAt;
     public long SizeBytes => Manifest.Files.Sum(f => f.Size);
     public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>The version's free-form <c>key=value</c> tags (tags.json; not image tags).</summary>
+    public IReadOnlyDictionary<string, string> KeyTags { get; init; } = new SortedDictionary<string, string>();
+
+    /// <summary>Deprecated, yanked or archived (lifecycle.json); null while active.</summary>
+    public Zoo.Lifecycle.VersionStatus? Lifecycle { get; init; }
 
     /// <summary>The metric gates the version was validated with (empty when unknown).</summary>
     public IReadOnlyDictionary<string, MetricGate> Gates { get; init; } = new Dictionary<string, MetricGate>();

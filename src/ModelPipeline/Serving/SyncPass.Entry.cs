@@ -22,6 +22,7 @@ public sealed partial class SyncPass
         CheckEntryPaths(version, name);
 
         var previous = Root.Current(model);
+        var warning = LifecycleWarning(entry, version, previous == name);
         var result = "unchanged";
         if (previous != name)
         {
@@ -58,9 +59,9 @@ public sealed partial class SyncPass
         {
             Entry = entry.Text, Model = model, Result = result, ExitCode = hookError is null ? 0 : 1,
             Serving = name, Version = n, Digest = digest, Previous = previous == name ? null : previous,
-            HookRanFor = hookRanFor, HookError = hookError, Removed = removed,
+            HookRanFor = hookRanFor, HookError = hookError, Removed = removed, Warning = warning,
             Detail = (result == "switched" ? $"v{n} {name}{(previous is null ? "" : $" (was {previous})")}" : $"v{n} {name} (unchanged)")
-                + (hookError is null ? "" : "; hook failed, retried next pass"),
+                + (hookError is null ? "" : "; hook failed, retried next pass") + (warning is null ? "" : $"; {warning}"),
         };
     }
 

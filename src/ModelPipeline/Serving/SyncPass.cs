@@ -29,6 +29,9 @@ public sealed partial class SyncPass
 
     public ServingRoot Root { get; }
 
+    /// <summary><c>--allow-yanked</c>: an entry that names a yanked version exactly (NAME@vN) is served anyway.</summary>
+    public bool AllowYanked { get; init; }
+
     public string PassLockPath => Path.Combine(Root.StateDir, "pass.lock");
 
     public async Task<SyncReport> RunAsync(TimeSpan lockWait, CancellationToken ct)
@@ -150,6 +153,7 @@ public sealed partial class SyncPass
                 HookRanFor = o.HookRanFor ?? last?.HookRanFor,
                 Result = o.Result,
                 LastError = o.Result == "failed" ? o.Detail : o.HookError,
+                Warning = o.Warning,
                 CheckedAt = now,
             };
         }).ToList();
@@ -195,5 +199,9 @@ public sealed record EntryOutcome
     public string? HookError { get; init; }
     public IReadOnlyList<string> Removed { get; init; } = [];
     public string? Detail { get; init; }
+
+    /// <summary>The version is deprecated, or yanked and still served (a yank is not a rollback).</summary>
+    public string? Warning { get; init; }
+
     public double DurationSeconds { get; init; }
 }

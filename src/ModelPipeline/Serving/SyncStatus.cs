@@ -68,6 +68,11 @@ public sealed record EntryStatus
     public string? Result { get; init; }
 
     public string? LastError { get; init; }
+
+    /// <summary>The served version is deprecated or yanked (from the zoo's lifecycle.json), said on every pass.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Warning { get; init; }
+
     public DateTimeOffset? CheckedAt { get; init; }
 }
 

@@ -14,7 +14,11 @@ public sealed record ModelView
     public required IReadOnlyDictionary<string, int> Aliases { get; init; }
     public required IReadOnlyList<ShownVersion> Versions { get; init; }
 
-    public static ModelView Of(ModelIndex index, IReadOnlySet<int> everInTest) => new()
+    /// <param name="statuses">lifecycle.json (deprecated, yanked, archived versions).</param>
+    /// <param name="tags">tags.json.</param>
+    public static ModelView Of(ModelIndex index, IReadOnlySet<int> everInTest,
+        IReadOnlyDictionary<int, Lifecycle.VersionStatus>? statuses = null,
+        IReadOnlyDictionary<int, SortedDictionary<string, string>>? tags = null) => new()
     {
         Model = index.Model,
         Aliases = index.Aliases,
@@ -35,6 +39,9 @@ public sealed record ModelView
                 Digest = v.Digest,
                 Reference = v.Reference,
                 Aliases = v.Aliases,
+                State = statuses?.GetValueOrDefault(v.Version)?.State ?? Lifecycle.VersionState.Active,
+                Reason = statuses?.GetValueOrDefault(v.Version)?.Reason,
+                Tags = tags?.GetValueOrDefault(v.Version) ?? new SortedDictionary<string, string>(),
             };
         }).ToList(),
     };
@@ -58,4 +65,12 @@ public sealed record ShownVersion
     public required string Digest { get; init; }
     public required string Reference { get; init; }
     public IReadOnlyList<string> Aliases { get; init; } = [];
+
+    /// <summary>Active, deprecated, yanked or archived (lifecycle.json), with the reason.</summary>
+    public Lifecycle.VersionState State { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Reason { get; init; }
+
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new SortedDictionary<string, string>();
 }

@@ -36,6 +36,10 @@ public sealed record PublishedVersion
     /// <summary>The primary's commit that was read.</summary>
     public string? ZooCommit { get; init; }
 
+    /// <summary>The version's lifecycle state when it was read (deprecated, yanked, archived); null while active.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Lifecycle.VersionStatus? Status { get; init; }
+
     /// <summary>The version as <c>NAME@REF</c> resolves it, for pulling its files.</summary>
     public ResolvedVersion Resolved() => new()
     {
@@ -43,6 +47,7 @@ public sealed record PublishedVersion
         Reference = $"v{Version}",
         Commit = ZooCommit,
         Manifest = Manifest,
+        Status = Status,
         Version = new IndexedVersion
         {
             Version = Version,

@@ -62,6 +62,7 @@ public sealed partial class ZooRepository
             Manifest = ZooLayout.Read<VersionManifest>(ZooLayout.ManifestPath(root, model, version)),
             Validation = File.Exists(validation) ? ZooLayout.Read<ZooValidation>(validation) : null,
             ZooCommit = commit,
+            Status = Lifecycle.ZooLifecycle.StatusOf(root, model, version),
         };
     }
 }

@@ -92,9 +92,11 @@ public sealed partial class ZooRepository
     /// <summary>
     /// Points <paramref name="alias"/> of <paramref name="model"/> at <paramref name="version"/>: a
     /// recorded commit on the primary, pushed to the mirrors. Unchanged aliases make no commit.
-    /// An unknown model or version, or an invalid alias name, is invalid input (exit 2).
+    /// An unknown model or version, or an invalid alias name, is invalid input (exit 2), and so is a
+    /// protected alias (the zoo's <see cref="Lifecycle.ZooPolicy"/>) that <paramref name="mover"/> may not move.
     /// </summary>
-    public async Task<AliasResult> SetAliasAsync(string model, string alias, int version, CancellationToken ct)
+    public async Task<AliasResult> SetAliasAsync(string model, string alias, int version, CancellationToken ct,
+        Lifecycle.AliasMover mover = Lifecycle.AliasMover.Hand)
     {
         if (!ZooLayout.IsModelName(model))
             throw new InvalidInputException($"model name '{model}' is invalid. Fix: use the name of a published model (see 'modelpipe models list').");
@@ -111,11 +113,12 @@ public sealed partial class ZooRepository
                 throw new InvalidInputException($"model '{model}' has no version v{version} (it has {string.Join(", ", versions.Select(v => $"v{v}"))}). Fix: pick an existing version.") { Model = model };
             var aliases = ZooLayout.ReadAliases(root, model);
             if (aliases.TryGetValue(alias, out var current) && current == version) return null;
+            Lifecycle.ProtectedAlias.Check(root, model, alias, version, mover);
             var previous = aliases.TryGetValue(alias, out var p) ? $" (was v{p})" : "";
             aliases[alias] = version;
             ZooLayout.Write(ZooLayout.AliasesPath(root, model), aliases);
             ZooIndexer.Write(root, model);
-            return $"zoo: set alias {alias} of {model} to v{version}{previous}\n";
+            return $"zoo: set alias {alias} of {model} to v{version}{previous}\n\n{Lifecycle.ProtectedAlias.Trailer}: {Lifecycle.ProtectedAlias.Name(mover)}\n";
         }, _settings.PushAttempts, ct);
         var commit = outcome.Commit ?? outcome.Tip!;
         await History.RememberAsync(commit, ct);

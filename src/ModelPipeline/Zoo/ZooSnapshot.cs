@@ -50,7 +50,11 @@ public sealed class ZooSnapshot(string root, string? commit, string source, IDis
         var entry = index.Versions.Single(v => v.Version == version);
         ZooRepository.CheckLedger(Root, model, entry.Version, Commit, history);
         var manifest = ZooLayout.Read<VersionManifest>(ZooLayout.ManifestPath(Root, model, entry.Version));
-        return new ResolvedVersion { Model = model, Reference = r, Version = entry, Manifest = manifest, Commit = Commit };
+        return new ResolvedVersion
+        {
+            Model = model, Reference = r, Version = entry, Manifest = manifest, Commit = Commit,
+            Status = Lifecycle.ZooLifecycle.StatusOf(Root, model, entry.Version),
+        };
     }
 
     /// <summary>
@@ -69,6 +73,22 @@ public sealed class ZooSnapshot(string root, string? commit, string source, IDis
         foreach (System.Text.RegularExpressions.Match m in line.Matches(log))
             versions.Add(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
         return versions;
+    }
+
+    /// <summary>
+    /// The last commit that changed <paramref name="alias"/>'s line in <c>models/&lt;model&gt;/aliases.json</c>:
+    /// "<c>&lt;commit&gt; by &lt;author&gt; (&lt;subject&gt;; Moved-by: …)</c>", or null without git history.
+    /// </summary>
+    public async Task<string?> AliasMovedByAsync(string model, string alias, CancellationToken ct)
+    {
+        if (git is null || Commit is null) return null;
+        var pattern = $"\"{System.Text.RegularExpressions.Regex.Escape(alias)}\":";
+        var log = await git.RunAsync(Root, ["log", "-1", "--no-color", "--format=%H%x1f%an <%ae>%x1f%s%x1f%(trailers:key="
+            + Lifecycle.ProtectedAlias.Trailer + ",valueonly,separator=%x2c)", $"-G{pattern}", Commit, "--", $"models/{model}/aliases.json"], ct);
+        var parts = log.Trim().Split('\x1f');
+        if (parts.Length < 3) return null;
+        var moved = parts.Length > 3 && parts[3].Trim().Length > 0 ? parts[3].Trim() : "no Moved-by trailer: not a pipeline step";
+        return $"{parts[0]} by {parts[1]} ('{parts[2]}'; {Lifecycle.ProtectedAlias.Trailer}: {moved})";
     }
 
     /// <summary>Parses NAME or NAME@REF.</summary>
@@ -100,4 +120,8 @@ public sealed record ResolvedVersion
     public required IndexedVersion Version { get; init; }
     public required VersionManifest Manifest { get; init; }
     public string? Commit { get; init; }
+
+    /// <summary>The version's lifecycle state (deprecated, yanked, archived); null while it is active.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Lifecycle.VersionStatus? Status { get; init; }
 }

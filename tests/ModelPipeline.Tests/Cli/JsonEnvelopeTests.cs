@@ -21,6 +21,8 @@ public sealed partial class JsonEnvelopeTests
         ("models resolve", ["demo@v1"], 0),
         ("models verify", [], 0),
         ("models alias", ["demo", "latest", "v1"], 0),
+        ("models tag", ["demo@v1", "team=vision"], 0),
+        ("models search", ["--tag", "team=vision"], 0),
         ("pull", ["demo@v1", "--to", "pulled"], 0),
         ("verify", ["demo@v1", "--key", "keys/signer.pub.pem"], 0),
         ("sign", ["demo@v1"], 0),
@@ -41,6 +43,9 @@ public sealed partial class JsonEnvelopeTests
         ("ci plan", [], 0),
         ("ci outputs", ["--format", "github"], 0),
         ("steps", ["--status-file", "steps.status"], 0),
+        ("models deprecate", ["demo@v1", "--reason", "old"], 0),
+        ("models yank", ["demo@v1", "--reason", "bad labels"], 0),
+        ("models archive", ["demo@v1", "--reason", "gone"], 0),
         // Verbs whose inputs this world has not got: their failure is still one envelope naming it.
         ("fetch", ["--model", "nosuch"], 2),
         ("serve-check", ["--model", "nosuch"], 2),

@@ -43,8 +43,17 @@ public sealed class ServingWorld : IDisposable
         return seeded;
     }
 
+    private bool _policyWritten;
+
+    /// <summary>Points an alias of demo at a version by hand; this world's zoo protects no alias (policy.json),
+    /// since it has no GitOps repository whose merged promotions would move prod.</summary>
     public async Task AliasAsync(string alias, int version)
     {
+        if (!_policyWritten)
+        {
+            await ZooEdit.WritePolicyAsync(ZooBare, Root, ZooEdit.NothingProtected);
+            _policyWritten = true;
+        }
         var result = await Modelpipe.RunAsync(Root, ["models", "alias", "demo", alias, $"v{version}"], Env);
         Assert.True(result.ExitCode == 0, result.All);
     }

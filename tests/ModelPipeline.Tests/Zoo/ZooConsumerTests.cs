@@ -44,6 +44,7 @@ public sealed class ZooConsumerTests : IDisposable
         var byDigest = await Modelpipe.RunAsync(_world.Root, "models", "resolve", $"demo@{v1.Digest}");
         Assert.StartsWith("v1\t", byDigest.StdOut);
 
+        await ZooEdit.WritePolicyAsync(Primary, _world.Root, ZooEdit.NothingProtected); // prod set by hand below
         Assert.Equal(0, (await Modelpipe.RunAsync(_world.Root, "models", "alias", "demo", "prod", "v2")).ExitCode);
         var json = await Modelpipe.RunAsync(_world.Root, "models", "resolve", "demo", "--json");
         using var doc = JsonDocument.Parse(json.StdOut);
@@ -76,16 +77,16 @@ public sealed class ZooConsumerTests : IDisposable
         var (v1, _) = await PublishTwoAsync();
         var commits = await BareRepo.CommitCountAsync(Primary);
 
-        var set = await Modelpipe.RunAsync(_world.Root, "models", "alias", "demo", "prod", "v1");
+        var set = await Modelpipe.RunAsync(_world.Root, "models", "alias", "demo", "staging", "v1");
 
         Assert.True(set.ExitCode == 0, set.All);
         Assert.Equal(commits + 1, await BareRepo.CommitCountAsync(Primary));
-        Assert.Equal("zoo: set alias prod of demo to v1", (await BareRepo.GitAsync(Primary, "log", "-1", "--format=%s")).Trim());
+        Assert.Equal("zoo: set alias staging of demo to v1", (await BareRepo.GitAsync(Primary, "log", "-1", "--format=%s")).Trim());
         Assert.Equal(await BareRepo.TipAsync(Primary), await BareRepo.TipAsync(Path.Combine(_world.Root, ".pipeline", "zoo-mirror.git")));
-        var resolved = await Modelpipe.RunAsync(_world.Root, "models", "resolve", "demo@prod");
+        var resolved = await Modelpipe.RunAsync(_world.Root, "models", "resolve", "demo@staging");
         Assert.StartsWith($"v1\tlocalhost/models/demo@{v1.Digest}", resolved.StdOut);
 
-        var again = await Modelpipe.RunAsync(_world.Root, "models", "alias", "demo", "prod", "v1");
+        var again = await Modelpipe.RunAsync(_world.Root, "models", "alias", "demo", "staging", "v1");
         Assert.Contains("(unchanged)", again.StdOut);
         Assert.Equal(commits + 1, await BareRepo.CommitCountAsync(Primary));
 

@@ -166,7 +166,7 @@ public sealed class ZooHttpTests : IAsyncLifetime, IDisposable
         // Success, a mirror failure (its git stderr is reported), consumers, an alias, then a failing primary.
         outputs.Add((await Modelpipe.RunAsync(_world.Root, ["push", "--json"], Env(primary: canary, mirror: "wrong"))).All);
         outputs.Add((await Modelpipe.RunAsync(_world.Root, ["models", "list", "--json"], Env(primary: canary))).All);
-        outputs.Add((await Modelpipe.RunAsync(_world.Root, ["models", "alias", "demo", "prod", "v1"], Env(primary: canary))).All);
+        outputs.Add((await Modelpipe.RunAsync(_world.Root, ["models", "alias", "demo", "staging", "v1"], Env(primary: canary))).All);
         await _world.SeedPackagedAsync(variant: 2);
         _primary.FailWith = 500;
         var failed = await Modelpipe.RunAsync(_world.Root, ["push"], Env(primary: canary));

@@ -114,14 +114,17 @@ public sealed partial class GitOpsRepository : IDisposable
 
     /// <summary>
     /// Every <c>&lt;environment&gt;/&lt;model&gt;/config.yaml</c> on the tip of the GitOps branch, model → content, read with
-    /// two git processes (ls-tree, cat-file --batch) however many models there are.
+    /// two git processes (ls-tree, cat-file --batch) however many models there are. With <paramref name="branch"/>:
+    /// on that branch of the remote (as of the last fetch) instead.
     /// </summary>
-    public async Task<SortedDictionary<string, string>> ReadConfigsAsync(string environment, CancellationToken ct)
+    public async Task<SortedDictionary<string, string>> ReadConfigsAsync(string environment, CancellationToken ct,
+        string? branch = null)
     {
         var configs = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        if (!await HasRefAsync($"{Tip}:{environment}", ct)) return configs;
+        var tip = branch is null ? Tip : "refs/remotes/origin/" + branch;
+        if (!await HasRefAsync($"{tip}:{environment}", ct)) return configs;
         // "<mode> blob <oid>\t<environment>/<model>/config.yaml" for each such file.
-        var listing = await _git.RunAsync(WorkDir, ["ls-tree", "-r", "-z", "--full-tree", Tip, "--", environment + "/"], ct);
+        var listing = await _git.RunAsync(WorkDir, ["ls-tree", "-r", "-z", "--full-tree", tip, "--", environment + "/"], ct);
         var blobs = new List<(string Model, string Oid)>();
         foreach (var line in listing.Split('\0', StringSplitOptions.RemoveEmptyEntries))
         {

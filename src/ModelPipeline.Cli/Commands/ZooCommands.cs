@@ -75,7 +75,8 @@ internal static class ZooCommands
                 if (!ctx.Json) Console.Write(File.ReadAllText(Path.Combine(ZooLayout.VersionDir(zoo.Root, model, resolved.Version.Version), "README.md")));
                 return resolved;
             }
-            var view = ModelView.Of(zoo.Show(model), await zoo.AliasHistoryAsync(model, "test", ct));
+            var view = ModelView.Of(zoo.Show(model), await zoo.AliasHistoryAsync(model, "test", ct),
+                CollectedImages.Read(zoo.Root, model).Keys.ToHashSet());
             if (ctx.Json) return view;
             Console.WriteLine($"{model}: {view.Versions.Count} version(s); aliases: {Aliases(view.Aliases)}");
             foreach (var v in view.Versions)

@@ -22,6 +22,22 @@ public sealed class LocalRegistry : IAsyncDisposable
 
     public string Host => $"127.0.0.1:{Port}";
 
+    /// <summary>The registry's storage (filesystem driver); deletion is enabled (storage.delete.enabled).</summary>
+    public string DataDir => Path.Combine(_dir, "data");
+
+    /// <summary>The bytes of every blob the registry stores (manifests and layers alike).</summary>
+    public long BlobBytes()
+    {
+        var blobs = Path.Combine(DataDir, "docker", "registry", "v2", "blobs");
+        return Directory.Exists(blobs)
+            ? Directory.EnumerateFiles(blobs, "data", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length)
+            : 0;
+    }
+
+    /// <summary>Runs the registry's own garbage collection (<c>docker-registry garbage-collect CONFIG</c>): it frees
+    /// the blobs no manifest references any more.</summary>
+    public Task GarbageCollectAsync() => Tools.RunOkAsync("docker-registry", "garbage-collect", Path.Combine(_dir, "config.yml"));
+
     public static async Task<LocalRegistry> StartAsync(string? user = null, string? password = null, TokenServer? tokens = null)
     {
         var dir = Path.Combine(Path.GetTempPath(), "mp-registry", Guid.NewGuid().ToString("N")[..12]);

@@ -44,7 +44,8 @@ internal sealed class GcWorld : IDisposable
     {
         var state = new RunStateStore(World.ArtifactsDir);
         using var registries = new RegistryConnector(Config.Registry, NullReporter.Instance);
-        for (var i = Digests.Count + 1; i <= Digests.Count + count; i++)
+        var first = Digests.Count + 1;
+        for (var i = first; i < first + count; i++)
         {
             ValidatedModel.Seed(World, "demo", ValidatedModel.SmallFiles(i));
             var definition = ModelCatalog.Load(World.Root, ["demo"]).Single();

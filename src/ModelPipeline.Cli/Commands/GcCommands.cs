@@ -5,17 +5,32 @@ using ModelPipeline.Retention;
 
 namespace ModelPipeline.Cli.Commands;
 
-/// <summary><c>modelpipe gc</c>: retention and garbage collection of unreferenced versions' images (one row per model).</summary>
+/// <summary><c>modelpipe gc</c>: retention and garbage collection of unreferenced versions' images (one row per
+/// model).</summary>
 internal static class GcCommands
 {
     public static Command Gc()
     {
-        var keepLast = new Option<int>("--keep-last") { Description = "Keep the newest N versions of each model (default 10).", DefaultValueFactory = _ => 10 };
-        var olderThan = new Option<int>("--older-than") { Description = "Collect only versions published more than DAYS days ago (default 30).", DefaultValueFactory = _ => 30 };
-        var dryRun = new Option<bool>("--dry-run") { Description = "Only print what would be deleted (the default in CI, where CI=true, unless --yes)." };
+        var keepLast = new Option<int>("--keep-last")
+        {
+            Description = "Keep the newest N versions of each model (default 10).", DefaultValueFactory = _ => 10,
+        };
+        var olderThan = new Option<int>("--older-than")
+        {
+            Description = "Collect only versions published more than DAYS days ago (default 30).",
+            DefaultValueFactory = _ => 30,
+        };
+        var dryRun = new Option<bool>("--dry-run")
+        {
+            Description = "Only print what would be deleted (the default in CI, where CI=true, unless --yes).",
+        };
         var yes = new Option<bool>("--yes") { Description = "Delete in CI too (CI=true makes a dry run the default)." };
-        var layout = new Option<string?>("--layout") { Description = "The OCI layout of versions packaged into one (default: modelcar.layoutDir)." };
-        var command = new Command("gc", "Delete the images, tags, signatures, SBOMs and provenance of versions that no alias, "
+        var layout = new Option<string?>("--layout")
+        {
+            Description = "The OCI layout of versions packaged into one (default: modelcar.layoutDir).",
+        };
+        var command = new Command("gc", "Delete the images, tags, signatures, SBOMs and provenance of versions that "
+            + "no alias, "
             + "GitOps pin (main or an open promotion) or freeze references, beyond --keep-last and --older-than. "
             + "The zoo keeps every version's record.") { keepLast, olderThan, dryRun, yes, layout };
         command.SetAction((parse, ct) => Verb.Guard(async () =>
@@ -27,7 +42,8 @@ internal static class GcCommands
                 OlderThanDays = Check(parse.GetValue(olderThan), "--older-than"),
                 LayoutDir = parse.GetValue(layout),
             };
-            var inCi = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+            var inCi = string.Equals(Environment.GetEnvironmentVariable("CI"), "true",
+                StringComparison.OrdinalIgnoreCase);
             var dry = parse.GetValue(dryRun) || (inCi && !parse.GetValue(yes));
             if (dry && !parse.GetValue(dryRun))
                 ctx.Output.Info(null, "CI=true: a dry run (nothing is deleted); pass --yes to delete");
@@ -48,7 +64,8 @@ internal static class GcCommands
 
     private static string Line(GcVersion v, bool dry) => v.Action switch
     {
-        "collect" => $"v{v.Version} {v.Digest[..19]}: {(dry ? "would delete" : "deleted")} {v.Manifests.Count} manifest(s) "
+        "collect" => $"v{v.Version} {v.Digest[..19]}: {(dry ? "would delete" : "deleted")} "
+            + $"{v.Manifests.Count} manifest(s) "
             + $"({(v.Tags.Count == 0 ? "no tags" : string.Join(", ", v.Tags))}), {v.Bytes} bytes, in {v.Store}",
         "collected-earlier" => $"v{v.Version} {v.Digest[..19]}: image collected earlier",
         _ => $"v{v.Version} {v.Digest[..19]}: kept ({string.Join("; ", v.Reasons)})",

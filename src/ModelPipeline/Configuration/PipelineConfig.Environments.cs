@@ -2,7 +2,8 @@ namespace ModelPipeline.Configuration;
 
 public sealed partial record PipelineConfig
 {
-    /// <summary>The <c>environments</c> section: settings of the GitOps environments (today: prod's own registry).</summary>
+    /// <summary>The <c>environments</c> section: settings of the GitOps environments (today: prod's own
+    /// registry).</summary>
     public EnvironmentsSettings Environments { get; init; } = new();
 }
 

@@ -18,18 +18,22 @@ public sealed class ProdRegistryCopy(PipelineConfig config, IPipelineReporter re
 {
     public static readonly string[] SignatureSuffixes = [".sig", ".att", ".sbom"];
 
-    /// <summary>The prod deployment of <paramref name="candidate"/>: unchanged without a prod registry, else naming the copy.</summary>
+    /// <summary>The prod deployment of <paramref name="candidate"/>: unchanged without a prod registry, else naming
+    /// the copy.</summary>
     public async Task<EnvironmentConfig> PrepareAsync(string model, EnvironmentConfig candidate, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(config.Environments.Prod.Registry)) return candidate;
         var published = await new ZooRepository(config, reporter).FindVersionAsync(model, candidate.ModelVersion, ct)
-            ?? throw new OperationFailedException($"model '{model}' v{candidate.ModelVersion} is not in the zoo, so its image "
-                + "cannot be copied to the prod registry. Fix: publish it first (./build.sh Publish).") { Model = model };
+            ?? throw new OperationFailedException($"model '{model}' v{candidate.ModelVersion} is not in the zoo, so "
+                + "its image cannot be copied to the prod registry. Fix: publish it first (./build.sh Publish).")
+            { Model = model };
         var image = published.Manifest.Image;
         if (image.Destination != "registry" || image.Digest != candidate.ImageDigest)
-            throw new InvalidInputException($"pipeline.json: environments.prod.registry is set, but {model} v{candidate.ModelVersion} "
-                + $"was packaged into {(image.Destination == "registry" ? "another image" : "an OCI layout")} ({image.Reference}). "
-                + "Fix: publish to a registry (modelcar.destination \"registry\"), or remove environments.prod.registry.") { Model = model };
+            throw new InvalidInputException("pipeline.json: environments.prod.registry is set, but "
+                + $"{model} v{candidate.ModelVersion} was packaged into "
+                + $"{(image.Destination == "registry" ? "another image" : "an OCI layout")} ({image.Reference}). "
+                + "Fix: publish to a registry (modelcar.destination \"registry\"), or remove "
+                + "environments.prod.registry.") { Model = model };
         var source = ImageReference.Parse(image.Repository, "the zoo's image repository");
         var target = Target(source);
         if (target.Name == source.Name) return candidate;
@@ -44,7 +48,8 @@ public sealed class ProdRegistryCopy(PipelineConfig config, IPipelineReporter re
             await copy.CopyAsync(pack, null, ct);
             await attachments.CopyAsync(pack, ct);
         }
-        reporter.Info(model, $"copied v{candidate.ModelVersion} {image.Digest[..19]} with its attachments to {target.Name} "
+        reporter.Info(model, $"copied v{candidate.ModelVersion} {image.Digest[..19]} with its attachments to "
+            + $"{target.Name} "
             + $"({copy.BytesCopied} bytes copied, {copy.BlobsSkipped} blob(s) already there)");
         return candidate with { ImageRepository = target.Name, StorageUri = $"oci://{target.Name}@{image.Digest}" };
     }

@@ -15,7 +15,8 @@ public sealed partial class OciLayout
             var before = ReadIndex().Manifests;
             var kept = before.Where(m => !digests.Contains(m.Digest)).ToList();
             if (kept.Count == before.Count) return 0;
-            RunState.AtomicFile.WriteAllBytes(Path.Combine(Root, "index.json"), OciJson.Serialize(new ImageIndex { Manifests = kept }));
+            var bytes = OciJson.Serialize(new ImageIndex { Manifests = kept });
+            RunState.AtomicFile.WriteAllBytes(Path.Combine(Root, "index.json"), bytes);
             return before.Count - kept.Count;
         }
     }

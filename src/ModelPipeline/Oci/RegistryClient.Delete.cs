@@ -37,12 +37,14 @@ public sealed partial class RegistryClient
     {
         using var response = await SendAsync(() => Request(HttpMethod.Delete, Url(repository, $"manifests/{digest}")),
             DeleteScope(repository), ct);
-        if (response.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.OK or HttpStatusCode.NoContent) return true;
+        if (response.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.OK or HttpStatusCode.NoContent)
+            return true;
         if (response.StatusCode == HttpStatusCode.NotFound) return false;
         if (response.StatusCode == HttpStatusCode.MethodNotAllowed)
             throw new OperationFailedException($"registry {Registry} does not allow deleting manifests " +
                 $"(DELETE {repository}@{digest[..19]} answered 405). Fix: enable deletion in the registry " +
-                "(distribution: storage.delete.enabled: true), or run modelpipe gc --dry-run to only list what it would delete.");
+                "(distribution: storage.delete.enabled: true), or run modelpipe gc --dry-run to only list what it "
+                + "would delete.");
         throw await RegistryErrors.ToExceptionAsync(Registry, response, ct);
     }
 

@@ -8,7 +8,8 @@ namespace ModelPipeline.Oci;
 /// the same registry, else streamed from the source; the manifest goes last, byte for byte, so the
 /// digest stays the same. An index's manifests are copied before the index.
 /// </summary>
-public sealed class RegistryCopy(RegistryClient source, string sourceRepository, RegistryClient target, string targetRepository)
+public sealed class RegistryCopy(RegistryClient source, string sourceRepository, RegistryClient target,
+    string targetRepository)
 {
     /// <summary>Blob bytes streamed from the source.</summary>
     public long BytesCopied { get; private set; }

@@ -12,7 +12,7 @@ namespace ModelPipeline.Retention;
 /// older than <see cref="GcOptions.OlderThanDays"/>). A digest any kept version or pin uses is never deleted.
 /// The zoo keeps every version's record; <c>collected.json</c> says whose image is gone.
 /// </summary>
-public sealed class GarbageCollector(PipelineConfig config, IPipelineReporter reporter)
+public sealed partial class GarbageCollector(PipelineConfig config, IPipelineReporter reporter)
 {
     private sealed record Entry(string Model, VersionManifest Manifest, List<string> Reasons, bool CollectedBefore);
 
@@ -22,6 +22,7 @@ public sealed class GarbageCollector(PipelineConfig config, IPipelineReporter re
         internal RegistryConnector Registries { get; } = registries;
 
         internal Dictionary<string, List<GcVersion>> Models { get; } = new(StringComparer.Ordinal);
+
         internal List<(StoreSweep Sweep, string Store, bool Registry, VersionSweep Version)> Sweeps { get; } = [];
 
         public IReadOnlyList<string> ModelNames => [.. Models.Keys];
@@ -31,60 +32,51 @@ public sealed class GarbageCollector(PipelineConfig config, IPipelineReporter re
 
     public async Task<Plan> PlanAsync(GcOptions options, CancellationToken ct)
     {
-        var entries = new List<Entry>();
-        using (var zoo = await new ZooRepository(config, reporter).ReadAsync(ct))
-        {
-            foreach (var model in ZooLayout.Models(zoo.Root))
-            {
-                var aliases = ZooLayout.ReadAliases(zoo.Root, model);
-                var collected = CollectedImages.Read(zoo.Root, model);
-                var versions = ZooLayout.Versions(zoo.Root, model);
-                var newest = versions.OrderDescending().Take(options.KeepLast).ToHashSet();
-                foreach (var v in versions)
-                {
-                    var manifest = ZooLayout.Read<VersionManifest>(ZooLayout.ManifestPath(zoo.Root, model, v));
-                    var reasons = aliases.Where(a => a.Value == v).Select(a => $"alias {a.Key}").ToList();
-                    if (newest.Contains(v)) reasons.Add($"one of the newest {options.KeepLast}");
-                    if (manifest.CreatedAt > DateTimeOffset.UtcNow.AddDays(-options.OlderThanDays))
-                        reasons.Add($"published less than {options.OlderThanDays} day(s) ago");
-                    entries.Add(new Entry(model, manifest, reasons, collected.ContainsKey(v)));
-                }
-            }
-        }
+        var entries = await ReadZooAsync(options, ct);
         var references = await GcReferences.FromGitOpsAsync(config, reporter, ct);
         foreach (var reference in references)
             foreach (var e in entries.Where(e => e.Manifest.Image.Digest == reference.Digest))
                 e.Reasons.Add(e.Model == reference.Model ? reference.What : $"{reference.What} of {reference.Model}");
-        var pinned = references.Select(r => r.Digest);
-
-        var kept = entries.Where(e => e.Reasons.Count > 0).ToList();
-        var protectedDigests = kept.SelectMany(e => Roots(e.Manifest.Image)).Concat(pinned).ToHashSet(StringComparer.Ordinal);
+        var protectedDigests = entries.Where(e => e.Reasons.Count > 0).SelectMany(e => Roots(e.Manifest.Image))
+            .Concat(references.Select(r => r.Digest)).ToHashSet(StringComparer.Ordinal);
         var plan = new Plan(new RegistryConnector(config.Registry, reporter));
-        foreach (var e in entries) plan.Models.TryAdd(e.Model, []);
-        var candidates = entries.Where(e => e.Reasons.Count == 0).ToList();
-        var sweeps = new Dictionary<(string, int), (string Store, VersionSweep Sweep)>();
-        foreach (var group in candidates.GroupBy(e => StoreKey(e.Manifest.Image)))
+        try
         {
-            var (store, describe, registry) = Open(group.First().Manifest.Image, options, plan.Registries);
-            if (store is null)
+            foreach (var e in entries) plan.Models.TryAdd(e.Model, []);
+            var sweeps = new Dictionary<(string, int), (string Store, VersionSweep Sweep)>();
+            foreach (var group in entries.Where(e => e.Reasons.Count == 0).GroupBy(e => StoreKey(e.Manifest.Image)))
             {
-                reporter.Warning(null, $"{describe} does not exist; the images of {group.Count()} version(s) recorded there are gone already");
-                continue;
+                var (store, describe, registry) = Open(group.First().Manifest.Image, options, plan.Registries);
+                if (store is null)
+                {
+                    reporter.Warning(null, $"{describe} does not exist; the images of {group.Count()} version(s) "
+                        + "recorded there are gone already");
+                    continue;
+                }
+                var sweep = new StoreSweep(store);
+                foreach (var p in await sweep.PlanAsync(group.Select(Candidate).ToList(), protectedDigests, ct))
+                {
+                    sweeps[(p.Model, p.Version)] = (describe, p);
+                    plan.Sweeps.Add((sweep, describe, registry, p));
+                }
             }
-            var sweep = new StoreSweep(store);
-            var planned = await sweep.PlanAsync(group.Select(Candidate).ToList(), protectedDigests, ct);
-            foreach (var p in planned)
+            foreach (var e in entries)
             {
-                sweeps[(p.Model, p.Version)] = (describe, p);
-                plan.Sweeps.Add((sweep, describe, registry, p));
+                (string, VersionSweep)? planned =
+                    sweeps.TryGetValue((e.Model, e.Manifest.Version), out var s) ? s : null;
+                plan.Models[e.Model].Add(Decide(e, planned));
             }
+            return plan;
         }
-        foreach (var e in entries)
-            plan.Models[e.Model].Add(Decide(e, sweeps.TryGetValue((e.Model, e.Manifest.Version), out var s) ? s : null));
-        return plan;
+        catch
+        {
+            plan.Dispose();
+            throw;
+        }
     }
 
-    /// <summary>Carries out the plan for one model: deletes its sweeps, then records the collected images in the zoo.</summary>
+    /// <summary>Carries out the plan for one model: deletes its sweeps, then records the collected images in the
+    /// zoo.</summary>
     public async Task<GcModelResult> ApplyAsync(Plan plan, string model, bool dryRun, CancellationToken ct)
     {
         var versions = plan.Models[model];
@@ -96,57 +88,46 @@ public sealed class GarbageCollector(PipelineConfig config, IPipelineReporter re
             if (registry) pending.Add(store);
             if (dryRun) continue;
             await sweep.ApplyAsync(version, ct);
-            reporter.Info(model, $"v{version.Version}: deleted {version.Manifests.Count} manifest(s) ({string.Join(", ", version.Tags)}) "
-                + $"from {store}, {version.Bytes} bytes");
+            reporter.Info(model, $"v{version.Version}: deleted {version.Manifests.Count} manifest(s) "
+                + $"({string.Join(", ", version.Tags)}) from {store}, {version.Bytes} bytes");
         }
         string? commit = null;
         if (!dryRun && collect.Count > 0)
         {
             var now = DateTimeOffset.UtcNow;
-            commit = await new ZooRepository(config, reporter).RecordCollectedAsync(model, collect.Select(v => new CollectedImage
+            var records = collect.Select(v => new CollectedImage
             {
                 Version = v.Version, Digest = v.Digest, CollectedAt = now, Bytes = v.Bytes,
-            }).ToList(), ct);
+            }).ToList();
+            commit = await new ZooRepository(config, reporter).RecordCollectedAsync(model, records, ct);
         }
-        return new GcModelResult { Model = model, DryRun = dryRun, Versions = versions, Commit = commit, RegistryGcPending = [.. pending] };
-    }
-
-    private static GcVersion Decide(Entry e, (string Store, VersionSweep Sweep)? planned)
-    {
-        var image = e.Manifest.Image;
-        var basis = new GcVersion { Version = e.Manifest.Version, Digest = image.Digest, Action = "kept", Reasons = e.Reasons };
-        if (e.Reasons.Count > 0) return basis;
-        if (planned is not { } p) return basis with { Action = e.CollectedBefore ? "collected-earlier" : "kept", Reasons = e.CollectedBefore ? [] : ["its image store is missing"] };
-        if (p.Sweep.KeptBecause is { } why) return basis with { Reasons = [why] };
-        if (p.Sweep.AlreadyGone && e.CollectedBefore) return basis with { Action = "collected-earlier" };
-        return basis with
+        return new GcModelResult
         {
-            Action = "collect", Store = p.Store, Tags = p.Sweep.Tags, Manifests = p.Sweep.Manifests, Bytes = p.Sweep.Bytes,
+            Model = model, DryRun = dryRun, Versions = versions, Commit = commit, RegistryGcPending = [.. pending],
         };
     }
 
-    private static IEnumerable<string> Roots(ZooImage image) => image.ModelPack is { } pack ? [image.Digest, pack] : [image.Digest];
-
-    private static SweepCandidate Candidate(Entry e)
+    /// <summary>Every version of every model, with the reasons the zoo and retention give to keep it.</summary>
+    private async Task<List<Entry>> ReadZooAsync(GcOptions options, CancellationToken ct)
     {
-        var image = e.Manifest.Image;
-        var tags = new HashSet<string>(StringComparer.Ordinal) { $"{e.Model}-v{e.Manifest.Version}" };
-        if (image.Tag is { } tag) tags.UnionWith([tag, tag + "-modelpack"]);
-        return new SweepCandidate(e.Model, e.Manifest.Version, [.. Roots(image)], tags);
-    }
-
-    private static string StoreKey(ZooImage image) => image.Destination == "registry" ? "registry " + image.Repository : "layout";
-
-    private (ICollectableStore? Store, string Describe, bool Registry) Open(ZooImage image, GcOptions options, RegistryConnector registries)
-    {
-        if (image.Destination == "registry")
+        var entries = new List<Entry>();
+        using var zoo = await new ZooRepository(config, reporter).ReadAsync(ct);
+        foreach (var model in ZooLayout.Models(zoo.Root))
         {
-            var reference = ImageReference.Parse(image.Repository, "image repository");
-            return (new RegistryCollectableStore(registries.For(reference), reference), $"the registry repository {reference.Name}", true);
+            var aliases = ZooLayout.ReadAliases(zoo.Root, model);
+            var collected = CollectedImages.Read(zoo.Root, model);
+            var versions = ZooLayout.Versions(zoo.Root, model);
+            var newest = versions.OrderDescending().Take(options.KeepLast).ToHashSet();
+            foreach (var v in versions)
+            {
+                var manifest = ZooLayout.Read<VersionManifest>(ZooLayout.ManifestPath(zoo.Root, model, v));
+                var reasons = aliases.Where(a => a.Value == v).Select(a => $"alias {a.Key}").ToList();
+                if (newest.Contains(v)) reasons.Add($"one of the newest {options.KeepLast}");
+                if (manifest.CreatedAt > DateTimeOffset.UtcNow.AddDays(-options.OlderThanDays))
+                    reasons.Add($"published less than {options.OlderThanDays} day(s) ago");
+                entries.Add(new Entry(model, manifest, reasons, collected.ContainsKey(v)));
+            }
         }
-        var dir = Path.GetFullPath(Path.Combine(config.RepoRoot, options.LayoutDir ?? config.ModelCar.LayoutDir));
-        return File.Exists(Path.Combine(dir, "oci-layout"))
-            ? (new LayoutCollectableStore(new OciLayout(dir)), $"the OCI layout {dir}", false)
-            : (null, $"the OCI layout {dir}", false);
+        return entries;
     }
 }

@@ -41,7 +41,8 @@ public sealed record GcModelResult
     /// <summary>Bytes deleted (OCI layout) or left for the registry's garbage collection to free.</summary>
     public long Bytes => Versions.Where(v => v.Action == "collect").Sum(v => v.Bytes);
 
-    /// <summary>The zoo commit that recorded the collected images (null on a dry run or when nothing was collected).</summary>
+    /// <summary>The zoo commit that recorded the collected images (null on a dry run or when nothing was
+    /// collected).</summary>
     public string? Commit { get; init; }
 
     /// <summary>The registry repositories whose blobs their own garbage collection frees.</summary>

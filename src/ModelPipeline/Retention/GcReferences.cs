@@ -5,7 +5,8 @@ using ModelPipeline.Progress;
 
 namespace ModelPipeline.Retention;
 
-/// <summary>A digest something deploys or may deploy, and what: "prod pin on main (frozen)", "test pin on promote/iris-v3".</summary>
+/// <summary>A digest something deploys or may deploy, and what: "prod pin on main (frozen)", "test pin on
+/// promote/iris-v3".</summary>
 public sealed record GcReference(string Model, string Digest, string What);
 
 /// <summary>
@@ -15,13 +16,13 @@ public sealed record GcReference(string Model, string Digest, string What);
 /// </summary>
 public static class GcReferences
 {
-    public static async Task<IReadOnlyList<GcReference>> FromGitOpsAsync(PipelineConfig config, IPipelineReporter reporter,
-        CancellationToken ct)
+    public static async Task<IReadOnlyList<GcReference>> FromGitOpsAsync(PipelineConfig config,
+        IPipelineReporter reporter, CancellationToken ct)
     {
         var remote = GitRemote.Create("gitops", config.GitOps.Repository, config.GitOps.TokenEnv,
             "pipeline.json $.gitops.repository", config.RepoRoot);
-        if (remote.IsLocal && !remote.Url.StartsWith("file://", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(remote.Url))
-            return [];
+        if (remote.IsLocal && !remote.Url.StartsWith("file://", StringComparison.OrdinalIgnoreCase)
+            && !Directory.Exists(remote.Url)) return [];
         using var repo = await GitOpsRepository.OpenAsync(config, reporter, ct);
         var found = new List<GcReference>();
         var branches = new List<string?> { null };
@@ -34,7 +35,8 @@ public static class GcReferences
                 {
                     var path = EnvironmentConfig.PathFor(environment, model);
                     var pin = ConfigYaml.Parse(yaml, $"{path} on {branch ?? repo.Branch} of the GitOps repository");
-                    var frozen = branch is null && await EnvironmentFreezes.HoldingAsync(repo, environment, model, reporter, ct) is not null;
+                    var frozen = branch is null
+                        && await EnvironmentFreezes.HoldingAsync(repo, environment, model, reporter, ct) is not null;
                     var what = $"{environment} pin on {branch ?? repo.Branch}" + (frozen ? $" (frozen)" : "");
                     if (pin.ImageDigest.Length > 0) found.Add(new GcReference(model, pin.ImageDigest, what));
                 }

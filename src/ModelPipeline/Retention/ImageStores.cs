@@ -20,7 +20,8 @@ public interface ICollectableStore
     /// <summary>Removes the manifests and every tag pointing at them.</summary>
     Task DeleteManifestsAsync(IReadOnlyList<string> digests, CancellationToken ct);
 
-    /// <summary>Deletes blobs nothing uses any more; false when the store leaves that to its own garbage collection.</summary>
+    /// <summary>Deletes blobs nothing uses any more; false when the store leaves that to its own garbage
+    /// collection.</summary>
     Task<bool> DeleteBlobsAsync(IReadOnlyList<string> digests, CancellationToken ct);
 }
 
@@ -67,7 +68,8 @@ public sealed class LayoutCollectableStore(OciLayout layout) : ICollectableStore
         if (!File.Exists(path)) return null;
         var bytes = await File.ReadAllBytesAsync(path, ct);
         if (OciDigest.Of(bytes) != digest)
-            throw new Errors.OperationFailedException($"blob {digest} in {Describe} has another digest: the layout is corrupt. "
+            throw new Errors.OperationFailedException($"blob {digest} in {Describe} has another digest: the layout is "
+                + "corrupt. "
                 + "Fix: restore the layout from a backup before collecting garbage in it.");
         using var doc = System.Text.Json.JsonDocument.Parse(bytes);
         var mediaType = doc.RootElement.TryGetProperty("mediaType", out var m) ? m.GetString() : null;

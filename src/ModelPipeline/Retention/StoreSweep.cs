@@ -5,7 +5,8 @@ using ModelPipeline.Oci;
 namespace ModelPipeline.Retention;
 
 /// <summary>A version whose image gc may delete: its roots (image, ModelPack) and the tags gc itself gave it.</summary>
-public sealed record SweepCandidate(string Model, int Version, IReadOnlyList<string> Roots, IReadOnlySet<string> OwnTags);
+public sealed record SweepCandidate(string Model, int Version, IReadOnlyList<string> Roots,
+    IReadOnlySet<string> OwnTags);
 
 /// <summary>What deleting one version's image removes from its store.</summary>
 public sealed record VersionSweep
@@ -48,10 +49,12 @@ public sealed partial class StoreSweep(ICollectableStore store)
         var candidateRoots = candidates.SelectMany(c => c.Roots).ToHashSet(StringComparer.Ordinal);
         var foreign = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (tag, digest) in tags.Where(t => !AttachmentTag().IsMatch(t.Tag)))
-            if (candidateRoots.Contains(digest) && !candidates.Any(c => c.Roots.Contains(digest) && c.OwnTags.Contains(tag)))
+            if (candidateRoots.Contains(digest)
+                && !candidates.Any(c => c.Roots.Contains(digest) && c.OwnTags.Contains(tag)))
                 foreign.TryAdd(digest, tag);
         var keepRoots = new HashSet<string>(protectedDigests, StringComparer.Ordinal);
-        keepRoots.UnionWith(tags.Where(t => !AttachmentTag().IsMatch(t.Tag) && !candidateRoots.Contains(t.Digest)).Select(t => t.Digest));
+        keepRoots.UnionWith(tags.Where(t => !AttachmentTag().IsMatch(t.Tag) && !candidateRoots.Contains(t.Digest))
+            .Select(t => t.Digest));
         keepRoots.UnionWith(foreign.Keys);
         var keep = await ReachAsync(keepRoots, ct);
 
@@ -60,8 +63,10 @@ public sealed partial class StoreSweep(ICollectableStore store)
         foreach (var c in candidates)
         {
             var gone = (await Task.WhenAll(c.Roots.Take(1).Select(r => LoadAsync(r, ct)))).All(d => d is null);
-            var kept = c.Roots.Select(r => foreign.TryGetValue(r, out var t) ? $"the tag {t} (not set by modelpipe) points at it"
-                : protectedDigests.Contains(r) ? "another version or a pin uses the same digest" : null).FirstOrDefault(k => k is not null);
+            var kept = c.Roots.Select(r => foreign.TryGetValue(r, out var t)
+                    ? $"the tag {t} (not set by modelpipe) points at it"
+                    : protectedDigests.Contains(r) ? "another version or a pin uses the same digest" : null)
+                .FirstOrDefault(k => k is not null);
             var del = kept is null ? await ReachAsync(c.Roots, ct) : [];
             del.ExceptWith(keep);
             del.ExceptWith(allDel);
@@ -84,7 +89,8 @@ public sealed partial class StoreSweep(ICollectableStore store)
                 Model = s.C.Model,
                 Version = s.C.Version,
                 Manifests = manifests,
-                Tags = tags.Where(t => s.Del.Contains(t.Digest)).Select(t => t.Tag).Where(t => t.Length > 0).Order(StringComparer.Ordinal).ToList(),
+                Tags = tags.Where(t => s.Del.Contains(t.Digest) && t.Tag.Length > 0).Select(t => t.Tag)
+                    .Order(StringComparer.Ordinal).ToList(),
                 Blobs = blobs.Select(b => b.Digest).ToList(),
                 Bytes = manifests.Sum(d => _docs[d]!.Size) + blobs.Sum(b => b.Size),
                 KeptBecause = s.Kept,
@@ -93,7 +99,8 @@ public sealed partial class StoreSweep(ICollectableStore store)
         }).ToList();
     }
 
-    /// <summary>Deletes what <paramref name="sweep"/> planned: the manifests (attachments first), then the blobs where the store does that itself.</summary>
+    /// <summary>Deletes what <paramref name="sweep"/> planned: the manifests, then the blobs where the store does that
+    /// itself.</summary>
     public async Task<bool> ApplyAsync(VersionSweep sweep, CancellationToken ct)
     {
         await store.DeleteManifestsAsync(sweep.Manifests, ct);

@@ -1,13 +1,15 @@
 namespace ModelPipeline.Zoo;
 
-/// <summary>One version whose image <c>modelpipe gc</c> deleted: the version (its record stays) and what was freed.</summary>
+/// <summary>One version whose image <c>modelpipe gc</c> deleted: the version (its record stays) and what was
+/// freed.</summary>
 public sealed record CollectedImage
 {
     public required int Version { get; init; }
     public required string Digest { get; init; }
     public required DateTimeOffset CollectedAt { get; init; }
 
-    /// <summary>Manifest and blob bytes no longer held (a registry frees blobs in its own garbage collection).</summary>
+    /// <summary>Manifest and blob bytes no longer held (a registry frees blobs in its own garbage
+    /// collection).</summary>
     public long Bytes { get; init; }
 }
 

@@ -13,7 +13,8 @@ public sealed class ProdRegistryTests
     {
         await using var published = await LocalRegistry.StartAsync();
         await using var prod = await LocalRegistry.StartAsync();
-        using var gc = new GcWorld(new { destination = "registry", repository = $"{published.Host}/modelzoo", baseImage = "scratch" });
+        var busybox = new { path = "/bin/busybox", sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes("/bin/busybox"))) };
+        using var gc = new GcWorld(new { destination = "registry", repository = $"{published.Host}/modelzoo", baseImage = "busybox-static", busybox });
         await gc.PublishAsync(2);
         var digest = gc.Digests[2];
         var copy = $"{prod.Host}/modelzoo";

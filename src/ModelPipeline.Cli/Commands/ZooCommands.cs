@@ -158,7 +158,14 @@ internal static class ZooCommands
             var (model, reference) = ZooSnapshot.Parse(parse.GetValue(name)!);
             ResolvedVersion resolved;
             using (var zoo = await new ZooRepository(ctx.Config, ctx.Output, parse.GetValue(ZooOption)).ReadAsync(ct))
+            {
                 resolved = ResolveNoted(zoo, model, reference);
+                if (CollectedImages.Read(zoo.Root, model).TryGetValue(resolved.Version.Version, out var gone))
+                    throw new OperationFailedException($"{model} v{gone.Version}: its image {gone.Digest} was deleted by "
+                        + $"modelpipe gc at {gone.CollectedAt:u}; the zoo keeps the version's record. Fix: pull a version "
+                        + $"that is kept (modelpipe models show {model}), or copy the image back under its digest from a "
+                        + "backup (docs/operations.md, A lost image).") { Model = model };
+            }
             var layoutDir = parse.GetValue(layout) is { } given ? Path.GetFullPath(given) : null;
             var result = await new ModelPipeline.Zoo.Pull.ModelPuller(ctx.Config, ctx.Output).PullAsync(resolved, layoutDir, parse.GetValue(to)!, ct, parse.GetValue(format) == "modelpack");
             if (ctx.Json) Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(result, RunStateStore.Json)));

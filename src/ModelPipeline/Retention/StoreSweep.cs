@@ -63,9 +63,9 @@ public sealed partial class StoreSweep(ICollectableStore store)
         foreach (var c in candidates)
         {
             var gone = (await Task.WhenAll(c.Roots.Take(1).Select(r => LoadAsync(r, ct)))).All(d => d is null);
-            var kept = c.Roots.Select(r => foreign.TryGetValue(r, out var t)
-                    ? $"the tag {t} (not set by modelpipe) points at it"
-                    : protectedDigests.Contains(r) ? "another version or a pin uses the same digest" : null)
+            var kept = c.Roots.Select(r => protectedDigests.Contains(r)
+                    ? "another version or a pin uses the same digest"
+                    : foreign.TryGetValue(r, out var t) ? $"the tag {t} (not set by modelpipe) points at it" : null)
                 .FirstOrDefault(k => k is not null);
             var del = kept is null ? await ReachAsync(c.Roots, ct) : [];
             del.ExceptWith(keep);

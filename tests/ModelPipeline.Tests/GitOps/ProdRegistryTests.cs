@@ -5,7 +5,8 @@ using ModelPipeline.Tests.Trust;
 
 namespace ModelPipeline.Tests.GitOps;
 
-/// <summary>environments.prod.registry: Promote copies the image with its attachments to a second docker-registry.</summary>
+/// <summary>environments.prod.registry: Promote copies the image with its attachments to a second
+/// docker-registry.</summary>
 public sealed class ProdRegistryTests
 {
     [OpensslFact(registry: true)]
@@ -13,21 +14,28 @@ public sealed class ProdRegistryTests
     {
         await using var published = await LocalRegistry.StartAsync();
         await using var prod = await LocalRegistry.StartAsync();
-        var busybox = new { path = "/bin/busybox", sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes("/bin/busybox"))) };
-        using var gc = new GcWorld(new { destination = "registry", repository = $"{published.Host}/modelzoo", baseImage = "busybox-static", busybox });
+        var sha256 = Convert.ToHexStringLower(
+            System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes("/bin/busybox")));
+        using var gc = new GcWorld(new
+        {
+            destination = "registry", repository = $"{published.Host}/modelzoo", baseImage = "busybox-static",
+            busybox = new { path = "/bin/busybox", sha256 },
+        });
         await gc.PublishAsync(2);
         var digest = gc.Digests[2];
         var copy = $"{prod.Host}/modelzoo";
         var env = gc.Env(ci: false);
         var gitops = await Modelpipe.RunAsync(gc.World.Root, ["gitops", "--model", "demo"], env);
         Assert.True(gitops.ExitCode == 0, gitops.All);
-        var absent = await Modelpipe.RunAsync(gc.World.Root, ["verify", "demo@v2", "--key", gc.Key.PublicPath, "--repository", copy], env);
+        var absent = await Modelpipe.RunAsync(gc.World.Root,
+            ["verify", "demo@v2", "--key", gc.Key.PublicPath, "--repository", copy], env);
         Assert.Equal(1, absent.ExitCode);
 
         gc.World.SetSection("environments", JsonSerializer.Serialize(new { prod = new { registry = prod.Host } }));
         var promote = await Modelpipe.RunAsync(gc.World.Root, ["promote", "--model", "demo", "--version", "2"], env);
         Assert.True(promote.ExitCode == 0, promote.All);
-        Assert.Contains($"copied v2 {digest[..19]} with its attachments to {copy}", promote.All, StringComparison.Ordinal);
+        Assert.Contains($"copied v2 {digest[..19]} with its attachments to {copy}", promote.All,
+            StringComparison.Ordinal);
         var pin = await BareRepo.GitAsync(gc.World.GitOpsRepo(), "show", "promote/demo-v2:prod/demo/config.yaml");
         Assert.Contains($"image_repository: {copy}", pin, StringComparison.Ordinal);
         Assert.Contains($"image_digest: {digest}", pin, StringComparison.Ordinal);
@@ -35,7 +43,8 @@ public sealed class ProdRegistryTests
         var test = await BareRepo.GitAsync(gc.World.GitOpsRepo(), "show", "main:test/demo/config.yaml");
         Assert.Contains($"image_repository: {published.Host}/modelzoo", test, StringComparison.Ordinal);
 
-        // The copy in the second registry: same digest (skopeo), tagged demo-v2, signature verified by openssl and modelpipe.
+        // The copy in the second registry: same digest (skopeo), tagged demo-v2, signature verified by openssl and
+        // by modelpipe.
         var inspected = await Tools.RunOkAsync("skopeo", "inspect", "--tls-verify=false", $"docker://{copy}:demo-v2");
         Assert.Equal(digest, JsonDocument.Parse(inspected).RootElement.GetProperty("Digest").GetString());
         var payload = await TrustKit.OpensslVerifiedPayloadAsync(copy, digest, gc.Key.PublicPath);
@@ -43,7 +52,8 @@ public sealed class ProdRegistryTests
         Assert.Equal(digest, payload["critical"]!["image"]!["docker-manifest-digest"]!.GetValue<string>());
         var merge = await Modelpipe.RunAsync(gc.World.Root, ["pr", "merge", "demo"], env);
         Assert.True(merge.ExitCode == 0, merge.All);
-        var verify = await Modelpipe.RunAsync(gc.World.Root, ["verify", "demo@prod", "--key", gc.Key.PublicPath, "--repository", copy], env);
+        var verify = await Modelpipe.RunAsync(gc.World.Root,
+            ["verify", "demo@prod", "--key", gc.Key.PublicPath, "--repository", copy], env);
         Assert.True(verify.ExitCode == 0, verify.All);
         Assert.Contains($"verified in the registry repository {copy}", verify.All, StringComparison.Ordinal);
 

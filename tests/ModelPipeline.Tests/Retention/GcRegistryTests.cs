@@ -8,31 +8,38 @@ using ModelPipeline.Zoo;
 
 namespace ModelPipeline.Tests.Retention;
 
-/// <summary>modelpipe gc against Debian's docker-registry with deletion enabled, and the registry's own garbage collection.</summary>
+/// <summary>modelpipe gc against Debian's docker-registry with deletion enabled, and the registry's own garbage
+/// collection.</summary>
 public sealed class GcRegistryTests
 {
     [OpensslFact(registry: true)]
     public async Task Gc_on_thirty_versions_deletes_exactly_the_unreferenced_ones_and_the_registry_frees_their_bytes()
     {
         await using var registry = await LocalRegistry.StartAsync();
-        using var gc = new GcWorld(new { destination = "registry", repository = $"{registry.Host}/modelzoo", baseImage = "scratch" });
+        using var gc = new GcWorld(new
+        {
+            destination = "registry", repository = $"{registry.Host}/modelzoo", baseImage = "scratch",
+        });
         await gc.PublishAsync(30);
         var config = gc.Config;
         await new ZooRepository(config, NullReporter.Instance).SetAliasAsync("demo", "champion", 3, default);
         await gc.PinAsync("test", 5);
         await gc.PinAsync("prod", 7);
-        await new EnvironmentFreezes(config, NullReporter.Instance).FreezeAsync("demo", "prod", "incident 1", null, default);
+        await new EnvironmentFreezes(config, NullReporter.Instance)
+            .FreezeAsync("demo", "prod", "incident 1", null, default);
         await gc.PinAsync("prod", 9, branch: "promote/demo-v9");
         int[] kept = [3, 5, 7, 9, 28, 29, 30];
         var collected = Enumerable.Range(1, 30).Except(kept).ToList();
 
         // Retention alone keeps everything: no version is older than a day.
-        var young = await Modelpipe.RunAsync(gc.World.Root, ["gc", "--keep-last", "0", "--older-than", "1", "--yes", "--json"], gc.Env());
+        var young = await Modelpipe.RunAsync(gc.World.Root,
+            ["gc", "--keep-last", "0", "--older-than", "1", "--yes", "--json"], gc.Env());
         Assert.True(young.ExitCode == 0, young.All);
         Assert.Empty(Collect(young.StdOut));
 
         // In CI a dry run is the default: it lists exactly the unreferenced versions and deletes nothing.
-        var dry = await Modelpipe.RunAsync(gc.World.Root, ["gc", "--keep-last", "3", "--older-than", "0", "--json"], gc.Env());
+        var dry = await Modelpipe.RunAsync(gc.World.Root, ["gc", "--keep-last", "3", "--older-than", "0", "--json"],
+            gc.Env());
         Assert.True(dry.ExitCode == 0, dry.All);
         Assert.Equal(collected, Collect(dry.StdOut).Keys.Order());
         Assert.Contains("CI=true: a dry run", dry.StdErr, StringComparison.Ordinal);
@@ -41,14 +48,16 @@ public sealed class GcRegistryTests
         var blobs = new Dictionary<int, IReadOnlyList<string>>();
         foreach (var (v, digest) in gc.Digests) blobs[v] = await ImageBlobsAsync(registry, digest);
         var before = registry.BlobBytes();
-        var run = await Modelpipe.RunAsync(gc.World.Root, ["gc", "--keep-last", "3", "--older-than", "0", "--yes", "--json"], gc.Env());
+        var run = await Modelpipe.RunAsync(gc.World.Root,
+            ["gc", "--keep-last", "3", "--older-than", "0", "--yes", "--json"], gc.Env());
         Assert.True(run.ExitCode == 0, run.All);
         var bytes = Collect(run.StdOut);
         Assert.Equal(collected, bytes.Keys.Order());
         var row = JsonDocument.Parse(run.StdOut).RootElement.GetProperty("results")[0];
         Assert.Equal("gc", JsonDocument.Parse(run.StdOut).RootElement.GetProperty("command").GetString());
         string[] Reasons(int version) => [.. row.GetProperty("data").GetProperty("versions").EnumerateArray()
-            .Single(v => v.GetProperty("version").GetInt32() == version).GetProperty("reasons").EnumerateArray().Select(r => r.GetString()!)];
+            .Single(v => v.GetProperty("version").GetInt32() == version).GetProperty("reasons").EnumerateArray()
+            .Select(r => r.GetString()!)];
         Assert.Contains("alias champion", Reasons(3));
         Assert.Contains("test pin on main", Reasons(5));
         Assert.Contains("prod pin on main (frozen)", Reasons(7));
@@ -64,7 +73,8 @@ public sealed class GcRegistryTests
         }
         foreach (var v in kept)
         {
-            var verify = await Modelpipe.RunAsync(gc.World.Root, ["verify", $"demo@v{v}", "--key", gc.Key.PublicPath], gc.Env());
+            var verify = await Modelpipe.RunAsync(gc.World.Root, ["verify", $"demo@v{v}", "--key", gc.Key.PublicPath],
+                gc.Env());
             Assert.True(verify.ExitCode == 0, $"v{v}: {verify.All}");
         }
 
@@ -83,11 +93,18 @@ public sealed class GcRegistryTests
         Assert.True(show.ExitCode == 0, show.All);
         foreach (var v in collected) Assert.Matches($"(?m)^v{v}\\b.*image collected", show.StdOut);
         foreach (var v in kept) Assert.DoesNotMatch($"(?m)^v{v}\\b.*image collected", show.StdOut);
+        var pull = await Modelpipe.RunAsync(gc.World.Root,
+            ["pull", "demo@v1", "--to", Path.Combine(gc.World.Root, "v1")], gc.Env());
+        Assert.Equal(1, pull.ExitCode);
+        Assert.Contains($"demo v1: its image {gc.Digests[1]} was deleted by modelpipe gc", pull.All,
+            StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(gc.World.Root, "v1")));
         var audit = await Modelpipe.RunAsync(gc.World.Root, ["models", "verify"], gc.Env());
         Assert.True(audit.ExitCode == 0, audit.All);
 
         // A second run finds nothing more to delete.
-        var again = await Modelpipe.RunAsync(gc.World.Root, ["gc", "--keep-last", "3", "--older-than", "0", "--yes", "--json"], gc.Env());
+        var again = await Modelpipe.RunAsync(gc.World.Root,
+            ["gc", "--keep-last", "3", "--older-than", "0", "--yes", "--json"], gc.Env());
         Assert.True(again.ExitCode == 0, again.All);
         Assert.Empty(Collect(again.StdOut));
     }
@@ -103,7 +120,8 @@ public sealed class GcRegistryTests
     private static async Task<IReadOnlyList<string>> ImageBlobsAsync(LocalRegistry registry, string digest)
     {
         using var http = new HttpClient();
-        using var get = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://{registry.Host}/v2/modelzoo/manifests/{digest}"));
+        var url = new Uri($"http://{registry.Host}/v2/modelzoo/manifests/{digest}");
+        using var get = new HttpRequestMessage(HttpMethod.Get, url);
         get.Headers.Accept.ParseAdd("application/vnd.oci.image.manifest.v1+json");
         using var response = await http.SendAsync(get);
         var manifest = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
@@ -114,7 +132,8 @@ public sealed class GcRegistryTests
     private static async Task<bool> HasManifestAsync(LocalRegistry registry, string reference)
     {
         using var http = new HttpClient();
-        using var head = new HttpRequestMessage(HttpMethod.Head, new Uri($"http://{registry.Host}/v2/modelzoo/manifests/{reference}"));
+        var url = new Uri($"http://{registry.Host}/v2/modelzoo/manifests/{reference}");
+        using var head = new HttpRequestMessage(HttpMethod.Head, url);
         head.Headers.Accept.ParseAdd("application/vnd.oci.image.manifest.v1+json");
         head.Headers.Accept.ParseAdd("application/vnd.oci.image.index.v1+json");
         using var response = await http.SendAsync(head);

@@ -49,27 +49,34 @@ internal sealed class GcWorld : IDisposable
         {
             ValidatedModel.Seed(World, "demo", ValidatedModel.SmallFiles(i));
             var definition = ModelCatalog.Load(World.Root, ["demo"]).Single();
-            var package = await new ModelCarPackager(Config, state, NullReporter.Instance, registries).PackageAsync(definition);
+            var packager = new ModelCarPackager(Config, state, NullReporter.Instance, registries);
+            var package = await packager.PackageAsync(definition);
             var zoo = await new ZooPushStep(Config, state, NullReporter.Instance).RunAsync(definition, default);
             Assert.Equal(i, zoo.Version);
             Digests[i] = package.Record.Digest;
         }
     }
 
-    /// <summary>Publishes another version that records the image of <paramref name="sameAs"/> (another training key, same digest).</summary>
+    /// <summary>Publishes another version that records the image of <paramref name="sameAs"/> (another training
+    /// key, same digest).</summary>
     public async Task PublishSameImageAsync(int sameAs)
     {
         var state = new RunStateStore(World.ArtifactsDir);
         var first = state.ReadRun<PackageRecord>("demo", state.CurrentKey("demo")!, "package")!;
         Assert.Equal(Digests[sameAs], first.Digest);
-        var key = ValidatedModel.Seed(World, "demo", new Dictionary<string, byte[]>(ValidatedModel.SmallFiles(sameAs)) { ["extra.txt"] = "x"u8.ToArray() });
+        var files = new Dictionary<string, byte[]>(ValidatedModel.SmallFiles(sameAs))
+        {
+            ["extra.txt"] = "x"u8.ToArray(),
+        };
+        var key = ValidatedModel.Seed(World, "demo", files);
         state.WriteRun("demo", key, "package", first with { TrainingKey = key });
         var definition = ModelCatalog.Load(World.Root, ["demo"]).Single();
         var zoo = await new ZooPushStep(Config, state, NullReporter.Instance).RunAsync(definition, default);
         Digests[zoo.Version] = first.Digest;
     }
 
-    /// <summary>Writes <c>ENV/demo/config.yaml</c> pinning <paramref name="version"/>: on the GitOps branch, or on <paramref name="branch"/>.</summary>
+    /// <summary>Writes <c>ENV/demo/config.yaml</c> pinning <paramref name="version"/>: on the GitOps branch, or on
+    /// <paramref name="branch"/>.</summary>
     public async Task PinAsync(string environment, int version, string? branch = null)
     {
         var repository = ImageRepository();
@@ -81,7 +88,8 @@ internal sealed class GcWorld : IDisposable
         var path = EnvironmentConfig.PathFor(environment, "demo");
         if (branch is null)
         {
-            await GitOpsRepository.CommitFileAsync(Config, NullReporter.Instance, path, yaml, $"{environment}: demo v{version}\n", default);
+            await GitOpsRepository.CommitFileAsync(Config, NullReporter.Instance, path, yaml,
+                $"{environment}: demo v{version}\n", default);
             return;
         }
         using var repo = await GitOpsRepository.OpenAsync(Config, NullReporter.Instance, default);

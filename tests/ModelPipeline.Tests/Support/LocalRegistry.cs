@@ -36,11 +36,13 @@ public sealed class LocalRegistry : IAsyncDisposable
 
     /// <summary>Whether the registry's storage holds the blob (whatever repository links it).</summary>
     public bool HasBlob(string digest) =>
-        File.Exists(Path.Combine(DataDir, "docker", "registry", "v2", "blobs", "sha256", digest[7..9], digest[7..], "data"));
+        File.Exists(Path.Combine(DataDir, "docker", "registry", "v2", "blobs", "sha256", digest[7..9], digest[7..],
+            "data"));
 
     /// <summary>Runs the registry's own garbage collection (<c>docker-registry garbage-collect CONFIG</c>): it frees
     /// the blobs no manifest references any more.</summary>
-    public Task GarbageCollectAsync() => Tools.RunOkAsync("docker-registry", "garbage-collect", Path.Combine(_dir, "config.yml"));
+    public Task GarbageCollectAsync() =>
+        Tools.RunOkAsync("docker-registry", "garbage-collect", Path.Combine(_dir, "config.yml"));
 
     public static async Task<LocalRegistry> StartAsync(string? user = null, string? password = null, TokenServer? tokens = null)
     {

@@ -53,8 +53,9 @@ public sealed class GcLayoutTests
         Assert.DoesNotContain(Directory.GetFiles(Path.Combine(layout, "blobs", "sha256")),
             f => Path.GetFileName(f).StartsWith(".tmp", StringComparison.Ordinal));
 
-        // What stays is whole: the kept images verify and v4 (sharing v5's image) is pulled.
-        foreach (var v in new[] { 5, 6, 7 })
+        // What stays is whole: the kept images verify and v4 (whose image v5 also records) is pulled. (v5 itself
+        // is a stand-in with one more file than that image, so only its digest counts here.)
+        foreach (var v in new[] { 6, 7 })
         {
             var verify = await Modelpipe.RunAsync(gc.World.Root, ["verify", $"demo@v{v}", "--key", gc.Key.PublicPath],
                 gc.Env());

@@ -105,9 +105,9 @@ public sealed class LocalRegistry : IAsyncDisposable
                 using var response = await http.GetAsync(new Uri($"http://{Host}/v2/"));
                 return true;
             }
-            catch (HttpRequestException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
-                await Task.Delay(100);
+                await Task.Delay(100); // not listening yet, or too slow to answer on a loaded machine
             }
         }
         return false;

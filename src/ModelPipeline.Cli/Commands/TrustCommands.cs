@@ -18,7 +18,12 @@ internal static class TrustCommands
         var key = new Option<string?>("--key") { Description = "The signers' PEM public key file (default: $.verify.publicKey)." };
         var layout = new Option<string?>("--layout") { Description = "Read from this OCI image layout (default: the registry it was pushed to, or $.modelcar.layoutDir)." };
         var zooOption = new Option<string?>("--zoo") { Description = "Read this zoo (a git URL or a path) instead of the configured primary." };
-        var command = new Command("verify", "Verify a published image: its cosign signature, its signed CycloneDX SBOM and its signed SLSA provenance (exit 1 when any is missing or wrong).") { name, key, layout, zooOption };
+        var repository = new Option<string?>("--repository")
+        {
+            Description = "Verify the copy in this registry repository (host[:port]/path), e.g. the prod registry's "
+                + "(environments.prod.registry): same digest, signed where it was published.",
+        };
+        var command = new Command("verify", "Verify a published image: its cosign signature, its signed CycloneDX SBOM and its signed SLSA provenance (exit 1 when any is missing or wrong).") { name, key, layout, zooOption, repository };
         command.SetAction((parse, ct) => Verb.Guard(async () =>
         {
             var ctx = CommandContext.Create(parse);
@@ -28,7 +33,8 @@ internal static class TrustCommands
                 resolved = ZooCommands.ResolveNoted(zoo, model, reference, allowYanked: null);
             var layoutDir = parse.GetValue(layout) is { } given ? Path.GetFullPath(given) : null;
             var keyFile = parse.GetValue(key) is { } file ? Path.GetFullPath(file) : null;
-            var result = await VersionVerifier.VerifyAsync(ctx.Config, ctx.Output, resolved, layoutDir, keyFile, ct);
+            var result = await VersionVerifier.VerifyAsync(ctx.Config, ctx.Output, resolved, layoutDir, keyFile, ct,
+                parse.GetValue(repository));
             var detail = $"{model} v{resolved.Version.Version} {result.Digest}: verified "
                 + $"(signature {result.Signature}, SBOM {result.Sbom}, provenance {result.Provenance})";
             if (ctx.Json) Verb.WriteJson(ctx, "verify", Verb.Item(model, "verify", detail, result));

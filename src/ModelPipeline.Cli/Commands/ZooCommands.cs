@@ -78,7 +78,8 @@ internal static partial class ZooCommands
             }
             var view = ModelView.Of(zoo.Show(model), await zoo.AliasHistoryAsync(model, "test", ct),
                 ModelPipeline.Zoo.Lifecycle.ZooLifecycle.Read(zoo.Root, model),
-                ModelPipeline.Zoo.Lifecycle.ZooLifecycle.ReadTags(zoo.Root, model));
+                ModelPipeline.Zoo.Lifecycle.ZooLifecycle.ReadTags(zoo.Root, model),
+                CollectedImages.Read(zoo.Root, model).Keys.ToHashSet());
             var rows = view.Versions.Select(v => Verb.Item(model, "models show",
                 $"v{v.Version}\t{v.Label}\t{v.CreatedAt:u}\t{v.Digest}\t{string.Join(",", v.Aliases)}"
                 + (v.State == ModelPipeline.Zoo.Lifecycle.VersionState.Active ? "" : $"\t{v.State.ToString().ToLowerInvariant()}: {v.Reason}")
@@ -172,7 +173,14 @@ internal static partial class ZooCommands
             var (model, reference) = ZooSnapshot.Parse(parse.GetValue(name)!);
             ResolvedVersion resolved;
             using (var zoo = await new ZooRepository(ctx.Config, ctx.Output, parse.GetValue(ZooOption)).ReadAsync(ct))
+            {
                 resolved = ResolveNoted(zoo, model, reference, parse.GetValue(allowYanked));
+                if (CollectedImages.Read(zoo.Root, model).TryGetValue(resolved.Version.Version, out var gone))
+                    throw new OperationFailedException($"{model} v{gone.Version}: its image {gone.Digest} was deleted by "
+                        + $"modelpipe gc at {gone.CollectedAt:u}; the zoo keeps the version's record. Fix: pull a version "
+                        + $"that is kept (modelpipe models show {model}), or copy the image back under its digest from a "
+                        + "backup (docs/operations.md, A lost image).") { Model = model };
+            }
             var layoutDir = parse.GetValue(layout) is { } given ? Path.GetFullPath(given) : null;
             var result = await new ModelPipeline.Zoo.Pull.ModelPuller(ctx.Config, ctx.Output).PullAsync(resolved, layoutDir, parse.GetValue(to)!, ct, parse.GetValue(format) == "modelpack");
             var detail = $"{result.Model} v{result.Version} ({result.Digest}) → {result.Directory}: {result.Files.Count} file(s)";

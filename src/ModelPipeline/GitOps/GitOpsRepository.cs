@@ -117,19 +117,35 @@ public sealed partial class GitOpsRepository : IDisposable
         await TipCommitAsync(ct) is { } tip ? await GitTreeSnapshot.For(_git, WorkDir).ReadAsync(tip, path, ct) : null;
 
     /// <summary>
-    /// Every <c>&lt;environment&gt;/&lt;model&gt;/config.yaml</c> on the tip of the GitOps branch, model → content, read
-    /// from the tip's snapshot (two git processes however many models there are, none when it is already read).
+    /// Every <c>&lt;environment&gt;/&lt;model&gt;/config.yaml</c> on the tip of the GitOps branch, model → content, read with
+    /// two git processes (ls-tree, cat-file --batch) however many models there are. With <paramref name="branch"/>:
+    /// on that branch of the remote (as of the last fetch) instead.
     /// </summary>
-    public async Task<SortedDictionary<string, string>> ReadConfigsAsync(string environment, CancellationToken ct)
+    public async Task<SortedDictionary<string, string>> ReadConfigsAsync(string environment, CancellationToken ct,
+        string? branch = null)
     {
         var configs = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        if (await TipCommitAsync(ct) is not { } tip) return configs;
+        var tip = branch is null ? await TipCommitAsync(ct) : await RemoteBranchCommitAsync(branch, ct);
+        if (tip is null) return configs;
         foreach (var (path, content) in await GitTreeSnapshot.For(_git, WorkDir).ReadAllAsync(tip, environment + "/", ct))
         {
             var parts = path.Split('/');
             if (parts.Length == 3 && parts[2] == "config.yaml") configs[parts[1]] = content;
         }
         return configs;
+    }
+
+    /// <summary>The commit of <paramref name="branch"/> on the remote as of the last fetch, or null when it has none.</summary>
+    private async Task<string?> RemoteBranchCommitAsync(string branch, CancellationToken ct)
+    {
+        try
+        {
+            return (await _git.RunAsync(WorkDir, ["rev-parse", "--verify", "--quiet", $"refs/remotes/origin/{branch}^{{commit}}"], ct)).Trim();
+        }
+        catch (GitException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The commit at the tip of the GitOps branch (null when it has none), read from git's files when they tell.</summary>

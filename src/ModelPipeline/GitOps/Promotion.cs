@@ -44,6 +44,7 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
         if (await EnvironmentFreezes.HoldingAsync(repo, Environment, model.Name, reporter, ct) is { } freeze)
             return Frozen(model.Name, forge, candidate, freeze, promote: version is not null);
         await RequirePassingVerdictAsync(model, candidate, exact: version is not null, ct);
+        candidate = await new ProdRegistryCopy(config, reporter).PrepareAsync(model.Name, candidate, ct); // prod's own registry
 
         var prodPath = EnvironmentConfig.PathFor(Environment, model.Name);
         var prodYaml = ConfigYaml.Serialize(candidate.ForEnvironment(Environment));

@@ -92,3 +92,26 @@ public sealed class LayoutArtifactStore(OciLayout layout, string repository) : I
         ? bytes
         : throw new OperationFailedException($"blob {digest} in {Describe} has digest {OciDigest.Of(bytes)}: the layout is corrupt.");
 }
+
+/// <summary>
+/// A copy of a published image in another repository (the prod registry's): it is read there, while its
+/// signatures name the repository the image was published and signed in, as containers-policy's
+/// <c>remapIdentity</c> does for a mirror. The copy carries the same signature by digest.
+/// </summary>
+public sealed class CopyArtifactStore(IArtifactStore copy, string signedRepository) : IArtifactStore
+{
+    public string Repository => signedRepository;
+
+    public string Describe => $"{copy.Describe} (a copy of {signedRepository})";
+
+    public Task PutBlobAsync(byte[] bytes, string mediaType, CancellationToken ct) => copy.PutBlobAsync(bytes, mediaType, ct);
+
+    public Task<bool> PutManifestAsync(byte[] manifest, string mediaType, string reference, CancellationToken ct) =>
+        copy.PutManifestAsync(manifest, mediaType, reference, ct);
+
+    public Task<byte[]?> TryGetManifestAsync(string reference, CancellationToken ct) => copy.TryGetManifestAsync(reference, ct);
+
+    public Task<byte[]> ReadBlobAsync(Descriptor blob, CancellationToken ct) => copy.ReadBlobAsync(blob, ct);
+
+    public Task<byte[]?> ReferrersApiAsync(string digest, CancellationToken ct) => copy.ReferrersApiAsync(digest, ct);
+}

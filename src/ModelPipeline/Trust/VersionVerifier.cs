@@ -14,8 +14,10 @@ public static class VersionVerifier
         config.Signing.Required || !string.IsNullOrWhiteSpace(config.Verify.PublicKey);
 
     /// <param name="publicKey">PEM text or a file path; null: <c>verify.publicKey</c> of pipeline.json.</param>
+    /// <param name="copyRepository">Verify the copy in this registry repository (<c>host[:port]/path</c>, e.g. the prod
+    /// registry's) instead of the published image; its signatures name the published repository.</param>
     public static async Task<VerificationResult> VerifyAsync(PipelineConfig config, IPipelineReporter reporter, ResolvedVersion version,
-        string? layoutDir, string? publicKey, CancellationToken ct)
+        string? layoutDir, string? publicKey, CancellationToken ct, string? copyRepository = null)
     {
         var keyText = publicKey
             ?? (string.IsNullOrWhiteSpace(config.Verify.PublicKey) ? null : config.Verify.PublicKey);
@@ -34,6 +36,11 @@ public static class VersionVerifier
         var image = version.Manifest.Image;
         using var registries = new RegistryConnector(config.Registry, reporter);
         var store = ArtifactStores.For(config, registries, image.Destination, image.Repository, layoutDir);
+        if (copyRepository is not null)
+        {
+            var copy = ImageReference.Parse(copyRepository, "--repository");
+            store = new CopyArtifactStore(new RegistryArtifactStore(registries.For(copy), copy), image.Repository);
+        }
         if (store is LayoutArtifactStore && !File.Exists(Path.Combine(layoutDir ?? Path.Combine(config.RepoRoot, config.ModelCar.LayoutDir), "oci-layout")))
             throw new InvalidInputException($"{version.Model} v{version.Version.Version} was packaged into an OCI layout, and {layoutDir ?? config.ModelCar.LayoutDir} is not one. Fix: pass --layout DIR of the layout PackageModelCar wrote.");
         var files = version.Manifest.Files.ToDictionary(f => f.Path, f => f.Sha256, StringComparer.Ordinal);

@@ -16,9 +16,11 @@ public sealed record ModelView
 
     /// <param name="statuses">lifecycle.json (deprecated, yanked, archived versions).</param>
     /// <param name="tags">tags.json.</param>
+    /// <param name="collected">The versions whose image <c>modelpipe gc</c> deleted (collected.json): "image collected".</param>
     public static ModelView Of(ModelIndex index, IReadOnlySet<int> everInTest,
         IReadOnlyDictionary<int, Lifecycle.VersionStatus>? statuses = null,
-        IReadOnlyDictionary<int, SortedDictionary<string, string>>? tags = null) => new()
+        IReadOnlyDictionary<int, SortedDictionary<string, string>>? tags = null,
+        IReadOnlySet<int>? collected = null) => new()
     {
         Model = index.Model,
         Aliases = index.Aliases,
@@ -29,12 +31,15 @@ public sealed record ModelView
             var neverInTest = !everInTest.Contains(v.Version);
             var parts = new List<string>(environments);
             if (latest) parts.Add(neverInTest ? "latest (never in test)" : "latest");
+            var gone = collected?.Contains(v.Version) == true;
+            if (gone) parts.Add("image collected");
             return new ShownVersion
             {
                 Version = v.Version,
                 Label = parts.Count == 0 ? "-" : string.Join(", ", parts),
                 Environments = environments,
                 NeverInTest = neverInTest,
+                ImageCollected = gone,
                 CreatedAt = v.CreatedAt,
                 Digest = v.Digest,
                 Reference = v.Reference,
@@ -60,6 +65,9 @@ public sealed record ShownVersion
 
     /// <summary>Whether the zoo's test alias never pointed to this version.</summary>
     public required bool NeverInTest { get; init; }
+
+    /// <summary>Whether <c>modelpipe gc</c> deleted the version's image (the record stays).</summary>
+    public bool ImageCollected { get; init; }
 
     public DateTimeOffset CreatedAt { get; init; }
     public required string Digest { get; init; }

@@ -22,8 +22,10 @@ public sealed class ZooAudit(PipelineConfig config, IPipelineReporter reporter)
         using var registries = new RegistryConnector(config.Registry, reporter);
         var store = new PublishedImage(config, registries);
         var digests = new Dictionary<(string, int), string>();
+        var gone = new HashSet<(string, int)>();
         foreach (var model in ZooLayout.Models(zooRoot))
         {
+            var collected = CollectedImages.Read(zooRoot, model);
             var manifests = ZooLayout.Versions(zooRoot, model).Select(v => ZooLayout.Read<VersionManifest>(ZooLayout.ManifestPath(zooRoot, model, v))).ToList();
             // A key tag template without {key} gives several versions one tag: only its newest version owns it.
             var tagOwner = manifests.Where(m => m.Image.Tag is not null).GroupBy(m => m.Image.Tag!).ToDictionary(g => g.Key, g => g.Max(m => m.Version));
@@ -32,6 +34,7 @@ public sealed class ZooAudit(PipelineConfig config, IPipelineReporter reporter)
                 var image = manifest.Image;
                 var where = $"models/{model}/v{manifest.Version}";
                 digests[(model, manifest.Version)] = image.Digest;
+                if (collected.ContainsKey(manifest.Version) && gone.Add((model, manifest.Version))) continue; // gc deleted it
                 try
                 {
                     if (!await store.ExistsAsync(image, ct))
@@ -54,12 +57,14 @@ public sealed class ZooAudit(PipelineConfig config, IPipelineReporter reporter)
                 }
             }
         }
-        await CheckPinsAsync(digests, problems, ct);
+        await CheckPinsAsync(digests, gone, problems, ct);
         return problems;
     }
 
-    /// <summary>Each GitOps pin against the zoo. A local GitOps repository that does not exist yet has no pins.</summary>
-    private async Task CheckPinsAsync(Dictionary<(string Model, int Version), string> digests, List<string> problems, CancellationToken ct)
+    /// <summary>Each GitOps pin against the zoo (a pinned version whose image gc collected is flagged). A local GitOps
+    /// repository that does not exist yet has no pins.</summary>
+    private async Task CheckPinsAsync(Dictionary<(string Model, int Version), string> digests, HashSet<(string, int)> gone,
+        List<string> problems, CancellationToken ct)
     {
         var remote = GitRemote.Create("gitops", config.GitOps.Repository, config.GitOps.TokenEnv, "pipeline.json $.gitops.repository", config.RepoRoot);
         if (remote.IsLocal && !remote.Url.StartsWith("file://", StringComparison.OrdinalIgnoreCase) && !Directory.Exists(remote.Url)) return;
@@ -74,6 +79,9 @@ public sealed class ZooAudit(PipelineConfig config, IPipelineReporter reporter)
                     problems.Add($"GitOps {path}: pins {folder} v{pin.ModelVersion}, which the zoo does not have");
                 else if (pin.ImageDigest != digest || !pin.StorageUri.EndsWith("@" + digest, StringComparison.Ordinal))
                     problems.Add($"GitOps {path}: pins {folder} v{pin.ModelVersion} to {pin.ImageDigest}, but the zoo records {digest}");
+                else if (gone.Contains((folder, pin.ModelVersion)))
+                    problems.Add($"GitOps {path}: pins {folder} v{pin.ModelVersion}, whose image modelpipe gc collected "
+                        + "(copy it back under its digest from a backup, or pin another version)");
             }
         }
     }

@@ -39,6 +39,7 @@ public sealed partial class JsonEnvelopeTests
         ("env freeze", ["test", "--model", "demo", "--reason", "audit"], 0),
         ("env unfreeze", ["test", "--model", "demo"], 0),
         ("history", ["demo"], 0),
+        ("gc", ["--dry-run", "--keep-last", "0", "--older-than", "0"], 0),
         ("report", [], 0),
         ("ci plan", [], 0),
         ("ci outputs", ["--format", "github"], 0),

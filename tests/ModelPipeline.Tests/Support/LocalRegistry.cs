@@ -22,6 +22,28 @@ public sealed class LocalRegistry : IAsyncDisposable
 
     public string Host => $"127.0.0.1:{Port}";
 
+    /// <summary>The registry's storage (filesystem driver); deletion is enabled (storage.delete.enabled).</summary>
+    public string DataDir => Path.Combine(_dir, "data");
+
+    /// <summary>The bytes of every blob the registry stores (manifests and layers alike).</summary>
+    public long BlobBytes()
+    {
+        var blobs = Path.Combine(DataDir, "docker", "registry", "v2", "blobs");
+        return Directory.Exists(blobs)
+            ? Directory.EnumerateFiles(blobs, "data", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length)
+            : 0;
+    }
+
+    /// <summary>Whether the registry's storage holds the blob (whatever repository links it).</summary>
+    public bool HasBlob(string digest) =>
+        File.Exists(Path.Combine(DataDir, "docker", "registry", "v2", "blobs", "sha256", digest[7..9], digest[7..],
+            "data"));
+
+    /// <summary>Runs the registry's own garbage collection (<c>docker-registry garbage-collect CONFIG</c>): it frees
+    /// the blobs no manifest references any more.</summary>
+    public Task GarbageCollectAsync() =>
+        Tools.RunOkAsync("docker-registry", "garbage-collect", Path.Combine(_dir, "config.yml"));
+
     public static async Task<LocalRegistry> StartAsync(string? user = null, string? password = null, TokenServer? tokens = null)
     {
         var dir = Path.Combine(Path.GetTempPath(), "mp-registry", Guid.NewGuid().ToString("N")[..12]);
@@ -83,9 +105,9 @@ public sealed class LocalRegistry : IAsyncDisposable
                 using var response = await http.GetAsync(new Uri($"http://{Host}/v2/"));
                 return true;
             }
-            catch (HttpRequestException)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
-                await Task.Delay(100);
+                await Task.Delay(100); // not listening yet, or too slow to answer on a loaded machine
             }
         }
         return false;

@@ -77,6 +77,8 @@ public sealed class ImportStep(PipelineConfig config, RunStateStore state, IPipe
         finally
         {
             if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
+            var parent = Path.GetDirectoryName(staging)!;
+            if (Directory.Exists(parent) && !Directory.EnumerateFileSystemEntries(parent).Any()) Directory.Delete(parent);
         }
     }
 

@@ -7,12 +7,15 @@ using ModelPipeline.Training.Remote;
 namespace ModelPipeline.Importing;
 
 /// <summary>
-/// <c>s3://bucket/key</c>: that object when it exists, else every object under <c>key/</c> (their
-/// paths below it kept), through the MinIO client on <c>import.s3</c> of pipeline.json (keys from
-/// the environment variables it names). Each object is streamed into the staging folder while hashed.
+/// <c>s3://bucket/key</c>: that object when it exists, else a folder: the files the
+/// <c>key/SHA256SUMS</c> object lists (sha256sum format, as Kubeflow pipeline outputs carry it), each
+/// checked against its digest. Read through the MinIO client on <c>import.s3</c> of pipeline.json
+/// (keys from the environment variables it names); each object streamed into the staging folder while hashed.
 /// </summary>
 internal sealed partial class ImportStager
 {
+    private const long MaxSumsBytes = 1 << 20;
+
     private async Task<(string, string?)> FromS3Async(Uri source, string staging, CancellationToken ct)
     {
         var shown = source.ToString();
@@ -38,26 +41,36 @@ internal sealed partial class ImportStager
                 return ("s3", sha);
             }
             var prefix = key.Length == 0 || key.EndsWith('/') ? key : key + "/";
-            var objects = new List<string>();
-            await foreach (var item in client.ListObjectsEnumAsync(
-                new ListObjectsArgs().WithBucket(bucket).WithPrefix(prefix).WithRecursive(true), ct))
-                if (!item.IsDir && !item.Key.EndsWith('/')) objects.Add(item.Key);
-            if (objects.Count == 0)
-                throw new InvalidInputException($"model '{Name}': --from {shown}: no object is there or under it; nothing was imported. " +
-                    "Fix: check the bucket and key (an S3 prefix imports every object below it).") { Model = Name };
+            var sums = Path.Combine(staging, ArtifactCollector.DigestFile);
+            if (!await client.BucketExistsAsync(new BucketExistsArgs().WithBucket(bucket), ct))
+                throw NoBucket(shown, bucket, store.Endpoint);
+            if (!await ExistsAsync(client, bucket, prefix + ArtifactCollector.DigestFile, ct))
+                throw new InvalidInputException($"model '{Name}': --from {shown}: there is no such object, and no " +
+                    $"{ArtifactCollector.DigestFile} under it that lists the files of a folder; nothing was imported. " +
+                    $"Fix: name one object, or upload {ArtifactCollector.DigestFile} beside the files " +
+                    $"(cd FOLDER && sha256sum $(find . -type f) > {ArtifactCollector.DigestFile}).") { Model = Name };
+            await GetAsync(client, bucket, prefix + ArtifactCollector.DigestFile, sums, MaxSumsBytes, shown, ct);
+            var listed = ArtifactCollector.ParseSums(await File.ReadAllLinesAsync(sums, ct)).ToList();
+            File.Delete(sums);
+            if (listed.Count == 0)
+                throw new InvalidInputException($"model '{Name}': --from {shown}: {ArtifactCollector.DigestFile} lists no files; " +
+                    "nothing was imported. Fix: list each file as 'SHA256  path' (sha256sum output).") { Model = Name };
             long total = 0;
-            foreach (var objectKey in objects.Order(StringComparer.Ordinal))
+            foreach (var (rel, expected) in listed)
             {
-                var target = Target(staging, objectKey[prefix.Length..], shown);
-                await GetAsync(client, bucket, objectKey, target, MaxBytes - total, shown, ct);
+                var target = Target(staging, rel, shown);
+                var sha = await GetAsync(client, bucket, prefix + rel, target, MaxBytes - total, shown, ct);
+                if (!string.Equals(sha, expected, StringComparison.OrdinalIgnoreCase))
+                    throw new OperationFailedException($"model '{Name}': s3://{bucket}/{prefix}{rel}: sha256 mismatch: " +
+                        $"{ArtifactCollector.DigestFile} says {expected}, got {sha}; nothing was imported. " +
+                        "Fix: upload the file again, or correct its line.") { Model = Name };
                 total += new FileInfo(target).Length;
             }
             return ("s3", null);
         }
         catch (Minio.Exceptions.BucketNotFoundException)
         {
-            throw new InvalidInputException($"model '{Name}': --from {shown}: the bucket '{bucket}' does not exist at {store.Endpoint}. " +
-                "Fix: check the bucket name and import.s3.endpoint.") { Model = Name };
+            throw NoBucket(shown, bucket, store.Endpoint);
         }
         catch (Minio.Exceptions.MinioException ex)
         {
@@ -65,6 +78,10 @@ internal sealed partial class ImportStager
                 $"{ex.Message}. Nothing was imported. Fix: check import.s3 and its keys.")) { Model = Name };
         }
     }
+
+    private InvalidInputException NoBucket(string shown, string bucket, string endpoint) =>
+        new($"model '{Name}': --from {shown}: the bucket '{bucket}' does not exist at {endpoint}. " +
+            "Fix: check the bucket name and import.s3.endpoint.") { Model = Name };
 
     private static async Task<bool> ExistsAsync(MinioClient client, string bucket, string key, CancellationToken ct)
     {

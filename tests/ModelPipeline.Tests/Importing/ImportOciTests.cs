@@ -60,7 +60,7 @@ public sealed class ImportOciTests
         using var _ = world;
         await using var registry = await LocalRegistry.StartAsync();
         var tag = image["tag"]!.GetValue<string>();
-        await Tools.RunOkAsync("skopeo", "copy", "--quiet", "--dest-tls-verify=false",
+        await Tools.RunOkAsync("skopeo", "copy", "--quiet", "--preserve-digests", "--dest-tls-verify=false",
             $"oci:{Path.Combine(world.Root, ".pipeline", "oci")}:{tag}", $"docker://{registry.Host}/team/bert-tiny:{tag}");
         var digest = image["digest"]!.GetValue<string>();
         var absent = "sha256:" + new string('0', 64);

@@ -31,12 +31,16 @@ public sealed class ImportS3Tests : IAsyncLifetime
             ImportKit.Env(_world, ("IMPORT_S3_KEY", S3rver.AccessKey), ("IMPORT_S3_SECRET", S3rver.SecretKey)));
 
     [Fact]
-    public async Task Importing_an_s3_prefix_publishes_every_object_under_it_with_its_relative_path()
+    public async Task Importing_an_s3_folder_publishes_the_files_its_SHA256SUMS_lists_each_checked_against_its_digest()
     {
         var folder = ImportKit.WriteHfFolder(Path.Combine(_world.Root, "upload"), seed: 5);
+        var sums = Directory.GetFiles(folder).Order(StringComparer.Ordinal).Select(f =>
+            $"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f)))}  ./{Path.GetFileName(f)}");
         foreach (var file in Directory.GetFiles(folder))
             await _s3.PutAsync($"runs/2026-12-01/bert-tiny/{Path.GetFileName(file)}", file);
-        await _s3.PutAsync("runs/2026-12-01/bert-tiny-other/config.json", Path.Combine(folder, "config.json"));
+        File.WriteAllLines(Path.Combine(_world.Root, "SHA256SUMS"), sums);
+        await _s3.PutAsync("runs/2026-12-01/bert-tiny/SHA256SUMS", Path.Combine(_world.Root, "SHA256SUMS"));
+        await _s3.PutAsync("runs/2026-12-01/bert-tiny/notes/unlisted.txt", Path.Combine(folder, "vocab.txt"));
 
         var run = await ImportAsync("--from", "s3://models/runs/2026-12-01/bert-tiny");
 
@@ -68,7 +72,7 @@ public sealed class ImportS3Tests : IAsyncLifetime
         Assert.True(run.ExitCode == 0, run.All);
         Assert.Equal(sha, (await ImportKit.ZooManifestAsync(_world, "encoder", 1))["importedFrom"]!["sha256"]!.GetValue<string>());
         Assert.Equal(2, missing.ExitCode);
-        Assert.Contains("no object is there or under it; nothing was imported", missing.StdErr, StringComparison.Ordinal);
+        Assert.Contains("there is no such object, and no SHA256SUMS under it", missing.StdErr, StringComparison.Ordinal);
         Assert.Equal(2, bucket.ExitCode);
         Assert.Contains("the bucket 'no-bucket' does not exist", bucket.StdErr, StringComparison.Ordinal);
     }

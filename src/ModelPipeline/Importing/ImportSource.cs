@@ -25,14 +25,22 @@ public sealed partial record ImportSource
     /// <summary>For an image: its manifest digest.</summary>
     public string? Digest { get; init; }
 
-    /// <summary>The source as records and messages show it (no credentials).</summary>
-    public string Display => Redactor.Redact(Kind == ImportSourceKind.OciLayout ? $"oci-layout:{Location}@{Digest}" : Location);
+    /// <summary>
+    /// The source as records and messages show it: no credentials, and a URL without its query (a
+    /// pre-signed URL carries its signature there; the content is pinned by its sha256 instead).
+    /// </summary>
+    public string Display => Redactor.Redact(Kind switch
+    {
+        ImportSourceKind.OciLayout => $"oci-layout:{Location}@{Digest}",
+        ImportSourceKind.Http => new Uri(Location).GetLeftPart(UriPartial.Path),
+        _ => Location,
+    });
 
     /// <summary>Parses <paramref name="from"/>; throws (exit 2) naming the model, the option and the fix.</summary>
     public static ImportSource Parse(string model, string from, string? sha256)
     {
         InvalidInputException Bad(string why) =>
-            new($"model '{model}': --from {Redactor.Redact(from)}: {why}") { Model = model };
+            new($"model '{model}': --from {Shown(from)}: {why}") { Model = model };
         if (sha256 is not null && !Sha256Hex().IsMatch(sha256))
             throw new InvalidInputException(
                 $"model '{model}': --sha256 '{sha256}' is not a sha256 digest. Fix: give 64 lowercase hex digits (sha256sum FILE).")
@@ -73,6 +81,9 @@ public sealed partial record ImportSource
                 throw Bad($"the scheme '{scheme.Groups[1].Value}://' is not supported. Fix: pass {Supported}.");
         }
     }
+
+    private static string Shown(string from) => Redactor.Redact(
+        Uri.TryCreate(from, UriKind.Absolute, out var url) && url.Scheme is "http" or "https" ? url.GetLeftPart(UriPartial.Path) : from);
 
     private static (string Where, string Digest) SplitDigest(string text, Func<string, InvalidInputException> bad)
     {

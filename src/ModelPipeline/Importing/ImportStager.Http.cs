@@ -13,7 +13,7 @@ internal sealed partial class ImportStager
 {
     private async Task<(string, string?)> FromHttpAsync(Uri url, string staging, CancellationToken ct)
     {
-        var shown = Redactor.Redact(url.ToString());
+        var shown = Redactor.Redact(url.GetLeftPart(UriPartial.Path));
         var name = Path.GetFileName(Uri.UnescapeDataString(url.AbsolutePath));
         if (string.IsNullOrEmpty(name))
             throw new InvalidInputException($"model '{Name}': --from {shown}: the URL names no file. " +

@@ -24,16 +24,30 @@ internal sealed partial class ImportStager
         }
         else
         {
+            if (!File.Exists(Path.Combine(source.Location, "oci-layout")))
+                throw new InvalidInputException($"model '{Name}': --from {source.Display}: {source.Location} is not an OCI image " +
+                    "layout (no oci-layout file); nothing was imported. Fix: name the layout folder (skopeo copy ... oci:DIR).")
+                    { Model = Name };
             blobs = new LayoutBlobSource(source.Location);
         }
         var image = new ImageReader(blobs);
         reporter.Info(Name, $"reading {source.Digest} from {image.Source}");
-        var manifest = await image.ReadManifestAsync(source.Digest!, ct);
-        if (manifest.Layers!.Sum(l => l.Size ?? 0) > MaxBytes) throw TooLarge(source.Display);
-        await image.VerifyAsync(manifest.Config!, "image config", ct);
-        var extractor = new LayerExtractor(staging);
-        for (var i = 0; i < manifest.Layers!.Count; i++)
-            await extractor.ExtractAsync(image, manifest.Layers[i], i, ct);
+        try
+        {
+            var manifest = await image.ReadManifestAsync(source.Digest!, ct);
+            if (manifest.Layers!.Sum(l => l.Size ?? 0) > MaxBytes) throw TooLarge(source.Display);
+            await image.VerifyAsync(manifest.Config!, "image config", ct);
+            var extractor = new LayerExtractor(staging);
+            for (var i = 0; i < manifest.Layers!.Count; i++)
+                await extractor.ExtractAsync(image, manifest.Layers[i], i, ct);
+        }
+        catch (PipelineException ex) when (ex.Model is null)
+        {
+            // The pull code's messages speak of the zoo's images; say which import failed and how to check the source.
+            throw new OperationFailedException($"model '{Name}': reading --from {source.Display} failed; nothing was imported: " +
+                $"{ex.Message.Split('\n')[0]}{Environment.NewLine}Fix: check that the image is there by that digest " +
+                "(skopeo inspect), and the registry's credentials (registry settings in pipeline.json).", ex) { Model = Name };
+        }
         if (!Directory.EnumerateFiles(staging, "*", SearchOption.AllDirectories).Any())
             throw new InvalidInputException($"model '{Name}': --from {source.Display}: the image holds no files under /models " +
                 "(it is not a ModelCar or ModelPack); nothing was imported. Fix: import a ModelCar or ModelPack image.") { Model = Name };

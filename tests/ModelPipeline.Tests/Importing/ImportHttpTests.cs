@@ -38,13 +38,14 @@ public sealed class ImportHttpTests
         await using var _ = server;
         var url = new Uri(server.Address, "/releases/encoder/model.safetensors").ToString();
 
-        var run = await ImportKit.ImportAsync(world, "encoder", "--from", url, "--sha256", Convert.ToHexStringLower(SHA256.HashData(body)),
+        var run = await ImportKit.ImportAsync(world, "encoder", "--from", url + "?X-Amz-Signature=presigned-secret", "--sha256", Convert.ToHexStringLower(SHA256.HashData(body)),
             "--metrics", "eval.json");
 
         Assert.True(run.ExitCode == 0, run.All);
         var manifest = await ImportKit.ZooManifestAsync(world, "encoder", 1);
         Assert.Equal("http", manifest["importedFrom"]!["kind"]!.GetValue<string>());
         Assert.Equal(url, manifest["importedFrom"]!["uri"]!.GetValue<string>());
+        Assert.DoesNotContain("presigned-secret", run.All, StringComparison.Ordinal);
         var pulled = Path.Combine(world.Root, "pulled");
         var pull = await Modelpipe.RunAsync(world.Root, ["pull", "encoder@v1", "--to", pulled], ImportKit.Env(world));
         Assert.True(pull.ExitCode == 0, pull.All);

@@ -38,6 +38,8 @@ public sealed class ImportLocalTests
         Assert.Equal("trained/bert-tiny", dependency["uri"]!.GetValue<string>());
         Assert.Equal(data["importedFrom"]!["sha256"]!.GetValue<string>(), dependency["digest"]!["sha256"]!.GetValue<string>());
         Assert.Equal("import", statement["predicate"]!["buildDefinition"]!["internalParameters"]!["trainingBackend"]!.GetValue<string>());
+        var card = await BareRepo.GitAsync(ImportKit.ZooRepo(world), "show", "main:models/bert-tiny/v1/README.md");
+        Assert.Contains("- Imported from: `trained/bert-tiny` (folder, sha256 `", card, StringComparison.Ordinal);
     }
 
     [Fact]

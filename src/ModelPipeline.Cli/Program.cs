@@ -17,6 +17,7 @@ root.Subcommands.Add(StepCommands.Validate());
 root.Subcommands.Add(PackageCommands.Package());
 root.Subcommands.Add(ServeCommands.ServeCheck());
 root.Subcommands.Add(ZooCommands.Push());
+root.Subcommands.Add(ImportCommands.Import());
 root.Subcommands.Add(ZooCommands.Models());
 root.Subcommands.Add(ZooCommands.Pull());
 root.Subcommands.Add(ServeCommands.Serve());

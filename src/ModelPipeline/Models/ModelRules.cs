@@ -52,6 +52,8 @@ internal static class ModelRules
             if (training.Command is null || training.Command.Count == 0)
                 Problem("$.training.command", "the local backend needs a command (program and arguments as an array). Fix: e.g. [\"dotnet\", \"run\", \"--project\", \"trainer\"].");
         }
+        if (training.Backend == Importing.ImportStep.Backend)
+            ImportRules(model, Problem);
         foreach (var (path, problem) in Training.TrainerEnvironment.PassthroughProblems(model, []))
             Problem(path, problem);
         for (var i = 0; i < training.Sources.Count; i++)
@@ -154,6 +156,15 @@ internal static class ModelRules
     }
 
     /// <summary>Every file reached through the trainer sources (links, folders) stays in the model folder.</summary>
+    /// <summary>An imported model (<c>"backend": "import"</c>) is not trained here: no data, command or env.</summary>
+    private static void ImportRules(ModelDefinition model, Action<string, string> problem)
+    {
+        const string fix = "an imported model is not trained here; its files come from modelpipe import (docs/import.md).";
+        if (model.Data.Count > 0) problem("$.data", $"{fix} Fix: set \"data\": [].");
+        if (model.Training.Command is not null) problem("$.training.command", $"{fix} Fix: remove \"command\".");
+        if (model.Training.Env is not null) problem("$.training.env", $"{fix} Fix: remove \"env\".");
+    }
+
     private static void ConfinedSources(ModelDefinition model, Action<string, string> problem)
     {
         IReadOnlyList<string> roots = model.Training.Sources.Count > 0 ? [.. model.Training.Sources] : ["."];

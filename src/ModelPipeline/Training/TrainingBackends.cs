@@ -26,6 +26,8 @@ public static class TrainingBackends
             case "local" when model.Training.Options.Count > 0:
                 throw new Errors.InvalidInputException($"model '{model.Name}', models/{model.Name}/model.json: $.training.options: the local backend takes no options (got {string.Join(", ", model.Training.Options.Keys)}). Fix: remove them, or choose \"backend\": \"kfp\" or \"runpod\".") { Model = model.Name };
             case "kfp": KfpTrainingBackend.Settings(model, config); break;
+            case Importing.ImportStep.Backend when model.Training.Options.Count > 0:
+                throw new Errors.InvalidInputException($"model '{model.Name}', models/{model.Name}/model.json: $.training.options: an imported model takes no options. Fix: remove them.") { Model = model.Name };
             case "runpod": RunPodTrainingBackend.Settings(model, config); break;
         }
     }

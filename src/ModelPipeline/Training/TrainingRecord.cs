@@ -22,6 +22,9 @@ public sealed record TrainingRecord
 
     /// <summary>With <c>--retrain</c> of a published key: how the new files compare with the published ones.</summary>
     public ReproducibilityReport? Reproducibility { get; init; }
+
+    /// <summary>For a model trained elsewhere (<c>modelpipe import</c>): where its files came from.</summary>
+    public Importing.ImportLineage? ImportedFrom { get; init; }
 }
 
 /// <summary><c>train --retrain</c> of a published key: the new files compared with the version's manifest.</summary>

@@ -23,6 +23,7 @@ public sealed partial class TrainingStep(RunStateStore state, IPipelineReporter 
 
     public async Task<(TrainingRecord Record, bool Skipped)> TrainAsync(ModelDefinition model, CancellationToken ct = default)
     {
+        if (model.Training.Backend == Importing.ImportStep.Backend) return await ImportedAsync(model, ct);
         var fetch = state.ReadModel<FetchRecord>(model.Name, "fetch")
             ?? throw new OperationFailedException($"model '{model.Name}': no fetched data in this workspace. Fix: run ./build.sh Fetch --model {model.Name} first.") { Model = model.Name };
         await EnsureFetchIsCurrentAsync(model, fetch, ct);

@@ -39,6 +39,15 @@ public static class Provenance
                 ["digest"] = Digest(fetched.Digest),
             });
         }
+        if (input.Training.ImportedFrom is { } imported)
+            dependencies.Add(new JsonObject
+            {
+                ["name"] = "import:" + imported.Kind,
+                ["uri"] = imported.Uri,
+                ["digest"] = imported.ImageDigest is { } image
+                    ? new JsonObject { ["sha256"] = OciDigest.Hex(image) }
+                    : new JsonObject { ["sha256"] = imported.Sha256 },
+            });
         foreach (var (path, sha) in input.TrainerSources)
             dependencies.Add(new JsonObject { ["name"] = "trainer:" + path, ["uri"] = $"models/{model.Name}/{path}", ["digest"] = new JsonObject { ["sha256"] = sha } });
 

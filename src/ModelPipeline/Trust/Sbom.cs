@@ -53,6 +53,12 @@ public static class Sbom
                 Property("modelpipe:training-run-id", input.Training.RunId),
                 Property("modelpipe:artifacts-format", model.Artifacts.Format)),
         });
+        if (input.Training.ImportedFrom is { } imported)
+        {
+            var properties = (JsonArray)components[0]!["properties"]!;
+            properties.Add(Property("modelpipe:imported-from", imported.Uri));
+            properties.Add(Property("modelpipe:imported-sha256", imported.Sha256));
+        }
         foreach (var f in files)
             components.Add(FileComponent("file:" + f.Path, "/models/" + f.Path, f.Sha256));
         foreach (var d in datasets)

@@ -55,6 +55,8 @@ public sealed partial class Validator(RunStateStore state)
 
         checks.Add(SizeCheck(model, manifest));
 
+        if (model.Artifacts.Format == "safetensors") checks.Add(SafetensorsCheck.Run(output, manifest));
+
         var metrics = ReadMetrics(output, out var metricsProblem);
         if (model.Validation.Metrics.Count > 0)
             checks.Add(metricsProblem is not null ? new CheckResult("metrics", false, metricsProblem) : MetricCheck(model, metrics));

@@ -15,6 +15,8 @@ public static class ModelCard
         s.Append($"- Created: {manifest.CreatedAt.ToString("u", CultureInfo.InvariantCulture)}\n");
         s.Append($"- Training key: `{manifest.TrainingKey}`\n");
         if (manifest.SourceCommit is not null) s.Append($"- Source commit: `{manifest.SourceCommit}`\n");
+        if (manifest.ImportedFrom is { } imported)
+            s.Append($"- Imported from: `{imported.Uri}` ({imported.Kind}, sha256 `{imported.Sha256}`)\n");
         s.Append($"- Format: {d.Artifacts.Format}; serving runtime: {d.Serving.Runtime}\n\n");
 
         s.Append("## Image\n\n");

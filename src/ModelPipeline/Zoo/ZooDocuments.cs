@@ -24,6 +24,9 @@ public sealed record VersionManifest
     public string? TrainingBackend { get; init; }
     public string? TrainingRunId { get; init; }
     public string? TrainingRunUrl { get; init; }
+
+    /// <summary>For an imported version (<c>modelpipe import</c>): the source of its files, its lineage.</summary>
+    public Importing.ImportLineage? ImportedFrom { get; init; }
 }
 
 /// <summary>One data source of a version: name, kind (file, url, git) and digest (sha256 or git:&lt;commit&gt;[:&lt;path&gt;]).</summary>

@@ -43,6 +43,7 @@ public static class ZooEntryWriter
             TrainingBackend = input.Training?.Backend,
             TrainingRunId = input.Training?.RunId,
             TrainingRunUrl = input.Training?.RunUrl,
+            ImportedFrom = input.Training?.ImportedFrom,
         };
         ZooLayout.Write(Path.Combine(dir, "manifest.json"), manifest);
         ZooLayout.Write(Path.Combine(dir, "model.json"), input.Definition);

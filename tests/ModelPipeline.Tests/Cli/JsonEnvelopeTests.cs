@@ -49,6 +49,7 @@ public sealed partial class JsonEnvelopeTests
         ("models archive", ["demo@v1", "--reason", "gone"], 0),
         // Verbs whose inputs this world has not got: their failure is still one envelope naming it.
         ("fetch", ["--model", "nosuch"], 2),
+        ("import", ["demo", "--from", "pulled"], 2), // demo is trained by the pipeline, not imported
         ("serve-check", ["--model", "nosuch"], 2),
         ("ci generate", ["--graph", "no-graph.json"], 2),
         ("sync", ["--file", "no-sync.json"], 2),

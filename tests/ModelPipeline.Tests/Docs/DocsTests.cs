@@ -147,6 +147,6 @@ public sealed partial class DocsTests
     [GeneratedRegex(@"^  ([a-z][a-z-]*)\b", RegexOptions.Multiline)]
     private static partial Regex HelpCommand();
 
-    [GeneratedRegex(@"(?<![\w-])--[a-z][a-z-]*")]
+    [GeneratedRegex(@"(?<![\w-])--[a-z][a-z0-9-]*")]
     private static partial Regex Option();
 }

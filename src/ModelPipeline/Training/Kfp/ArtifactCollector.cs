@@ -113,7 +113,7 @@ public sealed class ArtifactCollector(ModelDefinition model, ArtifactStoreOption
     }
 
     /// <summary>The lines of a sha256sum file: digest, two spaces (or " *"), name.</summary>
-    private static IEnumerable<(string Name, string Sha256)> ParseSums(IEnumerable<string> lines) =>
+    internal static IEnumerable<(string Name, string Sha256)> ParseSums(IEnumerable<string> lines) =>
         lines.Select(l => l.Trim().Split((char[])[' ', '\t'], 2, StringSplitOptions.RemoveEmptyEntries))
             .Where(p => p.Length == 2)
             .Select(p => (p[1].Trim().TrimStart('*').TrimStart('.', '/'), p[0]));

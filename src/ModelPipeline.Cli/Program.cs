@@ -28,6 +28,7 @@ root.Subcommands.Add(EnvCommands.Env());
 root.Subcommands.Add(CiCommands.Ci());
 root.Subcommands.Add(ReportCommands.Report());
 root.Subcommands.Add(HistoryCommands.History());
+root.Subcommands.Add(PlanCommands.Plan());
 root.Subcommands.Add(StepsCommand.Create(root));
 
 var parse = root.Parse(args);

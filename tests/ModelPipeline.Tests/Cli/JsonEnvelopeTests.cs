@@ -39,6 +39,7 @@ public sealed partial class JsonEnvelopeTests
         ("history", ["demo"], 0),
         ("report", [], 0),
         ("ci plan", [], 0),
+        ("plan", [], 0),
         ("ci outputs", ["--format", "github"], 0),
         ("steps", ["--status-file", "steps.status"], 0),
         // Verbs whose inputs this world has not got: their failure is still one envelope naming it.

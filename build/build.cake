@@ -20,7 +20,8 @@ Task("Default")
 // Keep modelpipe's exit code (2 invalid input, 1 failed operation) as the build's exit code.
 try
 {
-    RunTarget(target);
+    // ./build.sh Publish --plan: the what-if plan of the run instead of the run (publish.cake, target Plan).
+    RunTarget(HasArgument("plan") ? PlanOf(target) : target);
 }
 catch (Exception ex)
 {

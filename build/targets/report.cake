@@ -19,7 +19,7 @@ Task("Report")
 // A failed Publish still gets its run page (the report shows what failed); the build keeps its failure.
 Teardown(ctx =>
 {
-    if (ctx.Successful || reportWritten || Argument("target", "Default") != "Publish" || !System.IO.File.Exists(modelpipeDll)) return;
+    if (ctx.Successful || reportWritten || Argument("target", "Default") != "Publish" || HasArgument("plan") || !System.IO.File.Exists(modelpipeDll)) return;
     var failedExit = modelpipeExitCode;
     try
     {

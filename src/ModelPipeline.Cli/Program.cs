@@ -31,6 +31,7 @@ root.Subcommands.Add(CiCommands.Ci());
 root.Subcommands.Add(ReportCommands.Report());
 root.Subcommands.Add(HistoryCommands.History());
 root.Subcommands.Add(GcCommands.Gc());
+root.Subcommands.Add(PlanCommands.Plan());
 root.Subcommands.Add(StepsCommand.Create(root));
 
 var parse = root.Parse(args);

@@ -63,6 +63,7 @@ public static partial class GitHubWorkflows
                     { "steps", plan },
                 }
             },
+            { "what-if", WhatIfJob(ci, setup, settings) },
             { "model", new YamlMap
                 {
                     { "name", "${{ matrix.model }}" },
@@ -121,6 +122,7 @@ public static partial class GitHubWorkflows
             "Copy to .github/workflows/ of the models repository.",
             Generated,
             "test builds modelpipe once for this commit (artifact " + BuildArtifact + ": later jobs find Compile's stamp current);",
+            "on pull requests, what-if prints the Publish run's side effects in its job summary (modelpipe plan);",
             "plan lists the models to publish; a matrix job per model runs " + string.Join(" -> ", graph.ModelJobSteps) + ";",
             "fan-in runs " + string.Join(", ", graph.FanInSteps) + " once on the models' run records (KBs, no model bytes).",
             "Settings: " + settings + "; secrets by the names its *Env settings give.",

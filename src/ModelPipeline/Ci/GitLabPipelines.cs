@@ -56,6 +56,17 @@ public static partial class GitLabPipelines
                     },
                 }
             },
+            // Merge requests: the what-if plan of the Publish run the merge would start, as an MR note (a token in
+            // MODELPIPE_MR_NOTE_TOKEN may comment) or in the job log.
+            { "what-if", new YamlMap
+                {
+                    { "stage", "plan" },
+                    { "needs", new List<string> { "test" } },
+                    { "rules", new[] { new YamlMap { { "if", "$CI_PIPELINE_SOURCE == \"merge_request_event\"" } } } },
+                    { "cache", new[] { NuGetCache("pull"), BuildCache("pull") } },
+                    { "script", Setup(graph).Append($"dotnet {CiContext.Modelpipe} plan --config \"{Settings}\" --mr-note").ToList() },
+                }
+            },
             { "publish", new YamlMap
                 {
                     { "stage", "publish" },
@@ -81,6 +92,8 @@ public static partial class GitLabPipelines
             "current and build nothing); plan lists the models to publish and writes the child pipeline publish runs:",
             $"a job per model ({string.Join(" -> ", graph.ModelJobSteps)}), then one fan-in",
             $"({string.Join(", ", graph.FanInSteps)}); see {ModelsTemplate}. Settings: $MODELPIPE_SETTINGS.",
+            "On merge requests, what-if posts the Publish run's side effects (modelpipe plan) as a note",
+            "(CI/CD variable MODELPIPE_MR_NOTE_TOKEN: a token that may comment) or prints them in its log.",
             SecretsLine(ci),
         ], pipeline);
     }

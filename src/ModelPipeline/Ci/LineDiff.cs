@@ -3,7 +3,8 @@ namespace ModelPipeline.Ci;
 /// <summary>A unified diff of two texts by lines (longest common subsequence), with 2 lines of context.</summary>
 public static class LineDiff
 {
-    public static string Unified(string name, string before, string after, int context = 2)
+    public static string Unified(string name, string before, string after, int context = 2,
+        string beforeLabel = "committed", string afterLabel = "generated")
     {
         var a = Lines(before);
         var b = Lines(after);
@@ -26,7 +27,7 @@ public static class LineDiff
         for (var k = 0; k < ops.Count; k++)
             if (ops[k].Op != ' ')
                 for (var c = Math.Max(0, k - context); c <= Math.Min(ops.Count - 1, k + context); c++) show[c] = true;
-        var lines = new List<string> { $"--- {name} (committed)", $"+++ {name} (generated)" };
+        var lines = new List<string> { $"--- {name} ({beforeLabel})", $"+++ {name} ({afterLabel})" };
         for (var k = 0; k < ops.Count; k++)
         {
             if (!show[k]) continue;

@@ -40,33 +40,48 @@ public sealed record WorkPlan
     public static async Task<WorkPlan> ComputeAsync(PipelineConfig config, IReadOnlyList<ModelDefinition> models,
         IPipelineReporter reporter, CancellationToken ct)
     {
-        var keys = new List<(ModelDefinition Model, string Key)>();
-        foreach (var model in models) keys.Add((model, await KeyAsync(model, ct)));
-        var published = new Dictionary<string, PublishedVersion>(StringComparer.Ordinal);
-        string? commit;
-        using (var zoo = await new ZooRepository(config, reporter).ReadAsync(ct))
-        {
-            commit = zoo.Commit;
-            foreach (var (model, key) in keys)
-                if (ZooRepository.Find(zoo.Root, model.Name, key, zoo.Commit) is { } found) published[model.Name] = found;
-        }
+        var assessed = await AssessAsync(config, models, reporter, ct);
         var pins = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        if (published.Count > 0)
+        if (assessed.Models.Any(m => m.Published is not null))
         {
             using var gitops = await GitOpsRepository.OpenAsync(config, reporter, ct);
             pins = await gitops.ReadConfigsAsync("test", ct);
         }
         var planned = new List<PlannedModel>();
         var unchanged = new List<string>();
-        foreach (var (model, key) in keys)
+        foreach (var m in assessed.Models)
         {
-            if (!published.TryGetValue(model.Name, out var version))
-                planned.Add(new PlannedModel { Name = model.Name, TrainingKey = key, Reason = "train" });
-            else if (!pins.TryGetValue(model.Name, out var pin) || !Pins(pin, model.Name, version.Manifest.Image.Digest))
-                planned.Add(new PlannedModel { Name = model.Name, TrainingKey = key, Reason = "pin", PublishedVersion = version.Version });
-            else unchanged.Add(model.Name);
+            var name = m.Model.Name;
+            if (m.Published is not { } version)
+                planned.Add(new PlannedModel { Name = name, TrainingKey = m.Key, Reason = "train" });
+            else if (!pins.TryGetValue(name, out var pin) || !Pins(pin, name, version.Manifest.Image.Digest))
+                planned.Add(new PlannedModel { Name = name, TrainingKey = m.Key, Reason = "pin", PublishedVersion = version.Version });
+            else unchanged.Add(name);
         }
-        return new WorkPlan { Models = planned, Unchanged = unchanged, ZooCommit = commit };
+        return new WorkPlan { Models = planned, Unchanged = unchanged, ZooCommit = assessed.ZooCommit };
+    }
+
+    /// <summary>
+    /// Each model's training key (computed without fetching), the zoo's version of it if published, the
+    /// version a new publish would get and the model's aliases, all read from one zoo snapshot.
+    /// </summary>
+    public static async Task<ZooAssessment> AssessAsync(PipelineConfig config, IReadOnlyList<ModelDefinition> models,
+        IPipelineReporter reporter, CancellationToken ct)
+    {
+        var keys = new List<(ModelDefinition Model, string Key)>();
+        foreach (var model in models) keys.Add((model, await KeyAsync(model, ct)));
+        var assessed = new List<ModelAssessment>();
+        using var zoo = await new ZooRepository(config, reporter).ReadAsync(ct);
+        foreach (var (model, key) in keys)
+            assessed.Add(new ModelAssessment
+            {
+                Model = model,
+                Key = key,
+                Published = ZooRepository.Find(zoo.Root, model.Name, key, zoo.Commit),
+                NextVersion = ZooLayout.Versions(zoo.Root, model.Name).DefaultIfEmpty(0).Max() + 1,
+                Aliases = ZooLayout.ReadAliases(zoo.Root, model.Name),
+            });
+        return new ZooAssessment { Models = assessed, ZooCommit = zoo.Commit };
     }
 
     public void Write(RunStateStore state) => RunStateStore.Write(Path.Combine(state.Root, File), this);
@@ -80,7 +95,8 @@ public sealed record WorkPlan
         return System.Text.Json.JsonSerializer.Deserialize<WorkPlan>(stream, RunStateStore.Json);
     }
 
-    private static bool Pins(string yaml, string model, string digest) =>
+    /// <summary>Whether a test config.yaml pins <paramref name="digest"/>.</summary>
+    public static bool Pins(string yaml, string model, string digest) =>
         ConfigYaml.Parse(yaml, EnvironmentConfig.PathFor("test", model)).ImageDigest == digest;
 
     /// <summary>The training key from the definition and the data's digests as Fetch would record them, without fetching.</summary>
@@ -100,4 +116,21 @@ public sealed record WorkPlan
         }
         return await TrainingKey.ComputeAsync(model, new FetchRecord { Model = model.Name, Sources = sources }, ct);
     }
+}
+
+/// <summary>The zoo's view of the selected models (see <see cref="WorkPlan.AssessAsync"/>).</summary>
+public sealed record ZooAssessment
+{
+    public required IReadOnlyList<ModelAssessment> Models { get; init; }
+    public string? ZooCommit { get; init; }
+}
+
+/// <summary>One model as the zoo sees it: its training key, the version holding it, the next version, its aliases.</summary>
+public sealed record ModelAssessment
+{
+    public required ModelDefinition Model { get; init; }
+    public required string Key { get; init; }
+    public PublishedVersion? Published { get; init; }
+    public required int NextVersion { get; init; }
+    public required IReadOnlyDictionary<string, int> Aliases { get; init; }
 }

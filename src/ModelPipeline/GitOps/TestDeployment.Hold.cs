@@ -17,6 +17,12 @@ public sealed partial class TestDeployment
     private async Task<string?> LeftAloneAsync(string model, int version, CancellationToken ct)
     {
         using var repo = await GitOpsRepository.OpenAsync(config, reporter, ct);
+        return await LeftAloneAsync(repo, model, version, ct);
+    }
+
+    /// <summary>The same decision on an open GitOps repository (the what-if plan asks it for each model).</summary>
+    internal async Task<string?> LeftAloneAsync(GitOpsRepository repo, string model, int version, CancellationToken ct)
+    {
         await WarnWhenProdAliasLagsAsync(repo, model, ct);
         var path = EnvironmentConfig.PathFor(Environment, model);
         var yaml = await repo.ReadAsync(path, ct);

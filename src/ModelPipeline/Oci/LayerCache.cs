@@ -7,10 +7,13 @@ namespace ModelPipeline.Oci;
 /// <summary>
 /// Remembers the digest of each layer built, keyed by its recipe (paths, sizes, sha256 of the
 /// files, time, compression), so a re-run finds the layer's digest without reading any file and
-/// only asks the target whether it already has the blob.
+/// only asks the target whether it already has the blob. A read-only cache (the what-if plan) never stores.
 /// </summary>
 public sealed class LayerCache(string dir)
 {
+    /// <summary>Look layers up but never store one (a plan writes nothing).</summary>
+    public bool ReadOnly { get; init; }
+
     public static string Recipe(TarLayer layer, IReadOnlyDictionary<string, string> sha256ByImagePath, LayerCompression compression)
     {
         var text = new StringBuilder($"modelcar-layer/1\n{compression}\n{layer.Modified.ToUnixTimeSeconds()}\n");
@@ -33,5 +36,8 @@ public sealed class LayerCache(string dir)
         }
     }
 
-    public void Put(string recipe, BuiltLayer layer) => RunStateStore.Write(Path.Combine(dir, recipe + ".json"), layer);
+    public void Put(string recipe, BuiltLayer layer)
+    {
+        if (!ReadOnly) RunStateStore.Write(Path.Combine(dir, recipe + ".json"), layer);
+    }
 }

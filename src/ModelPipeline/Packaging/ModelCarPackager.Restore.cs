@@ -32,7 +32,7 @@ public sealed partial class ModelCarPackager
         var baseImage = await ResolveBaseAsync(model.Name, ct);
         var tag = image.Tag ?? Tag(model.Name, key);
         var (created, _) = await CreatedTime.ResolveAsync(model.Name, model.Directory, ct); // as when it was packaged
-        var rebuilt = await DigestOfAsync(Plan(model, key, report, baseImage, created, tag, asTheyAre: true), ct);
+        var rebuilt = await DigestOfAsync(Plan(model, key, report.Manifest, baseImage, created, tag, asTheyAre: true), ct);
         if (rebuilt != image.Digest)
             throw new OperationFailedException(
                 $"model '{model.Name}': {v}'s image {image.Digest} is missing from {new PublishedImage(config, registries).Describe(image)}, "
@@ -44,7 +44,7 @@ public sealed partial class ModelCarPackager
                 + "or change the model so that it trains as a new version.") { Model = model.Name };
 
         var writer = new ImageWriter(new LayerCache(Path.Combine(config.CacheDir, "oci-layers")), reporter, model.Name);
-        var result = await Destination(model.Name).WriteAsync(writer, Plan(model, key, report, baseImage, created, tag), ct);
+        var result = await Destination(model.Name).WriteAsync(writer, Plan(model, key, report.Manifest, baseImage, created, tag), ct);
         if (result.Digest != image.Digest) // the files changed between the two passes
             throw new OperationFailedException($"model '{model.Name}': the trained files of training key {key[..12]} changed while "
                 + $"{v}'s image was restored ({result.Digest} written, {image.Digest} recorded). Fix: run PackageModelCar again.")

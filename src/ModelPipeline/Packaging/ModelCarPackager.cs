@@ -48,7 +48,7 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
 
         reporter.Info(model.Name, $"created time {OciJson.Timestamp(created)} (from {createdFrom})");
         var baseImage = await ResolveBaseAsync(model.Name, ct);
-        var plan = Plan(model, key, report, baseImage, created, tag);
+        var plan = Plan(model, key, report.Manifest, baseImage, created, tag);
         var findings = ModelCarLint.Check(plan, baseImage.HasShell, Settings);
         foreach (var w in findings.Where(f => !f.IsError)) reporter.Warning(model.Name, $"lint {w.Rule}: {w.Message}");
         var errors = findings.Where(f => f.IsError).ToList();
@@ -92,13 +92,13 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
         "modelcar/1", key, created.ToUnixTimeSeconds(), tag, Settings.Destination, Settings.Repository, Settings.LayoutDir,
         Settings.TarballDir, Settings.BaseImage + (EmbeddedBase.IsEmbedded(Settings.BaseImage) ? "@" + Settings.Busybox.Sha256 : ""), Settings.Compression, Settings.LayerSplitBytes, Settings.SourceUrl));
 
-    /// <summary>The image of the validated files; <paramref name="asTheyAre"/>: of the files as they are now (sizes read,
-    /// contents not checked against the validation manifest), to learn what digest they give.</summary>
-    private ImagePlan Plan(ModelDefinition model, string key, ValidationReport report, BaseImage baseImage, DateTimeOffset created,
-        string tag, bool asTheyAre = false)
+    /// <summary>The image of the validated files (<paramref name="manifest"/>); <paramref name="asTheyAre"/>: of the
+    /// files as they are now (sizes read, contents not checked against the manifest), to learn what digest they give.</summary>
+    private ImagePlan Plan(ModelDefinition model, string key, IReadOnlyList<FileEntry> manifest, BaseImage baseImage,
+        DateTimeOffset created, string tag, bool asTheyAre = false)
     {
         var output = state.OutputDir(model.Name, key);
-        var files = report.Manifest.Select(f => (Entry: f, File: asTheyAre
+        var files = manifest.Select(f => (Entry: f, File: asTheyAre
             ? new LayerFile(Path.Combine(output, f.Path), "models/" + f.Path, new FileInfo(Path.Combine(output, f.Path)).Length)
             : new LayerFile(Path.Combine(output, f.Path), "models/" + f.Path, f.Size, f.Sha256))).ToList();
         var sha = files.ToDictionary(f => f.File.ImagePath, f => f.Entry.Sha256);

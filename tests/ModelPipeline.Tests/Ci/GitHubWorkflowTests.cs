@@ -78,7 +78,8 @@ public sealed partial class GitHubWorkflowTests
                 Assert.Contains(name, settings);
                 var run = (string?)step["run"] ?? "";
                 Assert.True(run.StartsWith("./build.sh ", StringComparison.Ordinal) || run.Contains("\n./build.sh ", StringComparison.Ordinal)
-                    || run.StartsWith($"dotnet {CiContext.Modelpipe} ci plan ", StringComparison.Ordinal), run);
+                    || run.StartsWith($"dotnet {CiContext.Modelpipe} ci plan ", StringComparison.Ordinal)
+                    || run.StartsWith($"dotnet {CiContext.Modelpipe} plan ", StringComparison.Ordinal), run);
             }
         }
         Assert.DoesNotContain("secrets.", workflow["env"]?.ToJsonString() ?? "", StringComparison.Ordinal);
@@ -101,7 +102,7 @@ public sealed partial class GitHubWorkflowTests
     {
         var jobs = Load("publish.yml")["jobs"]!.AsObject();
 
-        Assert.Equal(["test", "plan", "model", "fan-in", "pages"], jobs.Select(j => j.Key));
+        Assert.Equal(["test", "plan", "what-if", "model", "fan-in", "pages"], jobs.Select(j => j.Key));
         var upload = jobs["test"]!["steps"]!.AsArray().Single(s => (string?)s!["with"]?["name"] == GitHubWorkflows.BuildArtifact)!;
         Assert.Equal(string.Join('\n', CiContext.BuildPaths), (string?)upload["with"]!["path"]);
         foreach (var job in new[] { "plan", "model", "fan-in" })

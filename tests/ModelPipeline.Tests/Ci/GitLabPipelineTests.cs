@@ -27,7 +27,7 @@ public sealed class GitLabPipelineTests
         Assert.True(main.ExitCode == 0, main.StandardOutput + main.StandardError);
         Assert.True(gitops.ExitCode == 0, gitops.StandardOutput + gitops.StandardError);
         var jobs = JsonNode.Parse(main.StandardOutput)!.AsArray().Select(j => (string)j!["name"]!).ToList();
-        Assert.Equal(["test", "plan", "publish", "promote"], jobs);
+        Assert.Equal(["test", "plan", "what-if", "publish", "promote"], jobs);
         Assert.Equal(["sync-aliases"], JsonNode.Parse(gitops.StandardOutput)!.AsArray().Select(j => (string)j!["name"]!));
     }
 

@@ -42,6 +42,7 @@ public sealed partial class JsonEnvelopeTests
         ("gc", ["--dry-run", "--keep-last", "0", "--older-than", "0"], 0),
         ("report", [], 0),
         ("ci plan", [], 0),
+        ("plan", [], 0),
         ("ci outputs", ["--format", "github"], 0),
         ("steps", ["--status-file", "steps.status"], 0),
         ("models deprecate", ["demo@v1", "--reason", "old"], 0),

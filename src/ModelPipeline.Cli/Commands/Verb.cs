@@ -59,6 +59,7 @@ internal static class Verb
             catch (Exception caught) when (AsExpected(caught, model(item)) is { } ex && rowExitCode(ex) is { } code)
             {
                 rowCtx.Output.Error(model(item), ex.Message);
+                if (ex is GateFailedException gate) await GateFailedAsync(rowCtx, model(item), name, gate);
                 outcomes[i] = (new StepResult { Model = model(item), Step = name, Result = "failed", Detail = FirstLine(ex.Message), DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 2) }, code);
             }
             finally
@@ -118,6 +119,15 @@ internal static class Verb
 
     public static void WriteJson(string command, int exitCode, IReadOnlyList<StepResult> results) =>
         Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(new { command, exitCode, results }, RunStateStore.Json)));
+
+    /// <summary>gate.failed to the webhooks that want it (a failed delivery only warns).</summary>
+    private static async Task GateFailedAsync(CommandContext ctx, string model, string step, GateFailedException gate) =>
+        await Notifications.Notifier.For(ctx.Config, ctx.Output).NotifyAsync(new Notifications.WebhookEvent
+        {
+            Event = Notifications.EventTypes.GateFailed, Model = model, Step = step,
+            Summary = $"{model}: the {step} gate refused it", Detail = Redactor.Redact(FirstLine(gate.Message)
+                + (gate.Failures.Count > 0 ? Environment.NewLine + string.Join(Environment.NewLine, gate.Failures) : "")),
+        }, CancellationToken.None);
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();
 

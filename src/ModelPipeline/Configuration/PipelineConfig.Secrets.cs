@@ -10,6 +10,7 @@ public sealed partial record PipelineConfig
         new[] { Registry.PasswordEnv, Zoo.TokenEnv, GitOps.TokenEnv, Forge.TokenEnv, Signing.KeyEnv, Signing.PasswordEnv }
             .Concat(Zoo.Mirrors.Select(m => m.TokenEnv))
             .Concat(Training.SecretEnvironmentVariables())
+            .Concat(ModelPipeline.Notifications.NotificationCheck.SecretVariables(Notifications))
             .Where(name => !string.IsNullOrEmpty(name))
             .Select(name => name!)
             .Distinct(StringComparer.Ordinal)

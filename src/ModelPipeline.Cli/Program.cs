@@ -35,7 +35,7 @@ if (parse.Errors.Count > 0)
 {
     foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {error.Message}");
     Console.Error.WriteLine("Fix: see 'modelpipe --help' or 'modelpipe <verb> --help'.");
-    return 2;
+    return ModelPipeline.Cli.Output.JsonEnvelope.UsageError(parse, 2);
 }
 // Ctrl-C cancels the verb's token; the process then has this long to finish cleaning up (a remote
 // training run's cancel request, with its retries, takes up to RemoteWait.CancelBudget) before it is
@@ -44,4 +44,4 @@ var invocation = new InvocationConfiguration
 {
     ProcessTerminationTimeout = ModelPipeline.Training.Remote.RemoteWait.CancelBudget + TimeSpan.FromSeconds(10),
 };
-return await parse.InvokeAsync(invocation);
+return await ModelPipeline.Cli.Output.JsonEnvelope.InvokeAsync(parse, () => parse.InvokeAsync(invocation));

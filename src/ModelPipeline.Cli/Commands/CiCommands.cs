@@ -33,12 +33,17 @@ internal static class CiCommands
             {
                 var stale = CiGenerator.Check(ctx.Root, files);
                 if (stale.Count > 0) throw CiGenerator.StaleError(stale);
-                ctx.Output.Info(null, $"the {files.Count} CI definitions under pipelines/ are what the target graph generates");
+                var current = $"the {files.Count} CI definitions under pipelines/ are what the target graph generates";
+                ctx.Output.Info(null, current);
+                Verb.WriteJson(ctx, "ci generate", Verb.Item("", "ci generate", current, new { files = files.Count, changes = Array.Empty<string>() }, "skipped"));
                 return Task.FromResult(0);
             }
             var done = CiGenerator.Write(ctx.Root, files);
             foreach (var line in done) ctx.Output.Info(null, line);
-            ctx.Output.Info(null, done.Count == 0 ? $"the {files.Count} CI definitions were already current" : $"{done.Count} change(s); commit them");
+            var summary = done.Count == 0 ? $"the {files.Count} CI definitions were already current" : $"{done.Count} change(s); commit them";
+            ctx.Output.Info(null, summary);
+            Verb.WriteJson(ctx, "ci generate", Verb.Item("", "ci generate", summary, new { files = files.Count, changes = done },
+                done.Count == 0 ? "skipped" : "ok"));
             return Task.FromResult(0);
         }, ct));
         return command;
@@ -67,7 +72,10 @@ internal static class CiCommands
                 var dir = parse.GetValue(to) ?? throw new InvalidInputException("--format tekton needs --to DIR (the Task's results folder). Fix: --to \"$(dirname $(results.summary.path))\".");
                 RunOutputs.WriteTektonResults(outputs, dir, cap);
             }
-            else Console.Out.Write(RunOutputs.Format(outputs, parse.GetValue(format)!, cap));
+            else if (!ctx.Json) Console.Out.Write(RunOutputs.Format(outputs, parse.GetValue(format)!, cap));
+            // With --json, the outputs are the envelope's items (one per output) instead of the CI's text format.
+            Verb.WriteJson(ctx, "ci outputs", [.. outputs.Select(o =>
+                Verb.Item("", "ci outputs", $"{o.Key}={RunOutputs.Cap(o.Value, cap)}", new { name = o.Key, value = o.Value }))]);
             return Task.FromResult(0);
         }, ct));
         return command;
@@ -101,9 +109,14 @@ internal static class CiCommands
             var target = parse.GetValue(to);
             if (parse.GetValue(format) == "files")
                 WorkPlanFormats.WriteFiles(plan, target ?? throw new InvalidInputException("--format files needs --to DIR. Fix: --to \"$(dirname $(results.models.path))\"."));
-            else if (target is null) Console.Out.Write(text);
+            else if (target is null)
+            {
+                if (!ctx.Json) Console.Out.Write(text); // with --json: the envelope below instead
+            }
             else if (parse.GetValue(format) == "github") await File.AppendAllTextAsync(target, text, ct);
             else ModelPipeline.RunState.AtomicFile.WriteAllText(Path.GetFullPath(target), text);
+            Verb.WriteJson(ctx, "ci plan", [.. plan.Models.Select(m => Verb.Item(m.Name, "ci plan", m.Reason, m)),
+                .. plan.Unchanged.Select(m => Verb.Item(m, "ci plan", "unchanged", null, "skipped"))]);
             return 0;
         }, ct));
         return command;

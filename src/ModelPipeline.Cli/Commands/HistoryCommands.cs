@@ -1,8 +1,6 @@
 using System.CommandLine;
-using System.Text.Json;
 using ModelPipeline.Errors;
 using ModelPipeline.History;
-using ModelPipeline.RunState;
 
 namespace ModelPipeline.Cli.Commands;
 
@@ -35,8 +33,8 @@ internal static class HistoryCommands
                 };
             if (ctx.Json)
             {
-                var json = JsonSerializer.Serialize(new { model, entries }, RunStateStore.Json);
-                Console.Out.WriteLine(Redactor.Redact(json));
+                var rows = entries.Select(e => Verb.Item(model, "history", $"{e.Environment}: {Line(e)}", e)).ToArray();
+                Verb.WriteJson(ctx, "history", rows);
                 return 0;
             }
             foreach (var group in entries.GroupBy(e => e.Environment))

@@ -64,8 +64,9 @@ internal static class ReportCommands
             ctx.Output.Info(null, $"report: {index} ({written.ModelPages} model page(s), {written.Charts} chart(s), {written.RunPages} run page(s))");
             if (runPage is not null) ctx.Output.Info(null, $"this run: {runPage}");
             JobSummary(runPage);
-            if (ctx.Json)
-                Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(new { command = "report", exitCode = 0, index, runPage, models = written.ModelPages, charts = written.Charts, runs = written.RunPages, problems = data.Problems }, RunStateStore.Json)));
+            var site = new { index, runPage, models = written.ModelPages, charts = written.Charts, runs = written.RunPages, problems = data.Problems };
+            Verb.WriteJson(ctx, "report", Verb.Item("", "report", $"{index} ({written.ModelPages} model page(s))", site,
+                data.Problems.Count == 0 ? "ok" : "warning"));
             return 0;
         }, ct));
         return command;

@@ -1,9 +1,7 @@
 using System.CommandLine;
-using System.Text.Json;
 using ModelPipeline.Cli.Output;
 using ModelPipeline.Errors;
 using ModelPipeline.Inference;
-using ModelPipeline.RunState;
 using ModelPipeline.Zoo;
 
 namespace ModelPipeline.Cli.Commands;
@@ -40,8 +38,11 @@ internal static class ServeCommands
             await using (session)
             {
                 var url = new Uri(session.Server.Address, $"v2/models/{session.Model.Name}");
-                if (ctx.Json) Console.Out.WriteLine(JsonSerializer.Serialize(new { model = session.Model.Name, version = session.Model.Version, address = session.Server.Address, url }, RunStateStore.Json));
-                else Console.WriteLine($"serving {session.Model.Name} {session.Model.Version} at {url} (Open Inference Protocol); SIGINT or SIGTERM stops it");
+                var detail = $"serving {session.Model.Name} {session.Model.Version} at {url} (Open Inference Protocol)";
+                // With --json, the envelope is printed once serving starts (exit 0): a script waits for it.
+                var serving = new { model = session.Model.Name, version = session.Model.Version, address = session.Server.Address, url };
+                if (ctx.Json) Verb.WriteJson(ctx, "serve", Verb.Item(session.Model.Name, "serve", detail, serving));
+                else Console.WriteLine($"{detail}; SIGINT or SIGTERM stops it");
                 try
                 {
                     await Task.Delay(Timeout.Infinite, ct);

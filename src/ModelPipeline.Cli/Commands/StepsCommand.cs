@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using ModelPipeline.Cli.Output;
 
 namespace ModelPipeline.Cli.Commands;
 
@@ -19,14 +20,18 @@ internal static class StepsCommand
         command.SetAction(async (parse, ct) =>
         {
             var path = Path.GetFullPath(parse.GetValue(status)!);
+            var rows = new List<StepResult>();
             while (await Console.In.ReadLineAsync(ct) is { } line)
             {
                 if (line.Trim().Length == 0) continue;
                 var exit = await RunAsync(root, line);
+                rows.Add(Verb.Item("", "steps", $"exit {exit}: {line.Trim()}", new { line = line.Trim(), exitCode = exit },
+                    exit == 0 ? "ok" : "failed"));
                 await Console.Out.FlushAsync(ct);
                 await Console.Error.FlushAsync(ct);
                 await File.AppendAllTextAsync(path, $"{exit}\n", ct);
             }
+            if (parse.GetValue(CommonOptions.Json)) Verb.WriteJson("steps", 0, rows);
             return 0;
         });
         return command;
@@ -54,8 +59,8 @@ internal static class StepsCommand
         {
             foreach (var error in parse.Errors) await Console.Error.WriteLineAsync($"error: {error.Message}");
             await Console.Error.WriteLineAsync("Fix: see 'modelpipe --help' or 'modelpipe <verb> --help'.");
-            return 2;
+            return JsonEnvelope.UsageError(parse, 2);
         }
-        return await parse.InvokeAsync();
+        return await JsonEnvelope.InvokeAsync(parse, () => parse.InvokeAsync());
     }
 }

@@ -52,6 +52,8 @@ internal static class SyncCommands
             if (!parse.GetValue(daemon))
             {
                 await publisher.RunAsync(ct);
+                var status = Path.GetRelativePath(ctx.Root, publisher.StatusPath);
+                Verb.WriteJson(ctx, "publish", Verb.Item("", "publish", $"Publish succeeded; status in {status}", new { status }));
                 return 0;
             }
             if (parse.GetValue(jitter) < 0) throw new InvalidInputException("--jitter: must be 0 or more seconds.");

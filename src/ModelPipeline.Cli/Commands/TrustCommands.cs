@@ -1,7 +1,5 @@
 using System.CommandLine;
-using System.Text.Json;
 using ModelPipeline.Errors;
-using ModelPipeline.RunState;
 using ModelPipeline.Trust;
 using ModelPipeline.Zoo;
 
@@ -31,8 +29,10 @@ internal static class TrustCommands
             var layoutDir = parse.GetValue(layout) is { } given ? Path.GetFullPath(given) : null;
             var keyFile = parse.GetValue(key) is { } file ? Path.GetFullPath(file) : null;
             var result = await VersionVerifier.VerifyAsync(ctx.Config, ctx.Output, resolved, layoutDir, keyFile, ct);
-            if (ctx.Json) Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(result, RunStateStore.Json)));
-            else Console.WriteLine($"{model} v{resolved.Version.Version} {result.Digest}: verified (signature {result.Signature}, SBOM {result.Sbom}, provenance {result.Provenance})");
+            var detail = $"{model} v{resolved.Version.Version} {result.Digest}: verified "
+                + $"(signature {result.Signature}, SBOM {result.Sbom}, provenance {result.Provenance})";
+            if (ctx.Json) Verb.WriteJson(ctx, "verify", Verb.Item(model, "verify", detail, result));
+            else Console.WriteLine(detail);
             return 0;
         }, ct));
         return command;
@@ -59,12 +59,13 @@ internal static class TrustCommands
             using (var zoo = await new ZooRepository(ctx.Config, ctx.Output, parse.GetValue(zooOption)).ReadAsync(ct))
                 resolved = zoo.Resolve(model, reference);
             var outcome = await PublishedSigning.SignAsync(ctx.Config, ctx.Output, resolved, ct);
-            if (ctx.Json) Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(outcome, RunStateStore.Json)));
-            else
-                Console.WriteLine($"{model} v{resolved.Version.Version} {resolved.Manifest.Image.Digest}: " +
-                    "signed and verified" + (outcome.Written.Count == 0
-                        ? " (already signed)"
-                        : $" (signed: {string.Join(", ", outcome.Written)})"));
+            var detail = $"{model} v{resolved.Version.Version} {resolved.Manifest.Image.Digest}: " +
+                "signed and verified" + (outcome.Written.Count == 0
+                    ? " (already signed)"
+                    : $" (signed: {string.Join(", ", outcome.Written)})");
+            if (ctx.Json)
+                Verb.WriteJson(ctx, "sign", Verb.Item(model, "sign", detail, outcome, outcome.Written.Count == 0 ? "skipped" : "ok"));
+            else Console.WriteLine(detail);
             return 0;
         }, ct));
         return command;

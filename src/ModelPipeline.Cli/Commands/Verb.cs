@@ -1,10 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Text.Json;
 using ModelPipeline.Cli.Output;
 using ModelPipeline.Errors;
 using ModelPipeline.Models;
-using ModelPipeline.RunState;
 
 namespace ModelPipeline.Cli.Commands;
 
@@ -90,35 +88,51 @@ internal static class Verb
         }
         catch (PipelineException ex)
         {
+            JsonEnvelope.Failed(ex, ex.Message);
             await Console.Error.WriteLineAsync(Redactor.Redact($"error: {ex.Message}"));
             return ex.ExitCode;
         }
         catch (IOException ex) when (DiskFull.Is(ex))
         {
+            JsonEnvelope.Failed(ex, DiskFull.Explain(ex, null).Message);
             await Console.Error.WriteLineAsync(Redactor.Redact($"error: {DiskFull.Explain(ex, null).Message}"));
             return 1;
         }
         catch (Exception ex) when (ct.IsCancellationRequested && ex is OperationCanceledException or ObjectDisposedException)
         {
             // SIGTERM or Ctrl-C: work still unwinding may meet a token source already disposed.
+            JsonEnvelope.Failed(ex, "cancelled");
             await Console.Error.WriteLineAsync("cancelled; child processes were stopped and nothing partial was kept.");
             return 130;
         }
         catch (OperationCanceledException ex)
         {
             // Not the user's Ctrl-C: a network call ran past its timeout.
+            JsonEnvelope.Failed(ex, $"an operation timed out ({ex.Message})");
             await Console.Error.WriteLineAsync(Redactor.Redact($"error: an operation timed out ({ex.Message}). Fix: check that the service is reachable, or raise the timeout in pipeline.json."));
             return 1;
         }
         catch (Exception ex)
         {
+            JsonEnvelope.Failed(ex, $"unexpected error (a bug): {ex.GetType().Name}: {ex.Message}");
             await Console.Error.WriteLineAsync(Redactor.Redact($"unexpected error (a bug; please report it with this trace):{Environment.NewLine}{ex}"));
             return 1;
         }
     }
 
+    /// <summary>The verb's <c>--json</c> envelope, <c>{command, exitCode, results[]}</c> (<see cref="JsonEnvelope"/>).</summary>
     public static void WriteJson(string command, int exitCode, IReadOnlyList<StepResult> results) =>
-        Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(new { command, exitCode, results }, RunStateStore.Json)));
+        JsonEnvelope.Write(command, exitCode, results);
+
+    /// <summary>With --json, the envelope of a verb that succeeded with these items.</summary>
+    public static void WriteJson(CommandContext ctx, string command, params StepResult[] results)
+    {
+        if (ctx.Json) JsonEnvelope.Write(command, 0, results);
+    }
+
+    /// <summary>One item of a verb's result (<c>model</c> is "" for an item about no single model).</summary>
+    public static StepResult Item(string model, string step, string detail, object? data, string result = "ok") =>
+        new() { Model = model, Step = step, Result = result, Detail = detail, Data = data };
 
     /// <summary>gate.failed to the webhooks that want it (a failed delivery only warns).</summary>
     private static async Task GateFailedAsync(CommandContext ctx, string model, string step, GateFailedException gate) =>

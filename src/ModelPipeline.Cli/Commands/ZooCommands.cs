@@ -1,8 +1,6 @@
 using System.CommandLine;
-using System.Text.Json;
 using ModelPipeline.Cli.Output;
 using ModelPipeline.Errors;
-using ModelPipeline.RunState;
 using ModelPipeline.Zoo;
 
 namespace ModelPipeline.Cli.Commands;
@@ -53,11 +51,12 @@ internal static class ZooCommands
         command.SetAction((parse, ct) => Read(parse, (ctx, zoo) =>
         {
             var index = zoo.List();
-            if (ctx.Json) return index;
+            var rows = index.Models.Select(m => Verb.Item(m.Model, "models list",
+                $"v{m.Latest?.ToString() ?? "-"}\t{m.Versions} version(s)\t{Aliases(m.Aliases)}\t{m.Description}", m)).ToArray();
+            if (ctx.Json) return rows;
             if (index.Models.Count == 0) Console.WriteLine($"the zoo {zoo.Source} is empty");
-            foreach (var m in index.Models)
-                Console.WriteLine($"{m.Model}\tv{m.Latest?.ToString() ?? "-"}\t{m.Versions} version(s)\t{Aliases(m.Aliases)}\t{m.Description}");
-            return index;
+            foreach (var row in rows) Console.WriteLine($"{row.Model}\t{row.Detail}");
+            return rows;
         }, ct));
         return command;
     }
@@ -72,15 +71,17 @@ internal static class ZooCommands
             if (reference is not null)
             {
                 var resolved = zoo.Resolve(model, reference);
-                if (!ctx.Json) Console.Write(File.ReadAllText(Path.Combine(ZooLayout.VersionDir(zoo.Root, model, resolved.Version.Version), "README.md")));
-                return resolved;
+                var card = Path.Combine(ZooLayout.VersionDir(zoo.Root, model, resolved.Version.Version), "README.md");
+                if (!ctx.Json) Console.Write(File.ReadAllText(card));
+                return [Resolved("models show", resolved)];
             }
             var view = ModelView.Of(zoo.Show(model), await zoo.AliasHistoryAsync(model, "test", ct));
-            if (ctx.Json) return view;
+            var rows = view.Versions.Select(v => Verb.Item(model, "models show",
+                $"v{v.Version}\t{v.Label}\t{v.CreatedAt:u}\t{v.Digest}\t{string.Join(",", v.Aliases)}", v)).ToArray();
+            if (ctx.Json) return rows;
             Console.WriteLine($"{model}: {view.Versions.Count} version(s); aliases: {Aliases(view.Aliases)}");
-            foreach (var v in view.Versions)
-                Console.WriteLine($"v{v.Version}\t{v.Label}\t{v.CreatedAt:u}\t{v.Digest}\t{string.Join(",", v.Aliases)}");
-            return view;
+            foreach (var row in rows) Console.WriteLine(row.Detail);
+            return rows;
         }, ct));
         return command;
     }
@@ -93,8 +94,9 @@ internal static class ZooCommands
         {
             var (model, reference) = ZooSnapshot.Parse(parse.GetValue(name)!);
             var resolved = ResolveNoted(zoo, model, reference);
-            if (!ctx.Json) Console.WriteLine($"v{resolved.Version.Version}\t{resolved.Version.Reference}\t{resolved.Version.StorageUri}");
-            return resolved;
+            var row = Resolved("models resolve", resolved);
+            if (!ctx.Json) Console.WriteLine(row.Detail);
+            return [row];
         }, ct));
         return command;
     }
@@ -116,8 +118,10 @@ internal static class ZooCommands
                 throw new OperationFailedException($"the zoo {zoo.Source} at commit {zoo.Commit ?? "(empty)"} is inconsistent:{Environment.NewLine}  - {string.Join(Environment.NewLine + "  - ", problems)}" +
                     $"{Environment.NewLine}Fix: a published version never changes: revert the commits that changed these files on the zoo's primary " +
                     "('git log -- PATH' names them).");
-            if (ctx.Json) Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(new { consistent = true, commit = zoo.Commit }, RunStateStore.Json)));
-            else Console.WriteLine($"the zoo {zoo.Source} is consistent at {zoo.Commit?[..12] ?? "(empty)"}" + (other is null ? "; image tags and GitOps pins agree with it" : ""));
+            var detail = $"the zoo {zoo.Source} is consistent at {zoo.Commit?[..12] ?? "(empty)"}"
+                + (other is null ? "; image tags and GitOps pins agree with it" : "");
+            if (ctx.Json) Verb.WriteJson(ctx, "models verify", Verb.Item("", "models verify", detail, new { consistent = true, commit = zoo.Commit }));
+            else Console.WriteLine(detail);
             return 0;
         }, ct));
         return command;
@@ -136,8 +140,10 @@ internal static class ZooCommands
                 ?? throw new InvalidInputException($"'{parse.GetValue(version)}' is not a version. Fix: write vN, e.g. v2.");
             var zoo = new ZooRepository(ctx.Config, ctx.Output, parse.GetValue(ZooOption));
             var result = await zoo.SetAliasAsync(parse.GetValue(name)!, parse.GetValue(alias)!, v, ct);
-            if (ctx.Json) Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(result, RunStateStore.Json)));
-            else Console.WriteLine($"{result.Model}@{result.Alias} → v{result.Version}{(result.Changed ? $" (commit {result.Commit![..12]})" : " (unchanged)")}");
+            var detail = $"{result.Model}@{result.Alias} → v{result.Version}"
+                + (result.Changed ? $" (commit {result.Commit![..12]})" : " (unchanged)");
+            if (ctx.Json) Verb.WriteJson(ctx, "models alias", Verb.Item(result.Model, "models alias", detail, result, result.Changed ? "ok" : "skipped"));
+            else Console.WriteLine(detail);
             return 0;
         }, ct));
         return command;
@@ -160,8 +166,9 @@ internal static class ZooCommands
                 resolved = ResolveNoted(zoo, model, reference);
             var layoutDir = parse.GetValue(layout) is { } given ? Path.GetFullPath(given) : null;
             var result = await new ModelPipeline.Zoo.Pull.ModelPuller(ctx.Config, ctx.Output).PullAsync(resolved, layoutDir, parse.GetValue(to)!, ct, parse.GetValue(format) == "modelpack");
-            if (ctx.Json) Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(result, RunStateStore.Json)));
-            else Console.WriteLine($"{result.Model} v{result.Version} ({result.Digest}) → {result.Directory}: {result.Files.Count} file(s)");
+            var detail = $"{result.Model} v{result.Version} ({result.Digest}) → {result.Directory}: {result.Files.Count} file(s)";
+            if (ctx.Json) Verb.WriteJson(ctx, "pull", Verb.Item(result.Model, "pull", detail, result));
+            else Console.WriteLine(detail);
             return 0;
         }, ct));
         return command;
@@ -177,15 +184,21 @@ internal static class ZooCommands
         return resolved;
     }
 
-    private static Task<int> Read(ParseResult parse, Func<CommandContext, ZooSnapshot, object> render, CancellationToken ct) =>
+    /// <summary>One resolved version as a result item: "vN repository@sha256:… oci://…".</summary>
+    private static StepResult Resolved(string step, ResolvedVersion resolved) => Verb.Item(resolved.Model, step,
+        $"v{resolved.Version.Version}\t{resolved.Version.Reference}\t{resolved.Version.StorageUri}", resolved);
+
+    private static Task<int> Read(ParseResult parse, Func<CommandContext, ZooSnapshot, StepResult[]> render, CancellationToken ct) =>
         ReadAsync(parse, (ctx, zoo) => Task.FromResult(render(ctx, zoo)), ct);
 
-    private static Task<int> ReadAsync(ParseResult parse, Func<CommandContext, ZooSnapshot, Task<object>> render, CancellationToken ct) => Verb.Guard(async () =>
+    /// <summary>Reads the zoo, renders it; with --json, prints the rendered items in the envelope.</summary>
+    private static Task<int> ReadAsync(ParseResult parse, Func<CommandContext, ZooSnapshot, Task<StepResult[]>> render,
+        CancellationToken ct) => Verb.Guard(async () =>
     {
         var ctx = CommandContext.Create(parse);
         using var zoo = await new ZooRepository(ctx.Config, ctx.Output, parse.GetValue(ZooOption)).ReadAsync(ct);
-        var result = await render(ctx, zoo);
-        if (ctx.Json) Console.Out.WriteLine(Redactor.Redact(JsonSerializer.Serialize(result, RunStateStore.Json)));
+        var rows = await render(ctx, zoo);
+        Verb.WriteJson(ctx, JsonEnvelope.CommandName(parse), rows);
         return 0;
     }, ct);
 

@@ -52,7 +52,7 @@ public static class ModelLoader
         var prefix = $"model '{folder}', {file}";
         if (!File.Exists(path))
         {
-            problems.Add($"{prefix}: file not found. Fix: create it (see models/model.schema.json and README 'model.json').");
+            problems.Add($"{prefix}: file not found. Fix: create it (see models/model.schema.json and docs/model-json.md).");
             return null;
         }
 

@@ -109,7 +109,7 @@ public static class TrainerEnvironment
     private static string? Refusal(string name, IReadOnlyCollection<string> withheld)
     {
         if (name.StartsWith("MP_", StringComparison.OrdinalIgnoreCase))
-            return $"'{name}' is in the MP_* namespace the pipeline sets itself. Fix: remove it; the trainer contract (README) lists what it gets.";
+            return $"'{name}' is in the MP_* namespace the pipeline sets itself. Fix: remove it; the trainer contract (docs/model-json.md) lists what it gets.";
         if (name.StartsWith(ConfigLoader.EnvPrefix, StringComparison.OrdinalIgnoreCase))
             return $"'{name}' is a pipeline setting (MODELPIPE_*), not for trainers. Fix: remove it.";
         if (WellKnownSecrets.CiCredentials.Contains(name, StringComparer.OrdinalIgnoreCase))

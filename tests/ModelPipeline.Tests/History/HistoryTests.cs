@@ -62,7 +62,7 @@ public sealed class HistoryTests
 
         Assert.True(run.ExitCode == 0, run.All);
         using var doc = JsonDocument.Parse(run.StdOut);
-        var entries = doc.RootElement.GetProperty("entries").EnumerateArray().ToList();
+        var entries = doc.RootElement.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("data")).ToList();
         Assert.Equal([1, 2, 1], entries.Select(e => e.GetProperty("version").GetInt32()));
         Assert.All(entries, e => Assert.Equal("prod", e.GetProperty("environment").GetString()));
         Assert.Equal("#7", entries[0].GetProperty("request").GetString());

@@ -27,7 +27,7 @@ public sealed class SigningTests
 
         var verified = await Modelpipe.RunAsync(world.Root, ["verify", "demo@v1", "--key", signer.PublicPath, "--json"], TrustKit.Env(world, null));
         Assert.True(verified.ExitCode == 0, verified.All);
-        Assert.Equal(digest, JsonDocument.Parse(verified.StdOut).RootElement.GetProperty("digest").GetString());
+        Assert.Equal(digest, JsonDocument.Parse(verified.StdOut).RootElement.GetProperty("results")[0].GetProperty("data").GetProperty("digest").GetString());
 
         var wrong = await Modelpipe.RunAsync(world.Root, ["verify", "demo@v1", "--key", other.PublicPath], TrustKit.Env(world, null));
         Assert.Equal(1, wrong.ExitCode);

@@ -47,8 +47,9 @@ public sealed class ZooConsumerTests : IDisposable
         Assert.Equal(0, (await Modelpipe.RunAsync(_world.Root, "models", "alias", "demo", "prod", "v2")).ExitCode);
         var json = await Modelpipe.RunAsync(_world.Root, "models", "resolve", "demo", "--json");
         using var doc = JsonDocument.Parse(json.StdOut);
-        Assert.Equal(2, doc.RootElement.GetProperty("version").GetProperty("version").GetInt32());
-        Assert.Equal(v2.TrainingKey, doc.RootElement.GetProperty("manifest").GetProperty("trainingKey").GetString());
+        var resolved = doc.RootElement.GetProperty("results").EnumerateArray().Single().GetProperty("data");
+        Assert.Equal(2, resolved.GetProperty("version").GetProperty("version").GetInt32());
+        Assert.Equal(v2.TrainingKey, resolved.GetProperty("manifest").GetProperty("trainingKey").GetString());
     }
 
     [Theory]

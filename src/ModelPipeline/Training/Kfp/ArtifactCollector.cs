@@ -66,7 +66,7 @@ public sealed class ArtifactCollector(ModelDefinition model, ArtifactStoreOption
                 }
                 catch (Minio.Exceptions.ObjectNotFoundException)
                 {
-                    throw new RefusedOutputException($"model '{model.Name}': the pipeline did not write '{rel}' under {source}; nothing was kept. Fix: the pipeline must write every file of artifacts.files (or list its files in {DigestFile}) there (see README, Remote training).") { Model = model.Name };
+                    throw new RefusedOutputException($"model '{model.Name}': the pipeline did not write '{rel}' under {source}; nothing was kept. Fix: the pipeline must write every file of artifacts.files (or list its files in {DigestFile}) there (see docs/remote-training.md).") { Model = model.Name };
                 }
                 total += new FileInfo(target).Length;
                 digests[rel] = digest ?? throw new OperationFailedException($"model '{model.Name}': s3://{bucket}/{prefix}{rel} returned no content.") { Model = model.Name };

@@ -150,7 +150,7 @@ public sealed class RunPodTrainingBackend(PipelineConfig config, RunStateStore s
         if (digest is not null && !System.Text.RegularExpressions.Regex.IsMatch(digest, "^[0-9a-fA-F]{64}$"))
             throw new RefusedOutputException($"model '{model}': RunPod job {jobId} reported sha256 '{RemoteText.Quote(digest, 80)}', which is not a sha256 digest (64 hex digits). Fix: make the handler return the archive's sha256.") { Model = model };
         if (url is null || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
-            throw new RefusedOutputException($"model '{model}': RunPod job {jobId} completed, but its output names no archive (expected {{\"archive_url\": \"https://…\", \"sha256\": \"…\"}}, got {(output is null ? "nothing" : RemoteText.Quote(output.ToJsonString()))}). Fix: make the handler return that (see README, Remote training).") { Model = model };
+            throw new RefusedOutputException($"model '{model}': RunPod job {jobId} completed, but its output names no archive (expected {{\"archive_url\": \"https://…\", \"sha256\": \"…\"}}, got {(output is null ? "nothing" : RemoteText.Quote(output.ToJsonString()))}). Fix: make the handler return that (see docs/remote-training.md).") { Model = model };
         return (uri, digest);
     }
 }

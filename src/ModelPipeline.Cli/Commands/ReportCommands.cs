@@ -38,6 +38,7 @@ internal static class ReportCommands
                 var models = loader.Load(deployed, only);
                 foreach (var missing in only.Where(m => models.All(x => x.Name != m)))
                     throw new InvalidInputException($"--model {missing}: the zoo {zoo.Source} has no such model (it has {(ZooLayout.Models(zoo.Root) is { Count: > 0 } all ? string.Join(", ", all.Take(20)) : "no models")}). Fix: pick a model from 'modelpipe models list'.") { Model = missing };
+                var fleet = zooUrl is null ? await FleetReader.ReportAsync(ctx.Config, ctx.Output, models, problems, ct) : null;
                 data = new ReportData
                 {
                     ZooSource = zoo.Source,
@@ -52,6 +53,8 @@ internal static class ReportCommands
                         ? "The GitOps history was not read (a --zoo report, or it was unreadable): no promotion history."
                         : "The GitOps repository never deployed this model to test or prod.",
                     ChartCacheDir = Path.Combine(ctx.Config.CacheDir, "report-charts"),
+                    Fleet = fleet,
+                    Deliveries = zooUrl is null ? Notifications.DeliveryLog.Read(Notifications.Notifier.LogPath(ctx.Config.ArtifactsDir)) : [],
                 };
             }
             var written = ReportWriter.Write(data, destination, ct);

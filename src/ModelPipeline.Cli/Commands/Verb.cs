@@ -57,6 +57,7 @@ internal static class Verb
             catch (Exception caught) when (AsExpected(caught, model(item)) is { } ex && rowExitCode(ex) is { } code)
             {
                 rowCtx.Output.Error(model(item), ex.Message);
+                if (ex is GateFailedException gate) await GateFailedAsync(rowCtx, model(item), name, gate);
                 outcomes[i] = (new StepResult { Model = model(item), Step = name, Result = "failed", Detail = FirstLine(ex.Message), DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 2) }, code);
             }
             finally
@@ -154,6 +155,15 @@ internal static class Verb
     /// <summary>One item of a verb's result (<c>model</c> is "" for an item about no single model).</summary>
     public static StepResult Item(string model, string step, string detail, object? data, string result = "ok") =>
         new() { Model = model, Step = step, Result = result, Detail = detail, Data = data };
+
+    /// <summary>gate.failed to the webhooks that want it (a failed delivery only warns).</summary>
+    private static async Task GateFailedAsync(CommandContext ctx, string model, string step, GateFailedException gate) =>
+        await Notifications.Notifier.For(ctx.Config, ctx.Output).NotifyAsync(new Notifications.WebhookEvent
+        {
+            Event = Notifications.EventTypes.GateFailed, Model = model, Step = step,
+            Summary = $"{model}: the {step} gate refused it", Detail = Redactor.Redact(FirstLine(gate.Message)
+                + (gate.Failures.Count > 0 ? Environment.NewLine + string.Join(Environment.NewLine, gate.Failures) : "")),
+        }, CancellationToken.None);
 
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();
 

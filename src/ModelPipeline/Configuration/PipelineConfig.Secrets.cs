@@ -11,6 +11,7 @@ public sealed partial record PipelineConfig
             .Concat(Zoo.Mirrors.Select(m => m.TokenEnv))
             .Concat(Training.SecretEnvironmentVariables())
             .Concat(Import.SecretEnvironmentVariables())
+            .Concat(ModelPipeline.Notifications.NotificationCheck.SecretVariables(Notifications))
             .Where(name => !string.IsNullOrEmpty(name))
             .Select(name => name!)
             .Distinct(StringComparer.Ordinal)

@@ -25,12 +25,14 @@ public static class SettingsCheck
         Remote("$.zoo.url", config.Zoo.Url, Problem);
         for (var i = 0; i < config.Zoo.Mirrors.Count; i++) Remote($"$.zoo.mirrors[{i}].url", config.Zoo.Mirrors[i].Url, Problem);
         Remote("$.gitops.repository", config.GitOps.Repository, Problem);
+        if (config.Fleet is { } fleet) Remote("$.fleet.url", fleet.Url, Problem);
         Branch("$.zoo.branch", config.Zoo.Branch, Problem);
         Branch("$.gitops.branch", config.GitOps.Branch, Problem);
 
         Forge(config.Forge, Problem);
         ModelCar(config, models, Problem);
         Environment(config, environment, problems);
+        foreach (var p in ModelPipeline.Notifications.NotificationCheck.Problems(config.Notifications)) problems.Add($"pipeline.json: {p}");
         return problems;
     }
 
@@ -48,6 +50,7 @@ public static class SettingsCheck
         return named
             .Where(n => !string.IsNullOrEmpty(n.Name) && string.IsNullOrEmpty(environment[n.Name] as string))
             .Select(n => $"pipeline.json: {n.Path} names {n.Name}, which is not set in this environment; {n.Step}. Fix: export {n.Name} where that step runs (CI secrets).")
+            .Concat(ModelPipeline.Notifications.NotificationCheck.Warnings(config.Notifications, environment).Select(w => $"pipeline.json: {w}"))
             .ToList();
     }
 

@@ -102,6 +102,7 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
         var url = forge is LocalForge ? state.Relative(pr.Url) : pr.Url;
         record = record with { Action = pr.Action.ToString().ToLowerInvariant(), Url = url, Number = pr.Number, Commit = commit, Pushed = pushed, Superseded = superseded };
         RunStateStore.Write(Path.Combine(stateDir, "pr.json"), record);
+        await NotifyAsync(record, pr, ct);
         return record;
     }
 
@@ -121,6 +122,26 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
             reporter.Warning(model, $"the metrics of v{deployed.ModelVersion} could not be read from the zoo ({ex.Message.Split('\n')[0]}); the pull request says so");
             return null;
         }
+    }
+
+    /// <summary>promotion.opened for a new pull request, promotion.closed for each one it superseded.</summary>
+    private async Task NotifyAsync(PromotionRecord record, PullRequestResult pr, CancellationToken ct)
+    {
+        var notifier = Notifications.Notifier.For(config, reporter);
+        if (pr.Action == PullRequestAction.Created)
+            await notifier.NotifyAsync(new Notifications.WebhookEvent
+            {
+                Event = Notifications.EventTypes.PromotionOpened, Model = record.Model, Version = record.Version, Digest = record.Digest,
+                Environment = Environment, Url = record.Url, Number = record.Number,
+                Summary = $"{record.Model} v{record.Version}: promotion to {Environment} opened ({record.Url})",
+            }, ct);
+        foreach (var old in record.Superseded)
+            await notifier.NotifyAsync(new Notifications.WebhookEvent
+            {
+                Event = Notifications.EventTypes.PromotionClosed, Model = record.Model, Version = old.Version,
+                Environment = Environment, Url = old.Url, Number = old.Number,
+                Summary = $"{record.Model}: the promotion {old.Branch} was closed in favour of v{record.Version}",
+            }, ct);
     }
 
     private static bool IsKey(string key) => key.Length == 64 && key.All(char.IsAsciiHexDigitLower);

@@ -42,6 +42,12 @@ public sealed class PromotionMerge(PipelineConfig config, RunStateStore state, I
         File.Delete(Path.Combine(dir, LocalForge.ClosedFile));
         AtomicFile.WriteAllText(Path.Combine(dir, LocalForge.MergedFile), $"# Merged: {branch}\n\nMerged into {config.GitOps.Branch} as {commit} by {who.Name} <{who.Email}>.\n");
 
+        await Notifications.Notifier.For(config, reporter).NotifyAsync(new Notifications.WebhookEvent
+        {
+            Event = Notifications.EventTypes.PromotionMerged, Model = model, Version = chosen, Environment = Promotion.Environment,
+            Url = state.Relative(Path.Combine(dir, LocalForge.MergedFile)),
+            Summary = $"{model} v{chosen}: promotion to {Promotion.Environment} merged by {who.Name} ({commit[..12]})",
+        }, ct);
         var sync = new AliasSync(config, reporter);
         var aliases = new List<AliasResult>();
         foreach (var pin in await sync.ReadPinsAsync([model], ct))

@@ -7,6 +7,9 @@ internal static class SchemaMessages
 {
     public static string Describe(ValidationError error)
     {
+        // An item or a $ref'd object that is invalid: say what is wrong inside it.
+        if (error is ChildSchemaValidationError { Errors.Count: > 0 } child)
+            return string.Join("; ", child.Errors.SelectMany(kv => kv.Value).Select(Describe));
         var path = JsonPath(error.Path);
         var fix = error.Kind switch
         {

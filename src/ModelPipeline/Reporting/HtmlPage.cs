@@ -51,7 +51,7 @@ internal static class HtmlPage
         s.Append($"<meta http-equiv=\"Content-Security-Policy\" content=\"{Policy}\">\n");
         s.Append($"<title>{E(title)} · model zoo</title>\n<link rel=\"stylesheet\" href=\"{up}style.css\">\n</head>\n<body>\n");
         s.Append("<a class=\"skip\" href=\"#main\">Skip to content</a>\n");
-        s.Append($"<header class=\"site\"><nav aria-label=\"Site\"><a href=\"{up}index.html\">Models</a> <a href=\"{up}runs.html\">Runs</a></nav>");
+        s.Append($"<header class=\"site\"><nav aria-label=\"Site\"><a href=\"{up}index.html\">Models</a> <a href=\"{up}runs.html\">Runs</a>{(data.Fleet is null ? "" : $" <a href=\"{up}fleet.html\">Fleet</a>")}</nav>");
         s.Append($"<p class=\"source\">Zoo <code>{E(data.ZooSource)}</code>{(data.ZooCommit is { } c ? $" at <code title=\"{E(c)}\">{E(c[..Math.Min(12, c.Length)])}</code>" : "")}</p></header>\n");
         s.Append("<main id=\"main\">\n").Append(body).Append("</main>\n");
         s.Append($"<footer><p>Generated {Time(data.GeneratedAt)} by <code>modelpipe report</code>. Static files: nothing is fetched from elsewhere.</p></footer>\n");

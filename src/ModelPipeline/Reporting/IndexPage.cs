@@ -76,6 +76,7 @@ internal static class IndexPage
         s.Append("<thead><tr><th scope=\"col\">Model</th><th scope=\"col\">Owners</th><th scope=\"col\">Latest</th><th scope=\"col\">Test</th><th scope=\"col\">Prod</th><th scope=\"col\" class=\"num\">Size</th><th scope=\"col\">Last publish</th></tr></thead>\n<tbody>\n");
         foreach (var m in data.Models) Row(s, m);
         s.Append("</tbody>\n</table></div>\n");
+        DeliverySection.Render(s, data);
         return HtmlPage.Render("Models", "", s.ToString(), data, Script);
     }
 

@@ -23,6 +23,12 @@ public sealed record ReportData
     /// <summary>Said on a model page without history: why there is none.</summary>
     public string HistorySource { get; init; } = "The GitOps repository was not read, so there is no promotion history.";
 
+    /// <summary>The serving hosts from the fleet record (null: no fleet configured, no fleet page).</summary>
+    public FleetReport? Fleet { get; init; }
+
+    /// <summary>The webhook delivery log of the run state (empty without notifications).</summary>
+    public IReadOnlyList<Notifications.DeliveryRecord> Deliveries { get; init; } = [];
+
     /// <summary>Files that could not be read (rendered as a notice, never fatal).</summary>
     public IReadOnlyList<string> Problems { get; init; } = [];
 

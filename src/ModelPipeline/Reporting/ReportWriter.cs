@@ -29,6 +29,7 @@ public static class ReportWriter
             Save(Path.Combine(staging, "style.css"), Stylesheet.Css);
             Save(Path.Combine(staging, "index.html"), IndexPage.Render(data));
             Save(Path.Combine(staging, "runs.html"), RunPage.List(data));
+            if (data.Fleet is { } fleet) Save(Path.Combine(staging, "fleet.html"), FleetPage.Render(fleet, data));
             var charts = new ConcurrentBag<int>();
             Parallel.ForEach(data.Models, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct }, m =>
             {

@@ -52,6 +52,12 @@ public sealed class CronSchedule
         return new CronSchedule(expression, zone, jitterSeconds, $"{cron} ({zone.Id}{(jitterSeconds > 0 ? $", jitter {jitterSeconds}s" : "")})");
     }
 
+    public int JitterSeconds => _jitterSeconds;
+
+    /// <summary>The next scheduled time after <paramref name="after"/>, without jitter (null: none).</summary>
+    public DateTimeOffset? Occurrence(DateTimeOffset after) =>
+        _expression.GetNextOccurrence(after.UtcDateTime, _zone) is { } next ? new DateTimeOffset(next, TimeSpan.Zero) : null;
+
     /// <summary>The next time after <paramref name="now"/> a run starts: the next occurrence plus a random jitter.</summary>
     public DateTimeOffset Next(DateTimeOffset now)
     {

@@ -32,17 +32,7 @@ public sealed class HookRunner(SyncHook hook, string root, IPipelineReporter rep
     public async Task RunAsync(Switched s, CancellationToken ct)
     {
         var model = s.Entry.Model;
-        var env = NotPassed().ToDictionary(name => name, _ => (string?)null, StringComparer.Ordinal);
-        foreach (var (name, value) in new Dictionary<string, string?>
-        {
-            ["MODELPIPE_SYNC_MODEL"] = model,
-            ["MODELPIPE_SYNC_ENTRY"] = s.Entry.Text,
-            ["MODELPIPE_SYNC_VERSION"] = s.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["MODELPIPE_SYNC_DIGEST"] = s.Digest,
-            ["MODELPIPE_SYNC_PATH"] = s.Path,
-            ["MODELPIPE_SYNC_CURRENT"] = s.Current,
-            ["MODELPIPE_SYNC_PREVIOUS"] = s.Previous ?? "",
-        }) env[name] = value;
+        var env = EnvironmentFor(s);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(hook.TimeoutSeconds));
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
         var command = Cli.Wrap(hook.Command[0]).WithArguments(hook.Command.Skip(1))
@@ -68,5 +58,23 @@ public sealed class HookRunner(SyncHook hook, string root, IPipelineReporter rep
         if (result.ExitCode != 0)
             throw new OperationFailedException($"{what} exited with code {result.ExitCode}; the switch to v{s.Version} stays and the hook runs again at the next pass. Fix: see the hook's output above.") { Model = model };
         reporter.Info(model, $"hook ran for v{s.Version} ({result.RunTime.TotalSeconds:F1}s)");
+    }
+
+    /// <summary>The hook's (and the health command's) environment: the allow-list, the MODELPIPE_SYNC_* values, nothing else.</summary>
+    internal static Dictionary<string, string?> EnvironmentFor(Switched s)
+    {
+        var model = s.Entry.Model;
+        var env = NotPassed().ToDictionary(name => name, _ => (string?)null, StringComparer.Ordinal);
+        foreach (var (name, value) in new Dictionary<string, string?>
+        {
+            ["MODELPIPE_SYNC_MODEL"] = model,
+            ["MODELPIPE_SYNC_ENTRY"] = s.Entry.Text,
+            ["MODELPIPE_SYNC_VERSION"] = s.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["MODELPIPE_SYNC_DIGEST"] = s.Digest,
+            ["MODELPIPE_SYNC_PATH"] = s.Path,
+            ["MODELPIPE_SYNC_CURRENT"] = s.Current,
+            ["MODELPIPE_SYNC_PREVIOUS"] = s.Previous ?? "",
+        }) env[name] = value;
+        return env;
     }
 }

@@ -26,6 +26,18 @@ public sealed record SyncFile
     public SyncFiles Files { get; init; } = new();
 
     public SyncSchedule Schedule { get; init; } = new();
+
+    /// <summary>Webhooks told about switches and failures of this host.</summary>
+    public Notifications.NotificationSettings Notifications { get; init; } = new();
+
+    /// <summary>This host's name in events and the fleet record: <c>fleet.host</c>, else the machine's name.</summary>
+    public string Host { get; init; } = "localhost";
+
+    /// <summary>Checked after a switch; a failure switches back (null: no check).</summary>
+    public SyncHealth? Health { get; init; }
+
+    /// <summary>Where this host reports what it serves (null: it does not).</summary>
+    public SyncFleet? Fleet { get; init; }
 }
 
 public sealed record SyncZoo
@@ -44,6 +56,29 @@ public sealed record FollowEntry
     public required string Text { get; init; }
     public required string Model { get; init; }
     public required string Reference { get; init; }
+}
+
+/// <summary>The fleet record: a git repository (or branch) this host may write, never the zoo.</summary>
+public sealed record SyncFleet
+{
+    /// <summary>A git URL, or an absolute path.</summary>
+    public required string Url { get; init; }
+
+    public string? TokenEnv { get; init; }
+
+    public string Branch { get; init; } = "main";
+
+    public required string Host { get; init; }
+}
+
+/// <summary>The health check after a switch: a command (exit 0) or a URL (2xx), tried <see cref="Attempts"/> times.</summary>
+public sealed record SyncHealth
+{
+    public IReadOnlyList<string>? Command { get; init; }
+    public string? Url { get; init; }
+    public int TimeoutSeconds { get; init; } = 30;
+    public int Attempts { get; init; } = 3;
+    public int DelaySeconds { get; init; } = 2;
 }
 
 public sealed record SyncHook

@@ -56,9 +56,27 @@ public static class SyncFileLoader
         };
         try { CronSchedule.From(schedule); }
         catch (InvalidInputException ex) { problems.AddRange(ex.Problems); }
+        if (dto.Fleet is { } fleet)
+        {
+            if (GitRemote.Check(fleet.Url) is { } badFleet)
+                problems.Add($"$.fleet.url: {badFleet}. Fix: give a plain git URL or path, and put the token in an environment variable named by tokenEnv.");
+            else if (Resolve(fleet.Url, baseDir) == Resolve(dto.Zoo.Url, baseDir) && (fleet.Branch ?? "main") == (dto.Zoo.Branch ?? "main"))
+                problems.Add("$.fleet.url: names the zoo's branch; a serving host never writes to the zoo. "
+                    + "Fix: give the fleet record a repository (or at least a branch) of its own that this host may push to.");
+            if (fleet.TokenEnv is { } fleetEnv && Environment.GetEnvironmentVariable(fleetEnv) is not { Length: > 0 })
+                problems.Add($"$.fleet.tokenEnv: the environment variable {fleetEnv} is not set. Fix: export {fleetEnv}=<token> for this service, or remove tokenEnv.");
+            if (fleet.Branch is { } fleetBranch && GitRefName.BranchProblem(fleetBranch) is { } why)
+                problems.Add($"$.fleet.branch: '{fleetBranch}' is not a branch name git accepts: it {why}. Fix: use a name such as \"main\" or \"fleet\".");
+        }
+        var notifications = dto.Notifications ?? new Notifications.NotificationSettings();
+        problems.AddRange(Notifications.NotificationCheck.Problems(notifications));
+        foreach (var name in Notifications.NotificationCheck.SecretVariables(notifications))
+            if (Environment.GetEnvironmentVariable(name) is { Length: > 0 } secret) Redactor.Register(secret);
+        if (dto.Health is { } health && (health.Command is null) == (health.Url is null))
+            problems.Add("$.health: give exactly one of command and url. Fix: e.g. \"health\": {\"url\": \"http://127.0.0.1:8080/v2/health/ready\"}.");
         if (problems.Count > 0) throw Invalid(full, problems);
 
-        var zooUrl = dto.Zoo.Url.Contains("://", StringComparison.Ordinal) || IsScpLike(dto.Zoo.Url) ? dto.Zoo.Url : System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, dto.Zoo.Url));
+        var zooUrl = Resolve(dto.Zoo.Url, baseDir);
         return new SyncFile
         {
             Path = full,
@@ -70,6 +88,14 @@ public static class SyncFileLoader
             Hook = dto.Hook is null ? null : new SyncHook { Command = dto.Hook.Command, TimeoutSeconds = dto.Hook.TimeoutSeconds ?? 60 },
             Files = new SyncFiles { Mode = mode, Group = dto.Files?.Group },
             Schedule = schedule,
+            Notifications = notifications,
+            Host = dto.Fleet?.Host ?? MachineHost(),
+            Health = dto.Health is { } h
+                ? new SyncHealth { Command = h.Command, Url = h.Url, TimeoutSeconds = h.TimeoutSeconds ?? 30, Attempts = h.Attempts ?? 3, DelaySeconds = h.DelaySeconds ?? 2 }
+                : null,
+            Fleet = dto.Fleet is { } f
+                ? new SyncFleet { Url = Resolve(f.Url, baseDir), TokenEnv = f.TokenEnv, Branch = f.Branch ?? "main", Host = f.Host ?? MachineHost() }
+                : null,
         };
     }
 
@@ -116,6 +142,13 @@ public static class SyncFileLoader
     private static InvalidInputException Invalid(string file, List<string> problems) =>
         new($"{file} is invalid ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}); nothing was synced:", problems.Select(p => $"{System.IO.Path.GetFileName(file)} {p}").ToList());
 
+    private static string Resolve(string url, string baseDir) =>
+        url.Contains("://", StringComparison.Ordinal) || IsScpLike(url) ? url : System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, url));
+
+    /// <summary>The machine's name as a fleet host name: lower case, anything but letters, digits, '.' and '-' as '-'.</summary>
+    private static string MachineHost() =>
+        new string(Environment.MachineName.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' ? c : '-').ToArray()).Trim('-', '.') is { Length: > 0 } h ? h : "host";
+
     private static bool IsScpLike(string url)
     {
         var colon = url.IndexOf(':', StringComparison.Ordinal);
@@ -133,7 +166,14 @@ public static class SyncFileLoader
         public DtoHook? Hook { get; init; }
         public DtoFiles? Files { get; init; }
         public DtoSchedule? Schedule { get; init; }
+        public Notifications.NotificationSettings? Notifications { get; init; }
+        public DtoFleet? Fleet { get; init; }
+        public DtoHealth? Health { get; init; }
     }
+
+    private sealed record DtoFleet(string Url, string? TokenEnv, string? Branch, string? Host);
+
+    private sealed record DtoHealth(List<string>? Command, string? Url, int? TimeoutSeconds, int? Attempts, int? DelaySeconds);
 
     private sealed record DtoZoo(string Url, string? TokenEnv, string? Branch);
 

@@ -24,6 +24,8 @@ public sealed partial class SyncPass
         var previous = Root.Current(model);
         var warning = LifecycleWarning(entry, version, previous == name);
         var result = "unchanged";
+        if (previous != name && last?.Rejected is { } rejected && rejected.Digest == digest)
+            return Held(entry, rejected, previous);
         if (previous != name)
         {
             var existing = Root.Versions(model).Contains(name);
@@ -52,6 +54,15 @@ public sealed partial class SyncPass
                 hookError = ex.Message;
                 _reporter.Warning(model, ex.Message);
             }
+        }
+
+        if (result == "switched" && _sync.Health is { } health)
+        {
+            var check = new HealthCheck(health, Root.Root, _reporter);
+            var switched = new HookRunner.Switched(entry, n, digest, Root.VersionDir(model, name),
+                Path.Combine(Root.Root, model, ServingRoot.CurrentLink), previous is null ? null : Path.Combine(Root.Root, model, previous));
+            if (await check.RunAsync(switched, ct) is { } unhealthy)
+                return await RevertAsync(entry, n, digest, name, previous, unhealthy, ct);
         }
 
         var removed = Retain(model, name);

@@ -101,6 +101,8 @@ public sealed partial class SyncPass
             throw;
         }
         var report = WriteStatus(before, started, outcomes.Values.Select(o => o.ExitCode).DefaultIfEmpty(0).Max(), commit, outcomes);
+        await NotifyAsync(before, report.Entries, ct);
+        await ReportFleetAsync(ct);
         return report;
     }
 
@@ -147,22 +149,25 @@ public sealed partial class SyncPass
                 Model = f.Model,
                 Serving = o.Serving,
                 Version = ServingRoot.VersionOf(o.Serving),
-                Digest = o.Result != "failed" ? o.Digest : last?.Serving == o.Serving ? last?.Digest : null,
+                Digest = o.Result is not ("failed" or "rejected") ? o.Digest : last?.Serving == o.Serving ? last?.Digest : null,
                 Path = o.Serving is null ? null : Path.Combine(Root.Root, f.Model, ServingRoot.CurrentLink),
-                SwitchedAt = o.Result == "switched" ? now : last?.SwitchedAt,
+                SwitchedAt = o.Result is "switched" or "reverted" ? now : last?.SwitchedAt,
                 HookRanFor = o.HookRanFor ?? last?.HookRanFor,
                 Result = o.Result,
-                LastError = o.Result == "failed" ? o.Detail : o.HookError,
+                LastError = o.Result is "failed" or "reverted" or "rejected" ? o.Detail : o.HookError,
                 Warning = o.Warning,
                 CheckedAt = now,
+                Rejected = o.Result == "failed" ? last?.Rejected : o.Rejected,
             };
         }).ToList();
         var status = new SyncStatus
         {
             LastPass = new PassSummary { StartedAt = started, FinishedAt = exitCode is null ? null : now, ExitCode = exitCode ?? 0, ZooCommit = commit },
-            LastError = outcomes.Values.Select(o => o.Result == "failed" ? o.Detail : o.HookError).FirstOrDefault(e => e is not null),
+            LastError = outcomes.Values.Select(o => o.Result is "failed" or "reverted" or "rejected" ? o.Detail : o.HookError)
+                .FirstOrDefault(e => e is not null),
             Entries = entries,
             Daemon = SyncStatus.Read(Root.StatusPath).Daemon,
+            Fleet = before.Fleet,
         };
         status.Write(Root.StatusPath);
         return new SyncReport
@@ -204,4 +209,7 @@ public sealed record EntryOutcome
     public string? Warning { get; init; }
 
     public double DurationSeconds { get; init; }
+
+    /// <summary>reverted, rejected: the version the health check refused.</summary>
+    public RejectedVersion? Rejected { get; init; }
 }

@@ -16,6 +16,7 @@ public sealed record SyncStatus
 
     public IReadOnlyList<EntryStatus> Entries { get; init; } = [];
     public DaemonStatus? Daemon { get; init; }
+    public FleetPushStatus? Fleet { get; init; }
 
     public static SyncStatus Read(string path)
     {
@@ -74,6 +75,28 @@ public sealed record EntryStatus
     public string? Warning { get; init; }
 
     public DateTimeOffset? CheckedAt { get; init; }
+
+    /// <summary>The version the health check refused last: not switched to again while the entry resolves to its digest.</summary>
+    public RejectedVersion? Rejected { get; init; }
+}
+
+/// <summary>A version that failed the health check after a switch, and why.</summary>
+public sealed record RejectedVersion
+{
+    public required int Version { get; init; }
+    public required string Digest { get; init; }
+    public required string Reason { get; init; }
+    public required DateTimeOffset At { get; init; }
+}
+
+/// <summary>The last push of this host's fleet record.</summary>
+public sealed record FleetPushStatus
+{
+    public required DateTimeOffset At { get; init; }
+    public string? Commit { get; init; }
+
+    /// <summary>Why the last push failed (null: it succeeded); the next pass tries again.</summary>
+    public string? Error { get; init; }
 }
 
 public sealed record DaemonStatus

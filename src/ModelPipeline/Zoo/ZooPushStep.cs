@@ -108,6 +108,13 @@ public sealed class ZooPushStep(PipelineConfig config, RunStateStore state, IPip
             && stale.Version != record.Version)
             state.DeleteRun(model.Name, key, "published");
         state.WriteRun(model.Name, key, "zoo", record);
+        if (!record.AlreadyPublished)
+            await Notifications.Notifier.For(config, reporter).NotifyAsync(new Notifications.WebhookEvent
+            {
+                Event = Notifications.EventTypes.VersionPublished, Model = model.Name, Version = record.Version,
+                Digest = record.Digest, Url = record.Reference,
+                Summary = $"{model.Name} v{record.Version} was published to the zoo ({record.Digest[..19]})",
+            }, ct);
         return record;
     }
 

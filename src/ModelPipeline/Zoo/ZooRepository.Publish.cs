@@ -103,6 +103,7 @@ public sealed partial class ZooRepository
         if (!ZooLayout.IsAliasName(alias))
             throw new InvalidInputException($"alias '{alias}' is invalid. Fix: use lower-case letters, digits and '-', starting with a letter, at most 40 characters, and not of the form vN.");
         await EnsureRemotesAsync(ct);
+        int? was = null;
         var outcome = await Clone.CommitAndPushAsync(Git.GitAuthor.Resolve(_settings.AuthorName, _settings.AuthorEmail), async (root, token) =>
         {
             await History.CheckAsync(await Clone.HeadAsync(token), token);
@@ -114,7 +115,8 @@ public sealed partial class ZooRepository
             var aliases = ZooLayout.ReadAliases(root, model);
             if (aliases.TryGetValue(alias, out var current) && current == version) return null;
             Lifecycle.ProtectedAlias.Check(root, model, alias, version, mover);
-            var previous = aliases.TryGetValue(alias, out var p) ? $" (was v{p})" : "";
+            was = aliases.TryGetValue(alias, out var p) ? p : null;
+            var previous = was is { } w ? $" (was v{w})" : "";
             aliases[alias] = version;
             ZooLayout.Write(ZooLayout.AliasesPath(root, model), aliases);
             ZooIndexer.Write(root, model);
@@ -124,6 +126,12 @@ public sealed partial class ZooRepository
         await History.RememberAsync(commit, ct);
         _reporter.Info(model, outcome.Commit is null ? $"alias {alias} already points to v{version}" : $"alias {alias} → v{version} committed as {commit[..12]}");
         var mirrors = await PushMirrorsAsync(model, commit, ct);
+        if (outcome.Commit is not null)
+            await _notifier.NotifyAsync(new Notifications.WebhookEvent
+            {
+                Event = Notifications.EventTypes.AliasMoved, Model = model, Version = version, Alias = alias, PreviousVersion = was,
+                Summary = $"{model}: alias {alias} now points to v{version}{(was is { } w ? $" (was v{w})" : "")}",
+            }, ct);
         return new AliasResult { Model = model, Alias = alias, Version = version, Commit = outcome.Commit, Changed = outcome.Commit is not null, Mirrors = mirrors };
     }
 }

@@ -16,6 +16,7 @@ public sealed partial class ZooRepository
     private readonly IPipelineReporter _reporter;
     private readonly GitCli _git;
     private readonly string _sandboxDir;
+    private readonly Notifications.Notifier _notifier;
 
     /// <param name="primaryUrl">Read from this URL or path instead of the configured primary (consumers' --zoo).</param>
     /// <param name="seenDir">Where the last zoo commit this client accepted is kept (default <c>.pipeline/</c>, file <c>zoo-seen-&lt;hash of URL and branch&gt;.json</c>).</param>
@@ -25,6 +26,7 @@ public sealed partial class ZooRepository
         _settings = config.Zoo;
         _reporter = reporter;
         _sandboxDir = Path.Combine(config.RepoRoot, ".pipeline");
+        _notifier = Notifications.Notifier.For(config, reporter);
         Primary = primaryUrl is null
             ? GitRemote.Create("primary", _settings.Url, _settings.TokenEnv, "pipeline.json $.zoo.url", config.RepoRoot)
             : GitRemote.Create("zoo", primaryUrl, SameOrigin(primaryUrl, _settings.Url) ? _settings.TokenEnv : null, "--zoo", Directory.GetCurrentDirectory());

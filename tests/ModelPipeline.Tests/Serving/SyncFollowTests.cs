@@ -37,10 +37,13 @@ public sealed class SyncFollowTests : IDisposable
         Assert.True(first.ExitCode == 0, first.All);
         var seen = await BareRepo.TipAsync(_w.ZooBare);
 
-        // v2's manifest copied over v1 on HEAD~2, force-pushed: v1 would now name v2's image.
+        // v2's manifest copied over v1 on the commit that published v1 (v2 and the alias move dropped),
+        // force-pushed: v1 would now name v2's image.
         var work = await EditZooAsync();
         var other = await BareRepo.GitAsync(work, "show", "HEAD:models/demo/v2/manifest.json");
-        await BareRepo.GitAsync(work, "checkout", "--quiet", "-B", "main", "HEAD~2");
+        var published = (await BareRepo.GitAsync(work, "log", "--diff-filter=A", "--format=%H", "--",
+            "models/demo/v1/manifest.json")).Trim();
+        await BareRepo.GitAsync(work, "checkout", "--quiet", "-B", "main", published);
         File.WriteAllText(Path.Combine(work, "models", "demo", "v1", "manifest.json"), other.Replace("\"version\": 2", "\"version\": 1", StringComparison.Ordinal));
         await CommitAsync(work, "rewrite v1");
         await BareRepo.GitAsync(work, "push", "--quiet", "--force", "origin", "main");

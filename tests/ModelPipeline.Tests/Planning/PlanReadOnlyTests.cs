@@ -43,8 +43,8 @@ public sealed class PlanReadOnlyTests
             var plan = JsonDocument.Parse(run.StdOut).RootElement.GetProperty("results")[0].GetProperty("data");
             Assert.Equal("train", Text(plan, "training", "action"));
             Assert.Equal("1 True", $"{Text(plan, "zoo", "version")} {Text(plan, "zoo", "newVersion")}");
-            Assert.Equal(["latest  1", "test  1"], plan.GetProperty("zoo").GetProperty("aliasMoves").EnumerateArray()
-                .Select(a => $"{Text(a, "alias")} {Text(a, "from")} {Text(a, "to")}"));
+            Assert.Equal(["latest (unset) 1", "test (unset) 1"], plan.GetProperty("zoo").GetProperty("aliasMoves")
+                .EnumerateArray().Select(a => $"{Text(a, "alias")} {From(a)} {Text(a, "to")}"));
             Assert.Equal("create", Text(plan, "gitOps", "action"));
             Assert.Equal("open promote/tiny-v1",
                 $"{Text(plan, "promotion", "action")} {Text(plan, "promotion", "branch")}");
@@ -133,6 +133,9 @@ public sealed class PlanReadOnlyTests
 
     private static string Verdict(JsonElement[] plan, string model) => string.Join(' ',
         Text(Row(plan, model), "data", "promotion", "action"), Text(Row(plan, model), "data", "promotion", "branch"));
+
+    private static string From(JsonElement move) =>
+        move.TryGetProperty("from", out var from) && from.ValueKind != JsonValueKind.Null ? from.ToString() : "(unset)";
 
     private static string Text(JsonElement e, params string[] path) =>
         path.Aggregate(e, (x, p) => x.GetProperty(p)).ToString();

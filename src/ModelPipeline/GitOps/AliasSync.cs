@@ -60,6 +60,7 @@ public sealed class AliasSync(PipelineConfig config, IPipelineReporter reporter)
     /// </summary>
     private async Task AnnounceMergeAsync(Pin pin, CancellationToken ct)
     {
+        if (!config.Notifications.Webhooks.Any(w => w.Wants(Notifications.EventTypes.PromotionMerged))) return;
         History.HistoryEntry? merged;
         using (var repo = await GitOpsRepository.OpenAsync(config, reporter, ct))
         {

@@ -98,7 +98,17 @@ public sealed class PlanReadOnlyTests
             await Run(world, verb);
         await Run(world, "promote", "--model", "a", "--version", "1");
 
+        // Without the forge's token (a pull request pipeline from a fork) the plan warns and judges by the branches.
         var sent = fake.Requests.Count;
+        var env = Env();
+        env["MP_TEST_GH_TOKEN"] = env["MP_TEST_GL_TOKEN"] = null;
+        var blind = await Modelpipe.RunAsync(world.Root, ["plan", "--json"], env);
+        Assert.True(blind.ExitCode == 0, blind.All);
+        Assert.Equal(sent, fake.Requests.Count);
+        var guessed = JsonDocument.Parse(blind.StdOut).RootElement.GetProperty("results").EnumerateArray().ToArray();
+        Assert.Equal(("update promote/a-v1", "open promote/b-v1"), (Verdict(guessed, "a"), Verdict(guessed, "b")));
+        Assert.Contains("was not asked", Text(Row(guessed, "a"), "data", "promotion", "reason"));
+
         var plan = await Run(world, "plan");
         var during = fake.Requests.Skip(sent).ToList();
         Assert.NotEmpty(during); // the forge was asked

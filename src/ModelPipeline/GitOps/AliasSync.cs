@@ -39,6 +39,49 @@ public sealed class AliasSync(PipelineConfig config, IPipelineReporter reporter)
         return pins;
     }
 
-    public Task<AliasResult> ApplyAsync(Pin pin, CancellationToken ct) =>
-        new ZooRepository(config, reporter).SetAliasAsync(pin.Model, pin.Alias, pin.Version, ct, Zoo.Lifecycle.AliasMover.SyncAliases);
+    /// <summary>
+    /// Sets the alias. When that moves <c>prod</c>, a promotion was merged (on GitHub, GitLab or by hand):
+    /// <c>promotion.merged</c> is told once, see <see cref="AnnounceMergeAsync"/>.
+    /// </summary>
+    public async Task<AliasResult> ApplyAsync(Pin pin, CancellationToken ct)
+    {
+        var alias = await new ZooRepository(config, reporter).SetAliasAsync(pin.Model, pin.Alias, pin.Version, ct,
+            Zoo.Lifecycle.AliasMover.SyncAliases);
+        if (alias.Changed && pin.Alias == Promotion.Environment) await AnnounceMergeAsync(pin, ct);
+        return alias;
+    }
+
+    /// <summary>
+    /// <c>promotion.merged</c> for the GitOps commit that put the version in prod (the merge commit), with the
+    /// request number its message names (<c>Merge pull request #12</c>, <c>See merge request …!7</c>) and who
+    /// merged it. Told only when the zoo's prod alias moves, which happens once per merge however often
+    /// SyncAliases runs; its delivery id comes from the commit (<see cref="MergeDeliveryId"/>), so a delivery
+    /// already made for it (<c>modelpipe pr merge</c> tells it first) is not made again.
+    /// </summary>
+    private async Task AnnounceMergeAsync(Pin pin, CancellationToken ct)
+    {
+        if (!config.Notifications.Webhooks.Any(w => w.Wants(Notifications.EventTypes.PromotionMerged))) return;
+        History.HistoryEntry? merged;
+        using (var repo = await GitOpsRepository.OpenAsync(config, reporter, ct))
+        {
+            var changes = (await repo.PinChangesAsync([Promotion.Environment], ct)).Where(c => c.Model == pin.Model);
+            var stays = History.PromotionHistory.Build([.. changes], null);
+            merged = stays.Count > 0 ? stays[^1] : null;
+        }
+        if (merged is null || merged.Version != pin.Version) return;
+        int? number = merged.Request is { Length: > 1 } r && int.TryParse(r.AsSpan(1), out var n) ? n : null;
+        var by = merged.MergedBy is { } who ? $" by {who}" : "";
+        await Notifications.Notifier.For(config, reporter).NotifyAsync(new Notifications.WebhookEvent
+        {
+            Id = MergeDeliveryId(pin.Model, merged.Commit), Event = Notifications.EventTypes.PromotionMerged,
+            Model = pin.Model, Version = pin.Version, Digest = merged.Digest, Environment = Promotion.Environment,
+            Number = number, Commit = merged.Commit,
+            Summary = $"{pin.Model} v{pin.Version}: promotion to {Promotion.Environment} merged{by} "
+                + $"({merged.Request ?? "GitOps commit"} {merged.Commit[..12]}); the zoo's prod alias follows",
+        }, ct);
+    }
+
+    /// <summary>The delivery id of <c>promotion.merged</c> for a merge commit: the same wherever it is told.</summary>
+    public static string MergeDeliveryId(string model, string commit) => new Guid(System.Security.Cryptography.SHA256
+        .HashData(System.Text.Encoding.UTF8.GetBytes($"promotion.merged\n{model}\n{commit}"))[..16]).ToString();
 }

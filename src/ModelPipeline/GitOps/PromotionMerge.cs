@@ -45,6 +45,7 @@ public sealed class PromotionMerge(PipelineConfig config, RunStateStore state, I
         await Notifications.Notifier.For(config, reporter).NotifyAsync(new Notifications.WebhookEvent
         {
             Event = Notifications.EventTypes.PromotionMerged, Model = model, Version = chosen, Environment = Promotion.Environment,
+            Id = AliasSync.MergeDeliveryId(model, commit), Commit = commit, // SyncAliases below then tells it no more
             Url = state.Relative(Path.Combine(dir, LocalForge.MergedFile)),
             Summary = $"{model} v{chosen}: promotion to {Promotion.Environment} merged by {who.Name} ({commit[..12]})",
         }, ct);

@@ -6,7 +6,8 @@ namespace ModelPipeline.Notifications;
 
 /// <summary>
 /// Tells every webhook that wants an event about it, one after the other, and logs each delivery. A failed
-/// delivery is a warning (and a line in the log, which the report lists), never a failure of the step.
+/// delivery is a warning (and a line in the log, which the report lists), never a failure of the step. An event
+/// with its own id is delivered once per webhook: a delivery the log already records as made is not repeated.
 /// </summary>
 public sealed class Notifier(NotificationSettings settings, string logPath, IPipelineReporter reporter, string source = "pipeline")
 {
@@ -25,10 +26,17 @@ public sealed class Notifier(NotificationSettings settings, string logPath, IPip
         if (wanting.Count == 0) return [];
         e = e with { Source = source, RunId = e.RunId ?? Reporting.RunJournal.CurrentRunId() };
         var records = new List<DeliveryRecord>();
+        var told = e.Id.Length == 0 ? new HashSet<string>() : DeliveryLog.Read(logPath)
+            .Where(r => r.Id == e.Id && r.Result == "delivered").Select(r => r.Webhook).ToHashSet();
         foreach (var hook in wanting)
         {
-            var delivery = e with { Id = Guid.NewGuid().ToString() };
+            var delivery = e with { Id = e.Id.Length > 0 ? e.Id : Guid.NewGuid().ToString() };
             var url = hook.ResolveUrl();
+            if (told.Contains(hook.Label(url)))
+            {
+                reporter.Info(e.Model, $"webhook {hook.Label(url)}: {e.Event} {e.Id} was delivered before; not again");
+                continue;
+            }
             var outcome = url is null
                 ? new WebhookSender.Outcome(false, 0, null, $"the URL variable {hook.UrlEnv} (urlEnv) is not set. Fix: export {hook.UrlEnv} where this step runs.")
                 : await WebhookSender.SendAsync(hook, url, delivery, reporter, ct);

@@ -11,7 +11,10 @@ public sealed record WebhookEvent
 
     public int SchemaVersion { get; init; } = CurrentSchemaVersion;
 
-    /// <summary>The delivery id (also the <c>X-Modelpipe-Delivery</c> header): the same on every retry, so a receiver can deduplicate.</summary>
+    /// <summary>
+    /// The delivery id (also the <c>X-Modelpipe-Delivery</c> header): the same on every retry, so a receiver can
+    /// deduplicate. Set by the sender for an event that must be told once (promotion.merged), else a new one.
+    /// </summary>
     public string Id { get; init; } = "";
 
     /// <summary>One of <see cref="EventTypes.All"/>.</summary>
@@ -40,6 +43,9 @@ public sealed record WebhookEvent
 
     /// <summary>promotion.*: the pull or merge request's number.</summary>
     public int? Number { get; init; }
+
+    /// <summary>promotion.merged: the GitOps commit that merged it (the delivery id is derived from it).</summary>
+    public string? Commit { get; init; }
 
     /// <summary>gate.failed: the step whose gate refused (validate, serve-check, package).</summary>
     public string? Step { get; init; }

@@ -103,10 +103,10 @@ public sealed record GitOpsPlan
 }
 
 /// <summary>
-/// The promotion (OpenPr): <c>open</c> (a new branch and pull request), <c>update</c> (the branch exists: its
-/// open pull request is updated), <c>nothing-to-do</c> (prod already pins it), <c>frozen</c>, or <c>none</c>
-/// (the test pin does not change, so OpenPr leaves the promotion alone). <see cref="Close"/>: the model's
-/// older open promotions it supersedes.
+/// The promotion (OpenPr): <c>open</c> (a new pull request), <c>update</c> (the forge has an open pull request
+/// for the branch, <see cref="Url"/>: it is updated, or left as it is when nothing changed), <c>nothing-to-do</c>
+/// (prod already pins it), <c>frozen</c>, or <c>none</c> (the test pin does not change, so OpenPr leaves the
+/// promotion alone). <see cref="Close"/>: the model's older open promotions it supersedes.
 /// </summary>
 public sealed record PromotionPlan
 {
@@ -115,5 +115,9 @@ public sealed record PromotionPlan
     public string? Branch { get; init; }
     public string? ProdPath { get; init; }
     public IReadOnlyList<string> Close { get; init; } = [];
+
+    /// <summary>For <c>update</c>: the open pull request (the local forge: its text in the run state).</summary>
+    public string? Url { get; init; }
+
     public string? Reason { get; init; }
 }

@@ -22,6 +22,7 @@ public static class RunPlanText
         yield return $"gitops: {m.GitOps.Action} {m.GitOps.Path}" + (m.GitOps.Reason is { } r ? $": {r}" : "");
         var p = m.Promotion;
         yield return $"{p.Forge} promotion: {p.Action}" + (p.Branch is null || p.Action == "none" ? "" : $" {p.Branch}")
+            + (p.Action == "update" && p.Url is { } url ? $" ({url})" : "")
             + (p.Close.Count > 0 ? $"; close {string.Join(", ", p.Close)}" : "") + (p.Reason is { } why ? $" ({why})" : "");
     }
 

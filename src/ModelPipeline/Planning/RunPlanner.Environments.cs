@@ -1,4 +1,5 @@
 using ModelPipeline.Ci;
+using ModelPipeline.Configuration;
 using ModelPipeline.Forges;
 using ModelPipeline.GitOps;
 using ModelPipeline.Zoo;
@@ -11,14 +12,14 @@ public sealed partial class RunPlanner
     /// The zoo version and aliases (PushMirrors, UpdateGitOps), the test config.yaml (UpdateGitOps) and the
     /// promotion (OpenPr) of every model, from one read of the GitOps branch and its promotion branches.
     /// </summary>
-    private async Task<IReadOnlyList<ModelPlan>> EnvironmentsAsync(
+    private async Task<IReadOnlyList<ModelPlan>> EnvironmentsAsync(PipelineConfig read,
         IReadOnlyList<(ModelAssessment Zoo, TrainingPlan Training, ImagePlanEntry Image)> models, CancellationToken ct)
     {
-        using var repo = await GitOpsRepository.OpenAsync(config, reporter, ct);
+        using var repo = await GitOpsRepository.OpenAsync(read, reporter, ct);
         var tests = await repo.ReadConfigsAsync(TestDeployment.Environment, ct);
         var prods = await repo.ReadConfigsAsync(GitOps.Promotion.Environment, ct);
         var branches = await repo.RemoteBranchesAsync("promote/", ct);
-        var deployment = new TestDeployment(config, state, reporter);
+        var deployment = new TestDeployment(read, state, reporter);
         var plans = new List<ModelPlan>();
         foreach (var (zoo, training, image) in models)
         {
@@ -67,8 +68,8 @@ public sealed partial class RunPlanner
 
     /// <summary>
     /// As OpenPr decides: only when this run changes the test pin (or an earlier run left a promotion pending);
-    /// nothing when prod already pins it or is frozen; else the branch <c>promote/&lt;name&gt;-v&lt;N&gt;</c> (its
-    /// pull request opened, or updated when the branch exists) and the older unmerged ones closed.
+    /// nothing when prod already pins it or is frozen; else the branch <c>promote/&lt;name&gt;-v&lt;N&gt;</c>, its
+    /// pull request opened or updated and the older open ones closed, as the forge answers (see <see cref="Open"/>).
     /// </summary>
     private async Task<PromotionPlan> PromotionAsync(GitOpsRepository repo, string name, GitOpsPlan gitops,
         EnvironmentConfig deployed, string? prodYaml, IReadOnlyList<string> branches, CancellationToken ct)
@@ -95,13 +96,56 @@ public sealed partial class RunPlanner
             Model = name, Base = repo.Branch, Version = candidate.ModelVersion, Head = branch, Title = "",
             NewPullRequest = new PullRequestResult { Action = PullRequestAction.Created, Url = "" }, PromotionsDir = "",
         };
+        var open = await Open(repo.Branch, ct);
+        if (open.PullRequests is { } listed)
+        {
+            var existing = listed.FirstOrDefault(p => p.Head == branch);
+            return new PromotionPlan
+            {
+                Action = existing is null ? "open" : "update", Forge = forge, Branch = branch, ProdPath = prodPath,
+                Close = listed.Where(p => supersede.Supersedes(p.Head)).Select(p => p.Head).Distinct().ToList(),
+                Url = existing?.Url,
+            };
+        }
+        // The local forge (or a hosted one that could not be asked): its open promotions are the unmerged branches;
+        // the local forge's pull request is its text in the run state, written anew when it is not there.
         var close = new List<string>();
-        foreach (var older in branches.Where(supersede.Supersedes))
+        foreach (var older in branches.Where(supersede.Supersedes).Order(StringComparer.Ordinal))
             if (!await repo.IsMergedAsync(older, ct)) close.Add(older);
+        var text = Path.Combine(state.ModelDir(name), "promotions", $"v{candidate.ModelVersion}", LocalForge.BodyFile);
+        var update = forge == "local" ? File.Exists(text) : branches.Contains(branch);
         return new PromotionPlan
         {
-            Action = branches.Contains(branch) ? "update" : "open", Forge = forge, Branch = branch, ProdPath = prodPath,
-            Close = close,
+            Action = update ? "update" : "open", Forge = forge, Branch = branch, ProdPath = prodPath, Close = close,
+            Url = forge == "local" && update ? state.Relative(text) : null, Reason = open.Problem,
         };
+    }
+
+    private (IReadOnlyList<OpenPullRequest>? PullRequests, string? Problem)? _open;
+
+    /// <summary>
+    /// The open pull requests of a hosted forge, asked once per plan and only when a promotion is decided. A forge
+    /// that cannot be asked (no token here, as in a pull request pipeline from a fork) is a warning: the plan
+    /// then judges by the GitOps repository's branches and says so.
+    /// </summary>
+    private async Task<(IReadOnlyList<OpenPullRequest>? PullRequests, string? Problem)> Open(string baseBranch,
+        CancellationToken ct)
+    {
+        if (_open is { } known) return known;
+        if (config.Forge.Kind == "local") return (_open = (null, null)).Value;
+        try
+        {
+            var forge = ForgeFactory.Create(config, reporter);
+            _open = forge is IOpenPullRequests reader
+                ? (await reader.ListOpenAsync(baseBranch, ct), null) : (null, null);
+        }
+        catch (Errors.PipelineException ex)
+        {
+            var problem = $"{config.Forge.Kind} was not asked ({ex.Message.Split('\n')[0]}); "
+                + "judged by the GitOps branches";
+            reporter.Warning(null, "plan: " + problem);
+            _open = (null, problem);
+        }
+        return _open.Value;
     }
 }

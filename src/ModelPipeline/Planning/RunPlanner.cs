@@ -17,8 +17,9 @@ namespace ModelPipeline.Planning;
 /// fetching, from one zoo snapshot), asks PackageModelCar for the image it would make
 /// (<see cref="ModelCarPackager.PreviewAsync"/>: a dry-run target and a read-only layer cache), UpdateGitOps
 /// whether it would leave test alone, and reads the GitOps branch and promotion branches once.
-/// Reads only: the zoo and GitOps clone caches are brought to their remotes' tips (as every step does);
-/// registries and OCI layouts are asked (HEAD) which blobs they have; the forge is not called.
+/// Reads only: the zoo and GitOps repositories are cloned into a scratch folder (<see cref="PlanSandbox"/>), so
+/// neither the workspace nor a remote changes, and a missing local remote reads as empty; registries and OCI
+/// layouts are asked (HEAD) which blobs they have; a hosted forge is asked (GET) which pull requests are open.
 /// </summary>
 public sealed partial class RunPlanner(PipelineConfig config, RunStateStore state, IPipelineReporter reporter)
 {
@@ -28,7 +29,8 @@ public sealed partial class RunPlanner(PipelineConfig config, RunStateStore stat
     public async Task<RunPlan> PlanAsync(IReadOnlyList<ModelDefinition> models, CancellationToken ct)
     {
         GitOpsRepository.CheckSettings(config); // bad GitOps settings fail (exit 2) before anything is read
-        var zoo = await WorkPlan.AssessAsync(config, models, reporter, ct);
+        using var sandbox = await PlanSandbox.CreateAsync(config, ct);
+        var zoo = await WorkPlan.AssessAsync(sandbox.Config, models, reporter, ct);
         using var registries = new RegistryConnector(config.Registry, reporter);
         var packager = new ModelCarPackager(config, state, reporter, registries);
         var built = new List<(ModelAssessment Zoo, TrainingPlan Training, ImagePlanEntry Image)>();
@@ -37,7 +39,7 @@ public sealed partial class RunPlanner(PipelineConfig config, RunStateStore stat
             var training = Training(model);
             built.Add((model, training, await ImageAsync(model, training, packager, registries, ct)));
         }
-        var plans = await EnvironmentsAsync(built, ct);
+        var plans = await EnvironmentsAsync(sandbox.Config, built, ct);
         return new RunPlan { Models = plans, ZooCommit = zoo.ZooCommit };
     }
 

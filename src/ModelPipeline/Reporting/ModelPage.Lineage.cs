@@ -26,7 +26,7 @@ internal static partial class ModelPage
     private static void Details(StringBuilder s, ModelReport m, VersionReport v)
     {
         var manifest = v.Manifest;
-        var extra = v.Extra.ToList();
+        var extra = v.Extra.Where(e => !e.Key.StartsWith("importedFrom", StringComparison.Ordinal)).ToList();
         s.Append($"<details id=\"v{v.Version}\" class=\"version\"{(v.Version == m.Latest ? " open" : "")}>\n");
         s.Append($"<summary><h3>v{v.Version}</h3> {Time(v.CreatedAt)} {string.Join(" ", v.Aliases.Select(a => Badge(a, "alias")))}</summary>\n");
         s.Append("<div class=\"lineage\">\n<section><h4>Lineage</h4><dl>");
@@ -34,6 +34,7 @@ internal static partial class ModelPage
         Fact(s, "Source commit", manifest.SourceCommit is null ? "<span class=\"muted\">not recorded</span>" : $"<code>{E(manifest.SourceCommit)}</code>");
         var parent = m.Versions.LastOrDefault(p => p.Version < v.Version);
         Fact(s, "Parent version", parent is null ? "none (first version)" : $"<a href=\"#v{parent.Version}\">v{parent.Version}</a>");
+        Imported(s, manifest.ImportedFrom);
         foreach (var (key, label) in TrainingFields)
         {
             var field = extra.FirstOrDefault(e => e.Key == key);
@@ -73,6 +74,19 @@ internal static partial class ModelPage
         ServingCheck(s, v);
         Files(s, v);
         s.Append("</details>\n");
+    }
+
+    /// <summary>An imported version (<c>modelpipe import</c>): the source it was taken from.</summary>
+    private static void Imported(StringBuilder s, Importing.ImportLineage? imported)
+    {
+        if (imported is null) return;
+        var uri = imported.Uri.StartsWith("http", StringComparison.Ordinal)
+            ? Link(imported.Uri) : $"<code>{E(imported.Uri)}</code>";
+        var layout = imported.HuggingFace ? ", a Hugging Face-style folder" : "";
+        Fact(s, "Imported from", $"{uri} <span class=\"muted\">({E(imported.Kind)}{layout})</span>");
+        Fact(s, "Source sha256", Digest("sha256:" + imported.Sha256));
+        if (imported.ImageDigest is { } image) Fact(s, "Source image", Digest(image));
+        if (imported.ImportedAt != default) Fact(s, "Imported at", Time(imported.ImportedAt));
     }
 
     private static void Data(StringBuilder s, VersionReport v)

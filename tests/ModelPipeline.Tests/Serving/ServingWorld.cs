@@ -20,7 +20,10 @@ public sealed class ServingWorld : IDisposable
 
     public string SyncPath => Path.Combine(Root, "sync.json");
 
-    public string ZooBare => Path.Combine(Root, ".pipeline", "zoo.git");
+    /// <summary>The zoo's bare repository on disk (a test that serves the zoo over http points it there).</summary>
+    public string ZooBare { get; set; }
+
+    public ServingWorld() => ZooBare = Path.Combine(Root, ".pipeline", "zoo.git");
 
     public string Layout => Path.Combine(Root, ".pipeline", "oci");
 

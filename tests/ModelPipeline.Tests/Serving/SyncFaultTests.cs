@@ -18,6 +18,7 @@ public sealed class SyncFaultTests : IDisposable
         File.WriteAllText(Path.Combine(_w.Root, "pipeline.json"), $$"""{ "zoo": { "url": "{{url}}", "tokenEnv": "ZOO_TOKEN", "mirrors": [] } }""");
         _w.Env["ZOO_TOKEN"] = token;
         _w.Zoo = new { url, tokenEnv = "ZOO_TOKEN" };
+        _w.ZooBare = Path.Combine(_w.Root, "served", "zoo.git");
         var v1 = await _w.PublishAsync(1);
         var v2 = await _w.PublishAsync(2);
         await _w.AliasAsync("prod", 1);

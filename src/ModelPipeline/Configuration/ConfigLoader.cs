@@ -58,7 +58,8 @@ public static class ConfigLoader
         if (problems.Count > 0)
             throw new InvalidInputException($"{display} is invalid ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}):", problems);
         problems.AddRange(Schema.Value.Validate(json)
-            .Select(e => $"{display}{(IsOverridden(e, overrides) ? " (after environment overrides)" : "")}: {SchemaMessages.Describe(e)}"));
+            .Select(e => $"{display}{(IsOverridden(e, overrides) ? " (after environment overrides)" : "")}: " +
+                SchemaMessages.Describe(e, SchemaMessages.PipelineJson)));
         if (problems.Count > 0)
             throw new InvalidInputException($"{display} is invalid ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}):", problems);
 

@@ -75,7 +75,7 @@ public static class ModelLoader
         if (problems.Count > 0) return null;
 
         foreach (var error in Flatten(Schema.Value.Validate(text)))
-            problems.Add($"{prefix}: {SchemaMessages.Describe(error)}");
+            problems.Add($"{prefix}: {SchemaMessages.Describe(error, SchemaMessages.ModelJson)}");
         if (problems.Count > 0)
         {
             using var raw = JsonDocument.Parse(text);

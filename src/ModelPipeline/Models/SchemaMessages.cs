@@ -5,18 +5,27 @@ namespace ModelPipeline.Models;
 /// <summary>Turns NJsonSchema validation errors into one-line messages with a JSON path and a fix.</summary>
 internal static class SchemaMessages
 {
-    public static string Describe(ValidationError error)
+    /// <summary>Where a reader finds the fields of each validated file: its schema and its docs page.</summary>
+    public const string ModelJson = "models/model.schema.json (docs/model-json.md)";
+    public const string PipelineJson = "pipeline.schema.json (docs/pipeline-json.md)";
+    public const string SyncJson = "pipelines/serving/sync.schema.json (docs/serving.md)";
+
+    /// <param name="schema">The file's schema and docs page (<see cref="ModelJson"/>, <see cref="PipelineJson"/>,
+    /// <see cref="SyncJson"/>), named where the message has no more precise fix.</param>
+    public static string Describe(ValidationError error, string schema)
     {
         // An item or a $ref'd object that is invalid: say what is wrong inside it.
         if (error is ChildSchemaValidationError { Errors.Count: > 0 } child)
-            return string.Join("; ", child.Errors.SelectMany(kv => kv.Value).Select(Describe));
+            return string.Join("; ", child.Errors.SelectMany(kv => kv.Value).Select(e => Describe(e, schema)));
         var path = JsonPath(error.Path);
         var fix = error.Kind switch
         {
             ValidationErrorKind.PropertyRequired =>
-                $"missing required field '{error.Property}'. Fix: add \"{error.Property}\" (see the schema's description of it).",
+                $"missing required field '{error.Property}'. Fix: add \"{error.Property}\" " +
+                $"(see its description in {schema}).",
             ValidationErrorKind.NoAdditionalPropertiesAllowed =>
-                $"unknown field '{error.Property}'. Fix: remove it or correct its spelling; allowed fields are listed in the schema.",
+                $"unknown field '{error.Property}'. Fix: remove it or correct its spelling; " +
+                $"{schema} lists the allowed fields.",
             ValidationErrorKind.StringExpected => "expected a string. Fix: quote the value.",
             ValidationErrorKind.IntegerExpected => "expected a whole number. Fix: write an integer without quotes or decimals.",
             ValidationErrorKind.NumberExpected => "expected a number. Fix: write a number without quotes.",
@@ -33,7 +42,7 @@ internal static class SchemaMessages
             ValidationErrorKind.NumberTooSmall or ValidationErrorKind.IntegerTooBig or ValidationErrorKind.NumberTooBig =>
                 $"out of range (minimum {error.Schema.Minimum?.ToString() ?? "-"}, maximum {error.Schema.Maximum?.ToString() ?? "-"})."
                 + " Fix: give a value within that range.",
-            _ => $"{error.Kind}. Fix: see models/model.schema.json.",
+            _ => $"{error.Kind}. Fix: see {schema}.",
         };
         return $"{path}: {fix}";
     }

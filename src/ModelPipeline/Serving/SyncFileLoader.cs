@@ -127,7 +127,8 @@ public static class SyncFileLoader
 
     private static string Describe(NJsonSchema.Validation.ValidationError e)
     {
-        if (e.Kind != NJsonSchema.Validation.ValidationErrorKind.PatternMismatch) return SchemaMessages.Describe(e);
+        if (e.Kind != NJsonSchema.Validation.ValidationErrorKind.PatternMismatch)
+            return SchemaMessages.Describe(e, SchemaMessages.SyncJson);
         var path = SchemaMessages.JsonPath(e.Path);
         var value = e is { Token: Newtonsoft.Json.Linq.JValue v } ? $"'{v.Value}' " : "";
         return path switch
@@ -135,7 +136,7 @@ public static class SyncFileLoader
             "$.files.mode" => $"{path}: {value}is not an octal file mode. Fix: write three octal digits, e.g. \"0640\" (owner rw, group r).",
             "$.files.group" => $"{path}: {value}is not a group name or id. Fix: give an existing group, e.g. \"models\" or \"1010\".",
             "$.zoo.tokenEnv" => $"{path}: {value}is not an environment variable name. Fix: name the variable that holds the token (letters, digits, '_'), never the token itself.",
-            _ => SchemaMessages.Describe(e),
+            _ => SchemaMessages.Describe(e, SchemaMessages.SyncJson),
         };
     }
 

@@ -53,8 +53,9 @@ public static class ImageVerifier
         var name = identity is null ? "NAME@vN" : $"{identity.Model}@v{identity.Version}";
         if (problems.Any(p => p.Contains("the signature is for ", StringComparison.Ordinal)))
             return "Fix: do not use this image: it is signed as another model or version, so the zoo record of " +
-                $"{name} " +
-                "or the registry was rewritten. Restore the zoo (git history) and the registry from a trusted copy.";
+                $"{name} or the registry was rewritten. Restore the zoo (git history) and the registry from a " +
+                "trusted copy. Only if the zoo is intact and another version (here or in another zoo) records this " +
+                $"same image, was {name}'s own signature lost: then run 'modelpipe sign {name}'.";
         return "Fix: do not use this image until it verifies. If it is the one the zoo records and is only unsigned, " +
             "signed before its version was known, or its SBOM or provenance lacks a signature, run " +
             $"'modelpipe sign {name}' with the signing key in the variable signing.keyEnv names " +

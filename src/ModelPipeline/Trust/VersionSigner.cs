@@ -9,20 +9,23 @@ namespace ModelPipeline.Trust;
 /// signed by the same key — the SBOM artifact's signature, a signed copy of the provenance envelope
 /// (same statement, attached beside the unsigned one) and the ModelPack's signature. What already
 /// verifies is left alone, so a re-run writes nothing. Reads only the store: works from a fresh clone.
+/// The image's signature is appended beside those of other versions with the same digest (one
+/// <c>.sig</c> tag per digest); <c>replacing</c> names the identity this publisher signed before it
+/// lost a concurrent publish, whose signature is dropped.
 /// </summary>
 public static class VersionSigner
 {
     public sealed record Outcome(AttestationRecord Attestations, IReadOnlyList<string> Written);
 
     public static async Task<Outcome> SignAsync(IArtifactStore store, SignedIdentity identity, string digest,
-        string? modelPack, SigningKey key, CancellationToken ct)
+        string? modelPack, SigningKey key, CancellationToken ct, SignedIdentity? replacing = null)
     {
         using var verifier = VerificationKey.FromPem(key.PublicKeyPem, "the signing key's public half");
         var signed = new List<string>();
         var referrers = await Referrers.ListAsync(store, digest, ct);
         var sbom = referrers.FirstOrDefault(r => r.ArtifactType == Sbom.MediaType)
             ?? throw Missing(store, identity, digest, "SBOM");
-        var image = await EnsureSignatureAsync(store, digest, key, verifier, identity, "image", signed, ct);
+        var image = await EnsureSignatureAsync(store, digest, key, verifier, identity, "image", signed, ct, replacing);
         var sbomSignature = await EnsureSignatureAsync(store, sbom.Digest, key, verifier, null, "SBOM", signed, ct);
         if (modelPack is not null)
             await EnsureSignatureAsync(store, modelPack, key, verifier, null, "ModelPack", signed, ct);
@@ -39,12 +42,13 @@ public static class VersionSigner
         await store.TryGetManifestAsync(CosignSignature.Tag(digest), ct) is { } bytes ? OciDigest.Of(bytes) : null;
 
     private static async Task<string> EnsureSignatureAsync(IArtifactStore store, string digest, SigningKey key,
-        VerificationKey verifier, SignedIdentity? identity, string what, List<string> signed, CancellationToken ct)
+        VerificationKey verifier, SignedIdentity? identity, string what, List<string> signed, CancellationToken ct,
+        SignedIdentity? replacing = null)
     {
         if (await CosignSignature.VerifyAsync(store, digest, verifier, ct, identity) is null
             && await SignatureDigestAsync(store, digest, ct) is { } existing) return existing;
         signed.Add(what);
-        return await CosignSignature.SignAsync(store, digest, key, ct, identity);
+        return await CosignSignature.SignAsync(store, digest, key, ct, identity, replacing);
     }
 
     private static async Task<string> EnsureProvenanceAsync(IArtifactStore store, SignedIdentity identity,

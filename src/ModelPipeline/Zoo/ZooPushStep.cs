@@ -58,13 +58,15 @@ public sealed class ZooPushStep(PipelineConfig config, RunStateStore state, IPip
         using var registries = new RegistryConnector(config.Registry, reporter);
         using var signer = SigningKey.FromEnvironment(config.Signing);
         AttestationRecord? signed = null;
+        SignedIdentity? attempted = null; // signed here as a number a concurrent publish then took: dropped
         if (signer is not null)
             input = input with
             {
                 SignAs = async (version, token) =>
                 {
                     var identity = new SignedIdentity(model.Name, version, key);
-                    signed = await SignAsync(registries, identity, input.Image, signer, token);
+                    var outcome = await SignAsync(registries, identity, input.Image, signer, token, attempted);
+                    (signed, attempted) = (outcome.Attestations, outcome.Written.Contains("image") ? identity : null);
                     return input.Image with
                     {
                         Signature = signed.Signature, Sbom = signed.Sbom, Provenance = signed.Provenance,
@@ -97,7 +99,10 @@ public sealed class ZooPushStep(PipelineConfig config, RunStateStore state, IPip
         record = record with { VersionTag = await EnsureTagAsync(store, model.Name, image, $"{model.Name}-v{record.Version}", restore: false, ct) };
         // A key published earlier (unsigned, or signed before its version was known) is signed now.
         if (signer is not null && record.AlreadyPublished)
-            signed = await SignAsync(registries, new SignedIdentity(model.Name, record.Version, key), image, signer, ct);
+        {
+            var identity = new SignedIdentity(model.Name, record.Version, key);
+            signed = (await SignAsync(registries, identity, image, signer, ct)).Attestations;
+        }
         if (signed is not null)
         {
             var current = state.ReadRun<PackageRecord>(model.Name, key, "package")!;
@@ -118,15 +123,16 @@ public sealed class ZooPushStep(PipelineConfig config, RunStateStore state, IPip
         return record;
     }
 
-    private async Task<AttestationRecord> SignAsync(RegistryConnector registries, SignedIdentity identity, ZooImage image,
-        SigningKey signer, CancellationToken ct)
+    private async Task<VersionSigner.Outcome> SignAsync(RegistryConnector registries, SignedIdentity identity,
+        ZooImage image, SigningKey signer, CancellationToken ct, SignedIdentity? replacing = null)
     {
         var store = ArtifactStores.For(config, registries, image.Destination, image.Repository, null);
-        var outcome = await VersionSigner.SignAsync(store, identity, image.Digest, image.ModelPack, signer, ct);
+        var outcome = await VersionSigner.SignAsync(store, identity, image.Digest, image.ModelPack, signer, ct,
+            replacing);
         reporter.Info(identity.Model, outcome.Written.Count == 0
             ? $"{image.Digest[..19]} is already signed as {identity}"
             : $"signed {image.Digest[..19]} as {identity} ({string.Join(", ", outcome.Written)}) in {store.Describe}");
-        return outcome.Attestations;
+        return outcome;
     }
 
     /// <summary>

@@ -15,8 +15,10 @@ namespace ModelPipeline.Tests.Ci;
 public sealed class ArgoCdKServeTests
 {
     private static readonly string ArgoCd = Path.Combine(TestWorld.RepoRoot(), "pipelines", "argocd");
-    private static readonly Lazy<NJsonSchema.JsonSchema> AppSetSchema = new(() => CrdSchema.Load("argocd-applicationset-crd.yaml", "v1alpha1"));
-    private static readonly Lazy<NJsonSchema.JsonSchema> InferenceServiceSchema = new(() => CrdSchema.Load("kserve-inferenceservices-crd.yaml", "v1beta1"));
+    private static readonly Lazy<Json.Schema.JsonSchema> AppSetSchema = new(() =>
+        CrdSchema.Load("argocd-applicationset-crd.yaml", "v1alpha1"));
+    private static readonly Lazy<Json.Schema.JsonSchema> InferenceServiceSchema = new(() =>
+        CrdSchema.Load("kserve-inferenceservices-crd.yaml", "v1beta1"));
 
     private static JsonNode AppSet(string environment) =>
         YamlJson.Documents(File.ReadAllText(Path.Combine(ArgoCd, $"applicationset-{environment}.yaml"))).Single()!;

@@ -1,14 +1,14 @@
 using System.Text.Json.Nodes;
 using ModelPipeline.Ci;
 using ModelPipeline.Tests.Support;
-using NJsonSchema;
+using Json.Schema;
 
 namespace ModelPipeline.Tests.Ci;
 
 /// <summary>
 /// The generated Argo Workflows files, raw, against Argo Workflows' published JSON schema (v4.1.2, vendored):
 /// its WorkflowTemplate definition, strict like the API server (an object with declared properties rejects
-/// unknown fields).
+/// unknown fields), evaluated by JsonSchema.Net under the draft the schema declares (2020-12).
 /// </summary>
 public sealed class ArgoWorkflowsTests
 {
@@ -56,8 +56,9 @@ public sealed class ArgoWorkflowsTests
         var definitions = published["definitions"]!.DeepClone().AsObject();
         foreach (var (_, definition) in definitions) Strict(definition);
         var root = definitions["io.argoproj.workflow.v1alpha1.WorkflowTemplate"]!.DeepClone().AsObject();
+        root["$schema"] = published["$schema"]!.DeepClone();
         root["definitions"] = definitions;
-        return JsonSchema.FromJsonAsync(root.ToJsonString()).GetAwaiter().GetResult();
+        return JsonSchema.FromText(root.ToJsonString(), new BuildOptions { Dialect = Dialect.Draft202012 });
     }
 
     private static void Strict(JsonNode? node)

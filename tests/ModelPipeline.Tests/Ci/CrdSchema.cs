@@ -1,5 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
-using NJsonSchema;
+using Json.Schema;
 
 namespace ModelPipeline.Tests.Ci;
 
@@ -7,6 +8,9 @@ namespace ModelPipeline.Tests.Ci;
 /// A Kubernetes CRD's openAPIV3Schema as a strict JSON Schema: like the API server with field
 /// validation Strict, an object with declared properties rejects unknown fields unless the CRD
 /// preserves them (x-kubernetes-preserve-unknown-fields) or declares additionalProperties.
+/// Every schema here (CRDs and the published CI schemas) is evaluated by JsonSchema.Net, which applies every
+/// keyword of the draft a schema declares (if/then/else, const, dependencies included); <c>format</c> stays an
+/// annotation, as the drafts have it by default.
 /// </summary>
 public static class CrdSchema
 {
@@ -19,7 +23,9 @@ public static class CrdSchema
         var crd = YamlJson.Documents(File.ReadAllText(PathOf(crdFile))).Single()!;
         var schema = crd["spec"]!["versions"]!.AsArray().Single(v => (string?)v!["name"] == version)!["schema"]!["openAPIV3Schema"]!.DeepClone();
         Strict(schema);
-        return JsonSchema.FromJsonAsync(schema.ToJsonString()).GetAwaiter().GetResult();
+        // OpenAPI v3 schema objects are a JSON Schema subset of its era: draft-07 evaluates every keyword they use
+        // and keeps the x-kubernetes-* extensions as annotations.
+        return JsonSchema.FromText(schema.ToJsonString(), new BuildOptions { Dialect = Dialect.Draft07 });
     }
 
     /// <summary>Walks schema nodes only (not the property-name maps, where a field may be called "properties").</summary>
@@ -42,7 +48,15 @@ public static class CrdSchema
             if (schema[combinator] is JsonArray options) foreach (var option in options) Strict(option);
     }
 
-    /// <summary>Validation errors of a document, one line each (path and kind).</summary>
-    public static List<string> Errors(JsonSchema schema, JsonNode? document) =>
-        schema.Validate(document?.ToJsonString() ?? "null").Select(e => $"{e.Path}: {e.Kind}").ToList();
+    /// <summary>The failing leaves of an evaluation: instance location, keyword and message, one a line.</summary>
+    public static List<string> Errors(JsonSchema schema, JsonNode? document)
+    {
+        using var json = JsonDocument.Parse(document?.ToJsonString() ?? "null");
+        var results = schema.Evaluate(json.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        if (results.IsValid) return [];
+        return (results.Details ?? [])
+            .Where(d => !d.IsValid && d.Errors is { Count: > 0 })
+            .SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Key}: {e.Value}"))
+            .Distinct().ToList();
+    }
 }

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using CliWrap.Buffered;
 using ModelPipeline.Ci;
 using ModelPipeline.Tests.Support;
-using NJsonSchema;
+using Json.Schema;
 
 namespace ModelPipeline.Tests.Ci;
 
@@ -11,6 +11,10 @@ namespace ModelPipeline.Tests.Ci;
 public sealed partial class GitHubWorkflowTests
 {
     private static readonly string Root = TestWorld.RepoRoot();
+
+    /// <summary>SchemaStore's workflow schema (draft-07), evaluated in full by JsonSchema.Net.</summary>
+    private static readonly Lazy<JsonSchema> Schema =
+        new(() => JsonSchema.FromFile(CrdSchema.PathOf("github-workflow.json")));
 
     private static List<string> Files() =>
         Directory.EnumerateFiles(Path.Combine(Root, "pipelines", "github"), "*.yml").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToList();
@@ -36,13 +40,37 @@ public sealed partial class GitHubWorkflowTests
 
     [Theory]
     [MemberData(nameof(Workflows))]
-    public async Task Every_workflow_validates_against_the_published_workflow_schema(string file)
+    public void Every_workflow_validates_against_the_published_workflow_schema(string file)
     {
-        var schema = await JsonSchema.FromFileAsync(CrdSchema.PathOf("github-workflow.json"));
-
-        var errors = CrdSchema.Errors(schema, Load(file));
+        var errors = CrdSchema.Errors(Schema.Value, Load(file));
 
         Assert.True(errors.Count == 0, string.Join('\n', errors));
+    }
+
+    /// <summary>
+    /// The schema's conditional keywords apply (NJsonSchema skipped them): a workflow_dispatch input's default must
+    /// have its type (if/then), and a step may set <c>shell</c> only with <c>run</c> (dependencies).
+    /// </summary>
+    [Fact]
+    public void A_default_of_another_type_and_a_shell_without_run_are_refused_so_the_check_can_fail()
+    {
+        var promote = Load("promote.yml");
+        Assert.Empty(CrdSchema.Errors(Schema.Value, promote));
+
+        var input = promote.DeepClone();
+        var version = input["on"]!["workflow_dispatch"]!["inputs"]!["version"]!;
+        version["default"] = "three";
+        Assert.Contains(CrdSchema.Errors(Schema.Value, input),
+            e => e.StartsWith("/on/workflow_dispatch/inputs/version/default: type: ", StringComparison.Ordinal));
+        version["default"] = 3;
+        Assert.Empty(CrdSchema.Errors(Schema.Value, input));
+
+        var shell = promote.DeepClone();
+        var (job, steps) = shell["jobs"]!.AsObject().Select(j => (j.Key, j.Value!["steps"]!.AsArray())).First();
+        var uses = steps.Select((step, i) => (step, i)).First(s => s.step!["uses"] is not null);
+        uses.step!["shell"] = "bash";
+        Assert.Contains(CrdSchema.Errors(Schema.Value, shell),
+            e => e.StartsWith($"/jobs/{job}/steps/{uses.i}: dependencies: ", StringComparison.Ordinal));
     }
 
     [Theory]

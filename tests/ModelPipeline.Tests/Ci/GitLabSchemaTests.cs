@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Json.Schema;
 using ModelPipeline.Ci;
@@ -81,16 +80,5 @@ public sealed class GitLabSchemaTests
 
     private static JsonNode Load(string yaml) => YamlJson.Documents(yaml).Single()!;
 
-    /// <summary>The failing leaves of the evaluation: instance location and message, one line each.</summary>
-    private static List<string> Errors(JsonNode document)
-    {
-        using var json = JsonDocument.Parse(document.ToJsonString());
-        var options = new EvaluationOptions { OutputFormat = OutputFormat.List };
-        var results = Schema.Value.Evaluate(json.RootElement, options);
-        if (results.IsValid) return [];
-        return (results.Details ?? [])
-            .Where(d => !d.IsValid && d.Errors is { Count: > 0 })
-            .SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Key}: {e.Value}"))
-            .Distinct().ToList();
-    }
+    private static List<string> Errors(JsonNode document) => CrdSchema.Errors(Schema.Value, document);
 }

@@ -9,8 +9,10 @@ namespace ModelPipeline.Tests.Ci;
 public sealed partial class TektonTests
 {
     private static readonly string Dir = Path.Combine(TestWorld.RepoRoot(), "pipelines", "tekton");
-    private static readonly Lazy<NJsonSchema.JsonSchema> TaskSchema = new(() => CrdSchema.Load("tekton-task-crd.yaml", "v1"));
-    private static readonly Lazy<NJsonSchema.JsonSchema> PipelineSchema = new(() => CrdSchema.Load("tekton-pipeline-crd.yaml", "v1"));
+    private static readonly Lazy<Json.Schema.JsonSchema> TaskSchema = new(() =>
+        CrdSchema.Load("tekton-task-crd.yaml", "v1"));
+    private static readonly Lazy<Json.Schema.JsonSchema> PipelineSchema = new(() =>
+        CrdSchema.Load("tekton-pipeline-crd.yaml", "v1"));
 
     private static List<JsonNode> Documents(string kind) =>
         Directory.EnumerateFiles(Dir, "*.yaml").SelectMany(f => YamlJson.Documents(File.ReadAllText(f))).Select(d => d!).Where(d => (string?)d["kind"] == kind).ToList();

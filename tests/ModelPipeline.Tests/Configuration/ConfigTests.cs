@@ -70,6 +70,8 @@ public sealed class ConfigTests : IDisposable
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("pipeline.json is invalid", result.StdErr);
         Assert.Contains("$.fetch.retry: unknown field 'retry'", result.StdErr);
+        Assert.Contains("pipeline.schema.json (docs/pipeline-json.md) lists the allowed fields", result.StdErr);
+        Assert.DoesNotContain("model.schema.json", result.StdErr);
     }
 
     [Fact]

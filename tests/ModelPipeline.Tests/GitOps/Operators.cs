@@ -28,6 +28,15 @@ internal static class Operators
         await RunOkAsync(world, "gitops", "--model", "iris");
     }
 
+    /// <summary>Deploys <paramref name="version"/> of iris to test, then promotes it and merges the pull request on
+    /// the local forge (<c>pr merge</c>): it runs in prod and the zoo's prod alias names it.</summary>
+    public static async Task DeployToProdAsync(TestWorld world, int version)
+    {
+        await DeployAsync(world, version);
+        await RunOkAsync(world, "pr", "--model", "iris");
+        await RunOkAsync(world, "pr", "merge", "iris");
+    }
+
     /// <summary>Commits a change to one file of the GitOps repository's main branch by hand, as a person would.</summary>
     public static async Task EditByHandAsync(TestWorld world, string path, string? content, string message)
     {

@@ -47,12 +47,8 @@ public sealed class PromotionLifecycleTests
     public async Task A_rollback_pull_request_names_the_versions_prod_moves_between_and_the_one_test_runs()
     {
         using var world = new TestWorld();
-        await DeployAsync(world, 1);
-        await RunOkAsync(world, "pr", "--model", "iris");
-        await RunOkAsync(world, "pr", "merge", "iris");
-        await DeployAsync(world, 2);
-        await RunOkAsync(world, "pr", "--model", "iris");
-        await RunOkAsync(world, "pr", "merge", "iris");
+        await DeployToProdAsync(world, 1);
+        await DeployToProdAsync(world, 2);
         await DeployAsync(world, 3);
 
         await RunOkAsync(world, "promote", "--model", "iris", "--version", "1");

@@ -62,6 +62,7 @@ public sealed class ModelDefinitionTests : IDisposable
         Assert.Contains("model 'demo', models/demo/model.json: $.training.timeoutSeconds: expected a whole number", result.StdErr);
         Assert.Contains("$.owner: unknown field 'owner'", result.StdErr);
         Assert.Contains("missing required field 'owners'", result.StdErr);
+        Assert.Contains("models/model.schema.json (docs/model-json.md) lists the allowed fields", result.StdErr);
         Assert.Contains("3 problems", result.StdErr);
         Assert.Equal(before, _world.Files());
     }

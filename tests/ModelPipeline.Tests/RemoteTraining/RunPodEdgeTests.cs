@@ -7,36 +7,30 @@ namespace ModelPipeline.Tests.RemoteTraining;
 /// <summary>The runpod backend against hostile or broken answers (issue 19): ids, huge outputs, refused archives.</summary>
 public sealed class RunPodEdgeTests : IAsyncLifetime
 {
-    private readonly TestWorld _world = new();
-    private FakeRunPod _runpod = null!;
+    private RunPodWorld _runpod = null!;
+
+    private TestWorld World => _runpod.World;
+
+    private FakeRunPod Endpoint => _runpod.Endpoint;
 
     public async Task InitializeAsync()
     {
-        _runpod = await FakeRunPod.StartAsync(RemoteKit.RunPodKey);
-        _runpod.Data["iris.csv"] = RemoteKit.Csv;
-        RemoteKit.WritePipeline(_world, runpodUrl: _runpod.BaseUrl.TrimEnd('/'));
-        RemoteKit.WriteModel(_world, "tiny", "runpod", _runpod.BaseUrl, new JsonObject { ["endpointId"] = _runpod.EndpointId });
+        _runpod = await RunPodWorld.StartAsync();
         Assert.Equal(0, (await RunAsync("fetch")).ExitCode);
     }
 
-    private void Serve(bool rightDigest)
-    {
-        var path = Path.Combine(_world.Root, $"out-{Guid.NewGuid():N}.tar.gz");
-        ArchiveCorpus.TarGz(path, tar => ArchiveCorpus.Entry(tar, "models/model.bin", "weights-rp"));
-        _runpod.Archive = File.ReadAllBytes(path);
-        _runpod.ReportedSha256 = rightDigest ? RemoteKit.Sha256(_runpod.Archive) : new string('0', 64);
-        File.Delete(path);
-    }
+    private void Serve(bool rightDigest) =>
+        _runpod.Serve(tar => ArchiveCorpus.Entry(tar, "models/model.bin", "weights-rp"), rightDigest);
 
-    private Task<Modelpipe.Result> RunAsync(params string[] args) => Modelpipe.RunAsync(_world.Root, args, RemoteKit.Env);
+    private Task<Modelpipe.Result> RunAsync(params string[] args) => _runpod.RunAsync(args);
 
     [Fact]
     public async Task A_job_id_that_would_climb_out_of_the_run_folder_is_refused_before_it_reaches_a_path_or_url()
     {
         // Path.Combine(runDir, "archive." + id + ".part") with this id would land on the world's root.
-        var victim = Path.Combine(_world.Root, "victim.part");
+        var victim = Path.Combine(World.Root, "victim.part");
         File.WriteAllText(victim, "precious");
-        _runpod.NextJobId = "/../../../../../victim";
+        Endpoint.NextJobId = "/../../../../../victim";
         Serve(rightDigest: true);
 
         var train = await RunAsync("train");
@@ -44,14 +38,14 @@ public sealed class RunPodEdgeTests : IAsyncLifetime
         Assert.Equal(1, train.ExitCode);
         Assert.Contains("RunPod answered a job id '/../../../../../victim' that is not a valid id", train.All);
         Assert.Equal("precious", File.ReadAllText(victim));
-        Assert.DoesNotContain(_runpod.Requests, r => r.Contains("/status/", StringComparison.Ordinal) || r.StartsWith("GET /files", StringComparison.Ordinal));
-        Assert.Empty(Directory.EnumerateFiles(_world.ArtifactsDir, "remote.json", SearchOption.AllDirectories));
+        Assert.DoesNotContain(Endpoint.Requests, r => r.Contains("/status/", StringComparison.Ordinal) || r.StartsWith("GET /files", StringComparison.Ordinal));
+        Assert.Empty(Directory.EnumerateFiles(World.ArtifactsDir, "remote.json", SearchOption.AllDirectories));
     }
 
     [Fact]
     public async Task A_huge_job_output_is_quoted_only_in_part_in_the_message_and_the_records()
     {
-        _runpod.Output = JsonValue.Create(new string('x', 10_700_000));
+        Endpoint.Output = JsonValue.Create(new string('x', 10_700_000));
 
         var train = await RunAsync("train");
 
@@ -59,7 +53,7 @@ public sealed class RunPodEdgeTests : IAsyncLifetime
         Assert.Contains("its output names no archive", train.All);
         Assert.Contains("characters in all", train.All);
         Assert.True(train.All.Length < 20_000, $"the output is {train.All.Length} characters");
-        foreach (var file in Directory.EnumerateFiles(_world.ArtifactsDir, "*", SearchOption.AllDirectories))
+        foreach (var file in Directory.EnumerateFiles(World.ArtifactsDir, "*", SearchOption.AllDirectories))
             Assert.True(new FileInfo(file).Length < 64 << 10, $"{file} is {new FileInfo(file).Length} bytes");
     }
 
@@ -77,22 +71,22 @@ public sealed class RunPodEdgeTests : IAsyncLifetime
         Assert.Contains("is marked unusable; re-running Train submits a new job", refused.All);
         Assert.True(again.ExitCode == 0, again.All);
         Assert.DoesNotContain("attaching", again.All);
-        Assert.Equal(2, _runpod.Submitted.Count);
-        var output = Path.Combine(_world.ArtifactsDir, "tiny", "runs", RemoteKit.OnlyKey(_world, "tiny"), "output", "model.bin");
+        Assert.Equal(2, Endpoint.Submitted.Count);
+        var output = Path.Combine(World.ArtifactsDir, "tiny", "runs", RemoteKit.OnlyKey(World, "tiny"), "output", "model.bin");
         Assert.Equal("weights-rp", File.ReadAllText(output));
     }
 
     [Fact]
     public async Task A_hostile_archive_marks_the_job_unusable_too()
     {
-        var path = Path.Combine(_world.Root, "dup.tar.gz");
+        var path = Path.Combine(World.Root, "dup.tar.gz");
         ArchiveCorpus.TarGz(path, tar =>
         {
             ArchiveCorpus.Entry(tar, "models/model.bin", "weights");
             ArchiveCorpus.Entry(tar, "models/model.bin", "replaced after the check");
         });
-        _runpod.Archive = File.ReadAllBytes(path);
-        _runpod.ReportedSha256 = RemoteKit.Sha256(_runpod.Archive);
+        Endpoint.Archive = File.ReadAllBytes(path);
+        Endpoint.ReportedSha256 = RemoteKit.Sha256(Endpoint.Archive);
 
         var train = await RunAsync("train");
 
@@ -107,12 +101,12 @@ public sealed class RunPodEdgeTests : IAsyncLifetime
     [InlineData(false)]
     public async Task An_archive_larger_than_maxArchiveBytes_is_stopped_while_streaming_with_or_without_content_length(bool withLength)
     {
-        RemoteKit.WriteModel(_world, "tiny", "runpod", _runpod.BaseUrl,
-            new JsonObject { ["endpointId"] = _runpod.EndpointId, ["maxArchiveBytes"] = 1 << 20 });
+        RemoteKit.WriteModel(World, "tiny", "runpod", Endpoint.BaseUrl,
+            new JsonObject { ["endpointId"] = Endpoint.EndpointId, ["maxArchiveBytes"] = 1 << 20 });
         const long Total = 256L << 20;
-        _runpod.StreamedArchiveBytes = Total;
-        _runpod.StreamedLength = withLength;
-        _runpod.ReportedSha256 = new string('0', 64);
+        Endpoint.StreamedArchiveBytes = Total;
+        Endpoint.StreamedLength = withLength;
+        Endpoint.ReportedSha256 = new string('0', 64);
 
         var train = await RunAsync("train");
 
@@ -123,26 +117,22 @@ public sealed class RunPodEdgeTests : IAsyncLifetime
         // The cap message itself proves the limit held while streaming: the reported sha256 is wrong, so a download
         // that ran to the end would fail on the digest instead. (How many bytes the fake got into the socket before
         // the client hung up depends on scheduling, so it is not asserted.)
-        Assert.Empty(Directory.EnumerateFiles(_world.ArtifactsDir, "archive.*", SearchOption.AllDirectories));
-        Assert.Empty(Directory.EnumerateFiles(_world.ArtifactsDir, "model.bin", SearchOption.AllDirectories));
+        Assert.Empty(Directory.EnumerateFiles(World.ArtifactsDir, "archive.*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.EnumerateFiles(World.ArtifactsDir, "model.bin", SearchOption.AllDirectories));
     }
 
     [Fact]
     public async Task A_maxArchiveBytes_below_1_is_invalid_input_naming_the_field()
     {
-        RemoteKit.WriteModel(_world, "tiny", "runpod", _runpod.BaseUrl,
-            new JsonObject { ["endpointId"] = _runpod.EndpointId, ["maxArchiveBytes"] = 0 });
+        RemoteKit.WriteModel(World, "tiny", "runpod", Endpoint.BaseUrl,
+            new JsonObject { ["endpointId"] = Endpoint.EndpointId, ["maxArchiveBytes"] = 0 });
 
         var train = await RunAsync("train");
 
         Assert.Equal(2, train.ExitCode);
         Assert.Contains("maxArchiveBytes", train.All);
-        Assert.Empty(_runpod.Submitted);
+        Assert.Empty(Endpoint.Submitted);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _runpod.DisposeAsync();
-        _world.Dispose();
-    }
+    public Task DisposeAsync() => _runpod.DisposeAsync().AsTask();
 }

@@ -8,29 +8,19 @@ namespace ModelPipeline.Tests.RemoteTraining;
 /// <summary>The runpod backend through the real modelpipe CLI against a fake RunPod serverless endpoint.</summary>
 public sealed class RunPodTrainingTests : IAsyncLifetime
 {
-    private readonly TestWorld _world = new();
-    private FakeRunPod _runpod = null!;
+    private RunPodWorld _runpod = null!;
 
-    public async Task InitializeAsync()
-    {
-        _runpod = await FakeRunPod.StartAsync(RemoteKit.RunPodKey);
-        _runpod.Data["iris.csv"] = RemoteKit.Csv;
-        RemoteKit.WritePipeline(_world, runpodUrl: _runpod.BaseUrl.TrimEnd('/'));
-        RemoteKit.WriteModel(_world, "tiny", "runpod", _runpod.BaseUrl, new JsonObject { ["endpointId"] = _runpod.EndpointId, ["input"] = new JsonObject { ["gpu"] = "A40" } });
-    }
+    private TestWorld World => _runpod.World;
 
-    private void Serve(Action<TarWriter> write, bool rightDigest = true)
-    {
-        var path = Path.Combine(_world.Root, $"out-{Guid.NewGuid():N}.tar.gz");
-        ArchiveCorpus.TarGz(path, write);
-        _runpod.Archive = File.ReadAllBytes(path);
-        _runpod.ReportedSha256 = rightDigest ? RemoteKit.Sha256(_runpod.Archive) : new string('0', 64);
-        File.Delete(path);
-    }
+    private FakeRunPod Endpoint => _runpod.Endpoint;
 
-    private Task<Modelpipe.Result> RunAsync(params string[] args) => Modelpipe.RunAsync(_world.Root, args, RemoteKit.Env);
+    public async Task InitializeAsync() => _runpod = await RunPodWorld.StartAsync(new JsonObject { ["gpu"] = "A40" });
 
-    private string RunDir => Path.Combine(_world.ArtifactsDir, "tiny", "runs", RemoteKit.OnlyKey(_world, "tiny"));
+    private void Serve(Action<TarWriter> write, bool rightDigest = true) => _runpod.Serve(write, rightDigest);
+
+    private Task<Modelpipe.Result> RunAsync(params string[] args) => _runpod.RunAsync(args);
+
+    private string RunDir => Path.Combine(World.ArtifactsDir, "tiny", "runs", RemoteKit.OnlyKey(World, "tiny"));
 
     [Fact]
     public async Task A_runpod_job_is_submitted_once_and_its_archive_model_folder_kept_then_a_rerun_attaches()
@@ -41,32 +31,32 @@ public sealed class RunPodTrainingTests : IAsyncLifetime
             ArchiveCorpus.Entry(tar, "models/model.bin", "weights-rp");
         });
         Assert.Equal(0, (await RunAsync("fetch")).ExitCode);
-        _runpod.Enqueue(429, """{"error":"rate limited"}""", ("Retry-After", "1"));
+        Endpoint.Enqueue(429, """{"error":"rate limited"}""", ("Retry-After", "1"));
 
         var train = await RunAsync("train");
 
         Assert.True(train.ExitCode == 0, train.All);
-        var submitted = Assert.Single(_runpod.Submitted)["input"]!;
+        var submitted = Assert.Single(Endpoint.Submitted)["input"]!;
         Assert.Equal("A40", submitted["gpu"]!.GetValue<string>());
         Assert.Equal(3, submitted["hyperparameters"]!["epochs"]!.GetValue<int>());
         Assert.Equal(RemoteKit.Sha256(RemoteKit.Csv), submitted["data"]![0]!["sha256"]!.GetValue<string>());
-        Assert.Equal(RemoteKit.OnlyKey(_world, "tiny"), submitted["training_key"]!.GetValue<string>());
+        Assert.Equal(RemoteKit.OnlyKey(World, "tiny"), submitted["training_key"]!.GetValue<string>());
         Assert.Equal(["model.bin"], Directory.EnumerateFiles(Path.Combine(RunDir, "output"), "*", SearchOption.AllDirectories).Select(Path.GetFileName));
         Assert.Equal("weights-rp", File.ReadAllText(Path.Combine(RunDir, "output", "model.bin")));
         Assert.DoesNotContain(Directory.EnumerateFiles(RunDir), f => f.EndsWith(".part", StringComparison.Ordinal));
-        Assert.All(_runpod.DownloadAuthorization, Assert.Empty);
-        var record = _world.ReadRun<TrainingRecord>("tiny", RemoteKit.OnlyKey(_world, "tiny"), "train");
+        Assert.All(Endpoint.DownloadAuthorization, Assert.Empty);
+        var record = World.ReadRun<TrainingRecord>("tiny", RemoteKit.OnlyKey(World, "tiny"), "train");
         Assert.Equal("runpod", record.Backend);
-        Assert.Equal($"{_runpod.BaseUrl}v2/{_runpod.EndpointId}/status/{record.RunId}", record.RunUrl);
+        Assert.Equal($"{Endpoint.BaseUrl}v2/{Endpoint.EndpointId}/status/{record.RunId}", record.RunUrl);
 
         // The job id was recorded before waiting: losing the training result attaches to the same job.
         File.Delete(Path.Combine(RunDir, "train.json"));
         var again = await RunAsync("train");
         Assert.True(again.ExitCode == 0, again.All);
         Assert.Contains($"attaching to RunPod job {record.RunId}", again.All);
-        Assert.Single(_runpod.Submitted);
-        Assert.DoesNotContain(RemoteKit.RunPodKey, train.All + again.All + RemoteKit.AllState(_world));
-        Assert.Empty(_runpod.Failures);
+        Assert.Single(Endpoint.Submitted);
+        Assert.DoesNotContain(RemoteKit.RunPodKey, train.All + again.All + RemoteKit.AllState(World));
+        Assert.Empty(Endpoint.Failures);
     }
 
     [Fact]
@@ -104,7 +94,7 @@ public sealed class RunPodTrainingTests : IAsyncLifetime
     [Fact]
     public async Task A_failed_job_fails_the_step_with_its_error()
     {
-        _runpod.Outcome = "FAILED";
+        Endpoint.Outcome = "FAILED";
         Assert.Equal(0, (await RunAsync("fetch")).ExitCode);
 
         var train = await RunAsync("train");
@@ -116,8 +106,8 @@ public sealed class RunPodTrainingTests : IAsyncLifetime
     [Fact]
     public async Task A_job_that_never_finishes_is_cancelled_at_the_deadline()
     {
-        RemoteKit.WriteModel(_world, "tiny", "runpod", _runpod.BaseUrl, new JsonObject { ["endpointId"] = _runpod.EndpointId }, timeoutSeconds: 2);
-        _runpod.Outcome = null;
+        RemoteKit.WriteModel(World, "tiny", "runpod", Endpoint.BaseUrl, new JsonObject { ["endpointId"] = Endpoint.EndpointId }, timeoutSeconds: 2);
+        Endpoint.Outcome = null;
         Assert.Equal(0, (await RunAsync("fetch")).ExitCode);
 
         var train = await RunAsync("train");
@@ -125,37 +115,33 @@ public sealed class RunPodTrainingTests : IAsyncLifetime
         Assert.Equal(1, train.ExitCode);
         Assert.Contains("RunPod run", train.All);
         Assert.Contains("did not finish within training.timeoutSeconds (2s); it was cancelled", train.All);
-        var id = Assert.Single(_runpod.Cancelled);
-        Assert.Contains($"POST /v2/{_runpod.EndpointId}/cancel/{id}", _runpod.Requests);
+        var id = Assert.Single(Endpoint.Cancelled);
+        Assert.Contains($"POST /v2/{Endpoint.EndpointId}/cancel/{id}", Endpoint.Requests);
     }
 
     [Fact]
     public async Task A_missing_api_key_or_endpoint_is_exit_2_before_anything_is_submitted()
     {
-        RemoteKit.WriteModel(_world, "tiny", "runpod", _runpod.BaseUrl, new JsonObject { ["archiveSubfolder"] = "../up" });
-        var before = _world.Files();
+        RemoteKit.WriteModel(World, "tiny", "runpod", Endpoint.BaseUrl, new JsonObject { ["archiveSubfolder"] = "../up" });
+        var before = World.Files();
 
         var check = await RunAsync("check");
-        var noKey = await Modelpipe.RunAsync(_world.Root, ["train"], new Dictionary<string, string?> { ["RUNPOD_API_KEY"] = null });
+        var noKey = await Modelpipe.RunAsync(World.Root, ["train"], new Dictionary<string, string?> { ["RUNPOD_API_KEY"] = null });
 
         Assert.Equal(2, check.ExitCode);
         Assert.Contains("$.training.options.endpointId: missing", check.All);
         Assert.Contains("$.training.options.archiveSubfolder: '../up' contains '..'", check.All);
         Assert.Equal(2, noKey.ExitCode);
-        Assert.Empty(_runpod.Requests);
-        Assert.Equal(before, _world.Files());
+        Assert.Empty(Endpoint.Requests);
+        Assert.Equal(before, World.Files());
 
-        RemoteKit.WriteModel(_world, "tiny", "runpod", _runpod.BaseUrl, new JsonObject { ["endpointId"] = _runpod.EndpointId });
+        RemoteKit.WriteModel(World, "tiny", "runpod", Endpoint.BaseUrl, new JsonObject { ["endpointId"] = Endpoint.EndpointId });
         Assert.Equal(0, (await RunAsync("fetch")).ExitCode);
-        var unset = await Modelpipe.RunAsync(_world.Root, ["train"], new Dictionary<string, string?> { ["RUNPOD_API_KEY"] = null });
+        var unset = await Modelpipe.RunAsync(World.Root, ["train"], new Dictionary<string, string?> { ["RUNPOD_API_KEY"] = null });
         Assert.Equal(2, unset.ExitCode);
         Assert.Contains("the RunPod API key variable RUNPOD_API_KEY is not set", unset.All);
-        Assert.DoesNotContain(_runpod.Requests, r => r.StartsWith("POST", StringComparison.Ordinal));
+        Assert.DoesNotContain(Endpoint.Requests, r => r.StartsWith("POST", StringComparison.Ordinal));
     }
 
-    public async Task DisposeAsync()
-    {
-        await _runpod.DisposeAsync();
-        _world.Dispose();
-    }
+    public Task DisposeAsync() => _runpod.DisposeAsync().AsTask();
 }

@@ -19,7 +19,11 @@ public sealed class SyncFileTests : IDisposable
 
     public static TheoryData<string, string> BadFiles => new()
     {
-        { """{ "zoo": { "url": "zoo.git" }, "root": "r", "follow": ["demo@prod"], "colour": 1 }""", "$.colour: unknown field 'colour'" },
+        {
+            """{ "zoo": { "url": "zoo.git" }, "root": "r", "follow": ["demo@prod"], "colour": 1 }""",
+            "$.colour: unknown field 'colour'. Fix: remove it or correct its spelling; " +
+            "pipelines/serving/sync.schema.json (docs/serving.md) lists"
+        },
         { """{ "zoo": { "url": "zoo.git" }, "root": "r" }""", "missing required field 'follow'" },
         { """{ "zoo": { "url": "zoo.git" }, "root": "r", "follow": ["demo"] }""", "$.follow[0]: 'demo' has no '@REF'" },
         { """{ "zoo": { "url": "zoo.git" }, "root": "r", "follow": ["demo@prod", "demo@v2"] }""", "$.follow[1]: 'demo@v2' follows demo a second time" },

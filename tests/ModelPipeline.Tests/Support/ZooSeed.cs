@@ -57,6 +57,21 @@ public static class ZooSeed
         return new Seeded(model, key, digest, files);
     }
 
+    /// <summary>Seeds training keys 1..<paramref name="count"/> of <paramref name="model"/> and publishes each
+    /// (<c>modelpipe push</c>) as v1..vN of the sandbox zoo; returns them in version order.</summary>
+    public static async Task<IReadOnlyList<Seeded>> PublishVariantsAsync(this TestWorld world, int count,
+        string model = "demo")
+    {
+        var seeded = new List<Seeded>();
+        for (var variant = 1; variant <= count; variant++)
+        {
+            seeded.Add(await world.SeedPackagedAsync(model, variant));
+            var push = await Modelpipe.RunAsync(world.Root, "push");
+            Assert.True(push.ExitCode == 0, push.All);
+        }
+        return seeded;
+    }
+
     /// <summary>
     /// Does what PackageModelCar does for the current training output: an image with the files under
     /// /models in the world's OCI layout (.pipeline/oci), and package.json. Returns the image digest.

@@ -54,13 +54,26 @@ internal static class TrustKit
     /// </summary>
     public static async Task<JsonNode?> OpensslVerifiedPayloadAsync(string repository, string digest, string publicKeyPath)
     {
+        var source = $"docker://{repository}:sha256-{digest[7..]}.sig";
+        var verified = await OpensslVerifiedPayloadsAsync(source, publicKeyPath);
+        return verified.Count > 0 ? verified[0] : null;
+    }
+
+    /// <summary>
+    /// Every simple-signing payload of the signature image <paramref name="source"/> (a skopeo reference:
+    /// <c>docker://REPO:sha256-&lt;hex&gt;.sig</c> or <c>oci:DIR:sha256-&lt;hex&gt;.sig</c>) whose annotation
+    /// openssl verifies with the public key, in layer order.
+    /// </summary>
+    public static async Task<IReadOnlyList<JsonNode>> OpensslVerifiedPayloadsAsync(string source, string publicKeyPath)
+    {
         var dir = Path.Combine(Path.GetTempPath(), "mp-sig", Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(dir);
         try
         {
-            await Tools.RunOkAsync("skopeo", "copy", "--quiet", "--src-tls-verify=false", $"docker://{repository}:sha256-{digest[7..]}.sig", $"oci:{dir}:sig");
+            await Tools.RunOkAsync("skopeo", "copy", "--quiet", "--src-tls-verify=false", source, $"oci:{dir}:sig");
             var index = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "index.json")))!;
             var manifest = JsonNode.Parse(File.ReadAllText(Blob(dir, index["manifests"]![0]!["digest"]!.GetValue<string>())))!;
+            var verified = new List<JsonNode>();
             foreach (var layer in manifest["layers"]!.AsArray())
             {
                 Assert.Equal("application/vnd.dev.cosign.simplesigning.v1+json", layer!["mediaType"]!.GetValue<string>());
@@ -68,9 +81,10 @@ internal static class TrustKit
                 var sig = Path.Combine(dir, "sig.der");
                 File.WriteAllBytes(sig, Convert.FromBase64String(layer["annotations"]!["dev.cosignproject.cosign/signature"]!.GetValue<string>()));
                 var (exit, output) = Tools.Run("openssl", "dgst", "-sha256", "-verify", publicKeyPath, "-signature", sig, payload);
-                if (exit == 0 && output.Contains("Verified OK", StringComparison.Ordinal)) return JsonNode.Parse(File.ReadAllText(payload));
+                if (exit == 0 && output.Contains("Verified OK", StringComparison.Ordinal))
+                    verified.Add(JsonNode.Parse(File.ReadAllText(payload))!);
             }
-            return null;
+            return verified;
         }
         finally
         {

@@ -11,9 +11,7 @@ public sealed class ModelShowTests
     public async Task Show_lists_the_environments_of_each_version_and_a_latest_version_never_in_test()
     {
         using var world = new TestWorld();
-        await DeployAsync(world, 1);
-        await RunOkAsync(world, "pr", "--model", "iris");
-        await RunOkAsync(world, "pr", "merge", "iris");
+        await DeployToProdAsync(world, 1);
         await world.PublishAsync("iris", 2);
 
         var show = await RunOkAsync(world, "models", "show", "iris");
@@ -34,9 +32,7 @@ public sealed class ModelShowTests
     public async Task Resolve_without_a_reference_takes_prod_and_says_so()
     {
         using var world = new TestWorld();
-        await DeployAsync(world, 1);
-        await RunOkAsync(world, "pr", "--model", "iris");
-        await RunOkAsync(world, "pr", "merge", "iris");
+        await DeployToProdAsync(world, 1);
         await DeployAsync(world, 2);
 
         var run = await RunOkAsync(world, "models", "resolve", "iris");

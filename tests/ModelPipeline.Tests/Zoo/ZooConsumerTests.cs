@@ -13,11 +13,8 @@ public sealed class ZooConsumerTests : IDisposable
 
     private async Task<(ZooSeed.Seeded V1, ZooSeed.Seeded V2)> PublishTwoAsync()
     {
-        var v1 = await _world.SeedPackagedAsync(variant: 1);
-        Assert.Equal(0, (await Modelpipe.RunAsync(_world.Root, "push")).ExitCode);
-        var v2 = await _world.SeedPackagedAsync(variant: 2);
-        Assert.Equal(0, (await Modelpipe.RunAsync(_world.Root, "push")).ExitCode);
-        return (v1, v2);
+        var published = await _world.PublishVariantsAsync(2);
+        return (published[0], published[1]);
     }
 
     [Fact]

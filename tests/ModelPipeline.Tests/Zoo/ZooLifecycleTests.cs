@@ -12,14 +12,6 @@ public sealed class ZooLifecycleTests : IDisposable
 
     private string Primary => Path.Combine(_world.Root, ".pipeline", "zoo.git");
 
-    private async Task PublishTwoAsync()
-    {
-        await _world.SeedPackagedAsync(variant: 1);
-        Assert.Equal(0, (await Modelpipe.RunAsync(_world.Root, "push")).ExitCode);
-        await _world.SeedPackagedAsync(variant: 2);
-        Assert.Equal(0, (await Modelpipe.RunAsync(_world.Root, "push")).ExitCode);
-    }
-
     private async Task<Modelpipe.Result> Run(params string[] args)
     {
         var result = await Modelpipe.RunAsync(_world.Root, args);
@@ -30,7 +22,7 @@ public sealed class ZooLifecycleTests : IDisposable
     [Fact]
     public async Task A_yanked_version_is_refused_by_resolve_and_pull_unless_named_exactly_with_allow_yanked()
     {
-        await PublishTwoAsync();
+        await _world.PublishVariantsAsync(2);
         var ledger = await BareRepo.ShowAsync(Primary, "models/demo/ledger.jsonl");
 
         var yank = await Run("models", "yank", "demo@v2", "--reason", "trained on the wrong labels", "--json");
@@ -71,7 +63,7 @@ public sealed class ZooLifecycleTests : IDisposable
     [Fact]
     public async Task A_deprecated_version_still_resolves_and_pulls_with_a_warning_giving_the_reason()
     {
-        await PublishTwoAsync();
+        await _world.PublishVariantsAsync(2);
         await Run("models", "deprecate", "demo@v1", "--reason", "use v2: better recall");
 
         var resolved = await Run("models", "resolve", "demo@v1");
@@ -91,7 +83,7 @@ public sealed class ZooLifecycleTests : IDisposable
     [InlineData(new[] { "models", "yank", "demo@v9", "--reason", "x" }, "no such version")]
     public async Task A_bad_lifecycle_request_exits_2_with_a_fix_and_commits_nothing(string[] args, string message)
     {
-        await PublishTwoAsync();
+        await _world.PublishVariantsAsync(2);
         await Run("models", "yank", "demo@v2", "--reason", "broken");
         var tip = await BareRepo.TipAsync(Primary);
 
@@ -106,7 +98,7 @@ public sealed class ZooLifecycleTests : IDisposable
     [Fact]
     public async Task The_report_hides_archived_versions_by_default_and_shows_tags_and_states()
     {
-        await PublishTwoAsync();
+        await _world.PublishVariantsAsync(2);
         await _world.SeedPackagedAsync(variant: 3);
         Assert.Equal(0, (await Modelpipe.RunAsync(_world.Root, "push")).ExitCode);
         await Run("models", "archive", "demo@v1", "--reason", "superseded long ago");

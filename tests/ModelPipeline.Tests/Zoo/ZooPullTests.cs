@@ -17,10 +17,7 @@ public sealed class ZooPullTests : IDisposable
     [Fact]
     public async Task Pull_extracts_the_models_files_of_the_resolved_version_verified()
     {
-        var v1 = await _world.SeedPackagedAsync(variant: 1);
-        Assert.Equal(0, (await Modelpipe.RunAsync(_world.Root, "push")).ExitCode);
-        await _world.SeedPackagedAsync(variant: 2);
-        Assert.Equal(0, (await Modelpipe.RunAsync(_world.Root, "push")).ExitCode);
+        var v1 = (await _world.PublishVariantsAsync(2))[0];
 
         var result = await Modelpipe.RunAsync(_world.Root, "pull", "demo@v1", "--to", Target);
 

@@ -12,14 +12,6 @@ public sealed class ZooTagSearchTests : IDisposable
 
     private string Primary => Path.Combine(_world.Root, ".pipeline", "zoo.git");
 
-    private async Task PublishTwoAsync()
-    {
-        await _world.SeedPackagedAsync(variant: 1);
-        Assert.Equal(0, (await Modelpipe.RunAsync(_world.Root, "push")).ExitCode);
-        await _world.SeedPackagedAsync(variant: 2);
-        Assert.Equal(0, (await Modelpipe.RunAsync(_world.Root, "push")).ExitCode);
-    }
-
     private async Task<Modelpipe.Result> Run(params string[] args)
     {
         var result = await Modelpipe.RunAsync(_world.Root, args);
@@ -40,7 +32,7 @@ public sealed class ZooTagSearchTests : IDisposable
     [Fact]
     public async Task Tags_set_and_removed_are_found_by_search_and_each_change_is_a_commit_outside_the_version()
     {
-        await PublishTwoAsync();
+        await _world.PublishVariantsAsync(2);
         var ledger = await BareRepo.ShowAsync(Primary, "models/demo/ledger.jsonl");
 
         await Run("models", "tag", "demo@v1", "team=vision", "stage=beta");
@@ -84,7 +76,7 @@ public sealed class ZooTagSearchTests : IDisposable
     [Fact]
     public async Task Tagging_again_with_the_same_value_makes_no_commit()
     {
-        await PublishTwoAsync();
+        await _world.PublishVariantsAsync(2);
         await Run("models", "tag", "demo@v2", "team=vision");
         var commits = await BareRepo.CommitCountAsync(Primary);
 
@@ -107,7 +99,7 @@ public sealed class ZooTagSearchTests : IDisposable
     [InlineData(new[] { "models", "search", "--since", "yesterday" }, "is not a date")]
     public async Task Bad_tag_and_search_syntax_exits_2_with_a_fix_and_commits_nothing(string[] args, string message)
     {
-        await PublishTwoAsync();
+        await _world.PublishVariantsAsync(2);
         var tip = await BareRepo.TipAsync(Primary);
 
         var result = await Modelpipe.RunAsync(_world.Root, args);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using ModelPipeline.Errors;
 using ModelPipeline.Fetching;
 using ModelPipeline.Models;
@@ -44,8 +45,27 @@ public sealed partial class TrainingStep
             if (File.Exists(Path.Combine(state.RunDir(model.Name, key), "published.json"))) state.DeleteRun(model.Name, key, "published");
             return null;
         }
-        state.WriteRun(model.Name, key, "published", found);
+        if (!RecordedAlready(model.Name, key, found)) state.WriteRun(model.Name, key, "published", found);
         return found;
+    }
+
+    /// <summary>
+    /// Whether published.json already says this, up to the zoo commit it was read at: every publish of another
+    /// model moves the zoo's tip, and the version is the same at both commits (published versions never change).
+    /// </summary>
+    private bool RecordedAlready(string model, string key, PublishedVersion found)
+    {
+        PublishedVersion? recorded;
+        try
+        {
+            recorded = state.ReadRun<PublishedVersion>(model, key, "published");
+        }
+        catch (OperationFailedException)
+        {
+            return false;
+        }
+        return recorded is not null && JsonSerializer.SerializeToUtf8Bytes(recorded, RunStateStore.Json)
+            .AsSpan().SequenceEqual(JsonSerializer.SerializeToUtf8Bytes(found with { ZooCommit = recorded.ZooCommit }, RunStateStore.Json));
     }
 
     private (TrainingRecord, bool) Reuse(ModelDefinition model, string key, PublishedVersion published, TrainingRecord? previous)

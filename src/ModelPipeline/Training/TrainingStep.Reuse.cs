@@ -55,17 +55,23 @@ public sealed partial class TrainingStep
     /// </summary>
     private bool RecordedAlready(string model, string key, PublishedVersion found)
     {
-        PublishedVersion? recorded;
+        var path = Path.Combine(state.RunDir(model, key), "published.json");
+        if (!File.Exists(path)) return false;
+        var bytes = File.ReadAllBytes(path);
+        string? commit;
         try
         {
-            recorded = state.ReadRun<PublishedVersion>(model, key, "published");
+            using var recorded = JsonDocument.Parse(bytes);
+            commit = recorded.RootElement.TryGetProperty("zooCommit", out var c) && c.ValueKind == JsonValueKind.String
+                ? c.GetString()
+                : null;
         }
-        catch (OperationFailedException)
+        catch (JsonException)
         {
             return false;
         }
-        return recorded is not null && JsonSerializer.SerializeToUtf8Bytes(recorded, RunStateStore.Json)
-            .AsSpan().SequenceEqual(JsonSerializer.SerializeToUtf8Bytes(found with { ZooCommit = recorded.ZooCommit }, RunStateStore.Json));
+        var same = JsonSerializer.SerializeToUtf8Bytes(found with { ZooCommit = commit }, RunStateStore.Json);
+        return bytes.AsSpan().SequenceEqual(same);
     }
 
     private (TrainingRecord, bool) Reuse(ModelDefinition model, string key, PublishedVersion published, TrainingRecord? previous)

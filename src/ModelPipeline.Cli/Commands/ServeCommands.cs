@@ -62,7 +62,8 @@ internal static class ServeCommands
     public static Command ServeCheck()
     {
         var option = CommonOptions.Model();
-        var command = new Command("serve-check", "The serving check before the test pin: serve each packaged image over the Open Inference Protocol on a loopback port and send it the test vectors.") { option };
+        var command = new Command("serve-check", "The serving check before the test pin: serve each packaged image "
+            + "over the Open Inference Protocol on a loopback port and send it the test vectors.") { option };
         command.SetAction((parse, ct) => Verb.Guard(async () =>
         {
             var ctx = CommandContext.Create(parse);
@@ -73,16 +74,19 @@ internal static class ServeCommands
         return command;
     }
 
-    private static async Task<StepResult> CheckAsync(CommandContext ctx, Models.ModelDefinition model, SharedInferenceServer server,
-        CancellationToken ct)
+    private static async Task<StepResult> CheckAsync(CommandContext ctx, Models.ModelDefinition model,
+        SharedInferenceServer server, CancellationToken ct)
     {
-        var record = await new ServingCheckStep(ctx.Config, ctx.State, ctx.Output) { Server = server }.RunAsync(model, ct);
+        var step = new ServingCheckStep(ctx.Config, ctx.State, ctx.Output) { Server = server };
+        var record = await step.RunAsync(model, ct);
         return new StepResult
         {
             Model = model.Name,
             Step = "serve-check",
             Result = record.Status == ServingCheckRecord.PassedStatus && record.From is null ? "ok" : "skipped",
-            Detail = record.From is null ? $"{record.Status}: {record.Detail}" : $"{record.Status} ({record.From}): {record.Detail}",
+            Detail = record.From is null
+                ? $"{record.Status}: {record.Detail}"
+                : $"{record.Status} ({record.From}): {record.Detail}",
             Data = record,
         };
     }

@@ -96,7 +96,8 @@ internal static class Verb
     /// <summary>Check's rows: a definition found valid is counted, not listed, over many models.</summary>
     public static readonly IReadOnlyCollection<string> OkOrSkipped = ["ok", Skipped];
 
-    /// <summary>A row's lines are printed unless its result is only counted and it said nothing worth a look (a warning or an error).</summary>
+    /// <summary>A row's lines are printed unless its result is only counted and it said nothing worth a look
+    /// (a warning or an error).</summary>
     private static bool Shown(StepResult result, string text, IReadOnlyCollection<string> summarized) =>
         !summarized.Contains(result.Result)
         || text.Contains("warning", StringComparison.OrdinalIgnoreCase) || text.Contains("error", StringComparison.OrdinalIgnoreCase);

@@ -13,7 +13,8 @@ public sealed class DataFetcher(PipelineConfig config, RunStateStore state, IPip
     /// Fetches the model's sources and records them in <c>fetch.json</c>. Unchanged: every source is what the
     /// record already says (same digests, nothing downloaded); the record is then kept as it is, unwritten.
     /// </summary>
-    public async Task<(FetchRecord Record, bool Unchanged)> FetchAsync(ModelDefinition model, CancellationToken ct = default)
+    public async Task<(FetchRecord Record, bool Unchanged)> FetchAsync(ModelDefinition model,
+        CancellationToken ct = default)
     {
         using var ownedHttp = http is null ? new HttpClient { Timeout = TimeSpan.FromSeconds(config.Fetch.TimeoutSeconds) } : null;
         var downloader = new HttpDownloader(http ?? ownedHttp!, config.CacheDir, config.Fetch.Retries, reporter);
@@ -28,14 +29,15 @@ public sealed class DataFetcher(PipelineConfig config, RunStateStore state, IPip
                 _ => await GitAsync(model, source, gitFetcher, ct),
             });
         }
-        if (Previous(model.Name) is { } previous && previous.Model == model.Name && previous.Sources.SequenceEqual(sources))
+        if (Previous(model.Name) is { } previous && previous.Model == model.Name
+            && previous.Sources.SequenceEqual(sources))
             return (previous, true);
         var record = new FetchRecord { Model = model.Name, Sources = sources, FetchedAt = DateTimeOffset.UtcNow };
         state.WriteModel(model.Name, "fetch", record);
         return (record, false);
     }
 
-    /// <summary>The record of the last Fetch; null when there is none or it is unreadable (it is then written anew).</summary>
+    /// <summary>The last Fetch's record; null when there is none or it is unreadable (then written anew).</summary>
     private FetchRecord? Previous(string model)
     {
         try

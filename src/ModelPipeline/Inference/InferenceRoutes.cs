@@ -55,7 +55,8 @@ internal static class InferenceRoutes
         var name = (string)ctx.Request.RouteValues["name"]!;
         var version = ctx.Request.RouteValues.TryGetValue("version", out var v) ? (string?)v : null;
         if (models.Find(name, version) is { } model) return handle(model);
-        return ErrorAsync(ctx, 404, $"model '{name}'{(version is null ? "" : $" version '{version}'")} is not served here; this server serves {models.Describe()}");
+        var asked = $"model '{name}'{(version is null ? "" : $" version '{version}'")}";
+        return ErrorAsync(ctx, 404, $"{asked} is not served here; this server serves {models.Describe()}");
     }
 
     private static void Metadata(Utf8JsonWriter j, ServedModel model)

@@ -42,12 +42,13 @@ public sealed class InferenceServer : IAsyncDisposable
     /// <summary>The base address it listens on, e.g. <c>http://127.0.0.1:8080/</c>.</summary>
     public Uri Address { get; }
 
-    public static Task<InferenceServer> StartAsync(ServedModel model, InferenceServerOptions options, CancellationToken ct) =>
+    public static Task<InferenceServer> StartAsync(ServedModel model, InferenceServerOptions options,
+        CancellationToken ct) =>
         StartAsync(new ServedModels(model), options, ct, model.Name);
 
-    /// <summary>A server for the models in <paramref name="models"/> at each request (models may come and go).</summary>
-    public static async Task<InferenceServer> StartAsync(ServedModels models, InferenceServerOptions options, CancellationToken ct,
-        string? model = null)
+    /// <summary>A server for the models in <paramref name="models"/> at each request (they may come and go).</summary>
+    public static async Task<InferenceServer> StartAsync(ServedModels models, InferenceServerOptions options,
+        CancellationToken ct, string? model = null)
     {
         var ip = options.Host == "localhost" ? IPAddress.Loopback
             : IPAddress.TryParse(options.Host, out var parsed) ? parsed

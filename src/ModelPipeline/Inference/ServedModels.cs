@@ -16,7 +16,7 @@ public sealed class ServedModels
         foreach (var model in models) Add(model);
     }
 
-    /// <summary>Serves <paramref name="model"/> until <see cref="Remove"/>; a second model of the same name is a bug.</summary>
+    /// <summary>Serves <paramref name="model"/> until <see cref="Remove"/> (one model per name).</summary>
     public void Add(ServedModel model)
     {
         if (!_byName.TryAdd(model.Name, model))
@@ -24,7 +24,8 @@ public sealed class ServedModels
     }
 
     /// <summary>Stops serving <paramref name="model"/> (requests for it then get 404).</summary>
-    public void Remove(ServedModel model) => _byName.TryRemove(new KeyValuePair<string, ServedModel>(model.Name, model));
+    public void Remove(ServedModel model) =>
+        _byName.TryRemove(new KeyValuePair<string, ServedModel>(model.Name, model));
 
     /// <summary>The model served under this name (and version, when given), or null.</summary>
     public ServedModel? Find(string name, string? version) =>

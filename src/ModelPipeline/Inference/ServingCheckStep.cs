@@ -23,7 +23,7 @@ public sealed class ServingCheckStep(PipelineConfig config, RunStateStore state,
 {
     public const string RecordName = "serve-check";
 
-    /// <summary>The server the checks of this run share (ServeCheck over many models); null: a server per check.</summary>
+    /// <summary>The server the checks of a run share (ServeCheck over many models); null: one per check.</summary>
     public SharedInferenceServer? Server { get; init; }
 
     public async Task<ServingCheckRecord> RunAsync(ModelDefinition model, CancellationToken ct)
@@ -112,7 +112,8 @@ public sealed class ServingCheckStep(PipelineConfig config, RunStateStore state,
                     shared.Models.Remove(served);
                 }
             }
-            await using var server = await InferenceServer.StartAsync(served, new InferenceServerOptions { Port = 0 }, ct);
+            await using var server = await InferenceServer.StartAsync(served, new InferenceServerOptions { Port = 0 },
+                ct);
             return await ProbeAsync(model, package, server.Address, vectors, ct);
         }
         finally
@@ -121,9 +122,11 @@ public sealed class ServingCheckStep(PipelineConfig config, RunStateStore state,
         }
     }
 
-    private Task<ProbeOutcome> ProbeAsync(ModelDefinition model, PackageRecord package, Uri address, string? vectors, CancellationToken ct)
+    private Task<ProbeOutcome> ProbeAsync(ModelDefinition model, PackageRecord package, Uri address, string? vectors,
+        CancellationToken ct)
     {
-        reporter.Info(model.Name, $"serving {package.Digest[..19]}… at {address} (Open Inference Protocol); sending the test vectors");
+        reporter.Info(model.Name,
+            $"serving {package.Digest[..19]}… at {address} (Open Inference Protocol); sending the test vectors");
         return ServingProbe.RunAsync(address, model.Name, vectors, model.Validation.Tolerance, ct);
     }
 

@@ -27,7 +27,8 @@ public static class ConfinedFiles
         {
             var (dir, realDir) = pending.Pop();
             if (!seen.Add(realDir)) continue;
-            var entries = new DirectoryInfo(dir).EnumerateFileSystemInfos().OrderBy(i => i.Name, StringComparer.Ordinal);
+            var entries = new DirectoryInfo(dir).EnumerateFileSystemInfos()
+                .OrderBy(i => i.Name, StringComparer.Ordinal);
             foreach (var info in entries)
             {
                 var path = info.FullName;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Reflection;
 using System.Text.Json;
 using ModelPipeline.Errors;
@@ -112,7 +113,7 @@ public static class ModelLoader
     /// The rules' look at the folder (sources exist, no link leaves it) is not repeated; the steps that read
     /// those files check them again as they read them (<see cref="ConfinedFiles"/>, <see cref="SafePath"/>).
     /// </summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Dir, string Text), ModelDefinition> Valid = new();
+    private static readonly ConcurrentDictionary<(string Dir, string Text), ModelDefinition> Valid = new();
 
     private const int ValidLimit = 10_000;
 

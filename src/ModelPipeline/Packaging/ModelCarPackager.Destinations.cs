@@ -7,7 +7,9 @@ namespace ModelPipeline.Packaging;
 public sealed partial class ModelCarPackager
 {
     private Task<BaseImage> ResolveBaseAsync(string model, CancellationToken ct) => EmbeddedBase.IsEmbedded(Settings.BaseImage)
-        ? Task.FromResult(Embedded(Settings.Busybox with { Path = Path.GetFullPath(Path.Combine(config.RepoRoot, Settings.Busybox.Path)) }, $"pipeline.json: $.modelcar.baseImage (model '{model}')"))
+        ? Task.FromResult(Embedded(
+            Settings.Busybox with { Path = Path.GetFullPath(Path.Combine(config.RepoRoot, Settings.Busybox.Path)) },
+            $"pipeline.json: $.modelcar.baseImage (model '{model}')"))
         : new BaseImageResolver(registries, config.CacheDir).ResolveAsync(Settings.BaseImage, $"pipeline.json: $.modelcar.baseImage (model '{model}')", ct);
 
     /// <summary>
@@ -29,7 +31,8 @@ public sealed partial class ModelCarPackager
         }
     }
 
-    private static readonly Dictionary<(string Path, string? Sha256, long Length, DateTime Written), BaseImage> EmbeddedBuilt = [];
+    private static readonly Dictionary<(string Path, string? Sha256, long Length, DateTime Written), BaseImage>
+        EmbeddedBuilt = [];
 
     private IPackageDestination Destination(string model)
     {

@@ -54,7 +54,7 @@ public sealed class RunStateStore(string artifactsDir, string? projectRoot = nul
     /// <summary>The training key now in force for a model, or null before the first Train.</summary>
     public string? CurrentKey(string model) => ReadModel<CurrentRun>(model, "current")?.TrainingKey;
 
-    /// <summary>Records <paramref name="key"/> as the key in force; a key already in force is left as it is (no write).</summary>
+    /// <summary>Records <paramref name="key"/> as the key in force; a key already in force is left as it is.</summary>
     public void SetCurrentKey(string model, string key)
     {
         if (CurrentKey(model) != key)

@@ -58,18 +58,36 @@ internal static class ServeCommands
         return command;
     }
 
-    public static Command ServeCheck() => Verb.PerModel("serve-check",
-        "The serving check before the test pin: serve each packaged image over the Open Inference Protocol on a loopback port and send it the test vectors.",
-        async (ctx, model, ct) =>
+    /// <summary>The ServeCheck step over the selected models, all served by one loopback server in turn.</summary>
+    public static Command ServeCheck()
+    {
+        var option = CommonOptions.Model();
+        var command = new Command("serve-check", "The serving check before the test pin: serve each packaged image "
+            + "over the Open Inference Protocol on a loopback port and send it the test vectors.") { option };
+        command.SetAction((parse, ct) => Verb.Guard(async () =>
         {
-            var record = await new ServingCheckStep(ctx.Config, ctx.State, ctx.Output).RunAsync(model, ct);
-            return new StepResult
-            {
-                Model = model.Name,
-                Step = "serve-check",
-                Result = record.Status == ServingCheckRecord.PassedStatus && record.From is null ? "ok" : "skipped",
-                Detail = record.From is null ? $"{record.Status}: {record.Detail}" : $"{record.Status} ({record.From}): {record.Detail}",
-                Data = record,
-            };
-        });
+            var ctx = CommandContext.Create(parse);
+            await using var server = new SharedInferenceServer();
+            return await Verb.RunRowsAsync(ctx, "serve-check", ctx.Models(parse, option), m => m.Name, m => m.Name,
+                (model, rowCtx) => CheckAsync(rowCtx, model, server, ct), ctx.Parallel);
+        }, ct));
+        return command;
+    }
+
+    private static async Task<StepResult> CheckAsync(CommandContext ctx, Models.ModelDefinition model,
+        SharedInferenceServer server, CancellationToken ct)
+    {
+        var step = new ServingCheckStep(ctx.Config, ctx.State, ctx.Output) { Server = server };
+        var record = await step.RunAsync(model, ct);
+        return new StepResult
+        {
+            Model = model.Name,
+            Step = "serve-check",
+            Result = record.Status == ServingCheckRecord.PassedStatus && record.From is null ? "ok" : "skipped",
+            Detail = record.From is null
+                ? $"{record.Status}: {record.Detail}"
+                : $"{record.Status} ({record.From}): {record.Detail}",
+            Data = record,
+        };
+    }
 }

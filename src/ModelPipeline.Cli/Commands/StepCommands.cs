@@ -27,7 +27,7 @@ internal static class StepCommands
                 TrainerEnvironment.RequireAllowedPassthrough(model, ctx.Config.SecretEnvironmentVariables());
                 TrainingBackends.Check(model, ctx.Config);
                 return Task.FromResult(new StepResult { Model = model.Name, Step = "check", Result = "ok", Detail = "definition valid" });
-            });
+            }, summarized: Verb.OkOrSkipped);
         }, ct));
         return command;
     }
@@ -35,14 +35,16 @@ internal static class StepCommands
     public static Command Fetch() => Verb.PerModel("fetch", "Fetch every data source of the selected models, verified by sha256 or commit, into the cache.",
         async (ctx, model, ct) =>
         {
-            var record = await new DataFetcher(ctx.Config, ctx.State, ctx.Output).FetchAsync(model, ct);
+            var (record, unchanged) = await new DataFetcher(ctx.Config, ctx.State, ctx.Output).FetchAsync(model, ct);
             var downloaded = record.Sources.Count(s => !s.FromCache);
             return new StepResult
             {
                 Model = model.Name,
                 Step = "fetch",
-                Result = "ok",
-                Detail = $"{record.Sources.Count} source(s), {downloaded} downloaded",
+                Result = unchanged ? "skipped" : "ok",
+                Detail = unchanged
+                    ? $"{record.Sources.Count} source(s) unchanged since the last Fetch"
+                    : $"{record.Sources.Count} source(s), {downloaded} downloaded",
                 Data = record,
             };
         });
@@ -110,7 +112,7 @@ internal static class StepCommands
             {
                 Model = model.Name,
                 Step = "validate",
-                Result = "ok",
+                Result = PublishedGate.IsRecordedVerdict(report) ? "skipped" : "ok",
                 Detail = $"{report.Checks.Count} checks passed" + (report.From is null ? "" : $" ({report.From})"),
                 Data = report,
             };

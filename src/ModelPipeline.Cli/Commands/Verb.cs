@@ -27,8 +27,8 @@ internal static class Verb
     /// <summary>Runs one row after the other, each with the verb's own context.</summary>
     public static Task<int> RunRowsAsync<T>(CommandContext ctx, string name, IEnumerable<T> items,
         Func<T, string> model, Func<T, string> section, Func<T, Task<StepResult>> step,
-        Func<PipelineException, int?>? rowExitCode = null) =>
-        RunRowsAsync(ctx, name, items, model, section, (item, _) => step(item), parallel: 1, rowExitCode);
+        Func<PipelineException, int?>? rowExitCode = null, IReadOnlyCollection<string>? summarized = null) =>
+        RunRowsAsync(ctx, name, items, model, section, (item, _) => step(item), parallel: 1, rowExitCode, summarized);
 
     /// <summary>
     /// Runs one step per item (a model, an alias pin, a version) in its own log section, timed; a
@@ -37,11 +37,14 @@ internal static class Verb
     /// </summary>
     /// With <paramref name="parallel"/> above 1, up to that many rows run at once, each writing to its own
     /// buffer that is flushed whole, in input order; the summary keeps the input order too.
+    /// Over many models (<see cref="QuietAbove"/>, no --verbose), rows whose result is in <paramref name="summarized"/>
+    /// (default: skipped) are only counted, unless their lines hold a warning or an error.
     public static async Task<int> RunRowsAsync<T>(CommandContext ctx, string name, IEnumerable<T> items,
         Func<T, string> model, Func<T, string> section, Func<T, CommandContext, Task<StepResult>> step, int parallel,
-        Func<PipelineException, int?>? rowExitCode = null)
+        Func<PipelineException, int?>? rowExitCode = null, IReadOnlyCollection<string>? summarized = null)
     {
         rowExitCode ??= ex => ex is InvalidInputException ? null : ex.ExitCode;
+        summarized ??= [Skipped];
         var rows = items.ToList();
         var outcomes = new (StepResult Result, int Exit)[rows.Count];
         async Task RunAsync(int i, CommandContext rowCtx)
@@ -70,7 +73,7 @@ internal static class Verb
         var quiet = !ctx.Verbose && rows.Count > QuietAbove;
         if (quiet)
             await RowBuffers.RunAsync(ctx, rows.Count, parallel, RunAsync,
-                (i, text) => outcomes[i].Result is not { } result || Shown(result, text));
+                (i, text) => outcomes[i].Result is not { } result || Shown(result, text, summarized));
         else if (parallel <= 1 || rows.Count <= 1)
             for (var i = 0; i < rows.Count; i++) await RunAsync(i, ctx);
         else
@@ -78,7 +81,7 @@ internal static class Verb
 
         var results = outcomes.Select(o => o.Result).ToList();
         var exit = outcomes.Select(o => o.Exit).DefaultIfEmpty(0).Max();
-        ctx.Output.Summary(quiet ? results.Where(r => r.Result != Skipped).ToList() : results);
+        ctx.Output.Summary(quiet ? results.Where(r => !summarized.Contains(r.Result)).ToList() : results);
         if (quiet) ctx.Output.Info(null, Counts(name, results));
         ReportCommands.Journal(ctx, name, exit, results); // the run journal (artifacts/runs/<MODELPIPE_RUN_ID>/)
         if (ctx.Json) WriteJson(name, exit, results);
@@ -90,9 +93,13 @@ internal static class Verb
 
     private const string Skipped = "skipped";
 
-    /// <summary>A row's lines are printed unless the step skipped it and it said nothing worth a look (a warning or an error).</summary>
-    private static bool Shown(StepResult result, string text) =>
-        result.Result != Skipped
+    /// <summary>Check's rows: a definition found valid is counted, not listed, over many models.</summary>
+    public static readonly IReadOnlyCollection<string> OkOrSkipped = ["ok", Skipped];
+
+    /// <summary>A row's lines are printed unless its result is only counted and it said nothing worth a look
+    /// (a warning or an error).</summary>
+    private static bool Shown(StepResult result, string text, IReadOnlyCollection<string> summarized) =>
+        !summarized.Contains(result.Result)
         || text.Contains("warning", StringComparison.OrdinalIgnoreCase) || text.Contains("error", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>"package: 1000 model(s): 999 skipped, 1 ok (--verbose lists every model)".</summary>

@@ -9,7 +9,12 @@ namespace ModelPipeline.Fetching;
 /// <summary>The Fetch step: makes every data source of a model available locally, verified.</summary>
 public sealed class DataFetcher(PipelineConfig config, RunStateStore state, IPipelineReporter reporter, HttpClient? http = null)
 {
-    public async Task<FetchRecord> FetchAsync(ModelDefinition model, CancellationToken ct = default)
+    /// <summary>
+    /// Fetches the model's sources and records them in <c>fetch.json</c>. Unchanged: every source is what the
+    /// record already says (same digests, nothing downloaded); the record is then kept as it is, unwritten.
+    /// </summary>
+    public async Task<(FetchRecord Record, bool Unchanged)> FetchAsync(ModelDefinition model,
+        CancellationToken ct = default)
     {
         using var ownedHttp = http is null ? new HttpClient { Timeout = TimeSpan.FromSeconds(config.Fetch.TimeoutSeconds) } : null;
         var downloader = new HttpDownloader(http ?? ownedHttp!, config.CacheDir, config.Fetch.Retries, reporter);
@@ -24,9 +29,25 @@ public sealed class DataFetcher(PipelineConfig config, RunStateStore state, IPip
                 _ => await GitAsync(model, source, gitFetcher, ct),
             });
         }
+        if (Previous(model.Name) is { } previous && previous.Model == model.Name
+            && previous.Sources.SequenceEqual(sources))
+            return (previous, true);
         var record = new FetchRecord { Model = model.Name, Sources = sources, FetchedAt = DateTimeOffset.UtcNow };
         state.WriteModel(model.Name, "fetch", record);
-        return record;
+        return (record, false);
+    }
+
+    /// <summary>The last Fetch's record; null when there is none or it is unreadable (then written anew).</summary>
+    private FetchRecord? Previous(string model)
+    {
+        try
+        {
+            return state.ReadModel<FetchRecord>(model, "fetch");
+        }
+        catch (Errors.OperationFailedException)
+        {
+            return null;
+        }
     }
 
     private async Task<FetchedSource> FileAsync(ModelDefinition model, DataSource source, CancellationToken ct)

@@ -26,7 +26,7 @@ internal static class InferenceRoutes
     private static readonly string ServerVersion =
         typeof(InferenceRoutes).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0";
 
-    public static void Map(WebApplication app, ServedModel model, long maxBodyBytes)
+    public static void Map(WebApplication app, ServedModels models, long maxBodyBytes)
     {
         app.MapGet("/v2/health/live", ctx => WriteAsync(ctx, 200, j => j.WriteBoolean("live", true)));
         app.MapGet("/v2/health/ready", ctx => WriteAsync(ctx, 200, j => j.WriteBoolean("ready", true)));
@@ -39,24 +39,24 @@ internal static class InferenceRoutes
         }));
         foreach (var prefix in new[] { "/v2/models/{name}", "/v2/models/{name}/versions/{version}" })
         {
-            app.MapGet(prefix, ctx => ForModel(ctx, model, () => WriteAsync(ctx, 200, j => Metadata(j, model))));
-            app.MapGet(prefix + "/ready", ctx => ForModel(ctx, model, () => WriteAsync(ctx, 200, j =>
+            app.MapGet(prefix, ctx => ForModel(ctx, models, model => WriteAsync(ctx, 200, j => Metadata(j, model))));
+            app.MapGet(prefix + "/ready", ctx => ForModel(ctx, models, model => WriteAsync(ctx, 200, j =>
             {
                 j.WriteString("name", model.Name);
                 j.WriteBoolean("ready", true);
             })));
-            app.MapPost(prefix + "/infer", ctx => ForModel(ctx, model, () => InferAsync(ctx, model, maxBodyBytes)));
+            app.MapPost(prefix + "/infer", ctx => ForModel(ctx, models, model => InferAsync(ctx, model, maxBodyBytes)));
         }
         app.MapFallback(ctx => ErrorAsync(ctx, 404, $"{ctx.Request.Method} {ctx.Request.Path} is not an Open Inference Protocol endpoint of this server"));
     }
 
-    private static Task ForModel(HttpContext ctx, ServedModel model, Func<Task> handle)
+    private static Task ForModel(HttpContext ctx, ServedModels models, Func<ServedModel, Task> handle)
     {
         var name = (string)ctx.Request.RouteValues["name"]!;
         var version = ctx.Request.RouteValues.TryGetValue("version", out var v) ? (string?)v : null;
-        if (model.Serves(name, version)) return handle();
-        var served = model.Version is null ? $"'{model.Name}'" : $"'{model.Name}' version {model.Version}";
-        return ErrorAsync(ctx, 404, $"model '{name}'{(version is null ? "" : $" version '{version}'")} is not served here; this server serves {served}");
+        if (models.Find(name, version) is { } model) return handle(model);
+        var asked = $"model '{name}'{(version is null ? "" : $" version '{version}'")}";
+        return ErrorAsync(ctx, 404, $"{asked} is not served here; this server serves {models.Describe()}");
     }
 
     private static void Metadata(Utf8JsonWriter j, ServedModel model)

@@ -23,9 +23,9 @@ public sealed record InferenceServerOptions
 }
 
 /// <summary>
-/// The Open Inference Protocol (KServe V2) REST API for one <see cref="ServedModel"/>, on Kestrel
-/// with ASP.NET Core minimal APIs (<see cref="InferenceRoutes"/>). A request that fails gets its
-/// error answer; the server keeps serving. <see cref="DisposeAsync"/> stops it gracefully
+/// The Open Inference Protocol (KServe V2) REST API for one <see cref="ServedModel"/> or several
+/// (<see cref="ServedModels"/>), on Kestrel with ASP.NET Core minimal APIs (<see cref="InferenceRoutes"/>).
+/// A request that fails gets its error answer; the server keeps serving. <see cref="DisposeAsync"/> stops it gracefully
 /// (requests in flight finish).
 /// Spec: https://github.com/kserve/open-inference-protocol/blob/main/specification/protocol/inference_rest.md
 /// </summary>
@@ -42,7 +42,13 @@ public sealed class InferenceServer : IAsyncDisposable
     /// <summary>The base address it listens on, e.g. <c>http://127.0.0.1:8080/</c>.</summary>
     public Uri Address { get; }
 
-    public static async Task<InferenceServer> StartAsync(ServedModel model, InferenceServerOptions options, CancellationToken ct)
+    public static Task<InferenceServer> StartAsync(ServedModel model, InferenceServerOptions options,
+        CancellationToken ct) =>
+        StartAsync(new ServedModels(model), options, ct, model.Name);
+
+    /// <summary>A server for the models in <paramref name="models"/> at each request (they may come and go).</summary>
+    public static async Task<InferenceServer> StartAsync(ServedModels models, InferenceServerOptions options,
+        CancellationToken ct, string? model = null)
     {
         var ip = options.Host == "localhost" ? IPAddress.Loopback
             : IPAddress.TryParse(options.Host, out var parsed) ? parsed
@@ -58,7 +64,7 @@ public sealed class InferenceServer : IAsyncDisposable
             kestrel.Listen(ip, options.Port);
         });
         var app = builder.Build();
-        InferenceRoutes.Map(app, model, options.MaxBodyBytes);
+        InferenceRoutes.Map(app, models, options.MaxBodyBytes);
         try
         {
             await app.StartAsync(ct);
@@ -66,7 +72,7 @@ public sealed class InferenceServer : IAsyncDisposable
         catch (IOException ex)
         {
             await app.DisposeAsync();
-            throw new OperationFailedException($"cannot listen on {options.Host}:{options.Port} ({ex.Message}). Fix: pass another --port, or stop what uses it.") { Model = model.Name };
+            throw new OperationFailedException($"cannot listen on {options.Host}:{options.Port} ({ex.Message}). Fix: pass another --port, or stop what uses it.") { Model = model };
         }
         var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new InferenceServer(app, new Uri(bound.EndsWith('/') ? bound : bound + "/"));

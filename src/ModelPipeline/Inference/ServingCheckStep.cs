@@ -23,6 +23,9 @@ public sealed class ServingCheckStep(PipelineConfig config, RunStateStore state,
 {
     public const string RecordName = "serve-check";
 
+    /// <summary>The server the checks of a run share (ServeCheck over many models); null: one per check.</summary>
+    public SharedInferenceServer? Server { get; init; }
+
     public async Task<ServingCheckRecord> RunAsync(ModelDefinition model, CancellationToken ct)
     {
         var key = state.RequireValidated(model.Name);
@@ -95,15 +98,36 @@ public sealed class ServingCheckStep(PipelineConfig config, RunStateStore state,
                 return new ProbeOutcome(false, 0, 0, null, null, null, $"the image cannot be served as validated: {ex.Message}");
             }
             using var served = ServedModel.Load(model.Name, null, Path.Combine(work, onnx));
-            await using var server = await InferenceServer.StartAsync(served, new InferenceServerOptions { Port = 0 }, ct);
-            reporter.Info(model.Name, $"serving {package.Digest[..19]}… at {server.Address} (Open Inference Protocol); sending the test vectors");
             var vectors = model.Validation.TestVectors is { } v && File.Exists(Path.Combine(work, v)) ? Path.Combine(work, v) : null;
-            return await ServingProbe.RunAsync(server.Address, model.Name, vectors, model.Validation.Tolerance, ct);
+            if (Server is { } shared)
+            {
+                var address = await shared.AddressAsync(ct);
+                shared.Models.Add(served);
+                try
+                {
+                    return await ProbeAsync(model, package, address, vectors, ct);
+                }
+                finally
+                {
+                    shared.Models.Remove(served);
+                }
+            }
+            await using var server = await InferenceServer.StartAsync(served, new InferenceServerOptions { Port = 0 },
+                ct);
+            return await ProbeAsync(model, package, server.Address, vectors, ct);
         }
         finally
         {
             if (Directory.Exists(work)) Directory.Delete(work, recursive: true);
         }
+    }
+
+    private Task<ProbeOutcome> ProbeAsync(ModelDefinition model, PackageRecord package, Uri address, string? vectors,
+        CancellationToken ct)
+    {
+        reporter.Info(model.Name,
+            $"serving {package.Digest[..19]}… at {address} (Open Inference Protocol); sending the test vectors");
+        return ServingProbe.RunAsync(address, model.Name, vectors, model.Validation.Tolerance, ct);
     }
 
     private ServingCheckRecord Write(ServingCheckRecord record)

@@ -21,18 +21,31 @@ public static class ConfinedFiles
         if (File.Exists(start)) return [Relative(fullRoot, start)];
         var files = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var pending = new Stack<string>();
-        pending.Push(start);
+        var pending = new Stack<(string Dir, string Real)>();
+        pending.Push((start, SafePath.RealPath(start)));
         while (pending.Count > 0)
         {
-            var dir = pending.Pop();
-            if (!seen.Add(SafePath.RealPath(dir))) continue;
-            foreach (var path in Directory.EnumerateFileSystemEntries(dir).Order(StringComparer.Ordinal))
+            var (dir, realDir) = pending.Pop();
+            if (!seen.Add(realDir)) continue;
+            var entries = new DirectoryInfo(dir).EnumerateFileSystemInfos()
+                .OrderBy(i => i.Name, StringComparer.Ordinal);
+            foreach (var info in entries)
             {
+                var path = info.FullName;
+                // An entry that is not a link is where its folder really is (inside): only a link is resolved.
+                if ((info.Attributes & FileAttributes.ReparsePoint) == 0 && info.LinkTarget is null)
+                {
+                    if (info is DirectoryInfo)
+                    {
+                        if (!skipDirs.Contains(info.Name)) pending.Push((path, Path.Combine(realDir, info.Name)));
+                    }
+                    else files.Add(Relative(fullRoot, path));
+                    continue;
+                }
                 if (Escapes(realRoot, path, fullRoot, out problem)) return [];
                 if (Directory.Exists(path))
                 {
-                    if (!skipDirs.Contains(Path.GetFileName(path))) pending.Push(path);
+                    if (!skipDirs.Contains(Path.GetFileName(path))) pending.Push((path, SafePath.RealPath(path)));
                 }
                 else if (File.Exists(path)) files.Add(Relative(fullRoot, path));
                 else

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Reflection;
 using System.Text.Json;
 using ModelPipeline.Errors;
@@ -62,6 +63,7 @@ public static class ModelLoader
             problems.Add($"{prefix}: {unreadable}");
             return null;
         }
+        if (Valid.TryGetValue((modelDir, text), out var known)) return known;
         try
         {
             using var document = JsonDocument.Parse(text);
@@ -94,9 +96,26 @@ public static class ModelLoader
             return null;
         }
 
+        var before = problems.Count;
         ModelRules.Check(model, folder, prefix, problems);
+        if (problems.Count == before)
+        {
+            if (Valid.Count >= ValidLimit) Valid.Clear();
+            Valid[(modelDir, text)] = model;
+        }
         return model;
     }
+
+    /// <summary>
+    /// Definitions found valid in this process, by folder and exact text. Every verb loads every selected
+    /// model, and build.sh runs a whole Publish as verbs of one process (<c>modelpipe steps</c>): the schema
+    /// and the rules then run once per model and run, not once per step. An edited model.json is read anew.
+    /// The rules' look at the folder (sources exist, no link leaves it) is not repeated; the steps that read
+    /// those files check them again as they read them (<see cref="ConfinedFiles"/>, <see cref="SafePath"/>).
+    /// </summary>
+    private static readonly ConcurrentDictionary<(string Dir, string Text), ModelDefinition> Valid = new();
+
+    private const int ValidLimit = 10_000;
 
     private static IEnumerable<ValidationError> Flatten(IEnumerable<ValidationError> errors)
     {

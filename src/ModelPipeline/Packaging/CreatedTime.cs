@@ -47,7 +47,25 @@ public static class CreatedTime
     /// <summary>Whether <paramref name="commit"/> is a cut-off point of a shallow clone (its parents are missing).</summary>
     private static async Task<bool> IsShallowBoundaryAsync(GitCli git, string dir, string commit, CancellationToken ct)
     {
-        var shallow = (await git.RunAsync(dir, ["rev-parse", "--path-format=absolute", "--git-path", "shallow"], ct)).Trim();
+        var shallow = ShallowFile(dir)
+            ?? (await git.RunAsync(dir, ["rev-parse", "--path-format=absolute", "--git-path", "shallow"], ct)).Trim();
         return File.Exists(shallow) && (await File.ReadAllLinesAsync(shallow, ct)).Any(l => l.Trim() == commit);
+    }
+
+    /// <summary>
+    /// <c>.git/shallow</c> of the plain repository <paramref name="dir"/> is in, found without a git process (one
+    /// per packaged model otherwise); null when git must say (a worktree, a submodule, GIT_DIR set).
+    /// </summary>
+    private static string? ShallowFile(string dir)
+    {
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("GIT_DIR"))
+            || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("GIT_COMMON_DIR"))) return null;
+        for (var d = new DirectoryInfo(Path.GetFullPath(dir)); d is not null; d = d.Parent)
+        {
+            var dotGit = Path.Combine(d.FullName, ".git");
+            if (Directory.Exists(dotGit)) return Path.Combine(dotGit, "shallow");
+            if (File.Exists(dotGit)) return null;
+        }
+        return null;
     }
 }

@@ -1,3 +1,4 @@
+using ModelPipeline.Configuration;
 using ModelPipeline.Oci;
 
 namespace ModelPipeline.Packaging;
@@ -6,8 +7,32 @@ namespace ModelPipeline.Packaging;
 public sealed partial class ModelCarPackager
 {
     private Task<BaseImage> ResolveBaseAsync(string model, CancellationToken ct) => EmbeddedBase.IsEmbedded(Settings.BaseImage)
-        ? Task.FromResult(EmbeddedBase.Build(Settings.Busybox with { Path = Path.GetFullPath(Path.Combine(config.RepoRoot, Settings.Busybox.Path)) }, $"pipeline.json: $.modelcar.baseImage (model '{model}')"))
+        ? Task.FromResult(Embedded(
+            Settings.Busybox with { Path = Path.GetFullPath(Path.Combine(config.RepoRoot, Settings.Busybox.Path)) },
+            $"pipeline.json: $.modelcar.baseImage (model '{model}')"))
         : new BaseImageResolver(registries, config.CacheDir).ResolveAsync(Settings.BaseImage, $"pipeline.json: $.modelcar.baseImage (model '{model}')", ct);
+
+    /// <summary>
+    /// The embedded base, built once per process for a binary and pin: reading and hashing the binary and
+    /// building its layer would otherwise be repeated for every model a run packages. A binary replaced
+    /// on disk (another size or modification time) is read and checked against the pin again.
+    /// </summary>
+    private static BaseImage Embedded(BusyboxSettings busybox, string where)
+    {
+        var file = new FileInfo(busybox.Path);
+        if (!file.Exists) return EmbeddedBase.Build(busybox, where); // the clear error
+        var key = (busybox.Path, busybox.Sha256, file.Length, file.LastWriteTimeUtc);
+        lock (EmbeddedBuilt)
+        {
+            if (EmbeddedBuilt.TryGetValue(key, out var built)) return built;
+            built = EmbeddedBase.Build(busybox, where);
+            EmbeddedBuilt[key] = built;
+            return built;
+        }
+    }
+
+    private static readonly Dictionary<(string Path, string? Sha256, long Length, DateTime Written), BaseImage>
+        EmbeddedBuilt = [];
 
     private IPackageDestination Destination(string model)
     {

@@ -54,8 +54,12 @@ public sealed class RunStateStore(string artifactsDir, string? projectRoot = nul
     /// <summary>The training key now in force for a model, or null before the first Train.</summary>
     public string? CurrentKey(string model) => ReadModel<CurrentRun>(model, "current")?.TrainingKey;
 
-    public void SetCurrentKey(string model, string key) =>
-        WriteModel(model, "current", new CurrentRun { TrainingKey = key, UpdatedAt = DateTimeOffset.UtcNow });
+    /// <summary>Records <paramref name="key"/> as the key in force; a key already in force is left as it is.</summary>
+    public void SetCurrentKey(string model, string key)
+    {
+        if (CurrentKey(model) != key)
+            WriteModel(model, "current", new CurrentRun { TrainingKey = key, UpdatedAt = DateTimeOffset.UtcNow });
+    }
 
     /// <summary>
     /// The key of a model whose current training output passed the validation gate.
@@ -91,8 +95,33 @@ public sealed class RunStateStore(string artifactsDir, string? projectRoot = nul
         }
     }
 
-    public static void Write<T>(string path, T value) =>
-        AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, value, Json));
+    /// <summary>
+    /// Writes the record atomically, unless the file already holds exactly these bytes: an unchanged step
+    /// of a run over many models then writes nothing (a rename over a file costs a flush on ext4).
+    /// </summary>
+    public static void Write<T>(string path, T value)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(value, Json);
+        if (Holds(path, bytes)) return;
+        AtomicFile.WriteAllBytes(path, bytes);
+    }
+
+    private static bool Holds(string path, byte[] bytes)
+    {
+        try
+        {
+            var info = new FileInfo(path);
+            return info.Exists && info.Length == bytes.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(bytes);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 }
 
 public sealed record CurrentRun

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using ModelPipeline.Errors;
 using ModelPipeline.Fetching;
 using ModelPipeline.Models;
@@ -44,8 +45,33 @@ public sealed partial class TrainingStep
             if (File.Exists(Path.Combine(state.RunDir(model.Name, key), "published.json"))) state.DeleteRun(model.Name, key, "published");
             return null;
         }
-        state.WriteRun(model.Name, key, "published", found);
+        if (!RecordedAlready(model.Name, key, found)) state.WriteRun(model.Name, key, "published", found);
         return found;
+    }
+
+    /// <summary>
+    /// Whether published.json already says this, up to the zoo commit it was read at: every publish of another
+    /// model moves the zoo's tip, and the version is the same at both commits (published versions never change).
+    /// </summary>
+    private bool RecordedAlready(string model, string key, PublishedVersion found)
+    {
+        var path = Path.Combine(state.RunDir(model, key), "published.json");
+        if (!File.Exists(path)) return false;
+        var bytes = File.ReadAllBytes(path);
+        string? commit;
+        try
+        {
+            using var recorded = JsonDocument.Parse(bytes);
+            commit = recorded.RootElement.TryGetProperty("zooCommit", out var c) && c.ValueKind == JsonValueKind.String
+                ? c.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+        var same = JsonSerializer.SerializeToUtf8Bytes(found with { ZooCommit = commit }, RunStateStore.Json);
+        return bytes.AsSpan().SequenceEqual(same);
     }
 
     private (TrainingRecord, bool) Reuse(ModelDefinition model, string key, PublishedVersion published, TrainingRecord? previous)

@@ -15,6 +15,13 @@ namespace ModelPipeline.Validation;
 /// </summary>
 public static class PublishedGate
 {
+    private const string RecordedVerdict = "recorded verdict";
+
+    /// <summary>Whether <paramref name="report"/> is a published version's recorded verdict (no gate ran).</summary>
+    public static bool IsRecordedVerdict(ValidationReport report) =>
+        report.From is { } from && from.StartsWith("zoo ", StringComparison.Ordinal)
+        && from.EndsWith(": " + RecordedVerdict, StringComparison.Ordinal);
+
     /// <param name="filesDir">Where the version's files are kept or pulled to, when the gates must re-run.</param>
     /// <param name="localDir">A folder that may already hold them (used only when its files match the manifest).</param>
     public static async Task<ValidationReport> VerdictAsync(PipelineConfig config, IPipelineReporter reporter, ModelDefinition model,
@@ -24,7 +31,10 @@ public static class PublishedGate
         if (published.Validation is { } recorded && recorded.SameGates(model.Validation))
         {
             reporter.Info(model.Name, $"gates unchanged since {v} was published: its recorded verdict ({(recorded.Report.Passed ? "passed" : "failed")}) stands");
-            return recorded.Report with { TrainingKey = published.Manifest.TrainingKey, From = $"zoo {v}: recorded verdict" };
+            return recorded.Report with
+            {
+                TrainingKey = published.Manifest.TrainingKey, From = $"zoo {v}: {RecordedVerdict}",
+            };
         }
         reporter.Info(model.Name, published.Validation is null
             ? $"{v} has no recorded validation report; running the current gates on its files"

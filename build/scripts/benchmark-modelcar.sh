@@ -22,6 +22,9 @@ command -v docker-registry >/dev/null && command -v skopeo >/dev/null || { echo 
 
 WORK=$(mktemp -d /tmp/mp-bench.XXXXXX)
 cleanup() {
+  local status=$?
+  # A failed step: show why before the work folder goes.
+  [ "$status" -ne 0 ] && [ -f "$WORK/modelpipe.log" ] && tail -20 "$WORK/modelpipe.log" >&2
   # registry() runs in a command substitution (a subshell), so its servers are listed in a file.
   [ -f "$WORK/registry.pids" ] && while read -r pid; do kill "$pid" 2>/dev/null || true; done <"$WORK/registry.pids"
   rm -rf "$WORK"
@@ -212,12 +215,14 @@ for big_bytes in $BIG_BYTES; do
     "$WORK/world/models/bench/model.json" >"$WORK/world/models/$name/model.json"
   for verb in fetch train validate; do modelpipe "$verb" --model "$name" >/dev/null; done
   REG=$(registry "$name")
-  export MODELPIPE_MODELCAR__DESTINATION=registry MODELPIPE_MODELCAR__REPOSITORY="$REG/$name"
+  # Above the default image size limit (modelcar.maxImageBytes, 20 GiB) on purpose.
+  export MODELPIPE_MODELCAR__DESTINATION=registry MODELPIPE_MODELCAR__REPOSITORY="$REG/$name" \
+    MODELPIPE_MODELCAR__MAXIMAGEBYTES=$((big_bytes * 2))
   settle
   t0=$(now)
   /usr/bin/time -v -o "$WORK/time-$name" dotnet "$DLL" package --root "$WORK/world" --model "$name" --json >"$WORK/$name.json" 2>>"$WORK/modelpipe.log"
   t1=$(now)
-  unset MODELPIPE_MODELCAR__DESTINATION MODELPIPE_MODELCAR__REPOSITORY
+  unset MODELPIPE_MODELCAR__DESTINATION MODELPIPE_MODELCAR__REPOSITORY MODELPIPE_MODELCAR__MAXIMAGEBYTES
   BIG=$(secs "$t0" "$t1")
   row "ModelCar build + push, $(gib "$big_bytes") sparse model" "$BIG" \
     "$(per_gib "$BIG" "$big_bytes") s/GiB (1 GiB push: $(per_gib "$PUSH" "$BYTES") s/GiB)" "$(written "$WORK/$name.json")" "$(rss "$WORK/time-$name")"

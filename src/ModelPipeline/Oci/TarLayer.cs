@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using System.Text;
 using ModelPipeline.Errors;
 
@@ -20,7 +19,6 @@ public sealed class TarLayer
 {
     private const int Block = 512;
     private const long MaxOctalSize = 077777777777;
-    private const int Chunk = 4 << 20;
 
     public TarLayer(IEnumerable<LayerFile> files, DateTimeOffset modified)
     {
@@ -51,8 +49,7 @@ public sealed class TarLayer
         var entries = Directories.Select(d => (Path: d, File: (LayerFile?)null))
             .Concat(Files.Select(f => (Path: f.ImagePath, File: (LayerFile?)f)))
             .OrderBy(e => e.Path, StringComparer.Ordinal);
-        // Two chunk buffers: the next chunk is read while the current one is sent and hashed.
-        byte[][] buffers = [ArrayPool<byte>.Shared.Rent(Chunk), ArrayPool<byte>.Shared.Rent(Chunk)];
+        var buffer = ArrayPool<byte>.Shared.Rent(4 << 20);
         try
         {
             foreach (var (path, file) in entries)
@@ -60,7 +57,7 @@ public sealed class TarLayer
                 WriteHeader(header, path, file?.Size ?? 0, file is null ? 0b111_101_101 : 0b110_100_100, file is null ? (byte)'5' : (byte)'0');
                 await output.WriteAsync(header, ct);
                 if (file is null) continue;
-                await CopyExactlyAsync(file, output, buffers, ct);
+                await CopyExactlyAsync(file, output, buffer, ct);
                 var padding = (int)(Pad(file.Size) - file.Size);
                 if (padding > 0) await output.WriteAsync(new byte[padding], ct);
             }
@@ -68,43 +65,25 @@ public sealed class TarLayer
         }
         finally
         {
-            foreach (var buffer in buffers) ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
-    /// <summary>
-    /// Streams one file, checking its size and (when known) its sha256. Per chunk, three things run at once: the
-    /// file's sha256 on a pool thread, the write (a registry upload sends it while the layer digest is computed on
-    /// this thread) and the read of the next chunk. The file is read once; nothing waits for a hash to finish first.
-    /// </summary>
-    private static async Task CopyExactlyAsync(LayerFile file, Stream output, byte[][] buffers, CancellationToken ct)
+    private static async Task CopyExactlyAsync(LayerFile file, Stream output, byte[] buffer, CancellationToken ct)
     {
-        await using var input = new FileStream(file.SourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1,
-            FileOptions.SequentialScan);
-        using var hash = file.Sha256 is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await using var input = new FileStream(file.SourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        using var hash = file.Sha256 is null ? null : System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         long copied = 0;
-        var current = 0;
-        var read = await input.ReadAsync(buffers[current], ct);
-        while (read > 0 && copied + read <= file.Size)
+        int read;
+        while ((read = await input.ReadAsync(buffer, ct)) > 0)
         {
-            var chunk = buffers[current].AsMemory(0, read);
-            var hashed = hash is null
-                ? Task.CompletedTask
-                : Task.Run(() => hash.AppendData(chunk.Span), CancellationToken.None);
-            int next;
-            try
-            {
-                var write = output.WriteAsync(chunk, ct);
-                current ^= 1;
-                next = await input.ReadAsync(buffers[current], ct);
-                await write;
-            }
-            finally
-            {
-                await hashed; // never dispose the hash while a pool thread still uses it
-            }
+            if (copied + read > file.Size) break;
+            // The write is started first (a registry upload sends it while the layer digest is computed), and this
+            // file's own sha256 is computed while it is in flight: both hashes overlap the upload instead of preceding it.
+            var write = output.WriteAsync(buffer.AsMemory(0, read), ct);
+            hash?.AppendData(buffer, 0, read);
+            await write;
             copied += read;
-            read = next;
         }
         if (copied != file.Size || read > 0)
             throw new OperationFailedException($"{file.SourcePath} changed while it was packaged (expected {file.Size} bytes as validated). Fix: re-run Validate, then package again.");

@@ -5,13 +5,16 @@
 #   OCI layout | docker build + docker push | OCI layout build vs cp + sha256sum | peak RSS.
 # Each registry measurement gets a fresh docker-registry on 127.0.0.1. Needs build/scripts/test-deps.sh
 # (docker-registry, skopeo; docker is optional) and a built modelpipe (./build.sh Compile).
-# Then a big model (BENCH_BIG_BYTES, default 20 GiB; 0 skips it) of sparse weights (zeros that take no disk
-# until the registry stores them): built and pushed with its peak RSS and seconds per GiB against the first
-# push's. Skipped, and said so, when the disk has less than 1.5 times that size free.
+# The layer upload is also timed by the registry itself (its PATCH, from its request log) for curl and ModelCar,
+# which separates the streaming from process start-up and the small requests around it.
+# Then big models (BENCH_BIG_BYTES, sizes separated by spaces, default 4 GiB and 20 GiB; 0 skips them) of sparse
+# weights (zeros that take no disk until the registry stores them): each built and pushed with its peak RSS and
+# seconds per GiB, to show memory flat and time linear in size. A size is skipped, and said so, when the disk
+# has less than 1.5 times it free.
 set -euo pipefail
 
 BYTES=${BENCH_BYTES:-1073741824}
-BIG_BYTES=${BENCH_BIG_BYTES:-21474836480}
+BIG_BYTES=${BENCH_BIG_BYTES:-4294967296 21474836480}
 REPO_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DLL="$REPO_ROOT/src/ModelPipeline.Cli/bin/${CONFIGURATION:-Release}/net10.0/modelpipe.dll"
 [ -f "$DLL" ] || { echo "benchmark: $DLL not found; run ./build.sh Compile first" >&2; exit 2; }
@@ -19,6 +22,9 @@ command -v docker-registry >/dev/null && command -v skopeo >/dev/null || { echo 
 
 WORK=$(mktemp -d /tmp/mp-bench.XXXXXX)
 cleanup() {
+  local status=$?
+  # A failed step: show why before the work folder goes.
+  [ "$status" -ne 0 ] && [ -f "$WORK/modelpipe.log" ] && tail -20 "$WORK/modelpipe.log" >&2
   # registry() runs in a command substitution (a subshell), so its servers are listed in a file.
   [ -f "$WORK/registry.pids" ] && while read -r pid; do kill "$pid" 2>/dev/null || true; done <"$WORK/registry.pids"
   rm -rf "$WORK"
@@ -39,7 +45,8 @@ registry() {
   cat >"$WORK/reg-$name/config.yml" <<YML
 version: 0.1
 log:
-  level: error
+  level: info
+  formatter: json
   accesslog:
     disabled: true
 storage:
@@ -52,6 +59,21 @@ YML
   echo $! >>"$WORK/registry.pids"
   for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
   echo "127.0.0.1:$port"
+}
+
+# Seconds the registry spent in PATCH requests (the streamed body), from its request log.
+patch_secs() {
+  python3 - "$WORK/reg-$1/log" <<'PY'
+import json, re, sys
+total = 0.0
+for line in open(sys.argv[1]):
+    try: entry = json.loads(line)
+    except ValueError: continue
+    if entry.get("msg") == "response completed" and entry.get("http.request.method") == "PATCH":
+        value, unit = re.fullmatch(r"([0-9.]+)([a-zµ]+)", entry["http.response.duration"]).groups()
+        total += float(value) * {"h": 3600, "m": 60, "s": 1, "ms": 1e-3, "µs": 1e-6, "ns": 1e-9}[unit]
+print(f"{total:.2f}")
+PY
 }
 
 modelpipe() { dotnet "$DLL" "$@" --root "$WORK/world"; }
@@ -104,6 +126,7 @@ curl -fsS -o /dev/null -X PUT "$LOC&digest=sha256:$SHA"
 t1=$(now)
 PATCHED=$(secs "$t0" "$t1")
 row "curl PATCH + PUT ?digest= (streamed upload)" "$PATCHED" "$(awk -v a="$PATCHED" -v b="$CURL" 'BEGIN { printf "%.2fx", a / b }')" "$BYTES" "-"
+CURL_PATCH=$(patch_secs curlpatch)
 
 # 2. ModelCar build + push to a fresh registry (cold layer cache).
 REG=$(registry modelcar)
@@ -114,7 +137,11 @@ t0=$(now)
 /usr/bin/time -v -o "$WORK/time-push" dotnet "$DLL" package --root "$WORK/world" --json >"$WORK/push.json" 2>>"$WORK/modelpipe.log"
 t1=$(now)
 PUSH=$(secs "$t0" "$t1")
-row "ModelCar build + push (modelpipe package)" "$PUSH" "$(awk -v a="$PUSH" -v b="$CURL" 'BEGIN { printf "%.2fx", a / b }')" "$(written "$WORK/push.json")" "$(rss "$WORK/time-push")"
+row "ModelCar build + push (modelpipe package)" "$PUSH" "$(awk -v a="$PUSH" -v b="$CURL" 'BEGIN { printf "%.2fx", a / b }'), $(awk -v a="$PUSH" -v b="$PATCHED" 'BEGIN { printf "%.2fx", a / b }') of curl PATCH + PUT" "$(written "$WORK/push.json")" "$(rss "$WORK/time-push")"
+STEP=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["durationSeconds"])' "$WORK/push.json")
+row "ModelCar package step alone (no process start-up)" "$STEP" "$(awk -v a="$STEP" -v b="$PATCHED" 'BEGIN { printf "%.2fx of curl PATCH + PUT", a / b }')" "-" "-"
+PUSH_PATCH=$(patch_secs modelcar)
+row "PATCH as timed by the registry: curl / ModelCar" "$CURL_PATCH / $PUSH_PATCH" "$(awk -v a="$PUSH_PATCH" -v b="$CURL_PATCH" 'BEGIN { printf "%.2fx", a / b }')" "-" "-"
 
 # 3. Re-push unchanged: the run state says it is there (HEAD manifest), and a fresh CI job without
 #    the record (HEAD every blob, PUT the manifest).
@@ -169,31 +196,38 @@ else
   row "docker build + docker push" "n/a" "no Docker engine reachable" "-" "-"
 fi
 
-# 7. A big model: sparse weights, built and pushed to a fresh registry; memory must stay flat and time linear.
+# 7. Big models: sparse weights, each built and pushed to a fresh registry; memory must stay flat and time linear.
 per_gib() { awk -v s="$1" -v b="$2" 'BEGIN { printf "%.2f", s / (b / 1073741824) }'; }
-FREE=$(df -B1 --output=avail "$WORK" | tail -1)
-if [ "$BIG_BYTES" -gt 0 ] && [ "$FREE" -gt $((BIG_BYTES / 2 * 3)) ]; then
-  echo "benchmark: a model of $BIG_BYTES bytes of sparse weights" >&2
-  mkdir -p "$WORK/world/models/big"
-  sed -e 's/"name": "bench"/"name": "big"/' -e "s/head -c $BYTES \/dev\/urandom >/truncate -s $BIG_BYTES/" \
-    -e "s/\"files\": \[\"weights.bin\"\]/\"files\": [\"weights.bin\"], \"maxTotalBytes\": $((BIG_BYTES * 2))/" \
-    "$WORK/world/models/bench/model.json" >"$WORK/world/models/big/model.json"
-  for verb in fetch train validate; do modelpipe "$verb" --model big >/dev/null; done
-  rm -f "$WORK/world/artifacts/bench/runs/$KEY/output/weights.bin"   # the 1 GiB model's disk space back
-  REG=$(registry big)
-  export MODELPIPE_MODELCAR__DESTINATION=registry MODELPIPE_MODELCAR__REPOSITORY="$REG/big"
+gib() { awk -v b="$1" 'BEGIN { printf "%g GiB", b / 1073741824 }'; }
+rm -f "$WORK/world/artifacts/bench/runs/$KEY/output/weights.bin"   # the 1 GiB model's disk space back
+for big_bytes in $BIG_BYTES; do
+  [ "$big_bytes" -gt 0 ] || continue
+  FREE=$(df -B1 --output=avail "$WORK" | tail -1)
+  if [ "$FREE" -le $((big_bytes / 2 * 3)) ]; then
+    row "ModelCar build + push, $(gib "$big_bytes") sparse model" "skipped" "needs $((big_bytes / 2 * 3)) bytes free, $FREE available" "-" "-"
+    continue
+  fi
+  echo "benchmark: a model of $big_bytes bytes of sparse weights" >&2
+  name="big$((big_bytes / 1048576))m"
+  mkdir -p "$WORK/world/models/$name"
+  sed -e "s/\"name\": \"bench\"/\"name\": \"$name\"/" -e "s/head -c $BYTES \/dev\/urandom >/truncate -s $big_bytes/" \
+    -e "s/\"files\": \[\"weights.bin\"\]/\"files\": [\"weights.bin\"], \"maxTotalBytes\": $((big_bytes * 2))/" \
+    "$WORK/world/models/bench/model.json" >"$WORK/world/models/$name/model.json"
+  for verb in fetch train validate; do modelpipe "$verb" --model "$name" >/dev/null; done
+  REG=$(registry "$name")
+  # Above the default image size limit (modelcar.maxImageBytes, 20 GiB) on purpose.
+  export MODELPIPE_MODELCAR__DESTINATION=registry MODELPIPE_MODELCAR__REPOSITORY="$REG/$name" \
+    MODELPIPE_MODELCAR__MAXIMAGEBYTES=$((big_bytes * 2))
   settle
   t0=$(now)
-  /usr/bin/time -v -o "$WORK/time-big" dotnet "$DLL" package --root "$WORK/world" --model big --json >"$WORK/big.json" 2>>"$WORK/modelpipe.log"
+  /usr/bin/time -v -o "$WORK/time-$name" dotnet "$DLL" package --root "$WORK/world" --model "$name" --json >"$WORK/$name.json" 2>>"$WORK/modelpipe.log"
   t1=$(now)
-  unset MODELPIPE_MODELCAR__DESTINATION MODELPIPE_MODELCAR__REPOSITORY
+  unset MODELPIPE_MODELCAR__DESTINATION MODELPIPE_MODELCAR__REPOSITORY MODELPIPE_MODELCAR__MAXIMAGEBYTES
   BIG=$(secs "$t0" "$t1")
-  row "ModelCar build + push, $(awk -v b="$BIG_BYTES" 'BEGIN { printf "%.0f GiB", b / 1073741824 }') sparse model" "$BIG" \
-    "$(per_gib "$BIG" "$BIG_BYTES") s/GiB (1 GiB push: $(per_gib "$PUSH" "$BYTES") s/GiB)" "$(written "$WORK/big.json")" "$(rss "$WORK/time-big")"
-  rm -rf "$WORK/reg-big" "$WORK/world/artifacts/big"
-elif [ "$BIG_BYTES" -gt 0 ]; then
-  row "ModelCar build + push, big model" "skipped" "needs $((BIG_BYTES / 2 * 3)) bytes free, $FREE available" "-" "-"
-fi
+  row "ModelCar build + push, $(gib "$big_bytes") sparse model" "$BIG" \
+    "$(per_gib "$BIG" "$big_bytes") s/GiB (1 GiB push: $(per_gib "$PUSH" "$BYTES") s/GiB)" "$(written "$WORK/$name.json")" "$(rss "$WORK/time-$name")"
+  rm -rf "$WORK/reg-$name" "$WORK/world/artifacts/$name" "$WORK/world/models/$name"
+done
 
 echo
 echo "ModelCar benchmark, $(date -u +%Y-%m-%d) (load average $(cut -d" " -f1-3 /proc/loadavg)), $BYTES bytes of random weights, $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2/1048576 }' /proc/meminfo) RAM, $(. /etc/os-release; echo "$PRETTY_NAME")"

@@ -27,9 +27,16 @@ public sealed partial class RegistryClient
         return (await GetManifestAsync(repository, tag, ct)).Digest;
     }
 
-    public async Task<(byte[] Bytes, string MediaType, string Digest)> GetManifestAsync(string repository, string reference, CancellationToken ct)
+    public async Task<(byte[] Bytes, string MediaType, string Digest)> GetManifestAsync(string repository,
+        string reference, CancellationToken ct) =>
+        (await FindManifestAsync(repository, reference, missingIsNull: false, ct))!.Value;
+
+    /// <summary>One GET: the manifest with its media type and digest; on 404 null, or the registry's error.</summary>
+    private async Task<(byte[] Bytes, string MediaType, string Digest)?> FindManifestAsync(string repository,
+        string reference, bool missingIsNull, CancellationToken ct)
     {
         using var response = await SendAsync(() => Request(HttpMethod.Get, Url(repository, $"manifests/{reference}"), MediaTypes.ManifestAccept), PullScope(repository), ct);
+        if (missingIsNull && response.StatusCode == HttpStatusCode.NotFound) return null;
         if (!response.IsSuccessStatusCode) throw await RegistryErrors.ToExceptionAsync(Registry, response, ct);
         var bytes = await response.Content.ReadAsByteArrayAsync(ct);
         var digest = OciDigest.Of(bytes);

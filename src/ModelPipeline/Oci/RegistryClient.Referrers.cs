@@ -9,12 +9,9 @@ namespace ModelPipeline.Oci;
 /// </summary>
 public sealed partial class RegistryClient
 {
-    /// <summary>The manifest under a tag or digest, or null when the registry has none.</summary>
-    public async Task<byte[]?> TryGetManifestAsync(string repository, string reference, CancellationToken ct)
-    {
-        if (!await HasManifestAsync(repository, reference, ct)) return null;
-        return (await GetManifestAsync(repository, reference, ct)).Bytes;
-    }
+    /// <summary>The manifest under a tag or digest, or null when the registry has none (one GET).</summary>
+    public async Task<byte[]?> TryGetManifestAsync(string repository, string reference, CancellationToken ct) =>
+        (await FindManifestAsync(repository, reference, missingIsNull: true, ct))?.Bytes;
 
     /// <summary>PUTs a manifest; true when the registry answered <c>OCI-Subject</c> (it serves the referrers API for that subject).</summary>
     public async Task<bool> PutManifestWithSubjectAsync(string repository, string reference, byte[] manifest, string mediaType, CancellationToken ct)

@@ -71,6 +71,31 @@ public sealed class RegistryPushTests
     }
 
     [RegistryFact]
+    public async Task Each_layer_goes_up_in_one_PATCH_and_attachments_read_a_manifest_with_one_GET()
+    {
+        await using var registry = await LocalRegistry.StartAsync();
+        await using var proxy = await FaultProxy.StartAsync(registry.Host);
+        using var world = new TestWorld();
+        ValidatedModel.Configure(world, RegistryCar(proxy.Host));
+        var key = ValidatedModel.Seed(world, "demo", Files());
+
+        var run = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
+
+        Assert.True(run.ExitCode == 0, run.All);
+        var record = ValidatedModel.ReadRecord(world, "demo", key);
+        var raw = JsonDocument.Parse(await Tools.RunOkAsync("skopeo", "inspect", "--raw", "--tls-verify=false",
+            $"docker://{registry.Host}/modelzoo@{record.Digest}")).RootElement;
+        // POST, one streamed PATCH (no chunking into many requests), PUT ?digest= per layer; small blobs are PUT whole.
+        var patches = proxy.Log.Count(l => l.StartsWith("PATCH /v2/modelzoo/blobs/uploads/", StringComparison.Ordinal));
+        Assert.Equal(raw.GetProperty("layers").GetArrayLength(), patches);
+        // A manifest that may be absent (the referrers tag, the image an SBOM attaches to) is one GET, not HEAD + GET.
+        var pairs = proxy.Log.Zip(proxy.Log.Skip(1));
+        Assert.DoesNotContain(pairs, p => p.First.StartsWith("HEAD /v2/modelzoo/manifests/", StringComparison.Ordinal)
+            && p.Second == "GET" + p.First["HEAD".Length..]);
+        Assert.Contains(proxy.Log, l => l.StartsWith("GET /v2/modelzoo/manifests/sha256-", StringComparison.Ordinal));
+    }
+
+    [RegistryFact]
     public async Task A_later_tag_points_at_the_same_manifest_without_uploading_a_blob()
     {
         await using var registry = await LocalRegistry.StartAsync();

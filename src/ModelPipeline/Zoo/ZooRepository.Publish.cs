@@ -171,52 +171,6 @@ public sealed partial class ZooRepository
     private static bool RepackagedAsNew(PublishedVersion recorded, ZooImage image) =>
         recorded.Manifest.Image.HasNoShell && !image.HasNoShell && image.Digest != recorded.Manifest.Image.Digest
         && image.BaseImage is not null && image.BaseImage != recorded.Manifest.Image.BaseImage;
-
-    /// <summary>
-    /// Points <paramref name="alias"/> of <paramref name="model"/> at <paramref name="version"/>: a
-    /// recorded commit on the primary, pushed to the mirrors. Unchanged aliases make no commit.
-    /// An unknown model or version, or an invalid alias name, is invalid input (exit 2), and so is a
-    /// protected alias (the zoo's <see cref="Lifecycle.ZooPolicy"/>) that <paramref name="mover"/> may not move.
-    /// </summary>
-    public async Task<AliasResult> SetAliasAsync(string model, string alias, int version, CancellationToken ct,
-        Lifecycle.AliasMover mover = Lifecycle.AliasMover.Hand)
-    {
-        if (!ZooLayout.IsModelName(model))
-            throw new InvalidInputException($"model name '{model}' is invalid. Fix: use the name of a published model (see 'modelpipe models list').");
-        if (!ZooLayout.IsAliasName(alias))
-            throw new InvalidInputException($"alias '{alias}' is invalid. Fix: use lower-case letters, digits and '-', starting with a letter, at most 40 characters, and not of the form vN.");
-        await EnsureRemotesAsync(ct);
-        int? was = null;
-        var outcome = await Clone.CommitAndPushAsync(Git.GitAuthor.Resolve(_settings.AuthorName, _settings.AuthorEmail), async (root, token) =>
-        {
-            await History.CheckAsync(await Clone.HeadAsync(token), token);
-            var versions = ZooLayout.Versions(root, model);
-            if (versions.Count == 0)
-                throw new InvalidInputException($"model '{model}' is not in the zoo at {Redactor.Redact(Primary.Url)}. Fix: publish it first, or check the name with 'modelpipe models list'.") { Model = model };
-            if (!versions.Contains(version))
-                throw new InvalidInputException($"model '{model}' has no version v{version} (it has {string.Join(", ", versions.Select(v => $"v{v}"))}). Fix: pick an existing version.") { Model = model };
-            var aliases = ZooLayout.ReadAliases(root, model);
-            if (aliases.TryGetValue(alias, out var current) && current == version) return null;
-            Lifecycle.ProtectedAlias.Check(root, model, alias, version, mover);
-            was = aliases.TryGetValue(alias, out var p) ? p : null;
-            var previous = was is { } w ? $" (was v{w})" : "";
-            aliases[alias] = version;
-            ZooLayout.Write(ZooLayout.AliasesPath(root, model), aliases);
-            ZooIndexer.Write(root, model);
-            return $"zoo: set alias {alias} of {model} to v{version}{previous}\n\n{Lifecycle.ProtectedAlias.Trailer}: {Lifecycle.ProtectedAlias.Name(mover)}\n";
-        }, _settings.PushAttempts, ct);
-        var commit = outcome.Commit ?? outcome.Tip!;
-        await History.RememberAsync(commit, ct);
-        _reporter.Info(model, outcome.Commit is null ? $"alias {alias} already points to v{version}" : $"alias {alias} → v{version} committed as {commit[..12]}");
-        var mirrors = await PushMirrorsAsync(model, commit, ct);
-        if (outcome.Commit is not null)
-            await _notifier.NotifyAsync(new Notifications.WebhookEvent
-            {
-                Event = Notifications.EventTypes.AliasMoved, Model = model, Version = version, Alias = alias, PreviousVersion = was,
-                Summary = $"{model}: alias {alias} now points to v{version}{(was is { } w ? $" (was v{w})" : "")}",
-            }, ct);
-        return new AliasResult { Model = model, Alias = alias, Version = version, Commit = outcome.Commit, Changed = outcome.Commit is not null, Mirrors = mirrors };
-    }
 }
 
 /// <summary>One model's outcome of <see cref="ZooRepository.PublishManyAsync"/>: its record, or why it failed.</summary>

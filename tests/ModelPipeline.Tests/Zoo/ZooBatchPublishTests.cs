@@ -13,6 +13,8 @@ public sealed class ZooBatchPublishTests : IDisposable
     private readonly string _shared = Path.Combine(Path.GetTempPath(), "mp-tests", "zoo-batch-" + Guid.NewGuid().ToString("N")[..12]);
     private readonly List<TestWorld> _worlds = [];
 
+    private const UnixFileMode Executable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
     public void Dispose()
     {
         foreach (var w in _worlds) w.Dispose();
@@ -32,7 +34,7 @@ public sealed class ZooBatchPublishTests : IDisposable
         await BareRepo.CreateAsync(path);
         var hook = Path.Combine(path, "hooks", "post-receive");
         File.WriteAllText(hook, $"#!/bin/sh\necho push >> '{path}.pushes'\n");
-        File.SetUnixFileMode(hook, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(hook, Executable);
         return path;
     }
 
@@ -185,7 +187,7 @@ public sealed class ZooBatchPublishTests : IDisposable
             esac
             exec {{realGit}} "$@"
             """);
-        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(script, Executable);
         return bin;
     }
 

@@ -18,10 +18,11 @@ internal static partial class GitOpsCommands
             var sync = new AliasSync(ctx.Config, ctx.Output);
             var pins = await sync.ReadPinsAsync(parse.GetValue(model) ?? [], ct);
             if (pins.Count == 0) ctx.Output.Info(null, "the GitOps repository deploys no models yet; nothing to sync");
-            // One zoo commit for all; an alias the zoo refuses (a version it does not have) fails that row, not the others.
+            // One zoo commit for all; an alias the zoo refuses (a version it does not have) fails its row only.
             var moved = await sync.ApplyAllAsync(pins, ct);
             var rows = pins.Zip(moved).ToList();
-            return await Verb.RunRowsAsync(ctx, "sync-aliases", rows, r => r.First.Model, r => $"{r.First.Model} {r.First.Alias}", row =>
+            return await Verb.RunRowsAsync(ctx, "sync-aliases", rows, r => r.First.Model,
+                r => $"{r.First.Model} {r.First.Alias}", row =>
             {
                 var (pin, outcome) = row;
                 var alias = outcome.Result ?? throw outcome.Error!;

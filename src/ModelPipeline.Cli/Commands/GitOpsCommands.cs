@@ -12,8 +12,9 @@ internal static partial class GitOpsCommands
     public static Command UpdateGitOps() => Verb.Batched<DeploymentRecord>("gitops",
         "Pin the test environment to the published digest: write test/<name>/config.yaml in the GitOps repository; " +
         "one commit and push for the run.",
-        async (ctx, models, ct) => [.. (await new TestDeployment(ctx.Config, ctx.State, ctx.Output).DeployManyAsync(models, ct))
-            .Select(o => (o.Record, o.Error))],
+        async (ctx, models, ct) =>
+            [.. (await new TestDeployment(ctx.Config, ctx.State, ctx.Output).DeployManyAsync(models, ct))
+                .Select(o => (o.Record, o.Error))],
         (model, record) =>
         {
             return new StepResult

@@ -17,8 +17,9 @@ internal static partial class ZooCommands
     public static Command Push() => Verb.Batched<ZooRecord>("push",
         "Publish each validated, packaged model as models/<name>/vN in the zoo (one commit for the run); " +
         "push the primary once, then the mirrors.",
-        async (ctx, models, ct) => [.. (await new ZooPushStep(ctx.Config, ctx.State, ctx.Output).RunManyAsync(models, ct))
-            .Select(o => (o.Record, o.Error))],
+        async (ctx, models, ct) =>
+            [.. (await new ZooPushStep(ctx.Config, ctx.State, ctx.Output).RunManyAsync(models, ct))
+                .Select(o => (o.Record, o.Error))],
         (model, record) =>
         {
             var failed = record.Mirrors.Where(m => !m.Ok).Select(m => m.Name).ToList();

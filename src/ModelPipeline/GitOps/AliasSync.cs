@@ -45,5 +45,6 @@ public sealed class AliasSync(PipelineConfig config, IPipelineReporter reporter)
     /// <summary>Every pin in one zoo commit and one push; a pin the zoo refuses is that pin's error.</summary>
     public async Task<IReadOnlyList<AliasMoveResult>> ApplyAllAsync(IReadOnlyList<Pin> pins, CancellationToken ct) =>
         pins.Count == 0 ? [] : await new ZooRepository(config, reporter).SetAliasesAsync(
-            [.. pins.Select(p => new AliasMove(p.Model, p.Alias, p.Version))], Zoo.Lifecycle.AliasMover.SyncAliases, ct);
+            [.. pins.Select(p => new AliasMove(p.Model, p.Alias, p.Version))], Zoo.Lifecycle.AliasMover.SyncAliases,
+            ct);
 }

@@ -92,7 +92,8 @@ public sealed partial class GitOpsRepository : IDisposable
         var (_, clone) = await ConnectAsync(config, reporter, ct);
         var settings = config.GitOps;
         var changed = new List<int>();
-        var outcome = await clone.CommitAndPushAsync(GitAuthor.Resolve(settings.AuthorName, settings.AuthorEmail), async (root, token) =>
+        var author = GitAuthor.Resolve(settings.AuthorName, settings.AuthorEmail);
+        var outcome = await clone.CommitAndPushAsync(author, async (root, token) =>
         {
             changed.Clear();
             for (var i = 0; i < files.Count; i++)

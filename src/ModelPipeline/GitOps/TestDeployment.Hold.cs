@@ -8,7 +8,7 @@ public sealed partial class TestDeployment
     /// <summary>The subject of the commits UpdateGitOps makes; any other commit to a test pin was made by a person.</summary>
     private static string DeploySubject(string model) => $"test: deploy {model} v";
 
-    /// <summary>The subject of an UpdateGitOps commit that pins many models at once ("test: deploy 12 models").</summary>
+    /// <summary>The subject of an UpdateGitOps commit pinning many models ("test: deploy 12 models").</summary>
     private static readonly System.Text.RegularExpressions.Regex BatchSubject = new(@"^test: deploy [0-9]+ models$");
 
     private static bool IsDeployCommit(string subject, string model) =>

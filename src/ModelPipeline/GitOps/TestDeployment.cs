@@ -50,8 +50,8 @@ public sealed partial class TestDeployment(PipelineConfig config, RunStateStore 
     }
 
     /// <summary>A model to pin: its published version and the config.yaml that pins it.</summary>
-    private sealed record PendingPin(int Index, ModelDefinition Model, string Key, PublishedModel Published, string Path,
-        string Yaml)
+    private sealed record PendingPin(int Index, ModelDefinition Model, string Key, PublishedModel Published,
+        string Path, string Yaml)
     {
         public string Message =>
             $"test: deploy {Model.Name} v{Published.Version} ({Published.Digest[..19]})\n\n" +
@@ -87,7 +87,8 @@ public sealed partial class TestDeployment(PipelineConfig config, RunStateStore 
                         continue;
                     }
                     reporter.Info(model.Name, $"left test alone: {reason}");
-                    var held = Record(model.Name, key, published, path, null, aliasChanged: false) with { LeftAlone = reason };
+                    var held = Record(model.Name, key, published, path, null, aliasChanged: false)
+                        with { LeftAlone = reason };
                     state.WriteRun(model.Name, key, "gitops", held);
                     outcomes[i] = new DeploymentOutcome(model.Name, held, null);
                 }
@@ -109,7 +110,8 @@ public sealed partial class TestDeployment(PipelineConfig config, RunStateStore 
         var (commit, changed) = await GitOpsRepository.CommitFilesAsync(config, reporter,
             [.. pins.Select(p => (p.Path, p.Yaml))],
             which => which.Count == 1 ? pins[which[0]].Message
-                : $"test: deploy {which.Count} models\n\n{string.Join("\n", which.Select(i => pins[i].Message.Split('\n')[0]))}\n",
+                : $"test: deploy {which.Count} models\n\n" +
+                    $"{string.Join("\n", which.Select(i => pins[i].Message.Split('\n')[0]))}\n",
             ct);
         for (var i = 0; i < pins.Count; i++)
         {
@@ -118,13 +120,16 @@ public sealed partial class TestDeployment(PipelineConfig config, RunStateStore 
             if (!changed.Contains(i))
             {
                 if (pins.Count == 1)
-                    reporter.Info(name, $"{pin.Path} already pins v{published.Version} ({published.Digest[..19]}); nothing to commit");
+                    reporter.Info(name,
+                        $"{pin.Path} already pins v{published.Version} ({published.Digest[..19]}); nothing to commit");
                 continue;
             }
-            reporter.Info(name, $"committed {pin.Path} (v{published.Version}, {published.Digest[..19]}) as {commit![..12]} to {config.GitOps.Branch}");
+            reporter.Info(name, $"committed {pin.Path} (v{published.Version}, {published.Digest[..19]}) as {commit![..12]} " +
+                $"to {config.GitOps.Branch}");
             new PendingPromotion
             {
-                Model = name, Version = published.Version, Digest = published.Digest, TrainingKey = pin.Key, TestCommit = commit,
+                Model = name, Version = published.Version, Digest = published.Digest, TrainingKey = pin.Key,
+                TestCommit = commit,
                 RunId = System.Environment.GetEnvironmentVariable("MODELPIPE_RUN_ID"),
             }.Write(state);
         }
@@ -180,7 +185,7 @@ public sealed partial class TestDeployment(PipelineConfig config, RunStateStore 
     };
 }
 
-/// <summary>One model's outcome of <see cref="TestDeployment.DeployManyAsync"/>: its record, or why it failed.</summary>
+/// <summary>One model's outcome of <see cref="TestDeployment.DeployManyAsync"/>: its record, or its error.</summary>
 public sealed record DeploymentOutcome(string Model, DeploymentRecord? Record, Errors.PipelineException? Error);
 
 /// <summary>The result of UpdateGitOps, stored as <c>runs/&lt;key&gt;/gitops.json</c>.</summary>

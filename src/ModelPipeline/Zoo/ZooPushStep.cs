@@ -68,7 +68,7 @@ public sealed class ZooPushStep(PipelineConfig config, RunStateStore state, IPip
         return outcomes.Select(o => o!).ToList();
     }
 
-    /// <summary>A model's zoo input, and the signature its publishing commit made (set by the signing callback).</summary>
+    /// <summary>A model's zoo input, and the signature its publishing commit made (set when it signs).</summary>
     private sealed class Prepared(ModelDefinition model, string key, PackageRecord package)
     {
         public ModelDefinition Model { get; } = model;

@@ -100,9 +100,11 @@ public sealed partial class ZooRepository
     private static InvalidInputException? CheckNames(string model, string alias)
     {
         if (!ZooLayout.IsModelName(model))
-            return new($"model name '{model}' is invalid. Fix: use the name of a published model (see 'modelpipe models list').");
+            return new($"model name '{model}' is invalid. " +
+                "Fix: use the name of a published model (see 'modelpipe models list').");
         if (!ZooLayout.IsAliasName(alias))
-            return new($"alias '{alias}' is invalid. Fix: use lower-case letters, digits and '-', starting with a letter, " +
+            return new($"alias '{alias}' is invalid. " +
+                "Fix: use lower-case letters, digits and '-', starting with a letter, " +
                 "at most 40 characters, and not of the form vN.");
         return null;
     }
@@ -117,7 +119,10 @@ public sealed partial class ZooRepository
                 "Fix: publish it first, or check the name with 'modelpipe models list'.") { Model = model };
         if (!versions.Contains(version))
             throw new InvalidInputException($"model '{model}' has no version v{version} (it has " +
-                $"{string.Join(", ", versions.Select(v => $"v{v}"))}). Fix: pick an existing version.") { Model = model };
+                $"{string.Join(", ", versions.Select(v => $"v{v}"))}). Fix: pick an existing version.")
+            {
+                Model = model,
+            };
         var aliases = ZooLayout.ReadAliases(root, model);
         if (aliases.TryGetValue(alias, out var current) && current == version) return null;
         Lifecycle.ProtectedAlias.Check(root, model, alias, version, mover);
@@ -131,5 +136,5 @@ public sealed partial class ZooRepository
 /// <summary>A zoo alias to point at a version.</summary>
 public sealed record AliasMove(string Model, string Alias, int Version);
 
-/// <summary>One move's outcome of <see cref="ZooRepository.SetAliasesAsync"/>: its result, or why it was refused.</summary>
+/// <summary>One move's outcome of <see cref="ZooRepository.SetAliasesAsync"/>: its result, or its error.</summary>
 public sealed record AliasMoveResult(AliasMove Move, AliasResult? Result, PipelineException? Error);

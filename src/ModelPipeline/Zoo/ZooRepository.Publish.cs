@@ -52,22 +52,28 @@ public sealed partial class ZooRepository
                 {
                     0 => null,
                     1 => messages[0],
-                    _ => $"zoo: publish {messages.Count} versions\n\n{string.Join("\n", messages.Select(m => m.Split('\n')[0]))}\n",
+                    _ => $"zoo: publish {messages.Count} versions\n\n" +
+                        $"{string.Join("\n", messages.Select(m => m.Split('\n')[0]))}\n",
                 };
             }, _settings.PushAttempts, ct);
 
         var commit = outcome.Commit ?? outcome.Tip
-            ?? throw new OperationFailedException($"the zoo has no commit after publishing. Fix: check the primary remote {Redactor.Redact(Primary.Url)}.");
+            ?? throw new OperationFailedException("the zoo has no commit after publishing. " +
+                $"Fix: check the primary remote {Redactor.Redact(Primary.Url)}.");
         await History.RememberAsync(commit, ct);
         var published = slots.Count(s => s.Error is null && !s.Already);
         foreach (var slot in slots.Where(s => s.Error is null))
             if (!slot.Already)
-                _reporter.Info(slot.Model, $"published v{slot.Version} as {commit[..12]} to the primary after {outcome.Attempts} attempt(s)");
+                _reporter.Info(slot.Model,
+                    $"published v{slot.Version} as {commit[..12]} to the primary after {outcome.Attempts} attempt(s)");
             else if (slots.Length == 1)
-                _reporter.Info(slot.Model, $"v{slot.Version} already holds training key {slot.Input.TrainingKey[..12]}; no commit made");
+                _reporter.Info(slot.Model,
+                    $"v{slot.Version} already holds training key {slot.Input.TrainingKey[..12]}; no commit made");
         if (slots.Length > 1)
-            _reporter.Info(null, $"zoo: {published} new version(s) in {(outcome.Commit is null ? "no commit" : $"one commit {commit[..12]}")}" +
-                $", {slots.Count(s => s.Error is null && s.Already)} already published, {slots.Count(s => s.Error is not null)} failed");
+            _reporter.Info(null, $"zoo: {published} new version(s) in " +
+                (outcome.Commit is null ? "no commit" : $"one commit {commit[..12]}") +
+                $", {slots.Count(s => s.Error is null && s.Already)} already published, " +
+                $"{slots.Count(s => s.Error is not null)} failed");
         var mirrors = await PushMirrorsAsync(slots.Length == 1 ? slots[0].Model : null, commit, ct);
         return slots.Select(slot => slot.Error is not null
             ? new ZooPublishResult(slot.Model, null, slot.Error)
@@ -126,6 +132,7 @@ public sealed partial class ZooRepository
     {
         var dir = $"models/{model}";
         await _git.RunAsync(root, ["clean", "-fdq", "--", dir], ct);
+        if (await Clone.RevParseAsync("HEAD", ct) is null) return; // an empty zoo: the folder was all new
         if ((await _git.RunAsync(root, ["ls-tree", "--name-only", "HEAD", "--", dir], ct)).Trim().Length > 0)
             await _git.RunAsync(root, ["checkout", "-q", "HEAD", "--", dir], ct);
     }
@@ -173,5 +180,5 @@ public sealed partial class ZooRepository
         && image.BaseImage is not null && image.BaseImage != recorded.Manifest.Image.BaseImage;
 }
 
-/// <summary>One model's outcome of <see cref="ZooRepository.PublishManyAsync"/>: its record, or why it failed.</summary>
+/// <summary>One model's outcome of <see cref="ZooRepository.PublishManyAsync"/>: its record, or its error.</summary>
 public sealed record ZooPublishResult(string Model, ZooRecord? Record, PipelineException? Error);

@@ -57,6 +57,7 @@ public sealed partial class ZooRepository
                 };
             }, _settings.PushAttempts, ct);
 
+        if (slots.All(s => s.Error is not null)) return [.. slots.Select(s => new ZooPublishResult(s.Model, null, s.Error))];
         var commit = outcome.Commit ?? outcome.Tip
             ?? throw new OperationFailedException("the zoo has no commit after publishing. " +
                 $"Fix: check the primary remote {Redactor.Redact(Primary.Url)}.");

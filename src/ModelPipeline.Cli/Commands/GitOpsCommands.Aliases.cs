@@ -18,18 +18,22 @@ internal static partial class GitOpsCommands
             var sync = new AliasSync(ctx.Config, ctx.Output);
             var pins = await sync.ReadPinsAsync(parse.GetValue(model) ?? [], ct);
             if (pins.Count == 0) ctx.Output.Info(null, "the GitOps repository deploys no models yet; nothing to sync");
-            // An alias the zoo refuses (a version it does not have) fails that row, not the others.
-            return await Verb.RunRowsAsync(ctx, "sync-aliases", pins, p => p.Model, p => $"{p.Model} {p.Alias}", async pin =>
+            // One zoo commit for all; an alias the zoo refuses (a version it does not have) fails its row only.
+            var moved = await sync.ApplyAllAsync(pins, ct);
+            var rows = pins.Zip(moved).ToList();
+            return await Verb.RunRowsAsync(ctx, "sync-aliases", rows, r => r.First.Model,
+                r => $"{r.First.Model} {r.First.Alias}", row =>
             {
-                var alias = await sync.ApplyAsync(pin, ct);
-                return new StepResult
+                var (pin, outcome) = row;
+                var alias = outcome.Result ?? throw outcome.Error!;
+                return Task.FromResult(new StepResult
                 {
                     Model = pin.Model,
                     Step = "sync-aliases",
                     Result = alias.Changed ? "ok" : "skipped",
                     Detail = alias.Changed ? $"{pin.Alias} -> v{pin.Version} ({pin.Path})" : $"{pin.Alias} already v{pin.Version}",
                     Data = alias,
-                };
+                });
             }, rowExitCode: _ => 1);
         }, ct));
         return command;

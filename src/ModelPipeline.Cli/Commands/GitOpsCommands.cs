@@ -9,11 +9,14 @@ internal static partial class GitOpsCommands
 {
     public static IEnumerable<Command> All() => [UpdateGitOps(), OpenPr(), Promote(), SyncAliases()];
 
-    public static Command UpdateGitOps() => Verb.PerModel("gitops",
-        "Pin the test environment to the published digest: write test/<name>/config.yaml in the GitOps repository, commit and push.",
-        async (ctx, model, ct) =>
+    public static Command UpdateGitOps() => Verb.Batched<DeploymentRecord>("gitops",
+        "Pin the test environment to the published digest: write test/<name>/config.yaml in the GitOps repository; " +
+        "one commit and push for the run.",
+        async (ctx, models, ct) =>
+            [.. (await new TestDeployment(ctx.Config, ctx.State, ctx.Output).DeployManyAsync(models, ct))
+                .Select(o => (o.Record, o.Error))],
+        (model, record) =>
         {
-            var record = await new TestDeployment(ctx.Config, ctx.State, ctx.Output).DeployAsync(model, ct);
             return new StepResult
             {
                 Model = model.Name,

@@ -24,6 +24,40 @@ internal static class Verb
         return command;
     }
 
+    /// <summary>
+    /// A per-model verb whose library step takes every model at once (e.g. one commit and one push for the
+    /// run), then renders one row per model from its outcome: a value, or the model's own error. A failure
+    /// of the whole batch (other than invalid input, which stops the run) is every model's error.
+    /// </summary>
+    public static Command Batched<T>(string name, string description,
+        Func<CommandContext, IReadOnlyList<ModelDefinition>, CancellationToken,
+            Task<IReadOnlyList<(T? Value, PipelineException? Error)>>> batch,
+        Func<ModelDefinition, T, StepResult> row) where T : class
+    {
+        var model = CommonOptions.Model();
+        var command = new Command(name, description) { model };
+        command.SetAction((parse, ct) => Guard(async () =>
+        {
+            var ctx = CommandContext.Create(parse);
+            var models = ctx.Models(parse, model);
+            IReadOnlyList<(T? Value, PipelineException? Error)> outcomes;
+            try
+            {
+                outcomes = models.Count == 0 ? [] : await batch(ctx, models, ct);
+            }
+            catch (PipelineException ex) when (ex is not InvalidInputException)
+            {
+                outcomes = [.. models.Select(_ => ((T?)null, (PipelineException?)ex))];
+            }
+            var items = models.Select((m, i) => (Model: m, Index: i)).ToList();
+            return await RunRowsAsync(ctx, name, items, x => x.Model.Name, x => x.Model.Name, x =>
+                outcomes[x.Index] is { Value: { } value }
+                    ? Task.FromResult(row(x.Model, value))
+                    : Task.FromException<StepResult>(outcomes[x.Index].Error!));
+        }, ct));
+        return command;
+    }
+
     /// <summary>Runs one row after the other, each with the verb's own context.</summary>
     public static Task<int> RunRowsAsync<T>(CommandContext ctx, string name, IEnumerable<T> items,
         Func<T, string> model, Func<T, string> section, Func<T, Task<StepResult>> step,

@@ -14,10 +14,14 @@ internal static partial class ZooCommands
         Recursive = true,
     };
 
-    public static Command Push() => Verb.PerModel("push", "Publish each validated, packaged model as models/<name>/vN in the zoo; push the primary, then the mirrors.",
-        async (ctx, model, ct) =>
+    public static Command Push() => Verb.Batched<ZooRecord>("push",
+        "Publish each validated, packaged model as models/<name>/vN in the zoo (one commit for the run); " +
+        "push the primary once, then the mirrors.",
+        async (ctx, models, ct) =>
+            [.. (await new ZooPushStep(ctx.Config, ctx.State, ctx.Output).RunManyAsync(models, ct))
+                .Select(o => (o.Record, o.Error))],
+        (model, record) =>
         {
-            var record = await new ZooPushStep(ctx.Config, ctx.State, ctx.Output).RunAsync(model, ct);
             var failed = record.Mirrors.Where(m => !m.Ok).Select(m => m.Name).ToList();
             var differ = record.Mirrors.Where(m => m.Ok && !m.Matches)
                 .Select(m => $"{m.Name} at {m.Commit?[..12] ?? "?"}, primary at {m.PrimaryCommit?[..12] ?? "?"}").ToList();

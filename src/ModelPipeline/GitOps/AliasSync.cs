@@ -84,4 +84,20 @@ public sealed class AliasSync(PipelineConfig config, IPipelineReporter reporter)
     /// <summary>The delivery id of <c>promotion.merged</c> for a merge commit: the same wherever it is told.</summary>
     public static string MergeDeliveryId(string model, string commit) => new Guid(System.Security.Cryptography.SHA256
         .HashData(System.Text.Encoding.UTF8.GetBytes($"promotion.merged\n{model}\n{commit}"))[..16]).ToString();
+
+    /// <summary>
+    /// Every pin in one zoo commit and one push; a pin the zoo refuses is that pin's error. Each move of
+    /// <c>prod</c> tells <c>promotion.merged</c> as <see cref="ApplyAsync"/> does.
+    /// </summary>
+    public async Task<IReadOnlyList<AliasMoveResult>> ApplyAllAsync(IReadOnlyList<Pin> pins, CancellationToken ct)
+    {
+        if (pins.Count == 0) return [];
+        var moved = await new ZooRepository(config, reporter).SetAliasesAsync(
+            [.. pins.Select(p => new AliasMove(p.Model, p.Alias, p.Version))], Zoo.Lifecycle.AliasMover.SyncAliases,
+            ct);
+        foreach (var (pin, result) in pins.Zip(moved))
+            if (result.Result is { Changed: true } && pin.Alias == Promotion.Environment)
+                await AnnounceMergeAsync(pin, ct);
+        return moved;
+    }
 }

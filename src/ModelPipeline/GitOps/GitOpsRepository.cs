@@ -80,6 +80,35 @@ public sealed partial class GitOpsRepository : IDisposable
         return outcome.Commit;
     }
 
+    /// <summary>
+    /// Writes many files on the GitOps branch in ONE commit and one push (a lost race is retried from the new
+    /// tip, every file written again). <paramref name="message"/> gets the indexes of the files whose content
+    /// changed; none changed: no commit. Returns the commit (or null) and those indexes.
+    /// </summary>
+    public static async Task<(string? Commit, IReadOnlySet<int> Changed)> CommitFilesAsync(PipelineConfig config,
+        IPipelineReporter reporter, IReadOnlyList<(string Path, string Content)> files,
+        Func<IReadOnlyList<int>, string> message, CancellationToken ct)
+    {
+        var (_, clone) = await ConnectAsync(config, reporter, ct);
+        var settings = config.GitOps;
+        var changed = new List<int>();
+        var author = GitAuthor.Resolve(settings.AuthorName, settings.AuthorEmail);
+        var outcome = await clone.CommitAndPushAsync(author, async (root, token) =>
+        {
+            changed.Clear();
+            for (var i = 0; i < files.Count; i++)
+            {
+                var full = Path.Combine(root, files[i].Path);
+                if (File.Exists(full) && await File.ReadAllTextAsync(full, token) == files[i].Content) continue;
+                Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+                await File.WriteAllTextAsync(full, files[i].Content, new System.Text.UTF8Encoding(false), token);
+                changed.Add(i);
+            }
+            return changed.Count == 0 ? null : message(changed);
+        }, settings.PushRetries + 1, ct);
+        return (outcome.Commit, outcome.Commit is null ? new HashSet<int>() : changed.ToHashSet());
+    }
+
     /// <summary>The configured remote; bad settings (a missing token variable, a missing path outside the sandbox) are invalid input. Touches nothing.</summary>
     public static GitRemote CheckSettings(PipelineConfig config)
     {

@@ -8,19 +8,18 @@ public sealed partial class TestDeployment
     /// <summary>The subject of the commits UpdateGitOps makes; any other commit to a test pin was made by a person.</summary>
     private static string DeploySubject(string model) => $"test: deploy {model} v";
 
+    /// <summary>The subject of an UpdateGitOps commit pinning many models ("test: deploy 12 models").</summary>
+    private static readonly System.Text.RegularExpressions.Regex BatchSubject = new(@"^test: deploy [0-9]+ models$");
+
+    private static bool IsDeployCommit(string subject, string model) =>
+        subject.StartsWith(DeploySubject(model), StringComparison.Ordinal) || BatchSubject.IsMatch(subject);
+
     /// <summary>
     /// Why UpdateGitOps must leave test alone, or null to pin <paramref name="version"/>: a freeze that
     /// holds, or a pin set by hand (the last change to the test config is not an UpdateGitOps commit)
     /// while <paramref name="version"/> already ran in test before it. Such a pin stands until a new
     /// version is published. Also warns when prod in GitOps and the zoo's prod alias disagree.
     /// </summary>
-    private async Task<string?> LeftAloneAsync(string model, int version, CancellationToken ct)
-    {
-        using var repo = await GitOpsRepository.OpenAsync(config, reporter, ct);
-        return await LeftAloneAsync(repo, model, version, ct);
-    }
-
-    /// <summary>The same decision on an open GitOps repository (the what-if plan asks it for each model).</summary>
     internal async Task<string?> LeftAloneAsync(GitOpsRepository repo, string model, int version, CancellationToken ct)
     {
         await WarnWhenProdAliasLagsAsync(repo, model, ct);
@@ -31,7 +30,7 @@ public sealed partial class TestDeployment
         if (await EnvironmentFreezes.HoldingAsync(repo, Environment, model, reporter, ct) is { } freeze)
             return $"{freeze.Describe()}; {at}, v{version} is not deployed. To deploy it: {freeze.UnfreezeCommand}, then ./build.sh Publish --model {model}.";
         if (current is null || current.ModelVersion == version) return null;
-        if (await repo.LastChangeAsync(path, ct) is not { } last || last.Subject.StartsWith(DeploySubject(model), StringComparison.Ordinal)) return null;
+        if (await repo.LastChangeAsync(path, ct) is not { } last || IsDeployCommit(last.Subject, model)) return null;
         foreach (var (commit, content) in await repo.HistoryAsync(path, ct))
         {
             if (!DeployedVersion(content, version)) continue;

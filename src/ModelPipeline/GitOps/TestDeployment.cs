@@ -18,39 +18,140 @@ public sealed partial class TestDeployment(PipelineConfig config, RunStateStore 
 
     public async Task<DeploymentRecord> DeployAsync(ModelDefinition model, CancellationToken ct)
     {
-        var key = state.RequireValidated(model.Name);
+        var outcome = (await DeployManyAsync([model], ct))[0];
+        return outcome.Record ?? throw outcome.Error!;
+    }
+
+    /// <summary>
+    /// UpdateGitOps for many models: each model's decision (published, yanked, frozen, pinned by hand) is read
+    /// from one open GitOps clone (one snapshot of its tip); then every pin goes in ONE GitOps commit and push,
+    /// and the zoo's <c>test</c> aliases in one zoo commit and push. A model that fails fails alone; a push
+    /// that fails fails every model it carried.
+    /// </summary>
+    public async Task<IReadOnlyList<DeploymentOutcome>> DeployManyAsync(IReadOnlyList<ModelDefinition> models,
+        CancellationToken ct)
+    {
         // Bad GitOps settings fail (exit 2) before the zoo or the image store is touched.
         GitOpsRepository.CheckSettings(config);
-        DeploymentGuard.Check(config, state, model.Name, key);
-        var published = await PublishedModel.RequireAsync(config, reporter, model.Name, key, ct);
-        var yaml = ConfigYaml.Serialize(For(model, published, Environment));
-        var path = EnvironmentConfig.PathFor(Environment, model.Name);
-        var shortDigest = published.Digest[..19];
-        if ((Yanked(model.Name, published) ?? await LeftAloneAsync(model.Name, published.Version, ct)) is { } reason)
+        var outcomes = new DeploymentOutcome?[models.Count];
+        var pins = await DecideAsync(models, outcomes, ct);
+        if (pins.Count > 0)
         {
-            reporter.Info(model.Name, $"left test alone: {reason}");
-            var held = Record(model.Name, key, published, path, null, aliasChanged: false) with { LeftAlone = reason };
-            state.WriteRun(model.Name, key, "gitops", held);
-            return held;
+            try
+            {
+                await PinAsync(pins, outcomes, ct);
+            }
+            catch (Errors.PipelineException ex)
+            {
+                foreach (var pin in pins) outcomes[pin.Index] ??= new DeploymentOutcome(pin.Model.Name, null, ex);
+            }
         }
+        return outcomes.Select(o => o!).ToList();
+    }
 
-        var commit = await GitOpsRepository.CommitFileAsync(config, reporter, path, yaml,
-            $"test: deploy {model.Name} v{published.Version} ({shortDigest})\n\nImage: {published.Reference}\nTraining key: {key}\n", ct);
-        reporter.Info(model.Name, commit is null
-            ? $"{path} already pins v{published.Version} ({shortDigest}); nothing to commit"
-            : $"committed {path} (v{published.Version}, {shortDigest}) as {commit[..12]} to {config.GitOps.Branch}");
-        if (commit is not null)
+    /// <summary>A model to pin: its published version and the config.yaml that pins it.</summary>
+    private sealed record PendingPin(int Index, ModelDefinition Model, string Key, PublishedModel Published,
+        string Path, string Yaml)
+    {
+        public string Message =>
+            $"test: deploy {Model.Name} v{Published.Version} ({Published.Digest[..19]})\n\n" +
+            $"Image: {Published.Reference}\nTraining key: {Key}\n";
+    }
+
+    private async Task<List<PendingPin>> DecideAsync(IReadOnlyList<ModelDefinition> models,
+        DeploymentOutcome?[] outcomes, CancellationToken ct)
+    {
+        var pins = new List<PendingPin>();
+        GitOpsRepository? repo = null;
+        try
+        {
+            for (var i = 0; i < models.Count; i++)
+            {
+                var model = models[i];
+                try
+                {
+                    var key = state.RequireValidated(model.Name);
+                    DeploymentGuard.Check(config, state, model.Name, key);
+                    var published = await PublishedModel.RequireAsync(config, reporter, model.Name, key, ct);
+                    var path = EnvironmentConfig.PathFor(Environment, model.Name);
+                    var reason = Yanked(model.Name, published);
+                    if (reason is null)
+                    {
+                        repo ??= await GitOpsRepository.OpenAsync(config, reporter, ct);
+                        reason = await LeftAloneAsync(repo, model.Name, published.Version, ct);
+                    }
+                    if (reason is null)
+                    {
+                        pins.Add(new PendingPin(i, model, key, published, path,
+                            ConfigYaml.Serialize(For(model, published, Environment))));
+                        continue;
+                    }
+                    reporter.Info(model.Name, $"left test alone: {reason}");
+                    var held = Record(model.Name, key, published, path, null, aliasChanged: false)
+                        with { LeftAlone = reason };
+                    state.WriteRun(model.Name, key, "gitops", held);
+                    outcomes[i] = new DeploymentOutcome(model.Name, held, null);
+                }
+                catch (Errors.PipelineException ex)
+                {
+                    outcomes[i] = new DeploymentOutcome(model.Name, null, ex);
+                }
+            }
+        }
+        finally
+        {
+            repo?.Dispose(); // the clone's lock: the commit below takes it again
+        }
+        return pins;
+    }
+
+    private async Task PinAsync(List<PendingPin> pins, DeploymentOutcome?[] outcomes, CancellationToken ct)
+    {
+        var (commit, changed) = await GitOpsRepository.CommitFilesAsync(config, reporter,
+            [.. pins.Select(p => (p.Path, p.Yaml))],
+            which => which.Count == 1 ? pins[which[0]].Message
+                : $"test: deploy {which.Count} models\n\n" +
+                    $"{string.Join("\n", which.Select(i => pins[i].Message.Split('\n')[0]))}\n",
+            ct);
+        for (var i = 0; i < pins.Count; i++)
+        {
+            var pin = pins[i];
+            var (name, published) = (pin.Model.Name, pin.Published);
+            if (!changed.Contains(i))
+            {
+                if (pins.Count == 1)
+                    reporter.Info(name,
+                        $"{pin.Path} already pins v{published.Version} ({published.Digest[..19]}); nothing to commit");
+                continue;
+            }
+            reporter.Info(name, $"committed {pin.Path} (v{published.Version}, {published.Digest[..19]}) as {commit![..12]} " +
+                $"to {config.GitOps.Branch}");
             new PendingPromotion
             {
-                Model = model.Name, Version = published.Version, Digest = published.Digest, TrainingKey = key, TestCommit = commit,
+                Model = name, Version = published.Version, Digest = published.Digest, TrainingKey = pin.Key,
+                TestCommit = commit,
                 RunId = System.Environment.GetEnvironmentVariable("MODELPIPE_RUN_ID"),
             }.Write(state);
-        var alias = await new ZooRepository(config, reporter).SetAliasAsync(model.Name, Environment, published.Version, ct,
-            Zoo.Lifecycle.AliasMover.UpdateGitOps);
-
-        var record = Record(model.Name, key, published, path, commit, alias.Changed);
-        state.WriteRun(model.Name, key, "gitops", record);
-        return record;
+        }
+        if (pins.Count > 1)
+            reporter.Info(null, $"gitops: {changed.Count} of {pins.Count} test pin(s) changed" +
+                (commit is null ? "; nothing to commit" : $", in one commit {commit[..12]}"));
+        var aliases = await new ZooRepository(config, reporter).SetAliasesAsync(
+            [.. pins.Select(p => new AliasMove(p.Model.Name, Environment, p.Published.Version))],
+            Zoo.Lifecycle.AliasMover.UpdateGitOps, ct);
+        for (var i = 0; i < pins.Count; i++)
+        {
+            var pin = pins[i];
+            if (aliases[i].Error is { } error)
+            {
+                outcomes[pin.Index] = new DeploymentOutcome(pin.Model.Name, null, error);
+                continue;
+            }
+            var record = Record(pin.Model.Name, pin.Key, pin.Published, pin.Path, changed.Contains(i) ? commit : null,
+                aliases[i].Result!.Changed);
+            state.WriteRun(pin.Model.Name, pin.Key, "gitops", record);
+            outcomes[pin.Index] = new DeploymentOutcome(pin.Model.Name, record, null);
+        }
     }
 
     private DeploymentRecord Record(string model, string key, PublishedModel published, string path, string? commit, bool aliasChanged) => new()
@@ -83,6 +184,9 @@ public sealed partial class TestDeployment(PipelineConfig config, RunStateStore 
         Serving = ConfigYaml.FromJson(model.Serving.Values),
     };
 }
+
+/// <summary>One model's outcome of <see cref="TestDeployment.DeployManyAsync"/>: its record, or its error.</summary>
+public sealed record DeploymentOutcome(string Model, DeploymentRecord? Record, Errors.PipelineException? Error);
 
 /// <summary>The result of UpdateGitOps, stored as <c>runs/&lt;key&gt;/gitops.json</c>.</summary>
 public sealed record DeploymentRecord

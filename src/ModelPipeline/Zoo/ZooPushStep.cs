@@ -20,6 +20,68 @@ public sealed class ZooPushStep(PipelineConfig config, RunStateStore state, IPip
 {
     public async Task<ZooRecord> RunAsync(ModelDefinition model, CancellationToken ct)
     {
+        var outcome = (await RunManyAsync([model], ct))[0];
+        return outcome.Record ?? throw outcome.Error!;
+    }
+
+    /// <summary>
+    /// PushMirrors for many models at once: each model's input is read from its run records, then all are
+    /// published in one zoo commit and one push (<see cref="ZooRepository.PublishManyAsync"/>), then each
+    /// model's tags, signatures and records are finished. A model that fails fails alone (its error is its
+    /// outcome); a primary that cannot be pushed fails them all (nothing is published).
+    /// </summary>
+    public async Task<IReadOnlyList<ZooPublishResult>> RunManyAsync(IReadOnlyList<ModelDefinition> models,
+        CancellationToken ct)
+    {
+        using var registries = new RegistryConnector(config.Registry, reporter);
+        using var signer = SigningKey.FromEnvironment(config.Signing);
+        var outcomes = new ZooPublishResult?[models.Count];
+        var prepared = new List<(int Index, Prepared Item)>();
+        for (var i = 0; i < models.Count; i++)
+        {
+            try
+            {
+                prepared.Add((i, await PrepareAsync(models[i], registries, signer, ct)));
+            }
+            catch (PipelineException ex)
+            {
+                outcomes[i] = new ZooPublishResult(models[i].Name, null, ex);
+            }
+        }
+        if (prepared.Count > 0)
+        {
+            var published = await new ZooRepository(config, reporter)
+                .PublishManyAsync([.. prepared.Select(p => p.Item.Input)], ct);
+            foreach (var ((index, item), result) in prepared.Zip(published))
+            {
+                try
+                {
+                    outcomes[index] = result.Record is null ? result
+                        : result with { Record = await FinishAsync(item, result.Record, registries, signer, ct) };
+                }
+                catch (PipelineException ex)
+                {
+                    outcomes[index] = new ZooPublishResult(item.Model.Name, null, ex);
+                }
+            }
+        }
+        return outcomes.Select(o => o!).ToList();
+    }
+
+    /// <summary>A model's zoo input, and the signature its publishing commit made (set when it signs).</summary>
+    private sealed class Prepared(ModelDefinition model, string key, PackageRecord package)
+    {
+        public ModelDefinition Model { get; } = model;
+        public string Key { get; } = key;
+        public PackageRecord Package { get; } = package;
+        public ZooEntryInput Input { get; set; } = null!;
+        public AttestationRecord? Signed { get; set; }
+        public SignedIdentity? Attempted { get; set; }
+    }
+
+    private async Task<Prepared> PrepareAsync(ModelDefinition model, RegistryConnector registries, SigningKey? signer,
+        CancellationToken ct)
+    {
         var key = state.RequireValidated(model.Name);
         var package = state.ReadRun<PackageRecord>(model.Name, key, "package")
             ?? throw new OperationFailedException($"model '{model.Name}' (training key {key[..12]}) has not been packaged into a ModelCar image. Fix: run ./build.sh PackageModelCar --model {model.Name}.") { Model = model.Name };
@@ -28,6 +90,7 @@ public sealed class ZooPushStep(PipelineConfig config, RunStateStore state, IPip
             throw new OperationFailedException($"{packagePath} does not describe an image of training key {key[..12]} (trainingKey, repository and a sha256 digest are required). Fix: re-run ./build.sh PackageModelCar --model {model.Name}.") { Model = model.Name };
 
         var serving = ServingCheck(model.Name, key, package);
+        var item = new Prepared(model, key, package);
         var input = new ZooEntryInput
         {
             ServingCheck = serving,
@@ -55,25 +118,33 @@ public sealed class ZooPushStep(PipelineConfig config, RunStateStore state, IPip
                 Warnings = package.Warnings.Count > 0 ? package.Warnings : null,
             },
         };
-        using var registries = new RegistryConnector(config.Registry, reporter);
-        using var signer = SigningKey.FromEnvironment(config.Signing);
-        AttestationRecord? signed = null;
-        SignedIdentity? attempted = null; // signed here as a number a concurrent publish then took: dropped
         if (signer is not null)
             input = input with
             {
                 SignAs = async (version, token) =>
                 {
                     var identity = new SignedIdentity(model.Name, version, key);
-                    var outcome = await SignAsync(registries, identity, input.Image, signer, token, attempted);
-                    (signed, attempted) = (outcome.Attestations, outcome.Written.Contains("image") ? identity : null);
+                    // A signature made earlier in this publish as a number a concurrent publish then took is dropped.
+                    var outcome = await SignAsync(registries, identity, input.Image, signer, token, item.Attempted);
+                    var signed = outcome.Attestations;
+                    (item.Signed, item.Attempted) = (signed, outcome.Written.Contains("image") ? identity : null);
                     return input.Image with
                     {
                         Signature = signed.Signature, Sbom = signed.Sbom, Provenance = signed.Provenance,
                     };
                 },
             };
-        var record = await new ZooRepository(config, reporter).PublishAsync(input, ct);
+        item.Input = input;
+        return item;
+    }
+
+    /// <summary>After the publishing push: the model's tags, late signature, run records and notification.</summary>
+    private async Task<ZooRecord> FinishAsync(Prepared item, ZooRecord record, RegistryConnector registries,
+        SigningKey? signer, CancellationToken ct)
+    {
+        var (model, key, package) = (item.Model, item.Key, item.Package);
+        // A signature made by an attempt whose push lost the race is not this version's.
+        var signed = record.AlreadyPublished ? null : item.Signed;
         var store = new PublishedImage(config, registries);
         var image = record.Image!;
         if (record.Published is { } published && (image.Digest != package.Digest || image.Repository != package.Repository))

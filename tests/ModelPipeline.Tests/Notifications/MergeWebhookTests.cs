@@ -33,7 +33,7 @@ public sealed class MergeWebhookTests
                           "events": ["promotion.merged"] } ] }
         """);
 
-    /// <summary>iris v1 deployed to test and its promotion opened; <c>promotion.merged</c> goes to the receiver.</summary>
+    /// <summary>iris v1 in test, its promotion opened; <c>promotion.merged</c> goes to the receiver.</summary>
     private static async Task OpenPromotionAsync(TestWorld world, WebhookReceiver receiver)
     {
         Hook(world, receiver);

@@ -41,44 +41,51 @@ public sealed class AliasSync(PipelineConfig config, IPipelineReporter reporter)
 
     /// <summary>
     /// Sets the alias. When that moves <c>prod</c>, a promotion was merged (on GitHub, GitLab or by hand):
-    /// <c>promotion.merged</c> is told once, see <see cref="AnnounceMergeAsync"/>.
+    /// <c>promotion.merged</c> is told once, see <see cref="AnnounceMergesAsync"/>.
     /// </summary>
     public async Task<AliasResult> ApplyAsync(Pin pin, CancellationToken ct)
     {
         var alias = await new ZooRepository(config, reporter).SetAliasAsync(pin.Model, pin.Alias, pin.Version, ct,
             Zoo.Lifecycle.AliasMover.SyncAliases);
-        if (alias.Changed && pin.Alias == Promotion.Environment) await AnnounceMergeAsync(pin, ct);
+        if (alias.Changed && pin.Alias == Promotion.Environment) await AnnounceMergesAsync([pin], ct);
         return alias;
     }
 
     /// <summary>
-    /// <c>promotion.merged</c> for the GitOps commit that put the version in prod (the merge commit), with the
-    /// request number its message names (<c>Merge pull request #12</c>, <c>See merge request …!7</c>) and who
-    /// merged it. Told only when the zoo's prod alias moves, which happens once per merge however often
+    /// <c>promotion.merged</c> for the GitOps commit that put each moved pin's version in prod (the merge commit),
+    /// with the request number its message names (<c>Merge pull request #12</c>, <c>See merge request …!7</c>)
+    /// and who merged it. Told only when the zoo's prod alias moves, which happens once per merge however often
     /// SyncAliases runs; its delivery id comes from the commit (<see cref="MergeDeliveryId"/>), so a delivery
-    /// already made for it (<c>modelpipe pr merge</c> tells it first) is not made again.
+    /// already made for it (<c>modelpipe pr merge</c> tells it first) is not made again. One read of the GitOps
+    /// history serves every pin of the batch.
     /// </summary>
-    private async Task AnnounceMergeAsync(Pin pin, CancellationToken ct)
+    private async Task AnnounceMergesAsync(IReadOnlyList<Pin> moved, CancellationToken ct)
     {
+        if (moved.Count == 0) return;
         if (!config.Notifications.Webhooks.Any(w => w.Wants(Notifications.EventTypes.PromotionMerged))) return;
-        History.HistoryEntry? merged;
+        IReadOnlyList<History.HistoryEntry> stays;
         using (var repo = await GitOpsRepository.OpenAsync(config, reporter, ct))
         {
-            var changes = (await repo.PinChangesAsync([Promotion.Environment], ct)).Where(c => c.Model == pin.Model);
-            var stays = History.PromotionHistory.Build([.. changes], null);
-            merged = stays.Count > 0 ? stays[^1] : null;
+            var models = moved.Select(p => p.Model).ToHashSet(StringComparer.Ordinal);
+            var changes = await repo.PinChangesAsync([Promotion.Environment], ct);
+            stays = History.PromotionHistory.Build([.. changes.Where(c => models.Contains(c.Model))], null);
         }
-        if (merged is null || merged.Version != pin.Version) return;
-        int? number = merged.Request is { Length: > 1 } r && int.TryParse(r.AsSpan(1), out var n) ? n : null;
-        var by = merged.MergedBy is { } who ? $" by {who}" : "";
-        await Notifications.Notifier.For(config, reporter).NotifyAsync(new Notifications.WebhookEvent
+        var notifier = Notifications.Notifier.For(config, reporter);
+        foreach (var pin in moved)
         {
-            Id = MergeDeliveryId(pin.Model, merged.Commit), Event = Notifications.EventTypes.PromotionMerged,
-            Model = pin.Model, Version = pin.Version, Digest = merged.Digest, Environment = Promotion.Environment,
-            Number = number, Commit = merged.Commit,
-            Summary = $"{pin.Model} v{pin.Version}: promotion to {Promotion.Environment} merged{by} "
-                + $"({merged.Request ?? "GitOps commit"} {merged.Commit[..12]}); the zoo's prod alias follows",
-        }, ct);
+            var merged = stays.LastOrDefault(s => s.Model == pin.Model);
+            if (merged is null || merged.Version != pin.Version) continue;
+            int? number = merged.Request is { Length: > 1 } r && int.TryParse(r.AsSpan(1), out var n) ? n : null;
+            var by = merged.MergedBy is { } who ? $" by {who}" : "";
+            await notifier.NotifyAsync(new Notifications.WebhookEvent
+            {
+                Id = MergeDeliveryId(pin.Model, merged.Commit), Event = Notifications.EventTypes.PromotionMerged,
+                Model = pin.Model, Version = pin.Version, Digest = merged.Digest, Environment = Promotion.Environment,
+                Number = number, Commit = merged.Commit,
+                Summary = $"{pin.Model} v{pin.Version}: promotion to {Promotion.Environment} merged{by} "
+                    + $"({merged.Request ?? "GitOps commit"} {merged.Commit[..12]}); the zoo's prod alias follows",
+            }, ct);
+        }
     }
 
     /// <summary>The delivery id of <c>promotion.merged</c> for a merge commit: the same wherever it is told.</summary>
@@ -87,7 +94,7 @@ public sealed class AliasSync(PipelineConfig config, IPipelineReporter reporter)
 
     /// <summary>
     /// Every pin in one zoo commit and one push; a pin the zoo refuses is that pin's error. Each move of
-    /// <c>prod</c> tells <c>promotion.merged</c> as <see cref="ApplyAsync"/> does.
+    /// <c>prod</c> tells <c>promotion.merged</c> as <see cref="ApplyAsync"/> does, from one read of the GitOps history.
     /// </summary>
     public async Task<IReadOnlyList<AliasMoveResult>> ApplyAllAsync(IReadOnlyList<Pin> pins, CancellationToken ct)
     {
@@ -95,9 +102,9 @@ public sealed class AliasSync(PipelineConfig config, IPipelineReporter reporter)
         var moved = await new ZooRepository(config, reporter).SetAliasesAsync(
             [.. pins.Select(p => new AliasMove(p.Model, p.Alias, p.Version))], Zoo.Lifecycle.AliasMover.SyncAliases,
             ct);
-        foreach (var (pin, result) in pins.Zip(moved))
-            if (result.Result is { Changed: true } && pin.Alias == Promotion.Environment)
-                await AnnounceMergeAsync(pin, ct);
+        await AnnounceMergesAsync([.. pins.Zip(moved)
+            .Where(m => m.Second.Result is { Changed: true } && m.First.Alias == Promotion.Environment)
+            .Select(m => m.First)], ct);
         return moved;
     }
 }

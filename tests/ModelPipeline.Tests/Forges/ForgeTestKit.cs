@@ -12,6 +12,18 @@ internal static class ForgeTestKit
     public const string GitOpsCanary = "gitops-CANARY-91c2d7e4aa";
 
     /// <summary>
+    /// The environment of a run against the fake forges and the served GitOps repository: each token in its
+    /// variable (null: unset) and no SOURCE_DATE_EPOCH, so an image's created time comes from the model's commit.
+    /// </summary>
+    public static Dictionary<string, string?> Env(string? gitHubToken, string? gitLabToken = null) => new()
+    {
+        ["MP_TEST_GH_TOKEN"] = gitHubToken,
+        ["MP_TEST_GL_TOKEN"] = gitLabToken,
+        ["MP_TEST_GITOPS_TOKEN"] = GitOpsCanary,
+        ["SOURCE_DATE_EPOCH"] = null,
+    };
+
+    /// <summary>
     /// Serves the world's GitOps repository over git smart HTTP (real <c>git http-backend</c>, token
     /// required) and points gitops.repository at it; the token travels in MP_TEST_GITOPS_TOKEN.
     /// </summary>

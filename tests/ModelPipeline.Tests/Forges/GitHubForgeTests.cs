@@ -17,11 +17,7 @@ public sealed class GitHubForgeTests
           "labels": ["promotion"], "reviewers": ["alice"], "rateLimitMaxWaitSeconds": 5 }
         """);
 
-    private static Dictionary<string, string?> Env(string token = Canary) => new()
-    {
-        ["MP_TEST_GH_TOKEN"] = token,
-        ["MP_TEST_GITOPS_TOKEN"] = ForgeTestKit.GitOpsCanary,
-    };
+    private static Dictionary<string, string?> Env(string? token = Canary) => ForgeTestKit.Env(token);
 
     private static ForgeSettings Settings(FakeGitHub fake, int maxWait = 5) => new()
     {
@@ -213,7 +209,7 @@ public sealed class GitHubForgeTests
         UseGitHub(world, fake);
         Assert.Equal(0, (await Modelpipe.RunAsync(world.Root, ["gitops"], Env())).ExitCode);
 
-        var run = await Modelpipe.RunAsync(world.Root, ["pr"], new Dictionary<string, string?> { ["MP_TEST_GH_TOKEN"] = null, ["MP_TEST_GITOPS_TOKEN"] = ForgeTestKit.GitOpsCanary });
+        var run = await Modelpipe.RunAsync(world.Root, ["pr"], Env(null));
 
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("forge.tokenEnv names the environment variable MP_TEST_GH_TOKEN, which is not set", run.All, StringComparison.Ordinal);

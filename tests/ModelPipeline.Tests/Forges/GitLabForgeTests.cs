@@ -16,7 +16,7 @@ public sealed class GitLabForgeTests
           "labels": ["promotion", "ml"], "reviewers": ["alice"], "rateLimitMaxWaitSeconds": 5 }
         """);
 
-    private static Dictionary<string, string?> Env() => new() { ["MP_TEST_GL_TOKEN"] = Canary, ["MP_TEST_GITOPS_TOKEN"] = ForgeTestKit.GitOpsCanary };
+    private static Dictionary<string, string?> Env() => ForgeTestKit.Env(null, Canary);
 
     private static GitLabClient Client(FakeGitLab fake, string token = Canary, int maxWait = 5, RecordingReporter? reporter = null) =>
         new(new Uri(fake.BaseUrl), token, new RateLimitBudget("GitLab", TimeSpan.FromSeconds(maxWait), reporter ?? new RecordingReporter()));

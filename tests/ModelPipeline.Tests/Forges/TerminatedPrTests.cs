@@ -19,7 +19,7 @@ public sealed class TerminatedPrTests
         world.SetSection("forge", $$"""
             { "kind": "github", "apiUrl": "{{fake.BaseUrl}}", "repository": "acme/gitops", "tokenEnv": "MP_TEST_GH_TOKEN", "rateLimitMaxWaitSeconds": 3600 }
             """);
-        var env = new Dictionary<string, string?> { ["MP_TEST_GH_TOKEN"] = Token, ["MP_TEST_GITOPS_TOKEN"] = ForgeTestKit.GitOpsCanary };
+        var env = ForgeTestKit.Env(Token);
         var gitops = await Modelpipe.RunAsync(world.Root, ["gitops"], env);
         Assert.True(gitops.ExitCode == 0, gitops.All);
         for (var i = 0; i < 5; i++) fake.Enqueue(429, FakeGitHub.TooManyRequestsBody, ("Retry-After", "600"));

@@ -14,12 +14,7 @@ public sealed class TouchOnlyWhatChangedTests
     private const string GitHubToken = "ghp_CANARY_touch_5d1e";
     private const string GitLabToken = "glpat-CANARY-touch-77a1";
 
-    private static Dictionary<string, string?> Env() => new()
-    {
-        ["MP_TEST_GH_TOKEN"] = GitHubToken,
-        ["MP_TEST_GL_TOKEN"] = GitLabToken,
-        ["MP_TEST_GITOPS_TOKEN"] = ForgeTestKit.GitOpsCanary,
-    };
+    private static Dictionary<string, string?> Env() => ForgeTestKit.Env(GitHubToken, GitLabToken);
 
     /// <summary>A copy of models/iris named <paramref name="name"/>.</summary>
     internal static string CopyIrisAs(TestWorld world, string name)

@@ -7,8 +7,9 @@ namespace ModelPipeline.Tests.Notifications;
 /// <summary>
 /// <c>promotion.merged</c> for a promotion merged outside modelpipe (a GitHub or GitLab merge, here a real git
 /// merge commit with the message GitHub writes): SyncAliases on the GitOps main branch tells it once, however
-/// often it runs, and <c>pr merge</c> on the local forge tells it once too. A receiver on 127.0.0.1 checks
-/// signatures; real git for the zoo and the GitOps repository.
+/// often it runs, and <c>pr merge</c> on the local forge tells it once too. Two merges synced in one run are
+/// told once each, with their own merge commits. A receiver on 127.0.0.1 checks signatures; real git for the zoo
+/// and the GitOps repository.
 /// </summary>
 public sealed class MergeWebhookTests
 {
@@ -32,14 +33,20 @@ public sealed class MergeWebhookTests
                           "events": ["promotion.merged"] } ] }
         """);
 
+    /// <summary>iris v1 in test, its promotion opened; <c>promotion.merged</c> goes to the receiver.</summary>
+    private static async Task OpenPromotionAsync(TestWorld world, WebhookReceiver receiver)
+    {
+        Hook(world, receiver);
+        await Operators.DeployAsync(world, 1);
+        await RunOkAsync(world, "pr", "--model", "iris");
+    }
+
     [Fact]
     public async Task A_promotion_merged_on_the_forge_is_told_once_by_sync_aliases_with_its_request_and_commit()
     {
         using var world = new TestWorld();
         await using var receiver = await WebhookReceiver.StartAsync(Secret);
-        Hook(world, receiver);
-        await Operators.DeployAsync(world, 1);
-        await RunOkAsync(world, "pr", "--model", "iris");
+        await OpenPromotionAsync(world, receiver);
         var merge = await MergeAsGitHubDoesAsync(world, "promote/iris-v1", 12);
 
         var sync = await RunOkAsync(world, "sync-aliases");
@@ -65,9 +72,7 @@ public sealed class MergeWebhookTests
     {
         using var world = new TestWorld();
         await using var receiver = await WebhookReceiver.StartAsync(Secret);
-        Hook(world, receiver);
-        await Operators.DeployAsync(world, 1);
-        await RunOkAsync(world, "pr", "--model", "iris");
+        await OpenPromotionAsync(world, receiver);
 
         await RunOkAsync(world, "pr", "merge", "iris");
         await RunOkAsync(world, "sync-aliases");
@@ -76,6 +81,30 @@ public sealed class MergeWebhookTests
         var tip = (await BareRepo.GitAsync(world.GitOpsRepo(), "rev-parse", "main")).Trim();
         Assert.Equal((Merged[0], tip, AliasSync.MergeDeliveryId("iris", tip)),
             (d.Event, d.Json.GetProperty("commit").GetString(), d.Id));
+    }
+
+    [Fact]
+    public async Task Two_promotions_merged_on_the_forge_are_told_by_one_sync_aliases_each_with_its_merge_commit()
+    {
+        using var world = new TestWorld();
+        await using var receiver = await WebhookReceiver.StartAsync(Secret);
+        Hook(world, receiver);
+        Incremental.TouchOnlyWhatChangedTests.CopyIrisAs(world, "other");
+        await world.PublishAsync("iris", 1);
+        await world.PublishAsync("other", 1);
+        await RunOkAsync(world, "gitops");
+        await RunOkAsync(world, "pr");
+        var iris = await MergeAsGitHubDoesAsync(world, "promote/iris-v1", 12);
+        var other = await MergeAsGitHubDoesAsync(world, "promote/other-v1", 13);
+
+        var sync = await RunOkAsync(world, "sync-aliases");
+
+        var told = receiver.Received.OrderBy(d => d.Json.GetProperty("model").GetString()).ToList();
+        Assert.All(told, d => Assert.True(d.SignatureValid, sync.All));
+        Assert.Equal([("iris", 12, iris, AliasSync.MergeDeliveryId("iris", iris)),
+            ("other", 13, other, AliasSync.MergeDeliveryId("other", other))], told.Select(d =>
+            (d.Json.GetProperty("model").GetString(), d.Json.GetProperty("number").GetInt32(),
+                d.Json.GetProperty("commit").GetString(), d.Id)));
     }
 
     /// <summary>A merge commit on main as GitHub's merge button makes it ("Merge pull request #N from …").</summary>

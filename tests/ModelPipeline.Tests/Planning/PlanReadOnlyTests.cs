@@ -4,6 +4,7 @@ using ModelPipeline.Tests.Ci;
 using ModelPipeline.Tests.Forges;
 using ModelPipeline.Tests.GitOps;
 using ModelPipeline.Tests.Support;
+using static ModelPipeline.Tests.Support.Modelpipe;
 
 namespace ModelPipeline.Tests.Planning;
 
@@ -33,14 +34,13 @@ public sealed class PlanReadOnlyTests
         try
         {
             var before = Tree(world.Root);
-            var run = await Modelpipe.RunAsync(world.Root, ["plan", "--json"],
+            var rows = await Modelpipe.RunJsonAsync(world.Root, ["plan"],
                 new Dictionary<string, string?> { ["TMPDIR"] = temp, ["SOURCE_DATE_EPOCH"] = null });
 
-            Assert.True(run.ExitCode == 0, run.All);
             Assert.Equal(before, Tree(world.Root));
             Assert.False(Directory.Exists(Path.Combine(world.Root, ".pipeline")), "the plan created .pipeline/");
             Assert.Empty(Directory.EnumerateDirectories(temp)); // the scratch folder is gone
-            var plan = JsonDocument.Parse(run.StdOut).RootElement.GetProperty("results")[0].GetProperty("data");
+            var plan = rows[0].GetProperty("data");
             Assert.Equal("train", Text(plan, "training", "action"));
             Assert.Equal("1 True", $"{Text(plan, "zoo", "version")} {Text(plan, "zoo", "newVersion")}");
             Assert.Equal(["latest (unset) 1", "test (unset) 1"], plan.GetProperty("zoo").GetProperty("aliasMoves")
@@ -55,35 +55,15 @@ public sealed class PlanReadOnlyTests
         }
     }
 
-    [Fact]
-    public async Task On_GitHub_the_plan_only_reads_and_says_open_or_update_as_the_run_then_does() =>
-        await OpenOrUpdateAsync(async (world, git) =>
-        {
-            var fake = await FakeGitHub.StartAsync("acme/gitops", git.ServedRepo(), GitHubToken);
-            world.SetSection("forge", $$"""
-                { "kind": "github", "apiUrl": "{{fake.BaseUrl}}", "repository": "acme/gitops",
-                  "tokenEnv": "MP_TEST_GH_TOKEN" }
-                """);
-            return fake;
-        });
-
-    [Fact]
-    public async Task On_GitLab_the_plan_only_reads_and_says_open_or_update_as_the_run_then_does() =>
-        await OpenOrUpdateAsync(async (world, git) =>
-        {
-            var fake = await FakeGitLab.StartAsync("platform/gitops", git.ServedRepo(), GitLabToken);
-            world.SetSection("forge", $$"""
-                { "kind": "gitlab", "apiUrl": "{{fake.BaseUrl}}", "repository": "platform/gitops",
-                  "tokenEnv": "MP_TEST_GL_TOKEN" }
-                """);
-            return fake;
-        });
-
     /// <summary>
     /// Two models deployed to test, promotions pending: <c>a</c>'s pull request was already opened (by Promote), so
-    /// OpenPr updates it; <c>b</c> has none, so OpenPr opens one. The plan says so having sent only GETs.
+    /// OpenPr updates it; <c>b</c> has none, so OpenPr opens one. The plan says so having sent only GETs, on GitHub
+    /// and on GitLab alike.
     /// </summary>
-    private static async Task OpenOrUpdateAsync(Func<TestWorld, GitHttpServer, Task<FakeServer>> startForge)
+    [Theory]
+    [InlineData("github")]
+    [InlineData("gitlab")]
+    public async Task On_the_forge_the_plan_only_reads_and_says_open_or_update_as_the_run_then_does(string forge)
     {
         using var world = new TestWorld();
         foreach (var m in new[] { "a", "b" }) await ThreeModels.WriteModelAsync(world.Root, m);
@@ -93,19 +73,15 @@ public sealed class PlanReadOnlyTests
               "busybox": { "path": "/bin/busybox", "sha256": "{{busybox}}" } }
             """);
         await using var git = await ForgeTestKit.ServeGitOpsAsync(world);
-        await using var fake = await startForge(world, git);
+        await using var fake = await StartForgeAsync(world, git, forge);
         foreach (var verb in new[] { "fetch", "train", "validate", "package", "push", "gitops" })
             await Run(world, verb);
         await Run(world, "promote", "--model", "a", "--version", "1");
 
         // Without the forge's token (a pull request pipeline from a fork) the plan warns and judges by the branches.
         var sent = fake.Requests.Count;
-        var env = Env();
-        env["MP_TEST_GH_TOKEN"] = env["MP_TEST_GL_TOKEN"] = null;
-        var blind = await Modelpipe.RunAsync(world.Root, ["plan", "--json"], env);
-        Assert.True(blind.ExitCode == 0, blind.All);
+        var guessed = await Modelpipe.RunJsonAsync(world.Root, ["plan"], ForgeTestKit.Env(null, null));
         Assert.Equal(sent, fake.Requests.Count);
-        var guessed = JsonDocument.Parse(blind.StdOut).RootElement.GetProperty("results").EnumerateArray().ToArray();
         Assert.Equal(("update promote/a-v1", "open promote/b-v1"), (Verdict(guessed, "a"), Verdict(guessed, "b")));
         Assert.Contains("was not asked", Text(Row(guessed, "a"), "data", "promotion", "reason"));
 
@@ -123,32 +99,29 @@ public sealed class PlanReadOnlyTests
         Assert.Equal(Text(Row(plan, "a"), "data", "promotion", "url"), Text(Row(pr, "a"), "data", "url"));
     }
 
-    private static Dictionary<string, string?> Env() => new()
+    /// <summary>The fake forge of that kind (GitHub or GitLab) on the served GitOps repository, as the forge.</summary>
+    private static async Task<FakeServer> StartForgeAsync(TestWorld world, GitHttpServer git, string kind)
     {
-        ["MP_TEST_GH_TOKEN"] = GitHubToken,
-        ["MP_TEST_GL_TOKEN"] = GitLabToken,
-        ["MP_TEST_GITOPS_TOKEN"] = ForgeTestKit.GitOpsCanary,
-        ["SOURCE_DATE_EPOCH"] = null,
-    };
-
-    private static async Task<JsonElement[]> Run(TestWorld world, params string[] args)
-    {
-        var run = await Modelpipe.RunAsync(world.Root, [.. args, "--json"], Env());
-        Assert.True(run.ExitCode == 0, run.All);
-        return [.. JsonDocument.Parse(run.StdOut).RootElement.GetProperty("results").EnumerateArray()];
+        var gitHub = kind == "github";
+        var repository = gitHub ? "acme/gitops" : "platform/gitops";
+        FakeServer fake = gitHub
+            ? await FakeGitHub.StartAsync(repository, git.ServedRepo(), GitHubToken)
+            : await FakeGitLab.StartAsync(repository, git.ServedRepo(), GitLabToken);
+        world.SetSection("forge", $$"""
+            { "kind": "{{kind}}", "apiUrl": "{{fake.BaseUrl}}", "repository": "{{repository}}",
+              "tokenEnv": "{{(gitHub ? "MP_TEST_GH_TOKEN" : "MP_TEST_GL_TOKEN")}}" }
+            """);
+        return fake;
     }
 
-    private static JsonElement Row(JsonElement[] rows, string model) =>
-        rows.Single(r => r.GetProperty("model").GetString() == model);
+    private static Task<JsonElement[]> Run(TestWorld world, params string[] args) =>
+        Modelpipe.RunJsonAsync(world.Root, args, ForgeTestKit.Env(GitHubToken, GitLabToken));
 
     private static string Verdict(JsonElement[] plan, string model) => string.Join(' ',
         Text(Row(plan, model), "data", "promotion", "action"), Text(Row(plan, model), "data", "promotion", "branch"));
 
     private static string From(JsonElement move) =>
         move.TryGetProperty("from", out var from) && from.ValueKind != JsonValueKind.Null ? from.ToString() : "(unset)";
-
-    private static string Text(JsonElement e, params string[] path) =>
-        path.Aggregate(e, (x, p) => x.GetProperty(p)).ToString();
 
     /// <summary>Every folder and file (with its sha256) under a folder.</summary>
     private static string Tree(string dir) => string.Join('\n', Directory

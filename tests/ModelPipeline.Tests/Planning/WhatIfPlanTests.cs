@@ -4,6 +4,7 @@ using ModelPipeline.Tests.Ci;
 using ModelPipeline.Tests.Forges;
 using ModelPipeline.Tests.GitOps;
 using ModelPipeline.Tests.Support;
+using static ModelPipeline.Tests.Support.Modelpipe;
 
 namespace ModelPipeline.Tests.Planning;
 
@@ -18,24 +19,8 @@ public sealed class WhatIfPlanTests
     private const string GitHubToken = "ghp_CANARY_plan_0c4e";
     private static readonly string[] Changed = ["m04", "m13"];
 
-    private static Dictionary<string, string?> Env() => new()
-    {
-        ["MP_TEST_GH_TOKEN"] = GitHubToken,
-        ["MP_TEST_GITOPS_TOKEN"] = ForgeTestKit.GitOpsCanary,
-        ["SOURCE_DATE_EPOCH"] = null,
-    };
-
-    private static async Task<JsonElement[]> Run(TestWorld world, params string[] args)
-    {
-        var run = await Modelpipe.RunAsync(world.Root, [.. args, "--json"], Env());
-        Assert.True(run.ExitCode == 0, run.All);
-        return [.. JsonDocument.Parse(run.StdOut).RootElement.GetProperty("results").EnumerateArray()];
-    }
-
-    private static JsonElement Row(JsonElement[] rows, string model) => rows.Single(r => r.GetProperty("model").GetString() == model);
-
-    private static string Text(JsonElement e, params string[] path) =>
-        path.Aggregate(e, (x, p) => x.GetProperty(p)).ToString();
+    private static Task<JsonElement[]> Run(TestWorld world, params string[] args) =>
+        Modelpipe.RunJsonAsync(world.Root, args, ForgeTestKit.Env(GitHubToken));
 
     [Fact]
     public async Task A_plan_of_twenty_models_with_two_changed_writes_nothing_and_equals_the_run_that_follows()

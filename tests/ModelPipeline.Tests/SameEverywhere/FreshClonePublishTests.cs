@@ -32,7 +32,7 @@ public sealed class FreshClonePublishTests
             gitops = new { repository = git.Url("gitops.git"), tokenEnv = "MP_TEST_GITOPS_TOKEN" },
             forge = new { kind = "github", apiUrl = github.BaseUrl, repository = "acme/gitops", tokenEnv = "MP_TEST_GH_TOKEN", labels = Labels },
         }, Clones.RandomTrainer);
-        var env = new Dictionary<string, string?> { ["MP_TEST_GH_TOKEN"] = GitHubToken, ["MP_TEST_GITOPS_TOKEN"] = ForgeTestKit.GitOpsCanary, ["SOURCE_DATE_EPOCH"] = null };
+        var env = ForgeTestKit.Env(GitHubToken);
 
         var first = await clones.CloneAsync("runner-1");
         await Clones.RunAsync(first, env, Clones.Publish);

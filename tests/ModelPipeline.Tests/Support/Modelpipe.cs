@@ -1,3 +1,4 @@
+using System.Text.Json;
 using CliWrap;
 using CliWrap.Buffered;
 
@@ -32,4 +33,21 @@ public static class Modelpipe
     }
 
     public static Task<Result> RunAsync(string root, params string[] args) => RunAsync(root, args, null);
+
+    /// <summary>Runs a verb with <c>--json</c>, asserts exit 0 and returns the <c>results</c> rows.</summary>
+    public static async Task<JsonElement[]> RunJsonAsync(string root, IEnumerable<string> args,
+        IReadOnlyDictionary<string, string?>? env = null)
+    {
+        var run = await RunAsync(root, [.. args, "--json"], env);
+        Assert.True(run.ExitCode == 0, run.All);
+        return [.. JsonDocument.Parse(run.StdOut).RootElement.GetProperty("results").EnumerateArray()];
+    }
+
+    /// <summary>The one row of <see cref="RunJsonAsync"/>'s results about <paramref name="model"/>.</summary>
+    public static JsonElement Row(JsonElement[] rows, string model) =>
+        rows.Single(r => r.GetProperty("model").GetString() == model);
+
+    /// <summary>The value at a path of property names, as text.</summary>
+    public static string Text(JsonElement e, params string[] path) =>
+        path.Aggregate(e, (x, p) => x.GetProperty(p)).ToString();
 }

@@ -96,6 +96,38 @@ public sealed class RegistryPushTests
     }
 
     [RegistryFact]
+    public async Task A_file_changed_since_validation_abandons_its_upload_and_pushes_no_manifest()
+    {
+        await using var registry = await LocalRegistry.StartAsync();
+        await using var proxy = await FaultProxy.StartAsync(registry.Host);
+        using var world = new TestWorld();
+        ValidatedModel.Configure(world, RegistryCar(proxy.Host), new { retries = 3 });
+        var key = ValidatedModel.Seed(world, "demo", Files());
+        // Same size, other bytes: only the sha256 streamed with the upload can tell.
+        var weights = Path.Combine(world.ArtifactsDir, "demo", "runs", key, "output", "weights.bin");
+        var bytes = File.ReadAllBytes(weights);
+        bytes[^1] ^= 0xFF;
+        File.WriteAllBytes(weights, bytes);
+
+        var run = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("weights.bin changed since it was validated", run.All, StringComparison.Ordinal);
+        Assert.Contains("Fix: re-run Validate", run.All, StringComparison.Ordinal);
+        Assert.DoesNotContain("retry", run.All, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(world.ArtifactsDir, "demo", "runs", key, "package.json")));
+        // The layer's upload session was cancelled (DELETE, OCI distribution spec), and no manifest was pushed.
+        var sessions = proxy.Log.Where(l => l.StartsWith("PATCH /v2/modelzoo/blobs/uploads/", StringComparison.Ordinal))
+            .Select(l => l["PATCH ".Length..].Split('?')[0]).ToList();
+        Assert.Single(sessions);
+        Assert.Contains(proxy.Log, l => l.StartsWith("DELETE " + sessions[0], StringComparison.Ordinal));
+        Assert.DoesNotContain(proxy.Log, l => l.StartsWith("PUT /v2/modelzoo/manifests/", StringComparison.Ordinal));
+        using var http = new HttpClient();
+        var tags = await http.GetAsync(new Uri($"http://{registry.Host}/v2/modelzoo/tags/list"));
+        Assert.DoesNotContain("demo-", await tags.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [RegistryFact]
     public async Task A_later_tag_points_at_the_same_manifest_without_uploading_a_blob()
     {
         await using var registry = await LocalRegistry.StartAsync();

@@ -116,11 +116,13 @@ public sealed class RegistryPushTests
         Assert.Contains("Fix: re-run Validate", run.All, StringComparison.Ordinal);
         Assert.DoesNotContain("retry", run.All, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(world.ArtifactsDir, "demo", "runs", key, "package.json")));
-        // The layer's upload session was cancelled (DELETE, OCI distribution spec), and no manifest was pushed.
-        var sessions = proxy.Log.Where(l => l.StartsWith("PATCH /v2/modelzoo/blobs/uploads/", StringComparison.Ordinal))
-            .Select(l => l["PATCH ".Length..].Split('?')[0]).ToList();
-        Assert.Single(sessions);
-        Assert.Contains(proxy.Log, l => l.StartsWith("DELETE " + sessions[0], StringComparison.Ordinal));
+        // The weights layer's upload session was cancelled (DELETE, OCI distribution spec), not retried and not
+        // committed; the small files' layer before it went up whole. No manifest was pushed.
+        var deletes = proxy.Log.Where(l => l.StartsWith("DELETE /v2/modelzoo/blobs/uploads/", StringComparison.Ordinal)).ToList();
+        var session = Assert.Single(deletes)["DELETE ".Length..].Split('?')[0];
+        Assert.Contains(proxy.Log, l => l.StartsWith("PATCH " + session, StringComparison.Ordinal));
+        Assert.DoesNotContain(proxy.Log, l => l.StartsWith("PUT " + session, StringComparison.Ordinal));
+        Assert.Equal(2, proxy.Log.Count(l => l.StartsWith("PATCH /v2/modelzoo/blobs/uploads/", StringComparison.Ordinal)));
         Assert.DoesNotContain(proxy.Log, l => l.StartsWith("PUT /v2/modelzoo/manifests/", StringComparison.Ordinal));
         using var http = new HttpClient();
         var tags = await http.GetAsync(new Uri($"http://{registry.Host}/v2/modelzoo/tags/list"));

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using System.Text;
 using ModelPipeline.Errors;
 
@@ -20,9 +19,6 @@ public sealed class TarLayer
 {
     private const int Block = 512;
     private const long MaxOctalSize = 077777777777;
-
-    /// <summary>Bytes per read and per write: few system calls and requests, little memory (two chunks in use).</summary>
-    private const int Chunk = 4 << 20;
 
     public TarLayer(IEnumerable<LayerFile> files, DateTimeOffset modified)
     {
@@ -53,7 +49,7 @@ public sealed class TarLayer
         var entries = Directories.Select(d => (Path: d, File: (LayerFile?)null))
             .Concat(Files.Select(f => (Path: f.ImagePath, File: (LayerFile?)f)))
             .OrderBy(e => e.Path, StringComparer.Ordinal);
-        byte[][] buffers = [ArrayPool<byte>.Shared.Rent(Chunk), ArrayPool<byte>.Shared.Rent(Chunk)];
+        var buffer = ArrayPool<byte>.Shared.Rent(4 << 20);
         try
         {
             foreach (var (path, file) in entries)
@@ -61,7 +57,7 @@ public sealed class TarLayer
                 WriteHeader(header, path, file?.Size ?? 0, file is null ? 0b111_101_101 : 0b110_100_100, file is null ? (byte)'5' : (byte)'0');
                 await output.WriteAsync(header, ct);
                 if (file is null) continue;
-                await CopyExactlyAsync(file, output, buffers, ct);
+                await CopyExactlyAsync(file, output, buffer, ct);
                 var padding = (int)(Pad(file.Size) - file.Size);
                 if (padding > 0) await output.WriteAsync(new byte[padding], ct);
             }
@@ -69,56 +65,30 @@ public sealed class TarLayer
         }
         finally
         {
-            foreach (var buffer in buffers) ArrayPool<byte>.Shared.Return(buffer);
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
-    /// <summary>
-    /// Streams one file, read once, checking its size and (when known) its sha256 against the validation manifest.
-    /// A two-chunk pipeline: while chunk n is written (a registry upload sends it and the layer digest is computed
-    /// on this thread, see DigestingStream), the file's own sha256 of chunk n runs on a pool thread and chunk n+1
-    /// is read into the other buffer. A buffer is refilled only after both its write and its hash are done.
-    /// </summary>
-    private static async Task CopyExactlyAsync(LayerFile file, Stream output, byte[][] buffers, CancellationToken ct)
+    private static async Task CopyExactlyAsync(LayerFile file, Stream output, byte[] buffer, CancellationToken ct)
     {
-        await using var input = new FileStream(file.SourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1,
-            FileOptions.SequentialScan);
-        using var hash = file.Sha256 is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await using var input = new FileStream(file.SourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        using var hash = file.Sha256 is null ? null : System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         long copied = 0;
-        var current = 0;
-        var read = await ReadChunkAsync(input, buffers[current], ct);
-        while (read > 0 && copied + read <= file.Size)
+        int read;
+        while ((read = await input.ReadAsync(buffer, ct)) > 0)
         {
-            var chunk = buffers[current].AsMemory(0, read);
-            var hashed = hash is null ? Task.CompletedTask : Task.Run(() => hash.AppendData(chunk.Span), CancellationToken.None);
-            int next;
-            try
-            {
-                var write = output.WriteAsync(chunk, ct);
-                current ^= 1;
-                next = await ReadChunkAsync(input, buffers[current], ct);
-                await write;
-            }
-            finally
-            {
-                await hashed; // the hash and its buffer stay in use until the pool thread is done
-            }
+            if (copied + read > file.Size) break;
+            // The write is started first (a registry upload sends it while the layer digest is computed), and this
+            // file's own sha256 is computed while it is in flight: both hashes overlap the upload instead of preceding it.
+            var write = output.WriteAsync(buffer.AsMemory(0, read), ct);
+            hash?.AppendData(buffer, 0, read);
+            await write;
             copied += read;
-            read = next;
         }
         if (copied != file.Size || read > 0)
             throw new OperationFailedException($"{file.SourcePath} changed while it was packaged (expected {file.Size} bytes as validated). Fix: re-run Validate, then package again.");
         if (hash is not null && Convert.ToHexStringLower(hash.GetHashAndReset()) != file.Sha256)
             throw new OperationFailedException($"{file.SourcePath} changed since it was validated (its sha256 no longer matches the validation manifest). Fix: re-run Validate, then package again.");
-    }
-
-    /// <summary>Fills the buffer (a short read only at the end of the file), so every write is one whole chunk.</summary>
-    private static async Task<int> ReadChunkAsync(FileStream input, byte[] buffer, CancellationToken ct)
-    {
-        var filled = 0;
-        int n;
-        while (filled < Chunk && (n = await input.ReadAsync(buffer.AsMemory(filled, Chunk - filled), ct)) > 0) filled += n;
-        return filled;
     }
 
     private static long Pad(long size) => (size + Block - 1) / Block * Block;

@@ -25,7 +25,20 @@ public sealed partial class RegistryClient
             return true;
         }, ct);
 
-    public Task<BuiltLayer> PushLayerAsync(string repository, TarLayer layer, LayerCompression compression, CancellationToken ct) =>
+    public async Task<BuiltLayer> PushLayerAsync(string repository, TarLayer layer, LayerCompression compression,
+        CancellationToken ct) =>
+        (await UploadLayerAsync(repository, layer, compression, null, ct))!;
+
+    /// <summary>
+    /// Streams a layer expected to have digest <paramref name="expected"/>: when its digest differs, the upload
+    /// session is cancelled before anything is committed, and the answer is null.
+    /// </summary>
+    public Task<BuiltLayer?> PushExpectedLayerAsync(string repository, TarLayer layer, LayerCompression compression,
+        string expected, CancellationToken ct) =>
+        UploadLayerAsync(repository, layer, compression, expected, ct);
+
+    private Task<BuiltLayer?> UploadLayerAsync(string repository, TarLayer layer, LayerCompression compression,
+        string? expected, CancellationToken ct) =>
         WithRetriesAsync(async () =>
         {
             var location = await StartUploadAsync(repository, ct);
@@ -47,10 +60,15 @@ public sealed partial class RegistryClient
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(refused);
             }
             var built = content.Built ?? throw new InvalidOperationException("the layer body was not written");
+            if (expected is not null && built.Descriptor.Digest != expected)
+            {
+                await CancelUploadAsync(repository, location, ct);
+                return null;
+            }
             using var put = await SendOnceAsync(() => new HttpRequestMessage(HttpMethod.Put, WithDigest(location, built.Descriptor.Digest)), PushScope(repository), ct);
             if (put.StatusCode != HttpStatusCode.Created) throw await RegistryErrors.ToExceptionAsync(Registry, put, ct);
             BytesUploaded += built.Descriptor.Size;
-            return built;
+            return (BuiltLayer?)built;
         }, ct);
 
     /// <summary>

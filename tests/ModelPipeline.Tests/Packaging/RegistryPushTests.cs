@@ -130,6 +130,73 @@ public sealed class RegistryPushTests
     }
 
     [RegistryFact]
+    public async Task A_layer_the_cache_knows_goes_to_another_registry_unchanged_and_a_changed_file_is_still_refused()
+    {
+        await using var first = await LocalRegistry.StartAsync();
+        await using var second = await LocalRegistry.StartAsync();
+        await using var proxy = await FaultProxy.StartAsync(second.Host);
+        using var world = new TestWorld();
+        ValidatedModel.Configure(world, RegistryCar(first.Host));
+        var key = ValidatedModel.Seed(world, "demo", Files());
+        Assert.Equal(0, (await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world))).ExitCode);
+        var digest = ValidatedModel.ReadRecord(world, "demo", key).Digest;
+
+        // The layer cache knows both layers' digests: each goes up checked by its digest, and the image is the same.
+        ValidatedModel.Configure(world, RegistryCar(proxy.Host));
+        var run = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.Equal(digest, ValidatedModel.ReadRecord(world, "demo", key).Digest);
+        Assert.Equal(digest, (await SkopeoInspectAsync($"{second.Host}/modelzoo:demo-{key[..12]}")).GetProperty("Digest").GetString());
+        Assert.Equal(2, proxy.Log.Count(l => l.StartsWith("PATCH /v2/modelzoo/blobs/uploads/", StringComparison.Ordinal)));
+        Assert.DoesNotContain(proxy.Log, l => l.StartsWith("DELETE ", StringComparison.Ordinal));
+
+        // Same size, other bytes, to a third registry: the weights layer's digest differs from the cached one, so
+        // that upload is cancelled and the layer is sent again with every file checked, which names the file.
+        await using var third = await LocalRegistry.StartAsync();
+        await using var thirdProxy = await FaultProxy.StartAsync(third.Host);
+        ValidatedModel.Configure(world, RegistryCar(thirdProxy.Host));
+        var weights = Path.Combine(world.ArtifactsDir, "demo", "runs", key, "output", "weights.bin");
+        var bytes = File.ReadAllBytes(weights);
+        bytes[bytes.Length / 2] ^= 0xFF;
+        File.WriteAllBytes(weights, bytes);
+        var changed = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
+        Assert.Equal(1, changed.ExitCode);
+        Assert.Contains("weights.bin changed since it was validated", changed.All, StringComparison.Ordinal);
+        Assert.Equal(2, thirdProxy.Log.Count(l => l.StartsWith("DELETE /v2/modelzoo/blobs/uploads/", StringComparison.Ordinal)));
+        Assert.DoesNotContain(thirdProxy.Log, l => l.StartsWith("PUT /v2/modelzoo/manifests/", StringComparison.Ordinal));
+    }
+
+    [RegistryFact]
+    public async Task A_wrong_layer_cache_entry_costs_a_second_upload_not_a_wrong_image()
+    {
+        await using var first = await LocalRegistry.StartAsync();
+        await using var second = await LocalRegistry.StartAsync();
+        await using var proxy = await FaultProxy.StartAsync(second.Host);
+        using var world = new TestWorld();
+        ValidatedModel.Configure(world, RegistryCar(first.Host));
+        var key = ValidatedModel.Seed(world, "demo", Files());
+        Assert.Equal(0, (await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world))).ExitCode);
+        var digest = ValidatedModel.ReadRecord(world, "demo", key).Digest;
+        var entries = Directory.GetFiles(Path.Combine(world.Root, ".pipeline", "cache", "oci-layers"), "*.json");
+        Assert.Equal(2, entries.Length);
+        foreach (var entry in entries)
+        {
+            var json = File.ReadAllText(entry);
+            var cached = JsonDocument.Parse(json).RootElement.GetProperty("descriptor").GetProperty("digest").GetString()!;
+            File.WriteAllText(entry, json.Replace(cached, "sha256:" + new string('0', 64), StringComparison.Ordinal));
+        }
+
+        ValidatedModel.Configure(world, RegistryCar(proxy.Host));
+        var run = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.Equal(digest, ValidatedModel.ReadRecord(world, "demo", key).Digest);
+        Assert.Equal(digest, (await SkopeoInspectAsync($"{second.Host}/modelzoo:demo-{key[..12]}")).GetProperty("Digest").GetString());
+        Assert.Equal(2, proxy.Log.Count(l => l.StartsWith("DELETE /v2/modelzoo/blobs/uploads/", StringComparison.Ordinal)));
+        Assert.Equal(4, proxy.Log.Count(l => l.StartsWith("PATCH /v2/modelzoo/blobs/uploads/", StringComparison.Ordinal)));
+    }
+
+    [RegistryFact]
     public async Task A_later_tag_points_at_the_same_manifest_without_uploading_a_blob()
     {
         await using var registry = await LocalRegistry.StartAsync();

@@ -2,8 +2,7 @@
 # Benchmarks PackageModelCar on a model with BENCH_BYTES (default 1 GiB) of random weights, all in
 # one run on this machine, and prints a Markdown table:
 #   curl -T (one blob PUT: the practical limit) | ModelCar build+push | push with the layer digest known |
-#   re-push | skopeo copy from the
-#   OCI layout | docker build + docker push | OCI layout build vs cp + sha256sum | peak RSS.
+#   re-push | skopeo copy from the OCI layout | docker build + docker push | OCI layout build vs cp + sha256sum | peak RSS.
 # Each registry measurement gets a fresh docker-registry on 127.0.0.1. Needs build/scripts/test-deps.sh
 # (docker-registry, skopeo; docker is optional) and a built modelpipe (./build.sh Compile).
 # The layer upload is also timed by the registry itself (its PATCH, from its request log) for curl and ModelCar,

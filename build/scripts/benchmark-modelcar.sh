@@ -2,7 +2,8 @@
 # Benchmarks PackageModelCar on a model with BENCH_BYTES (default 1 GiB) of random weights, all in
 # one run on this machine, and prints a Markdown table:
 #   curl -T (one blob PUT: the practical limit) | ModelCar build+push | push with the layer digest known |
-#   re-push | skopeo copy from the OCI layout | docker build + docker push | OCI layout build vs cp + sha256sum | peak RSS.
+#   re-push | skopeo copy from the OCI layout | docker build + docker push | OCI layout build vs cp + sha256sum |
+#   peak RSS.
 # Each registry measurement gets a fresh docker-registry on 127.0.0.1. Needs build/scripts/test-deps.sh
 # (docker-registry, skopeo; docker is optional) and a built modelpipe (./build.sh Compile).
 # The layer upload is also timed by the registry itself (its PATCH, from its request log) for curl and ModelCar,
@@ -121,7 +122,8 @@ settle
 t0=$(now)
 LOC=$(curl -fsS -X POST -D - -o /dev/null "http://$REG/v2/bench/blobs/uploads/" | awk -F': ' 'tolower($1)=="location" { sub(/\r$/, "", $2); print $2 }')
 case "$LOC" in http*) ;; *) LOC="http://$REG$LOC" ;; esac
-LOC=$(/usr/bin/time -o "$WORK/time-curlpatch" -f "%U %S" curl -fsS -X PATCH -D - -o /dev/null -T "$WEIGHTS" -H 'Content-Type: application/octet-stream' "$LOC" | awk -F': ' 'tolower($1)=="location" { sub(/\r$/, "", $2); print $2 }')
+LOC=$(/usr/bin/time -o "$WORK/time-curlpatch" -f "%U %S" \
+  curl -fsS -X PATCH -D - -o /dev/null -T "$WEIGHTS" -H 'Content-Type: application/octet-stream' "$LOC" | awk -F': ' 'tolower($1)=="location" { sub(/\r$/, "", $2); print $2 }')
 case "$LOC" in http*) ;; *) LOC="http://$REG$LOC" ;; esac
 curl -fsS -o /dev/null -X PUT "$LOC&digest=sha256:$SHA"
 t1=$(now)
@@ -155,11 +157,15 @@ REG=$(registry known)
 export MODELPIPE_MODELCAR__REPOSITORY="$REG/bench"
 settle
 t0=$(now)
-/usr/bin/time -v -o "$WORK/time-known" dotnet "$DLL" package --root "$WORK/world" --json >"$WORK/known.json" 2>>"$WORK/modelpipe.log"
+/usr/bin/time -v -o "$WORK/time-known" dotnet "$DLL" package --root "$WORK/world" --json \
+  >"$WORK/known.json" 2>>"$WORK/modelpipe.log"
 t1=$(now)
 KNOWN=$(secs "$t0" "$t1")
 KNOWN_CPU=$(awk -F': ' '/User time|System time/ { t += $2 } END { printf "%.2f", t }' "$WORK/time-known")
-row "ModelCar push, layer digest known (another fresh registry)" "$KNOWN" "$(awk -v a="$KNOWN" -v b="$PATCHED" 'BEGIN { printf "%.2fx of curl PATCH + PUT", a / b }'), $KNOWN_CPU s CPU, PATCH $(patch_secs known)" "$(written "$WORK/known.json")" "$(rss "$WORK/time-known")"
+KNOWN_RATIO=$(awk -v a="$KNOWN" -v b="$PATCHED" 'BEGIN { printf "%.2fx of curl PATCH + PUT", a / b }')
+row "ModelCar push, layer digest known (another fresh registry)" "$KNOWN" \
+  "$KNOWN_RATIO, $KNOWN_CPU s CPU, PATCH $(patch_secs known)" \
+  "$(written "$WORK/known.json")" "$(rss "$WORK/time-known")"
 export MODELPIPE_MODELCAR__REPOSITORY=$PUSH_REPO
 
 # 3. Re-push unchanged: the run state says it is there (HEAD manifest), and a fresh CI job without

@@ -163,7 +163,7 @@ t1=$(now)
 KNOWN=$(secs "$t0" "$t1")
 KNOWN_CPU=$(awk -F': ' '/User time|System time/ { t += $2 } END { printf "%.2f", t }' "$WORK/time-known")
 KNOWN_RATIO=$(awk -v a="$KNOWN" -v b="$PATCHED" 'BEGIN { printf "%.2fx of curl PATCH + PUT", a / b }')
-row "ModelCar push, layer digest known (another fresh registry)" "$KNOWN" \
+row "ModelCar push, layer digest known" "$KNOWN" \
   "$KNOWN_RATIO, $KNOWN_CPU s CPU, PATCH $(patch_secs known)" \
   "$(written "$WORK/known.json")" "$(rss "$WORK/time-known")"
 export MODELPIPE_MODELCAR__REPOSITORY=$PUSH_REPO

@@ -19,7 +19,8 @@ public interface IImageTarget
     /// A target may then skip the per-file sha256 and compare the layer digest instead; by default the same as
     /// <see cref="PushLayerAsync"/>.
     /// </summary>
-    Task<BuiltLayer> PushKnownLayerAsync(TarLayer layer, LayerCompression compression, BuiltLayer known, CancellationToken ct) =>
+    Task<BuiltLayer> PushKnownLayerAsync(TarLayer layer, LayerCompression compression, BuiltLayer known,
+        CancellationToken ct) =>
         PushLayerAsync(layer, compression, ct);
 
     /// <summary>

@@ -46,8 +46,8 @@ public sealed class ImageWriter(LayerCache cache, IPipelineReporter reporter, st
         var diffIds = new List<string>();
         foreach (var planned in plan.Layers)
         {
-            var built = cache.Get(planned.Recipe) is { } cached && cached.Descriptor.MediaType == LayerBlob.MediaType(plan.Compression)
-                ? cached : null;
+            var built = cache.Get(planned.Recipe) is { } cached
+                && cached.Descriptor.MediaType == LayerBlob.MediaType(plan.Compression) ? cached : null;
             if (built is not null && await target.HasBlobAsync(built.Descriptor, ct))
             {
                 skipped++;

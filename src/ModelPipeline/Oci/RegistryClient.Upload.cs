@@ -45,10 +45,12 @@ public sealed partial class RegistryClient
             var content = new LayerContent(layer, compression);
             try
             {
-                using (var patch = await SendOnceAsync(() => new HttpRequestMessage(HttpMethod.Patch, location) { Content = content },
+                using (var patch = await SendOnceAsync(
+                    () => new HttpRequestMessage(HttpMethod.Patch, location) { Content = content },
                     PushScope(repository), ct, bounded: false))
                 {
-                    if (patch.StatusCode != HttpStatusCode.Accepted) throw await RegistryErrors.ToExceptionAsync(Registry, patch, ct);
+                    if (patch.StatusCode != HttpStatusCode.Accepted)
+                        throw await RegistryErrors.ToExceptionAsync(Registry, patch, ct);
                     location = Location(patch);
                 }
             }
@@ -79,7 +81,8 @@ public sealed partial class RegistryClient
     {
         try
         {
-            using var response = await SendOnceAsync(() => Request(HttpMethod.Get, new Uri(BaseUri, "v2/")), PushScope(repository), ct);
+            using var response = await SendOnceAsync(() => Request(HttpMethod.Get, new Uri(BaseUri, "v2/")),
+                PushScope(repository), ct);
         }
         catch (Exception ex) when (ex is PipelineException or RetryableException or HttpRequestException or IOException
             or OperationCanceledException)
@@ -96,13 +99,14 @@ public sealed partial class RegistryClient
     {
         try
         {
-            using var response = await SendOnceAsync(() => Request(HttpMethod.Delete, location), PushScope(repository), ct);
+            using var response = await SendOnceAsync(() => Request(HttpMethod.Delete, location),
+                PushScope(repository), ct);
         }
         catch (Exception ex) when (ex is PipelineException or RetryableException or HttpRequestException or IOException
             or OperationCanceledException)
         {
-            _reporter.Warning(null, $"{Registry}: could not cancel the upload session ({Redactor.Redact(ex.Message)}); " +
-                "the registry purges it itself");
+            _reporter.Warning(null, $"{Registry}: could not cancel the upload session "
+                + $"({Redactor.Redact(ex.Message)}); the registry purges it itself");
         }
     }
 
@@ -134,7 +138,8 @@ public sealed partial class RegistryClient
         /// <summary>Why the layer's bytes were refused while writing (a file changed since it was validated).</summary>
         public PipelineException? Refused { get; private set; }
 
-        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context,
+            CancellationToken cancellationToken)
         {
             try
             {

@@ -23,7 +23,8 @@ public sealed class RegistryTarget(RegistryClient client, string repository, Ima
         CancellationToken ct)
     {
         if (compression != LayerCompression.None) return await PushLayerAsync(layer, compression, ct);
-        return await client.PushExpectedLayerAsync(repository, layer.WithoutFileHashes(), compression, known.Descriptor.Digest, ct)
+        return await client.PushExpectedLayerAsync(repository, layer.WithoutFileHashes(), compression,
+                known.Descriptor.Digest, ct)
             ?? await PushLayerAsync(layer, compression, ct);
     }
 

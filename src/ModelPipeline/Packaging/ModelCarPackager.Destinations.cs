@@ -89,7 +89,8 @@ public sealed partial class ModelCarPackager
         public async Task<bool> HasImageAsync(PackageRecord previous, CancellationToken ct) =>
             await registries.For(repository).HasManifestAsync(repository.Repository, previous.Digest, ct);
 
-        public Task WarmUpAsync(CancellationToken ct) => registries.For(repository).WarmUpAsync(repository.Repository, ct);
+        public Task WarmUpAsync(CancellationToken ct) =>
+            registries.For(repository).WarmUpAsync(repository.Repository, ct);
 
         public Task<ImageResult> WriteAsync(ImageWriter writer, ImagePlan plan, CancellationToken ct)
         {

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Benchmarks PackageModelCar on a model with BENCH_BYTES (default 1 GiB) of random weights, all in
 # one run on this machine, and prints a Markdown table:
-#   curl -T (one blob PUT: the practical limit) | ModelCar build+push | re-push | skopeo copy from the
-#   OCI layout | docker build + docker push | OCI layout build vs cp + sha256sum | peak RSS.
+#   curl -T (one blob PUT: the practical limit) | ModelCar build+push | push with the layer digest known |
+#   re-push | skopeo copy from the OCI layout | docker build + docker push | OCI layout build vs cp + sha256sum |
+#   peak RSS.
 # Each registry measurement gets a fresh docker-registry on 127.0.0.1. Needs build/scripts/test-deps.sh
 # (docker-registry, skopeo; docker is optional) and a built modelpipe (./build.sh Compile).
 # The layer upload is also timed by the registry itself (its PATCH, from its request log) for curl and ModelCar,
-# which separates the streaming from process start-up and the small requests around it.
+# which separates the streaming from process start-up and the small requests around it; and the CPU time of the
+# two clients (curl's PATCH, the whole modelpipe process) is shown.
 # Then big models (BENCH_BIG_BYTES, sizes separated by spaces, default 4 GiB and 20 GiB; 0 skips them) of sparse
 # weights (zeros that take no disk until the registry stores them): each built and pushed with its peak RSS and
 # seconds per GiB, to show memory flat and time linear in size. A size is skipped, and said so, when the disk
@@ -120,7 +122,8 @@ settle
 t0=$(now)
 LOC=$(curl -fsS -X POST -D - -o /dev/null "http://$REG/v2/bench/blobs/uploads/" | awk -F': ' 'tolower($1)=="location" { sub(/\r$/, "", $2); print $2 }')
 case "$LOC" in http*) ;; *) LOC="http://$REG$LOC" ;; esac
-LOC=$(curl -fsS -X PATCH -D - -o /dev/null -T "$WEIGHTS" -H 'Content-Type: application/octet-stream' "$LOC" | awk -F': ' 'tolower($1)=="location" { sub(/\r$/, "", $2); print $2 }')
+LOC=$(/usr/bin/time -o "$WORK/time-curlpatch" -f "%U %S" \
+  curl -fsS -X PATCH -D - -o /dev/null -T "$WEIGHTS" -H 'Content-Type: application/octet-stream' "$LOC" | awk -F': ' 'tolower($1)=="location" { sub(/\r$/, "", $2); print $2 }')
 case "$LOC" in http*) ;; *) LOC="http://$REG$LOC" ;; esac
 curl -fsS -o /dev/null -X PUT "$LOC&digest=sha256:$SHA"
 t1=$(now)
@@ -142,6 +145,28 @@ STEP=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"
 row "ModelCar package step alone (no process start-up)" "$STEP" "$(awk -v a="$STEP" -v b="$PATCHED" 'BEGIN { printf "%.2fx of curl PATCH + PUT", a / b }')" "-" "-"
 PUSH_PATCH=$(patch_secs modelcar)
 row "PATCH as timed by the registry: curl / ModelCar" "$CURL_PATCH / $PUSH_PATCH" "$(awk -v a="$PUSH_PATCH" -v b="$CURL_PATCH" 'BEGIN { printf "%.2fx", a / b }')" "-" "-"
+# CPU (user + sys) of the client: on a machine with few cores the registry competes with it for the same cores.
+CURL_CPU=$(awk '{ printf "%.2f", $1 + $2 }' "$WORK/time-curlpatch")
+PUSH_CPU=$(awk -F': ' '/User time|System time/ { t += $2 } END { printf "%.2f", t }' "$WORK/time-push")
+row "client CPU, user + sys: curl PATCH / ModelCar" "$CURL_CPU / $PUSH_CPU" "-" "-" "-"
+
+# 2b. The same image to another fresh registry, the layer cache now knowing the layer's digest (a push to a second
+#     registry, or after a layout build): one hash while streaming (the layer's, compared with the cached one).
+PUSH_REPO=$MODELPIPE_MODELCAR__REPOSITORY
+REG=$(registry known)
+export MODELPIPE_MODELCAR__REPOSITORY="$REG/bench"
+settle
+t0=$(now)
+/usr/bin/time -v -o "$WORK/time-known" dotnet "$DLL" package --root "$WORK/world" --json \
+  >"$WORK/known.json" 2>>"$WORK/modelpipe.log"
+t1=$(now)
+KNOWN=$(secs "$t0" "$t1")
+KNOWN_CPU=$(awk -F': ' '/User time|System time/ { t += $2 } END { printf "%.2f", t }' "$WORK/time-known")
+KNOWN_RATIO=$(awk -v a="$KNOWN" -v b="$PATCHED" 'BEGIN { printf "%.2fx of curl PATCH + PUT", a / b }')
+row "ModelCar push, layer digest known" "$KNOWN" \
+  "$KNOWN_RATIO, $KNOWN_CPU s CPU, PATCH $(patch_secs known)" \
+  "$(written "$WORK/known.json")" "$(rss "$WORK/time-known")"
+export MODELPIPE_MODELCAR__REPOSITORY=$PUSH_REPO
 
 # 3. Re-push unchanged: the run state says it is there (HEAD manifest), and a fresh CI job without
 #    the record (HEAD every blob, PUT the manifest).

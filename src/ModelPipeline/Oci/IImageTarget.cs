@@ -15,6 +15,15 @@ public interface IImageTarget
     Task<BuiltLayer> PushLayerAsync(TarLayer layer, LayerCompression compression, CancellationToken ct);
 
     /// <summary>
+    /// Streams a layer whose digest a verified earlier build of the same validated files gave (the layer cache).
+    /// A target may then skip the per-file sha256 and compare the layer digest instead; by default the same as
+    /// <see cref="PushLayerAsync"/>.
+    /// </summary>
+    Task<BuiltLayer> PushKnownLayerAsync(TarLayer layer, LayerCompression compression, BuiltLayer known,
+        CancellationToken ct) =>
+        PushLayerAsync(layer, compression, ct);
+
+    /// <summary>
     /// Stores a blob of known digest and size (a base image layer): copied from <paramref name="open"/>,
     /// or mounted from another repository of the same registry. Returns true when bytes were copied.
     /// </summary>

@@ -20,8 +20,8 @@ public sealed record ImageResult(string Digest, byte[] Manifest, long TotalSize,
 
 /// <summary>
 /// Writes an image into a target: base layers (copied only when missing), model layers (skipped
-/// when the layer cache knows the digest and the target has it; otherwise streamed in one pass),
-/// the config, and the manifest last.
+/// when the layer cache knows the digest and the target has it; otherwise streamed in one pass, checked
+/// against the cached digest when there is one), the config, and the manifest last.
 /// </summary>
 public sealed class ImageWriter(LayerCache cache, IPipelineReporter reporter, string? model)
 {
@@ -46,15 +46,18 @@ public sealed class ImageWriter(LayerCache cache, IPipelineReporter reporter, st
         var diffIds = new List<string>();
         foreach (var planned in plan.Layers)
         {
-            var built = cache.Get(planned.Recipe);
-            if (built is not null && built.Descriptor.MediaType == LayerBlob.MediaType(plan.Compression) && await target.HasBlobAsync(built.Descriptor, ct))
+            var built = cache.Get(planned.Recipe) is { } cached
+                && cached.Descriptor.MediaType == LayerBlob.MediaType(plan.Compression) ? cached : null;
+            if (built is not null && await target.HasBlobAsync(built.Descriptor, ct))
             {
                 skipped++;
             }
             else
             {
                 using var progress = reporter.StartTransfer(model, $"layer {planned.Description}", planned.Tar.Size);
-                built = await target.PushLayerAsync(planned.Tar, plan.Compression, ct);
+                built = built is null
+                    ? await target.PushLayerAsync(planned.Tar, plan.Compression, ct)
+                    : await target.PushKnownLayerAsync(planned.Tar, plan.Compression, built, ct);
                 progress.Advance(planned.Tar.Size);
                 cache.Put(planned.Recipe, built);
             }

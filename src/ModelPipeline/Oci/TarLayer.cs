@@ -43,6 +43,12 @@ public sealed class TarLayer
     /// <summary>The exact length of the uncompressed tar.</summary>
     public long Size { get; }
 
+    /// <summary>
+    /// The same tar (same bytes) that does not hash each file against its validated sha256 (sizes are still
+    /// checked): for a layer whose expected digest is known, which then vouches for every file in it.
+    /// </summary>
+    public TarLayer WithoutFileHashes() => new(Files.Select(f => f with { Sha256 = null }), Modified);
+
     public async Task WriteAsync(Stream output, CancellationToken ct)
     {
         var header = new byte[Block];

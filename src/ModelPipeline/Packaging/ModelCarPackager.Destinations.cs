@@ -53,6 +53,9 @@ public sealed partial class ModelCarPackager
 
         Task<bool> HasImageAsync(PackageRecord previous, CancellationToken ct);
 
+        /// <summary>Start-up work that can overlap the step's own (never fails).</summary>
+        Task WarmUpAsync(CancellationToken ct);
+
         Task<ImageResult> WriteAsync(ImageWriter writer, ImagePlan plan, CancellationToken ct);
     }
 
@@ -65,6 +68,8 @@ public sealed partial class ModelCarPackager
         public async Task<bool> HasImageAsync(PackageRecord previous, CancellationToken ct) =>
             await layout.HasManifestAsync(previous.Digest, ct) && layout.Resolve(previous.Tag)?.Digest == previous.Digest
             && (tarballDir is null || File.Exists(Location(previous.Tag)));
+
+        public Task WarmUpAsync(CancellationToken ct) => Task.CompletedTask;
 
         public async Task<ImageResult> WriteAsync(ImageWriter writer, ImagePlan plan, CancellationToken ct)
         {
@@ -83,6 +88,9 @@ public sealed partial class ModelCarPackager
 
         public async Task<bool> HasImageAsync(PackageRecord previous, CancellationToken ct) =>
             await registries.For(repository).HasManifestAsync(repository.Repository, previous.Digest, ct);
+
+        public Task WarmUpAsync(CancellationToken ct) =>
+            registries.For(repository).WarmUpAsync(repository.Repository, ct);
 
         public Task<ImageResult> WriteAsync(ImageWriter writer, ImagePlan plan, CancellationToken ct)
         {

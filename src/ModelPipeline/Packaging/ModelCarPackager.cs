@@ -34,10 +34,13 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
         var report = state.ReadRun<ValidationReport>(model.Name, key, "validate")!;
         var train = state.ReadRun<TrainingRecord>(model.Name, key, "train")
             ?? throw new OperationFailedException($"model '{model.Name}': train.json for key {key[..12]} is missing. Fix: run ./build.sh Train --model {model.Name}.") { Model = model.Name };
-        var (created, createdFrom) = await CreatedTime.ResolveAsync(model.Name, model.Directory, ct);
         var tag = Tag(model.Name, key);
-        var inputs = Inputs(key, created, tag);
         var destination = Destination(model.Name);
+        // The registry connection is opened while the created time is read from git (a process start).
+        var warmUp = destination.WarmUpAsync(ct);
+        var (created, createdFrom) = await CreatedTime.ResolveAsync(model.Name, model.Directory, ct);
+        var inputs = Inputs(key, created, tag);
+        await warmUp;
 
         var previous = state.ReadRun<PackageRecord>(model.Name, key, "package");
         if (previous is not null && previous.Inputs == inputs && await destination.HasImageAsync(previous, ct))

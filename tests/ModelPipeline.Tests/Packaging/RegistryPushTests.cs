@@ -95,6 +95,119 @@ public sealed class RegistryPushTests
         Assert.Contains(proxy.Log, l => l.StartsWith("GET /v2/modelzoo/manifests/sha256-", StringComparison.Ordinal));
     }
 
+    private const string PatchUpload = "PATCH /v2/modelzoo/blobs/uploads/";
+    private const string DeleteUpload = "DELETE /v2/modelzoo/blobs/uploads/";
+    private const string PutManifest = "PUT /v2/modelzoo/manifests/";
+
+    private static int Count(FaultProxy proxy, string prefix) =>
+        proxy.Log.Count(l => l.StartsWith(prefix, StringComparison.Ordinal));
+
+    [RegistryFact]
+    public async Task A_file_changed_since_validation_abandons_its_upload_and_pushes_no_manifest()
+    {
+        await using var registry = await LocalRegistry.StartAsync();
+        await using var proxy = await FaultProxy.StartAsync(registry.Host);
+        using var world = new TestWorld();
+        ValidatedModel.Configure(world, RegistryCar(proxy.Host), new { retries = 3 });
+        var key = ValidatedModel.Seed(world, "demo", Files());
+        // Same size, other bytes: only the sha256 streamed with the upload can tell.
+        var weights = Path.Combine(world.ArtifactsDir, "demo", "runs", key, "output", "weights.bin");
+        var bytes = File.ReadAllBytes(weights);
+        bytes[^1] ^= 0xFF;
+        File.WriteAllBytes(weights, bytes);
+
+        var run = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("weights.bin changed since it was validated", run.All, StringComparison.Ordinal);
+        Assert.Contains("Fix: re-run Validate", run.All, StringComparison.Ordinal);
+        Assert.DoesNotContain("retry", run.All, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(world.ArtifactsDir, "demo", "runs", key, "package.json")));
+        // The weights layer's upload session was cancelled (DELETE, OCI distribution spec), not retried and not
+        // committed; the small files' layer before it went up whole. No manifest was pushed.
+        var deletes = proxy.Log.Where(l => l.StartsWith(DeleteUpload, StringComparison.Ordinal)).ToList();
+        var session = Assert.Single(deletes)["DELETE ".Length..].Split('?')[0];
+        Assert.Contains(proxy.Log, l => l.StartsWith("PATCH " + session, StringComparison.Ordinal));
+        Assert.DoesNotContain(proxy.Log, l => l.StartsWith("PUT " + session, StringComparison.Ordinal));
+        Assert.Equal(2, Count(proxy, PatchUpload));
+        Assert.DoesNotContain(proxy.Log, l => l.StartsWith(PutManifest, StringComparison.Ordinal));
+        using var http = new HttpClient();
+        var tags = await http.GetAsync(new Uri($"http://{registry.Host}/v2/modelzoo/tags/list"));
+        Assert.DoesNotContain("demo-", await tags.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [RegistryFact]
+    public async Task A_layer_the_cache_knows_goes_to_another_registry_unchanged_and_a_changed_file_is_still_refused()
+    {
+        await using var first = await LocalRegistry.StartAsync();
+        await using var second = await LocalRegistry.StartAsync();
+        await using var proxy = await FaultProxy.StartAsync(second.Host);
+        using var world = new TestWorld();
+        ValidatedModel.Configure(world, RegistryCar(first.Host));
+        var key = ValidatedModel.Seed(world, "demo", Files());
+        var pushed = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
+        Assert.True(pushed.ExitCode == 0, pushed.All);
+        var digest = ValidatedModel.ReadRecord(world, "demo", key).Digest;
+
+        // The layer cache knows both layers' digests: each goes up checked by its digest, and the image is the same.
+        ValidatedModel.Configure(world, RegistryCar(proxy.Host));
+        var run = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.Equal(digest, ValidatedModel.ReadRecord(world, "demo", key).Digest);
+        var inspect = await SkopeoInspectAsync($"{second.Host}/modelzoo:demo-{key[..12]}");
+        Assert.Equal(digest, inspect.GetProperty("Digest").GetString());
+        Assert.Equal(2, Count(proxy, PatchUpload));
+        Assert.DoesNotContain(proxy.Log, l => l.StartsWith("DELETE ", StringComparison.Ordinal));
+
+        // Same size, other bytes, to a third registry: the weights layer's digest differs from the cached one, so
+        // that upload is cancelled and the layer is sent again with every file checked, which names the file.
+        await using var third = await LocalRegistry.StartAsync();
+        await using var thirdProxy = await FaultProxy.StartAsync(third.Host);
+        ValidatedModel.Configure(world, RegistryCar(thirdProxy.Host));
+        var weights = Path.Combine(world.ArtifactsDir, "demo", "runs", key, "output", "weights.bin");
+        var bytes = File.ReadAllBytes(weights);
+        bytes[bytes.Length / 2] ^= 0xFF;
+        File.WriteAllBytes(weights, bytes);
+        var changed = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
+        Assert.Equal(1, changed.ExitCode);
+        Assert.Contains("weights.bin changed since it was validated", changed.All, StringComparison.Ordinal);
+        Assert.Equal(2, Count(thirdProxy, DeleteUpload));
+        Assert.DoesNotContain(thirdProxy.Log, l => l.StartsWith(PutManifest, StringComparison.Ordinal));
+    }
+
+    [RegistryFact]
+    public async Task A_wrong_layer_cache_entry_costs_a_second_upload_not_a_wrong_image()
+    {
+        await using var first = await LocalRegistry.StartAsync();
+        await using var second = await LocalRegistry.StartAsync();
+        await using var proxy = await FaultProxy.StartAsync(second.Host);
+        using var world = new TestWorld();
+        ValidatedModel.Configure(world, RegistryCar(first.Host));
+        var key = ValidatedModel.Seed(world, "demo", Files());
+        var pushed = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
+        Assert.True(pushed.ExitCode == 0, pushed.All);
+        var digest = ValidatedModel.ReadRecord(world, "demo", key).Digest;
+        var entries = Directory.GetFiles(Path.Combine(world.Root, ".pipeline", "cache", "oci-layers"), "*.json");
+        Assert.Equal(2, entries.Length);
+        foreach (var entry in entries)
+        {
+            var json = File.ReadAllText(entry);
+            var cached = JsonDocument.Parse(json).RootElement.GetProperty("descriptor").GetProperty("digest")
+                .GetString()!;
+            File.WriteAllText(entry, json.Replace(cached, "sha256:" + new string('0', 64), StringComparison.Ordinal));
+        }
+
+        ValidatedModel.Configure(world, RegistryCar(proxy.Host));
+        var run = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
+
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.Equal(digest, ValidatedModel.ReadRecord(world, "demo", key).Digest);
+        var inspect = await SkopeoInspectAsync($"{second.Host}/modelzoo:demo-{key[..12]}");
+        Assert.Equal(digest, inspect.GetProperty("Digest").GetString());
+        Assert.Equal(2, Count(proxy, DeleteUpload));
+        Assert.Equal(4, Count(proxy, PatchUpload));
+    }
+
     [RegistryFact]
     public async Task A_later_tag_points_at_the_same_manifest_without_uploading_a_blob()
     {

@@ -26,7 +26,8 @@ public sealed partial class ZooHistory
         new(StringComparer.Ordinal);
 
     /// <summary>A copy of the seen file's content to change and write.</summary>
-    private Seen? Load() => Peek() is { } seen ? seen with { Verified = new(seen.Verified, StringComparer.Ordinal) } : null;
+    private Seen? Load() =>
+        Peek() is { } seen ? seen with { Verified = new(seen.Verified, StringComparer.Ordinal) } : null;
 
     /// <summary>
     /// The seen file's content as parsed once for its write time and length, shared: read it, never change it

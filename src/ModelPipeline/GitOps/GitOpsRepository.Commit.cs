@@ -61,7 +61,11 @@ public sealed partial class GitOpsRepository
                     (await _git.RunAsync(WorkDir, ["rev-parse", remoteBranch], ct)).Trim(), false, null);
             else build.Add(i);
         }
-        if (build.Count == 0) return outcomes.Select(o => o!).ToList();
+        if (build.Count == 0)
+        {
+            await DropStagingAsync([], CancellationToken.None); // what a killed run may have left
+            return outcomes.Select(o => o!).ToList();
+        }
 
         try
         {
@@ -74,11 +78,13 @@ public sealed partial class GitOpsRepository
                 if (refused.TryGetValue(change.Branch, out var why))
                 {
                     outcomes[build[n]] = new BranchPushOutcome(null, false, new OperationFailedException(
-                        $"the GitOps repository refused the branch {change.Branch} ({why}); nothing was proposed for it. "
-                        + "Fix: check the remote's branch protection or hooks for promote/* branches, then run again."));
+                        $"the GitOps repository refused the branch {change.Branch} ({why}); nothing was "
+                        + "proposed for it. Fix: check the remote's branch protection or hooks for promote/* "
+                        + "branches, then run again."));
                     continue;
                 }
-                tracking.Append(CultureInfo.InvariantCulture, $"update refs/remotes/origin/{change.Branch} {commits[n]}\n");
+                tracking.Append(CultureInfo.InvariantCulture,
+                    $"update refs/remotes/origin/{change.Branch} {commits[n]}\n");
                 outcomes[build[n]] = new BranchPushOutcome(commits[n], true, null);
             }
             await _git.RunAsync(WorkDir, ["update-ref", "--stdin"], null, tracking.ToString(), ct);
@@ -124,7 +130,8 @@ public sealed partial class GitOpsRepository
         return [.. changes.Select(c => built[StagingRefs + c.Branch])];
 
         static void Data(StringBuilder to, string text) =>
-            to.Append(CultureInfo.InvariantCulture, $"data {Encoding.UTF8.GetByteCount(text)}\n").Append(text).Append('\n');
+            to.Append(CultureInfo.InvariantCulture, $"data {Encoding.UTF8.GetByteCount(text)}\n")
+                .Append(text).Append('\n');
     }
 
     /// <summary>
@@ -148,7 +155,8 @@ public sealed partial class GitOpsRepository
         try
         {
             await _git.RunAsync(WorkDir,
-                ["push", "--porcelain", "--force", "origin", .. branches.Select(b => $"{StagingRefs}{b}:refs/heads/{b}")],
+                ["push", "--porcelain", "--force", "origin",
+                    .. branches.Select(b => $"{StagingRefs}{b}:refs/heads/{b}")],
                 output, ct);
         }
         catch (GitException ex)
@@ -162,7 +170,8 @@ public sealed partial class GitOpsRepository
             var parts = line.Split('\t');
             if (parts.Length < 3 || parts[0].Length != 1) continue;
             var to = parts[1][(parts[1].IndexOf(':') + 1)..];
-            if (to.StartsWith("refs/heads/", StringComparison.Ordinal)) status[to["refs/heads/".Length..]] = (parts[0][0], parts[2]);
+            if (to.StartsWith("refs/heads/", StringComparison.Ordinal))
+                status[to["refs/heads/".Length..]] = (parts[0][0], parts[2]);
         }
         // No line at all: the push failed as a whole (the remote unreachable, credentials refused): every branch fails.
         if (failed is not null && status.Count == 0) throw failed;
@@ -173,11 +182,21 @@ public sealed partial class GitOpsRepository
         return refused;
     }
 
+    /// <summary>Deletes every staging ref: those of <paramref name="branches"/>, and any a killed run left.</summary>
     private async Task DropStagingAsync(IEnumerable<string> branches, CancellationToken ct)
     {
-        var delete = string.Concat(branches.Select(b => $"delete {StagingRefs}{b}\n"));
-        try { await _git.RunAsync(WorkDir, ["update-ref", "--stdin"], null, delete, ct); }
-        catch (GitException) { } // a staging ref left behind is reset by the next run before use
+        try
+        {
+            var left = await _git.RunAsync(WorkDir, ["for-each-ref", "--format=%(refname)", StagingRefs], ct);
+            var delete = string.Concat(left.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Concat(branches.Select(b => StagingRefs + b)).Distinct(StringComparer.Ordinal)
+                .Select(r => $"delete {r}\n"));
+            await _git.RunAsync(WorkDir, ["update-ref", "--stdin"], null, delete, ct);
+        }
+        catch (GitException)
+        {
+            // a staging ref left behind is reset by the next run before use, and deleted after it
+        }
     }
 
     /// <summary>The unified diff of one file between the GitOps branch and <paramref name="commit"/>.</summary>

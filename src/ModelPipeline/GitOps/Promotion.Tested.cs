@@ -9,7 +9,8 @@ public sealed partial class Promotion
     /// The test config to promote and the GitOps commit that deployed it: what test runs now, or the
     /// newest test config that pinned the chosen version. A version never deployed to test is refused.
     /// </summary>
-    private async Task<(EnvironmentConfig Config, string Commit)> FindTestedAsync(GitOpsRepository repo, ZooReads zoo, string model, int? version, CancellationToken ct)
+    private async Task<(EnvironmentConfig Config, string Commit)> FindTestedAsync(GitOpsRepository repo, ZooReads zoo,
+        string model, int? version, CancellationToken ct)
     {
         var testPath = EnvironmentConfig.PathFor(TestDeployment.Environment, model);
         if (version is null)
@@ -34,7 +35,8 @@ public sealed partial class Promotion
     }
 
     /// <summary>A version that neither the zoo nor test ever had does not exist: said so, with the versions that do.</summary>
-    private async Task RequireInZooAsync(ZooReads zoo, string model, int version, SortedSet<int> tested, CancellationToken ct)
+    private async Task RequireInZooAsync(ZooReads zoo, string model, int version, SortedSet<int> tested,
+        CancellationToken ct)
     {
         var versions = ZooLayout.Versions((await zoo.GetAsync(ct)).Root, model);
         if (versions.Contains(version)) return;

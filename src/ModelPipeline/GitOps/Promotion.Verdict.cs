@@ -14,7 +14,8 @@ public sealed partial class Promotion
     /// workspace's run state plays no part, so a fresh clone decides the same way.
     /// </summary>
     /// <param name="exact">The version was named (Promote --version N): a yanked one passes with <see cref="AllowYanked"/>.</param>
-    private async Task RequirePassingVerdictAsync(ZooReads zoo, ModelDefinition model, EnvironmentConfig candidate, bool exact, CancellationToken ct)
+    private async Task RequirePassingVerdictAsync(ZooReads zoo, ModelDefinition model, EnvironmentConfig candidate,
+        bool exact, CancellationToken ct)
     {
         var v = $"v{candidate.ModelVersion}";
         var published = await zoo.FindVersionAsync(model.Name, candidate.ModelVersion, ct)

@@ -144,7 +144,8 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
 
         var prodPath = EnvironmentConfig.PathFor(Environment, model.Name);
         var currentYaml = await repo.ReadAsync(prodPath, ct);
-        var current = currentYaml is null ? null : ConfigYaml.Parse(currentYaml, $"{prodPath} in the GitOps repository");
+        var current = currentYaml is null ? null
+            : ConfigYaml.Parse(currentYaml, $"{prodPath} in the GitOps repository");
         var candidateMetrics = await MetricsAsync(zoo, model.Name, candidate, ct);
         var prodMetrics = current is null ? null : await MetricsAsync(zoo, model.Name, current, ct);
         if (!string.IsNullOrWhiteSpace(config.Environments.Prod.Registry))

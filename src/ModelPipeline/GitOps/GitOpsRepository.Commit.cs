@@ -199,16 +199,63 @@ public sealed partial class GitOpsRepository
         }
     }
 
-    /// <summary>The unified diff of one file between the GitOps branch and <paramref name="commit"/>.</summary>
-    public async Task<string> DiffAsync(string commit, string path, CancellationToken ct)
-    {
-        var from = await HasRefAsync(Tip, ct) ? Tip : "4b825dc642cb6eb9a060e54bf8d69288fbee4904"; // the empty tree
-        return await _git.RunAsync(WorkDir, ["diff", "--no-color", "--no-ext-diff", from, commit, "--", path], ct);
-    }
+    /// <summary>What a pull request shows of one pushed branch: its diff, and a <c>git request-pull</c>-style summary.</summary>
+    public sealed record BranchSummary(string Diff, string RequestPull);
 
-    /// <summary>A <c>git request-pull</c> summary of a pushed branch against the GitOps branch.</summary>
-    public async Task<string> RequestPullAsync(string branch, CancellationToken ct) =>
-        await _git.RunAsync(WorkDir, ["request-pull", Tip, Remote, $"refs/remotes/origin/{branch}:refs/heads/{branch}"], ct);
+    /// <summary>
+    /// The diff against the GitOps branch and a request-pull summary (base and head commits, shortlog, diffstat) of
+    /// each pushed branch commit, read with two git processes however many branches there are (<c>git diff-tree
+    /// --stdin</c>, <c>git log --no-walk</c>), rather than a <c>git diff</c> and a <c>git request-pull</c> (which
+    /// also asks the remote) per branch. Each branch is one commit on top of the tip, as <see cref="PushBranchesAsync"/>
+    /// builds it.
+    /// </summary>
+    public async Task<IReadOnlyList<BranchSummary>> SummarizeAsync(
+        IReadOnlyList<(string Branch, string Commit)> branches, CancellationToken ct)
+    {
+        if (branches.Count == 0) return [];
+        var tip = await TipCommitAsync(ct);
+        // "<commit> <parent>": the diff from the tip to the branch commit; a root commit (no tip) against nothing.
+        var pairs = string.Concat(branches.Select(b => tip is null ? $"{b.Commit}\n" : $"{b.Commit} {tip}\n"));
+        var diffs = await _git.RunAsync(WorkDir,
+        [
+            "diff-tree", "--stdin", "--root", "--patch-with-stat", "--summary", "--no-color", "--no-ext-diff",
+        ], null, pairs, ct);
+        // Each commit's output starts with a line holding its name, then the stat, a blank line and the patch.
+        var starts = new List<int>();
+        foreach (var (_, commit) in branches)
+        {
+            var at = diffs.IndexOf(commit + "\n", starts.Count == 0 ? 0 : starts[^1] + 1, StringComparison.Ordinal);
+            if (at < 0 || (at > 0 && diffs[at - 1] != '\n'))
+                throw new OperationFailedException($"git diff-tree gave no diff for {commit} in {WorkDir}. "
+                    + "Fix: run again; if it persists, remove that cached clone.");
+            starts.Add(at);
+        }
+        var log = await _git.RunAsync(WorkDir,
+        [
+            "log", "--no-walk=unsorted", "--format=%H%x09%ci%x09%an%x09%s",
+            .. tip is null ? Array.Empty<string>() : [tip], .. branches.Select(b => b.Commit),
+        ], ct);
+        var commits = log.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t', 4))
+            .GroupBy(p => p[0]).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var summaries = new List<BranchSummary>();
+        for (var i = 0; i < branches.Count; i++)
+        {
+            var from = starts[i] + branches[i].Commit.Length + 1;
+            var segment = diffs[from..(i + 1 < starts.Count ? starts[i + 1] : diffs.Length)];
+            var patchAt = segment.IndexOf("diff --git ", StringComparison.Ordinal);
+            var stat = (patchAt < 0 ? segment : segment[..patchAt]).TrimEnd('\n') + "\n";
+            var head = commits[branches[i].Commit];
+            var pull = new StringBuilder(tip is null
+                ? "The following changes start the branch:\n\n" : $"The following changes since commit {tip}:\n\n");
+            if (tip is not null) pull.Append($"  {commits[tip][3]} ({commits[tip][1]})\n\n");
+            pull.Append($"are available in the Git repository at:\n\n  {Remote} {branches[i].Branch}\n\n")
+                .Append($"for you to fetch changes up to {head[0]}:\n\n  {head[3]} ({head[1]})\n\n")
+                .Append(new string('-', 64)).Append('\n')
+                .Append($"{head[2]} (1):\n      {head[3]}\n\n").Append(stat);
+            summaries.Add(new BranchSummary(patchAt < 0 ? "" : segment[patchAt..], pull.ToString()));
+        }
+        return summaries;
+    }
 
     private async Task ResetToTipAsync(string localBranch, CancellationToken ct)
     {

@@ -110,6 +110,10 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
 
         var pushes = await repo.PushBranchesAsync([.. proposals.Select(p => p.Change)], ct);
         var branches = await repo.RemoteBranchesAsync("promote/", ct); // the pushed ones included
+        var ready = Enumerable.Range(0, proposals.Count).Where(n => pushes[n].Error is null).ToList();
+        var summaries = (await repo.SummarizeAsync(
+                [.. ready.Select(n => (proposals[n].Record.Branch, pushes[n].Commit!))], ct))
+            .Select((summary, k) => (summary, k)).ToDictionary(x => ready[x.k], x => x.summary);
         for (var n = 0; n < proposals.Count; n++)
         {
             var (proposal, push) = (proposals[n], pushes[n]);
@@ -119,7 +123,7 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
                 if (push.Error is { } error) throw error;
                 reporter.Info(name, push.Pushed ? $"pushed {proposal.Record.Branch} ({push.Commit![..12]})"
                     : $"{proposal.Record.Branch} already proposes this change ({push.Commit![..12]})");
-                var record = await ProposeAsync(repo, forge, proposal, push, branches, ct);
+                var record = await ProposeAsync(repo, forge, proposal, push, summaries[n], branches, ct);
                 outcomes[proposal.Request.Index] = new(name, record, null);
             }
             catch (PipelineException ex)
@@ -177,7 +181,8 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
 
     /// <summary>The pull request of one pushed promotion branch, the older ones it supersedes closed.</summary>
     private async Task<PromotionRecord> ProposeAsync(GitOpsRepository repo, IForge forge, Proposal proposal,
-        BranchPushOutcome push, IReadOnlyList<string> branches, CancellationToken ct)
+        BranchPushOutcome push, GitOpsRepository.BranchSummary summary, IReadOnlyList<string> branches,
+        CancellationToken ct)
     {
         var (model, candidate, record) = (proposal.Request.Model, proposal.Candidate, proposal.Record);
         var stateDir = Path.Combine(state.ModelDir(model.Name), "promotions", $"v{candidate.ModelVersion}");
@@ -196,7 +201,7 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
                     ? ConfigYaml.Parse(testYaml, $"test/{model.Name}/config.yaml in the GitOps repository") : null,
                 CandidateMetrics = proposal.CandidateMetrics,
                 ProdMetrics = proposal.ProdMetrics,
-                Diff = await repo.DiffAsync(push.Commit!, proposal.ProdPath, ct),
+                Diff = summary.Diff,
                 TestedCommit = proposal.TestedCommit,
                 GitOpsRemote = Redactor.Redact(config.GitOps.Repository),
                 ZooRemote = Redactor.Redact(config.Zoo.Url),
@@ -204,7 +209,7 @@ public sealed partial class Promotion(PipelineConfig config, RunStateStore state
             Labels = config.Forge.Labels,
             Reviewers = config.Forge.Reviewers,
             StateDir = stateDir,
-            RequestPull = forge is LocalForge ? await repo.RequestPullAsync(record.Branch, ct) : null,
+            RequestPull = forge is LocalForge ? summary.RequestPull : null,
         };
         var pr = await forge.OpenOrUpdateAsync(spec, ct);
         reporter.Info(model.Name, $"{Describe(forge.Kind, pr)}: {pr.Url}");

@@ -199,15 +199,15 @@ public sealed partial class GitOpsRepository
         }
     }
 
-    /// <summary>What a pull request shows of one pushed branch: its diff, and a <c>git request-pull</c>-style summary.</summary>
+    /// <summary>What a pull request shows of one pushed branch: its diff and a request-pull summary.</summary>
     public sealed record BranchSummary(string Diff, string RequestPull);
 
     /// <summary>
     /// The diff against the GitOps branch and a request-pull summary (base and head commits, shortlog, diffstat) of
     /// each pushed branch commit, read with two git processes however many branches there are (<c>git diff-tree
     /// --stdin</c>, <c>git log --no-walk</c>), rather than a <c>git diff</c> and a <c>git request-pull</c> (which
-    /// also asks the remote) per branch. Each branch is one commit on top of the tip, as <see cref="PushBranchesAsync"/>
-    /// builds it.
+    /// also asks the remote) per branch. Each branch is one commit on top of the tip, as
+    /// <see cref="PushBranchesAsync"/> builds it.
     /// </summary>
     public async Task<IReadOnlyList<BranchSummary>> SummarizeAsync(
         IReadOnlyList<(string Branch, string Commit)> branches, CancellationToken ct)

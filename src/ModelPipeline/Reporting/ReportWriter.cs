@@ -72,16 +72,22 @@ public static class ReportWriter
             ["runs.html"] = () => RunPage.List(data),
         };
         if (data.Fleet is { } fleet) pages["fleet.html"] = () => FleetPage.Render(fleet, data);
-        foreach (var m in data.Models) pages[Path.Combine("models", m.Name + ".html")] = () => ModelPage.Render(m, data);
-        foreach (var run in data.Runs) pages[Path.Combine("runs", run.RunId + ".html")] = () => RunPage.Render(run, data);
+        foreach (var m in data.Models)
+            pages[Path.Combine("models", m.Name + ".html")] = () => ModelPage.Render(m, data);
+        foreach (var run in data.Runs)
+            pages[Path.Combine("runs", run.RunId + ".html")] = () => RunPage.Render(run, data);
         var rewritten = 0;
-        var options = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct };
+        var options = new ParallelOptions
+        {
+            MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct,
+        };
         Parallel.ForEach(pages, options, page =>
             {
                 var path = Path.Combine(destination, page.Key);
                 var bytes = new UTF8Encoding(false).GetBytes(page.Value());
                 var file = new FileInfo(path);
-                if (file.Exists && file.Length == bytes.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(bytes)) return;
+                if (file.Exists && file.Length == bytes.Length
+                    && File.ReadAllBytes(path).AsSpan().SequenceEqual(bytes)) return;
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 RunState.AtomicFile.WriteAllBytes(path, bytes);
                 Interlocked.Increment(ref rewritten);

@@ -59,7 +59,8 @@ public sealed class PromotionBatchTests
                 (await BareRepo.GitAsync(world.GitOpsRepo(), "diff", "--name-only", "main", branch)).Trim());
             var prod = await BareRepo.ShowAsync(world.GitOpsRepo(), $"prod/{m}/config.yaml", branch);
             Assert.Contains("environment: prod", prod, StringComparison.Ordinal);
-            Assert.Contains($"+environment: prod", await File.ReadAllTextAsync(PullRequest(world, m)), StringComparison.Ordinal);
+            var body = await File.ReadAllTextAsync(PullRequest(world, m));
+            Assert.Contains("+environment: prod", body, StringComparison.Ordinal);
         }
         Assert.Equal(5, run.StdOut.Split("\"action\": \"created\"").Length - 1);
     }

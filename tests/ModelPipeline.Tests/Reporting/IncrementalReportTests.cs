@@ -33,7 +33,8 @@ public sealed class IncrementalReportTests
         var beta = specs.Single(s => s.Name == "beta");
         GeneratedZoo.Write(tree, beta with { Versions = beta.Versions + 1 });
         await BareRepo.GitAsync(tree, "add", "-A");
-        await BareRepo.GitAsync(tree, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "beta");
+        await BareRepo.GitAsync(tree, "-c", "user.name=t", "-c", "user.email=t@example.com",
+            "commit", "--quiet", "-m", "beta");
         await BareRepo.GitAsync(tree, "push", "--quiet", zoo, "HEAD:main");
         var commit = (await BareRepo.GitAsync(tree, "rev-parse", "HEAD")).Trim();
 

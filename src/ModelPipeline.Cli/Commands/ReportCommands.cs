@@ -62,7 +62,9 @@ internal static class ReportCommands
             foreach (var p in data.Problems) ctx.Output.Warning(null, p);
             var index = Path.Combine(written.Directory, "index.html");
             var runPage = ctx.RunId is { } id && data.Runs.Any(r => r.RunId == id) ? Path.Combine(written.Directory, "runs", id + ".html") : null;
-            ctx.Output.Info(null, $"report: {index} ({written.ModelPages} model page(s), {written.Charts} chart(s), {written.RunPages} run page(s))");
+            ctx.Output.Info(null, $"report: {index} ({written.ModelPages} model page(s), {written.Charts} chart(s), "
+                + $"{written.RunPages} run page(s); "
+                + $"{written.Rewritten} file(s) written, the others unchanged)");
             if (runPage is not null) ctx.Output.Info(null, $"this run: {runPage}");
             JobSummary(runPage);
             var site = new { index, runPage, models = written.ModelPages, charts = written.Charts, runs = written.RunPages, problems = data.Problems };

@@ -135,13 +135,22 @@ public sealed partial class OciLayout : IImageTarget
     /// <summary>index.json is read, changed and written under this lock: models packaged in parallel each keep their tag.</summary>
     private static readonly Lock IndexGate = new();
 
+    /// <summary>
+    /// Points <paramref name="tag"/> at <paramref name="manifest"/>: index.json written atomically, and the index this
+    /// process wrote kept as the parsed one, so the next tag of a run (1,000 models packaged) does not parse again
+    /// the file it has just written.
+    /// </summary>
     private void SetTag(Descriptor manifest, string tag)
     {
         lock (IndexGate)
         {
             var entries = ReadIndex().Manifests.Where(m => m.Annotations?.GetValueOrDefault(RefName) != tag).ToList();
             entries.Add(manifest with { Annotations = new Dictionary<string, string> { [RefName] = tag } });
-            RunState.AtomicFile.WriteAllBytes(Path.Combine(Root, "index.json"), OciJson.Serialize(new ImageIndex { Manifests = entries }));
+            var index = new ImageIndex { Manifests = entries };
+            var path = Path.Combine(Root, "index.json");
+            RunState.AtomicFile.WriteAllBytes(path, OciJson.Serialize(index));
+            var file = new FileInfo(path);
+            Parsed[path] = (file.LastWriteTimeUtc, file.Length, index);
         }
     }
 

@@ -63,7 +63,7 @@ public sealed partial class ZooRepository
         return null;
     }
 
-    private static PublishedVersion Load(string root, string model, int version, string? commit)
+    internal static PublishedVersion Load(string root, string model, int version, string? commit)
     {
         var validation = Path.Combine(ZooLayout.VersionDir(root, model, version), ZooLayout.ValidationFile);
         return new PublishedVersion

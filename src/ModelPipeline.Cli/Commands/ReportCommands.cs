@@ -45,7 +45,12 @@ internal static class ReportCommands
                     ZooCommit = zoo.Commit,
                     GeneratedAt = DateTimeOffset.UtcNow,
                     Models = models,
-                    Runs = zooUrl is null ? RunJournal.ReadAll(ctx.Config.ArtifactsDir, problems) : [],
+                    Runs = zooUrl is null
+                        ? RunJournal.ReadAll(ctx.Config.ArtifactsDir, problems,
+                            Path.Combine(ctx.Config.CacheDir, "report-runs"), id => ReportWriter.HasRunPage(destination, id),
+                            // What a run's page shows besides its journal: the site's header and the model links.
+                            $"{zoo.Source}\n{fleet is not null}\n{string.Join(",", models.Select(m => m.Name))}")
+                        : [],
                     EnvironmentSource = deployed is null ? "the zoo's test and prod aliases" : "the GitOps repository",
                     Problems = [.. loader.Problems, .. problems],
                     History = history ?? [],

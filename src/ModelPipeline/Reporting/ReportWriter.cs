@@ -61,10 +61,15 @@ public static class ReportWriter
 
     private static void Save(string path, string text) => File.WriteAllText(path, text, new UTF8Encoding(false));
 
+    /// <summary>Whether an existing report has the page of a run (it is then updated in place, not written anew).</summary>
+    public static bool HasRunPage(string destination, string runId) =>
+        File.Exists(Path.Combine(destination, Marker)) && File.Exists(Path.Combine(destination, "runs", runId + ".html"));
+
     /// <summary>Updates an existing report in place: only the pages whose bytes changed are written.</summary>
     private static Written Update(ReportData data, string destination, CancellationToken ct)
     {
-        var pages = new ConcurrentDictionary<string, Func<string>>(StringComparer.Ordinal)
+        // A null page is kept as it is: a run whose page was rendered from the same journal (RunJournal.ReadAll).
+        var pages = new ConcurrentDictionary<string, Func<string>?>(StringComparer.Ordinal)
         {
             [Marker] = () => MarkerText,
             ["style.css"] = () => Stylesheet.Css,
@@ -75,7 +80,7 @@ public static class ReportWriter
         foreach (var m in data.Models)
             pages[Path.Combine("models", m.Name + ".html")] = () => ModelPage.Render(m, data);
         foreach (var run in data.Runs)
-            pages[Path.Combine("runs", run.RunId + ".html")] = () => RunPage.Render(run, data);
+            pages[Path.Combine("runs", run.RunId + ".html")] = run.Summarized ? null : () => RunPage.Render(run, data);
         var rewritten = 0;
         var options = new ParallelOptions
         {
@@ -83,6 +88,7 @@ public static class ReportWriter
         };
         Parallel.ForEach(pages, options, page =>
             {
+                if (page.Value is null) return;
                 var path = Path.Combine(destination, page.Key);
                 var bytes = new UTF8Encoding(false).GetBytes(page.Value());
                 var file = new FileInfo(path);

@@ -22,7 +22,9 @@ public sealed partial class Promotion
             Head = proposed.Head,
             Title = proposed.Title,
             NewPullRequest = pr,
-            OlderBranches = await UnmergedAsync(repo, branches, ct),
+            // Only lower versions are superseded: the new branch itself and newer ones cost no git process.
+            OlderBranches = await UnmergedAsync(repo,
+                [.. branches.Where(b => SupersedeSpec.VersionOf(proposed.Model, b) < version)], ct),
             PromotionsDir = Path.Combine(state.ModelDir(proposed.Model), "promotions"),
         };
         var closed = new List<SupersededPullRequest>();

@@ -9,9 +9,13 @@ internal static partial class GitOpsCommands
 {
     public static Command OpenPr()
     {
-        var pr = Verb.PerModel("pr",
-            "Open (or update) the pull request that sets prod/<name>/config.yaml to the digest now in test.",
-            async (ctx, model, ct) => Result("pr", await new Promotion(ctx.Config, ctx.State, ctx.Output).OpenForTestedAsync(model, ct)));
+        var pr = Verb.Batched<PromotionRecord>("pr",
+            "Open (or update) the pull request that sets prod/<name>/config.yaml to the digest now in test; "
+            + "one push of every promotion branch for the run.",
+            async (ctx, models, ct) =>
+                [.. (await new Promotion(ctx.Config, ctx.State, ctx.Output).OpenManyForTestedAsync(models, ct))
+                    .Select(o => (o.Record, o.Error))],
+            (_, record) => Result("pr", record));
         pr.Subcommands.Add(Merge());
         return pr;
     }

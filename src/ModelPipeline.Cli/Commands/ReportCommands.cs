@@ -45,7 +45,12 @@ internal static class ReportCommands
                     ZooCommit = zoo.Commit,
                     GeneratedAt = DateTimeOffset.UtcNow,
                     Models = models,
-                    Runs = zooUrl is null ? RunJournal.ReadAll(ctx.Config.ArtifactsDir, problems) : [],
+                    Runs = zooUrl is null
+                        ? RunJournal.ReadAll(ctx.Config.ArtifactsDir, problems,
+                            Path.Combine(ctx.Config.CacheDir, "report-runs"), id => ReportWriter.HasRunPage(destination, id),
+                            // What a run's page shows besides its journal: the site's header and the model links.
+                            $"{zoo.Source}\n{fleet is not null}\n{string.Join(",", models.Select(m => m.Name))}")
+                        : [],
                     EnvironmentSource = deployed is null ? "the zoo's test and prod aliases" : "the GitOps repository",
                     Problems = [.. loader.Problems, .. problems],
                     History = history ?? [],
@@ -62,7 +67,9 @@ internal static class ReportCommands
             foreach (var p in data.Problems) ctx.Output.Warning(null, p);
             var index = Path.Combine(written.Directory, "index.html");
             var runPage = ctx.RunId is { } id && data.Runs.Any(r => r.RunId == id) ? Path.Combine(written.Directory, "runs", id + ".html") : null;
-            ctx.Output.Info(null, $"report: {index} ({written.ModelPages} model page(s), {written.Charts} chart(s), {written.RunPages} run page(s))");
+            ctx.Output.Info(null, $"report: {index} ({written.ModelPages} model page(s), {written.Charts} chart(s), "
+                + $"{written.RunPages} run page(s); "
+                + $"{written.Rewritten} file(s) written, the others unchanged)");
             if (runPage is not null) ctx.Output.Info(null, $"this run: {runPage}");
             JobSummary(runPage);
             var site = new { index, runPage, models = written.ModelPages, charts = written.Charts, runs = written.RunPages, problems = data.Problems };

@@ -35,18 +35,8 @@ public static class GitRefFiles
                 }
                 if (refName == "HEAD" || !refName.StartsWith("refs/", StringComparison.Ordinal)) return false;
                 // Not a loose ref: packed-refs has it, or it does not exist.
-                var packed = Path.Combine(gitDir, "packed-refs");
-                if (!File.Exists(packed)) return true;
-                foreach (var line in File.ReadLines(packed))
-                {
-                    if (line.Length == 0 || line[0] is '#' or '^') continue;
-                    var space = line.IndexOf(' ');
-                    if (space > 0 && line.AsSpan(space + 1).SequenceEqual(refName) && IsObjectId(line[..space]))
-                    {
-                        commit = line[..space];
-                        return true;
-                    }
-                }
+                var packed = Packed(Path.Combine(gitDir, "packed-refs"));
+                commit = packed?.GetValueOrDefault(refName);
                 return true;
             }
             return false;
@@ -55,6 +45,35 @@ public static class GitRefFiles
         {
             return false;
         }
+    }
+
+    /// <summary>
+    /// packed-refs parsed once per write time and length (a GitOps clone packs a branch per promotion). Only a
+    /// file written over a second before it was read is kept: the clock of a file's write time is coarse, and
+    /// git could rewrite it to the same length within one tick; any later rewrite has a later write time.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string,
+        (DateTime Written, long Length, Dictionary<string, string> Refs)> PackedCache = new(StringComparer.Ordinal);
+
+    /// <summary>The refs in a packed-refs file by name, or null when there is no such file.</summary>
+    private static Dictionary<string, string>? Packed(string path)
+    {
+        var file = new FileInfo(path);
+        if (!file.Exists) return null;
+        if (PackedCache.TryGetValue(path, out var cached) && cached.Written == file.LastWriteTimeUtc
+            && cached.Length == file.Length)
+            return cached.Refs;
+        var refs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in File.ReadLines(path))
+        {
+            if (line.Length == 0 || line[0] is '#' or '^') continue;
+            var space = line.IndexOf(' ');
+            if (space > 0 && IsObjectId(line[..space])) refs.TryAdd(line[(space + 1)..], line[..space]);
+        }
+        if (PackedCache.Count > 100) PackedCache.Clear();
+        if (DateTime.UtcNow - file.LastWriteTimeUtc > TimeSpan.FromSeconds(1))
+            PackedCache[path] = (file.LastWriteTimeUtc, file.Length, refs);
+        return refs;
     }
 
     private static bool IsObjectId(string text) =>

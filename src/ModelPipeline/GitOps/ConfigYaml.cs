@@ -27,8 +27,23 @@ public static class ConfigYaml
         .IgnoreUnmatchedProperties()
         .Build();
 
-    public static string Serialize(EnvironmentConfig config) =>
-        Serializer.Serialize(config with { Serving = Sorted(config.Serving) });
+    /// <summary>
+    /// The file's text: the keys in <see cref="EnvironmentConfig"/>'s order, written as a map (the same text as the
+    /// record's, without YamlDotNet reading the record's attributes again for every file: 1,000 pins per run).
+    /// </summary>
+    public static string Serialize(EnvironmentConfig config) => Serializer.Serialize(new OrderedDictionary<string, object?>
+    {
+        ["name"] = config.Name,
+        ["environment"] = config.Environment,
+        ["model_version"] = config.ModelVersion,
+        ["image_repository"] = config.ImageRepository,
+        ["image_digest"] = config.ImageDigest,
+        ["storage_uri"] = config.StorageUri,
+        ["runtime"] = config.Runtime,
+        ["chart_path"] = config.ChartPath,
+        ["training_key"] = config.TrainingKey,
+        ["serving"] = Sorted(config.Serving),
+    });
 
     public static EnvironmentConfig Parse(string yaml, string where)
     {

@@ -17,7 +17,7 @@ public sealed partial class GitOpsRepository
     /// <summary>The last commit on the GitOps branch that changed <paramref name="path"/>.</summary>
     public async Task<string?> LastCommitAsync(string path, CancellationToken ct)
     {
-        if (!await HasRefAsync(Tip, ct)) return null;
+        if (await TipCommitAsync(ct) is null) return null; // read from git's files: no process per model
         var commit = (await _git.RunAsync(WorkDir, ["log", "-1", "--format=%H", Tip, "--", path], ct)).Trim();
         return commit.Length == 0 ? null : commit;
     }

@@ -8,10 +8,11 @@ public sealed partial class Promotion
     /// <summary>
     /// A newer version is now proposed: the model's older open promotion pull requests are closed with
     /// a comment linking the new one, and their branches deleted (by the forge's API, or with git for
-    /// the local forge). Other models' branches and pull requests are never looked at.
+    /// the local forge). Other models' branches and pull requests are never looked at: <paramref name="branches"/>
+    /// are this model's promotion branches on the remote.
     /// </summary>
     private async Task<IReadOnlyList<SupersededPullRequest>> CloseSupersededAsync(GitOpsRepository repo, IForge forge, PullRequestSpec proposed,
-        int version, PullRequestResult pr, CancellationToken ct)
+        int version, PullRequestResult pr, IReadOnlyList<string> branches, CancellationToken ct)
     {
         var spec = new SupersedeSpec
         {
@@ -21,7 +22,9 @@ public sealed partial class Promotion
             Head = proposed.Head,
             Title = proposed.Title,
             NewPullRequest = pr,
-            OlderBranches = await UnmergedAsync(repo, await repo.RemoteBranchesAsync($"promote/{proposed.Model}-v", ct), ct),
+            // Only lower versions are superseded: the new branch itself and newer ones cost no git process.
+            OlderBranches = await UnmergedAsync(repo,
+                [.. branches.Where(b => SupersedeSpec.VersionOf(proposed.Model, b) < version)], ct),
             PromotionsDir = Path.Combine(state.ModelDir(proposed.Model), "promotions"),
         };
         var closed = new List<SupersededPullRequest>();

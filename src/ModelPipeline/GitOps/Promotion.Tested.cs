@@ -9,7 +9,8 @@ public sealed partial class Promotion
     /// The test config to promote and the GitOps commit that deployed it: what test runs now, or the
     /// newest test config that pinned the chosen version. A version never deployed to test is refused.
     /// </summary>
-    private async Task<(EnvironmentConfig Config, string Commit)> FindTestedAsync(GitOpsRepository repo, string model, int? version, CancellationToken ct)
+    private async Task<(EnvironmentConfig Config, string Commit)> FindTestedAsync(GitOpsRepository repo, ZooReads zoo,
+        string model, int? version, CancellationToken ct)
     {
         var testPath = EnvironmentConfig.PathFor(TestDeployment.Environment, model);
         if (version is null)
@@ -26,7 +27,7 @@ public sealed partial class Promotion
             if (config.ModelVersion == version && config.Name == model) return (config, commit);
             deployed.Add(config.ModelVersion);
         }
-        await RequireInZooAsync(model, version.Value, deployed, ct);
+        await RequireInZooAsync(zoo, model, version.Value, deployed, ct);
         throw new InvalidInputException(
             $"--version {version}: model '{model}' v{version} was never deployed to test ({testPath} on {repo.Branch} of the GitOps repository never pinned it; " +
             $"versions deployed to test: {(deployed.Count == 0 ? "none" : string.Join(", ", deployed.Select(v => "v" + v)))}). " +
@@ -34,11 +35,10 @@ public sealed partial class Promotion
     }
 
     /// <summary>A version that neither the zoo nor test ever had does not exist: said so, with the versions that do.</summary>
-    private async Task RequireInZooAsync(string model, int version, SortedSet<int> tested, CancellationToken ct)
+    private async Task RequireInZooAsync(ZooReads zoo, string model, int version, SortedSet<int> tested,
+        CancellationToken ct)
     {
-        IReadOnlyList<int> versions;
-        using (var zoo = await new ZooRepository(config, reporter).ReadAsync(ct))
-            versions = ZooLayout.Versions(zoo.Root, model);
+        var versions = ZooLayout.Versions((await zoo.GetAsync(ct)).Root, model);
         if (versions.Contains(version)) return;
         throw new InvalidInputException(
             $"--version {version}: model '{model}' has no version v{version}; the zoo {Redactor.Redact(config.Zoo.Url)} has "

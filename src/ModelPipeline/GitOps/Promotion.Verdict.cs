@@ -14,10 +14,11 @@ public sealed partial class Promotion
     /// workspace's run state plays no part, so a fresh clone decides the same way.
     /// </summary>
     /// <param name="exact">The version was named (Promote --version N): a yanked one passes with <see cref="AllowYanked"/>.</param>
-    private async Task RequirePassingVerdictAsync(ModelDefinition model, EnvironmentConfig candidate, bool exact, CancellationToken ct)
+    private async Task RequirePassingVerdictAsync(ZooReads zoo, ModelDefinition model, EnvironmentConfig candidate,
+        bool exact, CancellationToken ct)
     {
         var v = $"v{candidate.ModelVersion}";
-        var published = await new ZooRepository(config, reporter).FindVersionAsync(model.Name, candidate.ModelVersion, ct)
+        var published = await zoo.FindVersionAsync(model.Name, candidate.ModelVersion, ct)
             ?? throw new OperationFailedException(
                 $"model '{model.Name}' {v} has no published record in the zoo {Redactor.Redact(config.Zoo.Url)}, so its gate verdict is unknown; refusing to promote it. " +
                 $"Fix: check that pipeline.json's zoo is the one that published {v} (modelpipe models show {model.Name}), or publish the model again.") { Model = model.Name };

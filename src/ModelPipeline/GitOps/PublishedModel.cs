@@ -31,11 +31,21 @@ public sealed record PublishedModel
     /// </summary>
     public static async Task<PublishedModel> RequireAsync(PipelineConfig config, IPipelineReporter reporter, string model, string key, CancellationToken ct)
     {
-        var published = await new ZooRepository(config, reporter).FindByKeyAsync(model, key, ct)
-            ?? throw new OperationFailedException($"model '{model}' (training key {key[..12]}) is not in the zoo {Redactor.Redact(config.Zoo.Url)}. Fix: run ./build.sh PushMirrors --model {model} (or Publish).") { Model = model };
-        var image = published.Manifest.Image;
+        var published = await new ZooRepository(config, reporter).FindByKeyAsync(model, key, ct);
         using var registries = new RegistryConnector(config.Registry, reporter);
-        var store = new PublishedImage(config, registries);
+        return await RequireAsync(config, new PublishedImage(config, registries), published, model, key, ct);
+    }
+
+    /// <summary>
+    /// <see cref="RequireAsync(PipelineConfig, IPipelineReporter, string, string, CancellationToken)"/> for many
+    /// models: the version as found in one zoo read (null: the zoo does not hold the key), checked in one store.
+    /// </summary>
+    public static async Task<PublishedModel> RequireAsync(PipelineConfig config, PublishedImage store,
+        PublishedVersion? published, string model, string key, CancellationToken ct)
+    {
+        if (published is null)
+            throw new OperationFailedException($"model '{model}' (training key {key[..12]}) is not in the zoo {Redactor.Redact(config.Zoo.Url)}. Fix: run ./build.sh PushMirrors --model {model} (or Publish).") { Model = model };
+        var image = published.Manifest.Image;
         if (!await store.ExistsAsync(image, ct))
             throw new OperationFailedException(
                 $"model '{model}' v{published.Version}: the zoo records image {image.Digest}, but {store.Describe(image)} no longer has it; refusing to pin an environment to an image that cannot be pulled. " +

@@ -20,9 +20,12 @@ public sealed partial class TestDeployment
     /// while <paramref name="version"/> already ran in test before it. Such a pin stands until a new
     /// version is published. Also warns when prod in GitOps and the zoo's prod alias disagree.
     /// </summary>
-    internal async Task<string?> LeftAloneAsync(GitOpsRepository repo, string model, int version, CancellationToken ct)
+    /// <param name="prodAlias">The zoo's prod alias of the model as read already (many models decided from one
+    /// zoo read); null: read it here.</param>
+    internal async Task<string?> LeftAloneAsync(GitOpsRepository repo, string model, int version, CancellationToken ct,
+        Func<int?>? prodAlias = null)
     {
-        await WarnWhenProdAliasLagsAsync(repo, model, ct);
+        await WarnWhenProdAliasLagsAsync(repo, model, prodAlias, ct);
         var path = EnvironmentConfig.PathFor(Environment, model);
         var yaml = await repo.ReadAsync(path, ct);
         var current = yaml is null ? null : ConfigYaml.Parse(yaml, $"{path} in the GitOps repository");
@@ -58,17 +61,26 @@ public sealed partial class TestDeployment
     /// Hosts follow the zoo's <c>prod</c> alias, which SyncAliases moves after a promotion is merged. When it
     /// and <c>prod/&lt;name&gt;/config.yaml</c> disagree, those hosts run another version than prod: a warning.
     /// </summary>
-    private async Task WarnWhenProdAliasLagsAsync(GitOpsRepository repo, string model, CancellationToken ct)
+    private async Task WarnWhenProdAliasLagsAsync(GitOpsRepository repo, string model, Func<int?>? prodAlias,
+        CancellationToken ct)
     {
         var path = EnvironmentConfig.PathFor(Promotion.Environment, model);
         var yaml = await repo.ReadAsync(path, ct);
         int? gitops = yaml is null ? null : ConfigYaml.Parse(yaml, $"{path} in the GitOps repository").ModelVersion;
         int? alias;
-        using (var zoo = await new ZooRepository(config, reporter).ReadAsync(ct))
-            alias = ZooLayout.ReadAliases(zoo.Root, model).TryGetValue(Promotion.Environment, out var a) ? a : null;
+        if (prodAlias is not null) alias = prodAlias();
+        else
+        {
+            using var zoo = await new ZooRepository(config, reporter).ReadAsync(ct);
+            alias = ProdAlias(zoo, model);
+        }
         if (gitops == alias) return;
         reporter.Warning(model, $"{path} in the GitOps repository deploys {(gitops is null ? "nothing" : $"v{gitops}")}, but the zoo's prod alias "
             + $"{(alias is null ? "is not set" : $"points to v{alias}")}, so hosts following {model}@prod do not run what prod runs. "
             + $"Fix: run ./build.sh SyncAliases --model {model} (CI runs it on the GitOps repository's main branch).");
     }
+
+    /// <summary>The zoo's prod alias of a model, or null when it has none.</summary>
+    private static int? ProdAlias(ZooSnapshot zoo, string model) =>
+        ZooLayout.ReadAliases(zoo.Root, model).TryGetValue(Promotion.Environment, out var a) ? a : null;
 }

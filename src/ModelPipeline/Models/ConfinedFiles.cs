@@ -33,7 +33,7 @@ public static class ConfinedFiles
             {
                 var path = info.FullName;
                 // An entry that is not a link is where its folder really is (inside): only a link is resolved.
-                if ((info.Attributes & FileAttributes.ReparsePoint) == 0 && info.LinkTarget is null)
+                if ((info.Attributes & FileAttributes.ReparsePoint) == 0) // lstat flags every symbolic link so
                 {
                     if (info is DirectoryInfo)
                     {

@@ -68,14 +68,16 @@ public static class SafePath
                 continue;
             }
             var next = Path.Combine(current, part);
-            FileSystemInfo info = Directory.Exists(next) ? new DirectoryInfo(next) : new FileInfo(next);
-            if (info.LinkTarget is { } target)
+            // One lstat tells a plain entry (most parts) from a link and from nothing; only a link is read.
+            var info = new FileInfo(next);
+            var attributes = info.Attributes;
+            if ((int)attributes != -1 && attributes.HasFlag(FileAttributes.ReparsePoint) && info.LinkTarget is { } target)
             {
                 current = Path.IsPathRooted(target)
                     ? Walk(Path.GetPathRoot(target)!, target[Path.GetPathRoot(target)!.Length..], depth + 1)
                     : Walk(current, target, depth + 1);
             }
-            else if (!info.Exists && !Path.Exists(next))
+            else if ((int)attributes == -1)
             {
                 return Path.GetFullPath(Path.Combine([next, .. parts[(i + 1)..]]));
             }

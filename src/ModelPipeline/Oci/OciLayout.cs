@@ -71,7 +71,7 @@ public sealed partial class OciLayout : IImageTarget
     }
 
     public Task<bool> HasManifestAsync(string digest, CancellationToken ct) =>
-        Task.FromResult(File.Exists(BlobPath(digest)) && ReadIndex().Manifests.Any(m => m.Digest == digest));
+        Task.FromResult(File.Exists(BlobPath(digest)) && LookupOf(ReadIndex()).Digests.Contains(digest));
 
     public async Task PutManifestAsync(byte[] manifest, string mediaType, string tag, CancellationToken ct)
     {
@@ -91,8 +91,27 @@ public sealed partial class OciLayout : IImageTarget
     }
 
     /// <summary>The manifest a tag points at, or null.</summary>
-    public Descriptor? Resolve(string tag) =>
-        ReadIndex().Manifests.FirstOrDefault(m => m.Annotations?.GetValueOrDefault(RefName) == tag);
+    public Descriptor? Resolve(string tag) => LookupOf(ReadIndex()).Tags.GetValueOrDefault(tag);
+
+    /// <summary>An index's manifests by tag (the first per tag, as a scan finds it) and their digests.</summary>
+    private sealed record IndexLookup(Dictionary<string, Descriptor> Tags, HashSet<string> Digests);
+
+    /// <summary>
+    /// Made once per parsed index: 1,000 models each asking for their tag and manifest scanned 4,000 entries each
+    /// time, a cost that grew with the square of the layout's size.
+    /// </summary>
+    private static IndexLookup LookupOf(ImageIndex index) => Lookups.GetValue(index, i =>
+    {
+        var lookup = new IndexLookup(new(StringComparer.Ordinal), new(StringComparer.Ordinal));
+        foreach (var m in i.Manifests)
+        {
+            lookup.Digests.Add(m.Digest);
+            if (m.Annotations?.GetValueOrDefault(RefName) is { } t) lookup.Tags.TryAdd(t, m);
+        }
+        return lookup;
+    });
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ImageIndex, IndexLookup> Lookups = new();
 
     /// <summary>
     /// index.json as parsed, by path, with the write time and length it was read at: a layout holding 1,000 models'
@@ -116,13 +135,22 @@ public sealed partial class OciLayout : IImageTarget
     /// <summary>index.json is read, changed and written under this lock: models packaged in parallel each keep their tag.</summary>
     private static readonly Lock IndexGate = new();
 
+    /// <summary>
+    /// Points <paramref name="tag"/> at <paramref name="manifest"/>: index.json written atomically, and the index this
+    /// process wrote kept as the parsed one, so the next tag of a run (1,000 models packaged) does not parse again
+    /// the file it has just written.
+    /// </summary>
     private void SetTag(Descriptor manifest, string tag)
     {
         lock (IndexGate)
         {
             var entries = ReadIndex().Manifests.Where(m => m.Annotations?.GetValueOrDefault(RefName) != tag).ToList();
             entries.Add(manifest with { Annotations = new Dictionary<string, string> { [RefName] = tag } });
-            RunState.AtomicFile.WriteAllBytes(Path.Combine(Root, "index.json"), OciJson.Serialize(new ImageIndex { Manifests = entries }));
+            var index = new ImageIndex { Manifests = entries };
+            var path = Path.Combine(Root, "index.json");
+            RunState.AtomicFile.WriteAllBytes(path, OciJson.Serialize(index));
+            var file = new FileInfo(path);
+            Parsed[path] = (file.LastWriteTimeUtc, file.Length, index);
         }
     }
 

@@ -25,7 +25,7 @@ internal static partial class ModelPage
         s.Append("<section aria-labelledby=\"details\"><h2 id=\"details\">Lineage and validation</h2>\n");
         foreach (var v in m.Versions.Reverse()) Details(s, m, v);
         s.Append("</section>\n");
-        return HtmlPage.Render(m.Name, "../", s.ToString(), data);
+        return HtmlPage.Render(m.Name, "../", s.ToString(), data, stamped: false);
     }
 
     private static string VersionLink(int? v) => v is { } n ? $"<a href=\"#v{n}\">v{n}</a>" : "—";

@@ -5,19 +5,27 @@ namespace ModelPipeline.Reporting;
 
 /// <summary>
 /// Writes the static site: <c>index.html</c> (models), <c>models/&lt;name&gt;.html</c>, <c>runs.html</c>,
-/// <c>runs/&lt;id&gt;.html</c> and <c>style.css</c>. The site is built in a new folder beside the
-/// destination and moved into place at the end, so a reader sees the old site or the new, never half.
+/// <c>runs/&lt;id&gt;.html</c> and <c>style.css</c>. A new site is built in a folder beside the destination
+/// and moved into place at the end, so a reader sees no site or the whole one. An existing report is
+/// updated in place, page by page: a page whose bytes are unchanged is not written (its file, time stamp
+/// and inode stay), a changed one is replaced atomically (temp file, rename), a page of a model or run
+/// that is gone is removed. Only the index, the run list and the fleet page name the zoo commit and time.
 /// </summary>
 public static class ReportWriter
 {
     /// <summary>The file that marks a folder as a report this writer may replace.</summary>
     public const string Marker = ".modelpipe-report";
 
-    public sealed record Written(string Directory, int ModelPages, int RunPages, int Charts);
+    private const string MarkerText = "written by modelpipe report; the next report updates or replaces this folder\n";
+
+    /// <param name="Rewritten">The pages (and files) written: every one for a new site, the changed ones for an
+    /// update.</param>
+    public sealed record Written(string Directory, int ModelPages, int RunPages, int Charts, int Rewritten = 0);
 
     public static Written Write(ReportData data, string destination, CancellationToken ct)
     {
         destination = Path.GetFullPath(destination);
+        if (File.Exists(Path.Combine(destination, Marker))) return Update(data, destination, ct);
         var parent = Path.GetDirectoryName(destination)!;
         Directory.CreateDirectory(parent);
         var staging = Path.Combine(parent, $".{Path.GetFileName(destination)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
@@ -25,7 +33,7 @@ public static class ReportWriter
         {
             Directory.CreateDirectory(Path.Combine(staging, "models"));
             Directory.CreateDirectory(Path.Combine(staging, "runs"));
-            Save(Path.Combine(staging, Marker), "written by modelpipe report; the whole folder is replaced by the next report\n");
+            Save(Path.Combine(staging, Marker), MarkerText);
             Save(Path.Combine(staging, "style.css"), Stylesheet.Css);
             Save(Path.Combine(staging, "index.html"), IndexPage.Render(data));
             Save(Path.Combine(staging, "runs.html"), RunPage.List(data));
@@ -42,7 +50,8 @@ public static class ReportWriter
                 Save(Path.Combine(staging, "runs", run.RunId + ".html"), RunPage.Render(run, data));
             }
             Replace(staging, destination);
-            return new Written(destination, data.Models.Count, data.Runs.Count, charts.Sum());
+            return new Written(destination, data.Models.Count, data.Runs.Count, charts.Sum(),
+                4 + (data.Fleet is null ? 0 : 1) + data.Models.Count + data.Runs.Count);
         }
         finally
         {
@@ -51,6 +60,50 @@ public static class ReportWriter
     }
 
     private static void Save(string path, string text) => File.WriteAllText(path, text, new UTF8Encoding(false));
+
+    /// <summary>Whether an existing report has the page of a run (it is then updated in place, not written anew).</summary>
+    public static bool HasRunPage(string destination, string runId) =>
+        File.Exists(Path.Combine(destination, Marker)) && File.Exists(Path.Combine(destination, "runs", runId + ".html"));
+
+    /// <summary>Updates an existing report in place: only the pages whose bytes changed are written.</summary>
+    private static Written Update(ReportData data, string destination, CancellationToken ct)
+    {
+        // A null page is kept as it is: a run whose page was rendered from the same journal (RunJournal.ReadAll).
+        var pages = new ConcurrentDictionary<string, Func<string>?>(StringComparer.Ordinal)
+        {
+            [Marker] = () => MarkerText,
+            ["style.css"] = () => Stylesheet.Css,
+            ["index.html"] = () => IndexPage.Render(data),
+            ["runs.html"] = () => RunPage.List(data),
+        };
+        if (data.Fleet is { } fleet) pages["fleet.html"] = () => FleetPage.Render(fleet, data);
+        foreach (var m in data.Models)
+            pages[Path.Combine("models", m.Name + ".html")] = () => ModelPage.Render(m, data);
+        foreach (var run in data.Runs)
+            pages[Path.Combine("runs", run.RunId + ".html")] = run.Summarized ? null : () => RunPage.Render(run, data);
+        var rewritten = 0;
+        var options = new ParallelOptions
+        {
+            MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct,
+        };
+        Parallel.ForEach(pages, options, page =>
+            {
+                if (page.Value is null) return;
+                var path = Path.Combine(destination, page.Key);
+                var bytes = new UTF8Encoding(false).GetBytes(page.Value());
+                var file = new FileInfo(path);
+                if (file.Exists && file.Length == bytes.Length
+                    && File.ReadAllBytes(path).AsSpan().SequenceEqual(bytes)) return;
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                RunState.AtomicFile.WriteAllBytes(path, bytes);
+                Interlocked.Increment(ref rewritten);
+            });
+        // Pages of models and runs no longer in the report (and fleet.html without a fleet) are removed.
+        foreach (var file in Directory.EnumerateFiles(destination, "*.html", SearchOption.AllDirectories).ToList())
+            if (!pages.ContainsKey(Path.GetRelativePath(destination, file))) File.Delete(file);
+        return new Written(destination, data.Models.Count, data.Runs.Count, data.Models.Sum(m => m.MetricNames.Count),
+            rewritten);
+    }
 
     /// <summary>Moves the new site into place; the old one is removed only after the new one is there.</summary>
     private static void Replace(string staging, string destination)

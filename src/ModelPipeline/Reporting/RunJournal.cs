@@ -41,7 +41,14 @@ public static partial class RunJournal
     }
 
     /// <summary>Every recorded run, newest first; unreadable entry files are reported, not fatal.</summary>
-    public static IReadOnlyList<RunRecord> ReadAll(string artifactsDir, ICollection<string> problems)
+    /// <param name="summaries">
+    /// Where each run's summary (its verbs, times and exit codes, without rows) is kept with the journal files it was
+    /// made from; null: every run is read whole. A run whose page is already rendered (<paramref name="rendered"/>)
+    /// and whose journal files and <paramref name="context"/> are as the summary says is not read again: it comes
+    /// back <see cref="RunRecord.Summarized"/>. A 1,000-model run journals about 10 MB, and every Publish adds one.
+    /// </param>
+    public static IReadOnlyList<RunRecord> ReadAll(string artifactsDir, ICollection<string> problems,
+        string? summaries = null, Func<string, bool>? rendered = null, string context = "")
     {
         var dir = RunsDir(artifactsDir);
         if (!Directory.Exists(dir)) return [];
@@ -50,22 +57,71 @@ public static partial class RunJournal
         {
             var id = Path.GetFileName(runDir);
             if (!IsRunId(id)) continue;
+            var files = Directory.GetFiles(runDir, "*.json").Order(StringComparer.Ordinal).ToList();
+            var fingerprint = Fingerprint(files, context);
+            var summaryPath = summaries is null ? null : Path.Combine(summaries, id + ".json");
+            if (summaryPath is not null && rendered?.Invoke(id) == true && ReadSummary(summaryPath, fingerprint) is { } kept)
+            {
+                runs.Add(new RunRecord { RunId = id, Entries = kept, Summarized = true });
+                continue;
+            }
             var entries = new List<JournalEntry>();
-            foreach (var file in Directory.GetFiles(runDir, "*.json").Order(StringComparer.Ordinal))
+            var unreadable = false;
+            foreach (var file in files)
             {
                 try
                 {
-                    using var stream = File.OpenRead(file);
-                    if (JsonSerializer.Deserialize<JournalEntry>(stream, RunStateStore.Json) is { } e) entries.Add(e);
+                    if (JsonSerializer.Deserialize<JournalEntry>(File.ReadAllBytes(file), RunStateStore.Json) is { } e)
+                        entries.Add(e);
                 }
                 catch (JsonException ex)
                 {
+                    unreadable = true;
                     problems.Add($"{file}: unreadable ({ex.Message}); left out of run {id}");
                 }
             }
-            if (entries.Count > 0) runs.Add(new RunRecord { RunId = id, Entries = entries.OrderBy(e => e.StartedAt).ToList() });
+            if (entries.Count == 0) continue;
+            var ordered = entries.OrderBy(e => e.StartedAt).ToList();
+            runs.Add(new RunRecord { RunId = id, Entries = ordered });
+            if (summaryPath is not null && !unreadable)
+                AtomicFile.WriteAllText(summaryPath, JsonSerializer.Serialize(
+                    new RunSummary(fingerprint, [.. ordered.Select(e => e with { Rows = [] })]), RunStateStore.Json));
         }
+        if (summaries is not null && Directory.Exists(summaries))
+            foreach (var stale in Directory.GetFiles(summaries, "*.json")
+                         .Where(f => runs.All(r => r.RunId != Path.GetFileNameWithoutExtension(f))))
+                File.Delete(stale);
         return runs.OrderByDescending(r => r.StartedAt).ToList();
+    }
+
+    private sealed record RunSummary(string Fingerprint, IReadOnlyList<JournalEntry> Entries);
+
+    /// <summary>The journal files by name, length and write time, and what else the run's page shows.</summary>
+    private static string Fingerprint(IEnumerable<string> files, string context)
+    {
+        var text = new System.Text.StringBuilder(context).Append('\n');
+        foreach (var file in files)
+        {
+            var info = new FileInfo(file);
+            text.Append(info.Name).Append(' ').Append(info.Length).Append(' ')
+                .Append(info.LastWriteTimeUtc.Ticks.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+        return Digests.Sha256(text.ToString());
+    }
+
+    private static IReadOnlyList<JournalEntry>? ReadSummary(string path, string fingerprint)
+    {
+        try
+        {
+            var summary = File.Exists(path)
+                ? JsonSerializer.Deserialize<RunSummary>(File.ReadAllBytes(path), RunStateStore.Json)
+                : null;
+            return summary?.Fingerprint == fingerprint && summary.Entries.Count > 0 ? summary.Entries : null;
+        }
+        catch (JsonException)
+        {
+            return null; // made again from the journal
+        }
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
@@ -109,6 +165,9 @@ public sealed record RunRecord
 {
     public required string RunId { get; init; }
     public required IReadOnlyList<JournalEntry> Entries { get; init; }
+
+    /// <summary>Entries without their rows: the run's page is already rendered from the same journal.</summary>
+    public bool Summarized { get; init; }
 
     public DateTimeOffset StartedAt => Entries.Min(e => e.StartedAt);
     public DateTimeOffset FinishedAt => Entries.Max(e => e.FinishedAt);

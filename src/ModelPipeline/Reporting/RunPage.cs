@@ -55,7 +55,7 @@ internal static class RunPage
 
         Warnings(s, run, data);
         Changes(s, run, data);
-        return HtmlPage.Render($"Run {run.RunId}", "../", s.ToString(), data);
+        return HtmlPage.Render($"Run {run.RunId}", "../", s.ToString(), data, stamped: false);
     }
 
     private static string Result(string result) => Badge(result, result switch { "ok" => "ok", "failed" => "failed", "warning" => "warning", _ => "muted" });

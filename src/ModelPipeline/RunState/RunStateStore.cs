@@ -86,8 +86,8 @@ public sealed class RunStateStore(string artifactsDir, string? projectRoot = nul
         if (!File.Exists(path)) return null;
         try
         {
-            using var stream = File.OpenRead(path);
-            return JsonSerializer.Deserialize<T>(stream, Json);
+            // Records are small: one read and a parse of the bytes is cheaper than the stream reader.
+            return JsonSerializer.Deserialize<T>(File.ReadAllBytes(path), Json);
         }
         catch (JsonException ex)
         {

@@ -25,7 +25,15 @@ public sealed partial class ZooHistory
     private static readonly ConcurrentDictionary<string, (DateTime Written, long Length, Seen Value)> Cache =
         new(StringComparer.Ordinal);
 
-    private Seen? Load()
+    /// <summary>A copy of the seen file's content to change and write.</summary>
+    private Seen? Load() =>
+        Peek() is { } seen ? seen with { Verified = new(seen.Verified, StringComparer.Ordinal) } : null;
+
+    /// <summary>
+    /// The seen file's content as parsed once for its write time and length, shared: read it, never change it
+    /// (a copy per read made every lookup of a 1,000-model zoo cost a copy of 1,000 entries).
+    /// </summary>
+    private Seen? Peek()
     {
         try
         {
@@ -33,11 +41,11 @@ public sealed partial class ZooHistory
             if (!file.Exists) return null;
             if (Cache.TryGetValue(SeenPath, out var cached)
                 && cached.Written == file.LastWriteTimeUtc && cached.Length == file.Length)
-                return cached.Value with { Verified = new(cached.Value.Verified, StringComparer.Ordinal) };
+                return cached.Value;
             var seen = JsonSerializer.Deserialize<Seen>(File.ReadAllText(SeenPath), RunStateStore.Json);
             if (seen is null) return null;
             Cache[SeenPath] = (file.LastWriteTimeUtc, file.Length, seen);
-            return seen with { Verified = new(seen.Verified, StringComparer.Ordinal) };
+            return seen;
         }
         catch (JsonException)
         {
@@ -47,7 +55,7 @@ public sealed partial class ZooHistory
     }
 
     /// <summary>The commit this client last accepted, or null on first use.</summary>
-    public string? Remembered() => Load()?.Commit;
+    public string? Remembered() => Peek()?.Commit;
 
     /// <summary>Records <paramref name="commit"/> as seen, unless the remembered one descends from it.</summary>
     public async Task RememberAsync(string? commit, CancellationToken ct)
@@ -69,7 +77,7 @@ public sealed partial class ZooHistory
 
     /// <summary>Whether this client already found the version equal to this ledger line.</summary>
     public bool IsVerified(LedgerEntry entry) =>
-        Load()?.Verified.TryGetValue($"{entry.Model}/v{entry.Version}", out var hash) == true && hash == entry.Hash;
+        Peek()?.Verified.TryGetValue($"{entry.Model}/v{entry.Version}", out var hash) == true && hash == entry.Hash;
 
     /// <summary>Remembers that the version matched its ledger line (only once a commit is remembered).</summary>
     public void MarkVerified(LedgerEntry entry)

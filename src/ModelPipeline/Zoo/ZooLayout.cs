@@ -65,8 +65,8 @@ public static partial class ZooLayout
     {
         try
         {
-            using var stream = File.OpenRead(path);
-            return JsonSerializer.Deserialize<T>(stream, Json)
+            // Small files: one read and a parse of the bytes is cheaper than the stream reader (1,000 models per step).
+            return JsonSerializer.Deserialize<T>(File.ReadAllBytes(path), Json)
                 ?? throw new OperationFailedException($"zoo file {path} is empty. Fix: repair the zoo repository.");
         }
         catch (JsonException ex)

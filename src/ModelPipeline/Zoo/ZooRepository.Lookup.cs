@@ -9,6 +9,17 @@ public sealed partial class ZooRepository
         return await FindCheckedAsync(zoo.Root, model, trainingKey, zoo.Commit, ct);
     }
 
+    /// <summary>
+    /// <see cref="FindByKeyAsync"/> in a snapshot already read from this repository (<see cref="ReadAsync"/>): a step
+    /// deciding for many models reads the zoo once, not once per model.
+    /// </summary>
+    public PublishedVersion? FindByKey(ZooSnapshot zoo, string model, string trainingKey)
+    {
+        var found = Find(zoo.Root, model, trainingKey, zoo.Commit);
+        if (found is not null) CheckLedger(zoo.Root, model, found.Version, zoo.Commit, History);
+        return found;
+    }
+
     /// <summary>The version <paramref name="version"/> of <paramref name="model"/> on the primary's tip, or null.</summary>
     public async Task<PublishedVersion?> FindVersionAsync(string model, int version, CancellationToken ct)
     {
@@ -52,7 +63,7 @@ public sealed partial class ZooRepository
         return null;
     }
 
-    private static PublishedVersion Load(string root, string model, int version, string? commit)
+    internal static PublishedVersion Load(string root, string model, int version, string? commit)
     {
         var validation = Path.Combine(ZooLayout.VersionDir(root, model, version), ZooLayout.ValidationFile);
         return new PublishedVersion

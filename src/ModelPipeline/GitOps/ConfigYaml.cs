@@ -45,13 +45,24 @@ public static class ConfigYaml
         ["serving"] = Sorted(config.Serving),
     });
 
+    /// <summary>
+    /// Parsed files by their text, for this process: UpdateGitOps reads each model's test and prod file, and the
+    /// report's history the same texts again (1,000 models: thousands of parses). The configs are never changed.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, EnvironmentConfig> Parsed =
+        new(StringComparer.Ordinal);
+
     public static EnvironmentConfig Parse(string yaml, string where)
     {
+        if (Parsed.TryGetValue(yaml, out var known)) return known;
         try
         {
             var config = Deserializer.Deserialize<EnvironmentConfig?>(yaml)
                 ?? throw new OperationFailedException($"{where} is empty. Fix: restore it from the GitOps repository's history.");
-            return config with { Serving = Sorted(config.Serving) };
+            config = config with { Serving = Sorted(config.Serving) };
+            if (Parsed.Count >= 20_000) Parsed.Clear();
+            Parsed[yaml] = config;
+            return config;
         }
         catch (YamlException ex)
         {

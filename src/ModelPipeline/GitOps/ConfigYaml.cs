@@ -31,7 +31,8 @@ public static class ConfigYaml
     /// The file's text: the keys in <see cref="EnvironmentConfig"/>'s order, written as a map (the same text as the
     /// record's, without YamlDotNet reading the record's attributes again for every file: 1,000 pins per run).
     /// </summary>
-    public static string Serialize(EnvironmentConfig config) => Serializer.Serialize(new OrderedDictionary<string, object?>
+    public static string Serialize(EnvironmentConfig config) =>
+        Serializer.Serialize(new OrderedDictionary<string, object?>
     {
         ["name"] = config.Name,
         ["environment"] = config.Environment,

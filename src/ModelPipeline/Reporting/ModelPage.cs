@@ -9,7 +9,8 @@ internal static partial class ModelPage
     /// <summary>This build of the page's code: a new modelpipe draws every page again.</summary>
     private static readonly string Build = typeof(ModelPage).Assembly.ManifestModule.ModuleVersionId.ToString("N");
 
-    private static readonly System.Text.Json.JsonSerializerOptions InputJson = new(System.Text.Json.JsonSerializerDefaults.Web);
+    private static readonly System.Text.Json.JsonSerializerOptions InputJson =
+        new(System.Text.Json.JsonSerializerDefaults.Web);
 
     /// <summary>
     /// The sha256 of everything <see cref="Render"/> draws the page from: the model's report, its promotion history,
@@ -25,7 +26,8 @@ internal static partial class ModelPage
                 Fleet = data.Fleet is not null, data.ZooSource,
             }, InputJson));
         }
-        catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or System.Text.Json.JsonException)
+        catch (Exception ex)
+            when (ex is NotSupportedException or InvalidOperationException or System.Text.Json.JsonException)
         {
             return null;
         }

@@ -47,7 +47,8 @@ internal static class ReportCommands
                     Models = models,
                     Runs = zooUrl is null
                         ? RunJournal.ReadAll(ctx.Config.ArtifactsDir, problems,
-                            Path.Combine(ctx.Config.CacheDir, "report-runs"), id => ReportWriter.HasRunPage(destination, id),
+                            Path.Combine(ctx.Config.CacheDir, "report-runs"),
+                            id => ReportWriter.HasRunPage(destination, id),
                             // What a run's page shows besides its journal: the site's header and the model links.
                             $"{zoo.Source}\n{fleet is not null}\n{string.Join(",", models.Select(m => m.Name))}")
                         : [],

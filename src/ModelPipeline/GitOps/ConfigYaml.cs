@@ -31,7 +31,8 @@ public static class ConfigYaml
     /// The file's text: the keys in <see cref="EnvironmentConfig"/>'s order, written as a map (the same text as the
     /// record's, without YamlDotNet reading the record's attributes again for every file: 1,000 pins per run).
     /// </summary>
-    public static string Serialize(EnvironmentConfig config) => Serializer.Serialize(new OrderedDictionary<string, object?>
+    public static string Serialize(EnvironmentConfig config) =>
+        Serializer.Serialize(new OrderedDictionary<string, object?>
     {
         ["name"] = config.Name,
         ["environment"] = config.Environment,
@@ -45,13 +46,24 @@ public static class ConfigYaml
         ["serving"] = Sorted(config.Serving),
     });
 
+    /// <summary>
+    /// Parsed files by their text, for this process: UpdateGitOps reads each model's test and prod file, and the
+    /// report's history the same texts again (1,000 models: thousands of parses). The configs are never changed.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, EnvironmentConfig> Parsed =
+        new(StringComparer.Ordinal);
+
     public static EnvironmentConfig Parse(string yaml, string where)
     {
+        if (Parsed.TryGetValue(yaml, out var known)) return known;
         try
         {
             var config = Deserializer.Deserialize<EnvironmentConfig?>(yaml)
                 ?? throw new OperationFailedException($"{where} is empty. Fix: restore it from the GitOps repository's history.");
-            return config with { Serving = Sorted(config.Serving) };
+            config = config with { Serving = Sorted(config.Serving) };
+            if (Parsed.Count >= 20_000) Parsed.Clear();
+            Parsed[yaml] = config;
+            return config;
         }
         catch (YamlException ex)
         {

@@ -82,7 +82,8 @@ public sealed partial class TestDeployment(PipelineConfig config, RunStateStore 
                 try
                 {
                     var key = known.Key;
-                    var published = await PublishedModel.RequireAsync(config, store, known.Version, model.Name, key, ct);
+                    var published =
+                        await PublishedModel.RequireAsync(config, store, known.Version, model.Name, key, ct);
                     var path = EnvironmentConfig.PathFor(Environment, model.Name);
                     var reason = Yanked(model.Name, published);
                     if (reason is null)
@@ -115,7 +116,7 @@ public sealed partial class TestDeployment(PipelineConfig config, RunStateStore 
         return pins;
     }
 
-    /// <summary>Each model's facts from one zoo read (null where the model failed already: its outcome says why).</summary>
+    /// <summary>Each model's facts from one zoo read (null where the model failed already, as its outcome says).</summary>
     private async Task<ZooFacts?[]> ReadZooAsync(IReadOnlyList<ModelDefinition> models,
         DeploymentOutcome?[] outcomes, CancellationToken ct)
     {

@@ -40,7 +40,8 @@ public static class ModelCatalog
             loaded[i] = (ModelLoader.TryLoad(Path.Combine(repoRoot, "models", names[i]), repoRoot, found), found);
         }
         if (names.Count > 0) LoadAt(0);
-        Parallel.For(1, names.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, LoadAt);
+        var cores = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };
+        Parallel.For(1, names.Count, cores, LoadAt);
         var models = new List<ModelDefinition>();
         foreach (var (model, found) in loaded)
         {

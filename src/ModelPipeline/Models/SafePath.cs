@@ -71,7 +71,8 @@ public static class SafePath
             // One lstat tells a plain entry (most parts) from a link and from nothing; only a link is read.
             var info = new FileInfo(next);
             var attributes = info.Attributes;
-            if ((int)attributes != -1 && attributes.HasFlag(FileAttributes.ReparsePoint) && info.LinkTarget is { } target)
+            if ((int)attributes != -1 && attributes.HasFlag(FileAttributes.ReparsePoint)
+                && info.LinkTarget is { } target)
             {
                 current = Path.IsPathRooted(target)
                     ? Walk(Path.GetPathRoot(target)!, target[Path.GetPathRoot(target)!.Length..], depth + 1)

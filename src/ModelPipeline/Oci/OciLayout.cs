@@ -111,7 +111,8 @@ public sealed partial class OciLayout : IImageTarget
         return lookup;
     });
 
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ImageIndex, IndexLookup> Lookups = new();
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ImageIndex, IndexLookup> Lookups =
+        new();
 
     /// <summary>
     /// index.json as parsed, by path, with the write time and length it was read at: a layout holding 1,000 models'

@@ -77,8 +77,17 @@ public static class ReportWriter
             ["runs.html"] = () => RunPage.List(data),
         };
         if (data.Fleet is { } fleet) pages["fleet.html"] = () => FleetPage.Render(fleet, data);
+        // A model page whose inputs are as when it was last drawn here is not drawn again (1,000 pages, each reading
+        // its charts): the inputs' sha256 is kept per destination and page beside the chart cache.
+        var inputs = new ConcurrentDictionary<string, Func<string?>>(StringComparer.Ordinal);
         foreach (var m in data.Models)
+        {
             pages[Path.Combine("models", m.Name + ".html")] = () => ModelPage.Render(m, data);
+            inputs[Path.Combine("models", m.Name + ".html")] = () => ModelPage.Inputs(m, data);
+        }
+        var drawnFrom = data.ChartCacheDir is null ? null
+            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(data.ChartCacheDir))!, "report-pages",
+                RunState.Digests.Sha256(Path.GetFullPath(destination))[..16]);
         foreach (var run in data.Runs)
             pages[Path.Combine("runs", run.RunId + ".html")] = run.Summarized ? null : () => RunPage.Render(run, data);
         var rewritten = 0;
@@ -90,13 +99,18 @@ public static class ReportWriter
             {
                 if (page.Value is null) return;
                 var path = Path.Combine(destination, page.Key);
+                var from = drawnFrom is not null && inputs.TryGetValue(page.Key, out var of) ? of() : null;
+                var stamp = from is null ? null : Path.Combine(drawnFrom!, RunState.Digests.Sha256(page.Key)[..32]);
+                if (stamp is not null && File.Exists(path) && File.Exists(stamp) && File.ReadAllText(stamp) == from) return;
                 var bytes = new UTF8Encoding(false).GetBytes(page.Value());
                 var file = new FileInfo(path);
-                if (file.Exists && file.Length == bytes.Length
-                    && File.ReadAllBytes(path).AsSpan().SequenceEqual(bytes)) return;
-                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                RunState.AtomicFile.WriteAllBytes(path, bytes);
-                Interlocked.Increment(ref rewritten);
+                if (!file.Exists || file.Length != bytes.Length || !File.ReadAllBytes(path).AsSpan().SequenceEqual(bytes))
+                {
+                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                    RunState.AtomicFile.WriteAllBytes(path, bytes);
+                    Interlocked.Increment(ref rewritten);
+                }
+                if (stamp is not null) RunState.AtomicFile.WriteAllText(stamp, from!); // after the page it describes
             });
         // Pages of models and runs no longer in the report (and fleet.html without a fleet) are removed.
         foreach (var file in Directory.EnumerateFiles(destination, "*.html", SearchOption.AllDirectories).ToList())

@@ -20,6 +20,7 @@ public sealed record ZooRecord
     /// <summary>True when this training key was already in the zoo and no commit was made.</summary>
     public bool AlreadyPublished { get; init; }
 
+    /// <summary>When the version was published (for an already published key: its time in the zoo).</summary>
     public DateTimeOffset PublishedAt { get; init; }
 
     /// <summary>The image tag <c>&lt;model&gt;-v&lt;N&gt;</c> added to the same digest (null when tagging failed: a warning).</summary>

@@ -167,7 +167,8 @@ public sealed partial class ZooRepository
                 Published = Recorded is null ? null : Recorded with { ZooCommit = commit },
                 Mirrors = mirrors,
                 AlreadyPublished = Already,
-                PublishedAt = DateTimeOffset.UtcNow,
+                // An already published key keeps its version's time: an unchanged record is not written again.
+                PublishedAt = Already && Recorded is not null ? Recorded.Manifest.CreatedAt : DateTimeOffset.UtcNow,
             };
         }
     }

@@ -72,46 +72,77 @@ public sealed partial class TestDeployment(PipelineConfig config, RunStateStore 
         var facts = await ReadZooAsync(models, outcomes, ct);
         using var registries = new Oci.RegistryConnector(config.Registry, reporter);
         var store = new Packaging.PublishedImage(config, registries);
+        // First each model's version and image (one store, in order); then, on every core, what GitOps says of it
+        // and the file that would pin it (the YAML of 1,000 models is most of the step's work); then, in order, the
+        // pins and the models left alone.
+        var published = new PublishedModel?[models.Count];
+        for (var i = 0; i < models.Count; i++)
+        {
+            if (facts[i] is not { } known) continue;
+            try
+            {
+                published[i] =
+                    await PublishedModel.RequireAsync(config, store, known.Version, models[i].Name, known.Key, ct);
+            }
+            catch (Errors.PipelineException ex)
+            {
+                outcomes[i] = new DeploymentOutcome(models[i].Name, null, ex);
+            }
+        }
+        var decided = new (string? Reason, string? Yaml)[models.Count];
         GitOpsRepository? repo = null;
         try
         {
-            for (var i = 0; i < models.Count; i++)
+            if (published.Any(p => p is not null && Yanked(p.Model, p) is null))
             {
-                if (facts[i] is not { } known) continue;
-                var model = models[i];
                 try
                 {
-                    var key = known.Key;
-                    var published =
-                        await PublishedModel.RequireAsync(config, store, known.Version, model.Name, key, ct);
-                    var path = EnvironmentConfig.PathFor(Environment, model.Name);
-                    var reason = Yanked(model.Name, published);
-                    if (reason is null)
-                    {
-                        repo ??= await GitOpsRepository.OpenAsync(config, reporter, ct);
-                        reason = await LeftAloneAsync(repo, model.Name, published.Version, ct, () => known.ProdAlias);
-                    }
-                    if (reason is null)
-                    {
-                        pins.Add(new PendingPin(i, model, key, published, path,
-                            ConfigYaml.Serialize(For(model, published, Environment))));
-                        continue;
-                    }
-                    reporter.Info(model.Name, $"left test alone: {reason}");
-                    var held = Record(model.Name, key, published, path, null, aliasChanged: false)
-                        with { LeftAlone = reason };
-                    state.WriteRun(model.Name, key, "gitops", held);
-                    outcomes[i] = new DeploymentOutcome(model.Name, held, null);
+                    repo = await GitOpsRepository.OpenAsync(config, reporter, ct);
                 }
                 catch (Errors.PipelineException ex)
                 {
-                    outcomes[i] = new DeploymentOutcome(model.Name, null, ex);
+                    for (var i = 0; i < models.Count; i++)
+                        if (published[i] is not null) outcomes[i] ??= new DeploymentOutcome(models[i].Name, null, ex);
+                    return pins;
                 }
             }
+            var cores = new ParallelOptions
+            {
+                MaxDegreeOfParallelism = System.Environment.ProcessorCount, CancellationToken = ct,
+            };
+            await Parallel.ForEachAsync(Enumerable.Range(0, models.Count), cores, async (i, token) =>
+            {
+                if (published[i] is not { } version) return;
+                try
+                {
+                    var reason = Yanked(models[i].Name, version) ?? await LeftAloneAsync(repo!, models[i].Name,
+                        version.Version, token, () => facts[i]!.ProdAlias);
+                    decided[i] = (reason,
+                        reason is null ? ConfigYaml.Serialize(For(models[i], version, Environment)) : null);
+                }
+                catch (Errors.PipelineException ex)
+                {
+                    outcomes[i] = new DeploymentOutcome(models[i].Name, null, ex);
+                }
+            });
         }
         finally
         {
             repo?.Dispose(); // the clone's lock: the commit below takes it again
+        }
+        for (var i = 0; i < models.Count; i++)
+        {
+            if (published[i] is not { } version || outcomes[i] is not null) continue;
+            var (model, key, path) = (models[i], facts[i]!.Key, EnvironmentConfig.PathFor(Environment, models[i].Name));
+            if (decided[i].Reason is not { } reason)
+            {
+                pins.Add(new PendingPin(i, model, key, version, path, decided[i].Yaml!));
+                continue;
+            }
+            reporter.Info(model.Name, $"left test alone: {reason}");
+            var held = Record(model.Name, key, version, path, null, aliasChanged: false) with { LeftAlone = reason };
+            state.WriteRun(model.Name, key, "gitops", held);
+            outcomes[i] = new DeploymentOutcome(model.Name, held, null);
         }
         return pins;
     }

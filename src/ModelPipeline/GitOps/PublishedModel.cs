@@ -26,19 +26,9 @@ public sealed record PublishedModel
     public Zoo.Lifecycle.VersionStatus? Status { get; init; }
 
     /// <summary>
-    /// The zoo's version of a training key, checked to still be in its image store (registry or OCI
-    /// layout): a pin to an image that cannot be pulled fails here (exit 1) with the fix.
-    /// </summary>
-    public static async Task<PublishedModel> RequireAsync(PipelineConfig config, IPipelineReporter reporter, string model, string key, CancellationToken ct)
-    {
-        var published = await new ZooRepository(config, reporter).FindByKeyAsync(model, key, ct);
-        using var registries = new RegistryConnector(config.Registry, reporter);
-        return await RequireAsync(config, new PublishedImage(config, registries), published, model, key, ct);
-    }
-
-    /// <summary>
-    /// <see cref="RequireAsync(PipelineConfig, IPipelineReporter, string, string, CancellationToken)"/> for many
-    /// models: the version as found in one zoo read (null: the zoo does not hold the key), checked in one store.
+    /// The zoo's version of a training key (as found in one zoo read; null: the zoo does not hold the key),
+    /// checked to still be in its image store (registry or OCI layout): a pin to an image that cannot be
+    /// pulled fails here (exit 1) with the fix.
     /// </summary>
     public static async Task<PublishedModel> RequireAsync(PipelineConfig config, PublishedImage store,
         PublishedVersion? published, string model, string key, CancellationToken ct)

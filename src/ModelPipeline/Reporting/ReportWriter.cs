@@ -61,6 +61,9 @@ public static class ReportWriter
 
     private static void Save(string path, string text) => File.WriteAllText(path, text, new UTF8Encoding(false));
 
+    /// <summary>A page of an updated report: how to draw it (null: keep it), and the sha256 of its inputs.</summary>
+    private sealed record Page(Func<string>? Render, Func<string?>? Inputs = null);
+
     /// <summary>Whether an existing report has the page of a run (it is then updated in place, not written anew).</summary>
     public static bool HasRunPage(string destination, string runId) =>
         File.Exists(Path.Combine(destination, Marker)) && File.Exists(Path.Combine(destination, "runs", runId + ".html"));
@@ -68,28 +71,26 @@ public static class ReportWriter
     /// <summary>Updates an existing report in place: only the pages whose bytes changed are written.</summary>
     private static Written Update(ReportData data, string destination, CancellationToken ct)
     {
-        // A null page is kept as it is: a run whose page was rendered from the same journal (RunJournal.ReadAll).
-        var pages = new ConcurrentDictionary<string, Func<string>?>(StringComparer.Ordinal)
-        {
-            [Marker] = () => MarkerText,
-            ["style.css"] = () => Stylesheet.Css,
-            ["index.html"] = () => IndexPage.Render(data),
-            ["runs.html"] = () => RunPage.List(data),
-        };
-        if (data.Fleet is { } fleet) pages["fleet.html"] = () => FleetPage.Render(fleet, data);
-        // A model page whose inputs are as when it was last drawn here is not drawn again (1,000 pages, each reading
+        // A page without Render is kept as it is: a run drawn from the same journal (RunJournal.ReadAll).
+        // A model page whose Inputs are as when it was last drawn here is not drawn again (1,000 pages, each reading
         // its charts): the inputs' sha256 is kept per destination and page beside the chart cache.
-        var inputs = new ConcurrentDictionary<string, Func<string?>>(StringComparer.Ordinal);
-        foreach (var m in data.Models)
+        var pages = new Dictionary<string, Page>(StringComparer.Ordinal)
         {
-            pages[Path.Combine("models", m.Name + ".html")] = () => ModelPage.Render(m, data);
-            inputs[Path.Combine("models", m.Name + ".html")] = () => ModelPage.Inputs(m, data);
-        }
+            [Marker] = new(() => MarkerText),
+            ["style.css"] = new(() => Stylesheet.Css),
+            ["index.html"] = new(() => IndexPage.Render(data)),
+            ["runs.html"] = new(() => RunPage.List(data)),
+        };
+        if (data.Fleet is { } fleet) pages["fleet.html"] = new(() => FleetPage.Render(fleet, data));
+        foreach (var m in data.Models)
+            pages[Path.Combine("models", m.Name + ".html")] =
+                new(() => ModelPage.Render(m, data), () => ModelPage.Inputs(m, data));
+        foreach (var run in data.Runs)
+            pages[Path.Combine("runs", run.RunId + ".html")] =
+                new(run.Summarized ? null : () => RunPage.Render(run, data));
         var drawnFrom = data.ChartCacheDir is null ? null
             : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(data.ChartCacheDir))!, "report-pages",
                 RunState.Digests.Sha256(Path.GetFullPath(destination))[..16]);
-        foreach (var run in data.Runs)
-            pages[Path.Combine("runs", run.RunId + ".html")] = run.Summarized ? null : () => RunPage.Render(run, data);
         var rewritten = 0;
         var options = new ParallelOptions
         {
@@ -97,12 +98,12 @@ public static class ReportWriter
         };
         Parallel.ForEach(pages, options, page =>
             {
-                if (page.Value is null) return;
+                if (page.Value.Render is not { } render) return;
                 var path = Path.Combine(destination, page.Key);
-                var from = drawnFrom is not null && inputs.TryGetValue(page.Key, out var of) ? of() : null;
+                var from = drawnFrom is null ? null : page.Value.Inputs?.Invoke();
                 var stamp = from is null ? null : Path.Combine(drawnFrom!, RunState.Digests.Sha256(page.Key)[..32]);
                 if (stamp is not null && File.Exists(path) && File.Exists(stamp) && File.ReadAllText(stamp) == from) return;
-                var bytes = new UTF8Encoding(false).GetBytes(page.Value());
+                var bytes = new UTF8Encoding(false).GetBytes(render());
                 var file = new FileInfo(path);
                 if (!file.Exists || file.Length != bytes.Length || !File.ReadAllBytes(path).AsSpan().SequenceEqual(bytes))
                 {

@@ -17,6 +17,16 @@ public sealed class RegistryPushTests
         return files;
     }
 
+    /// <summary>Model "demo" validated and packaged into the registry at <paramref name="host"/>: key, digest.</summary>
+    private static async Task<(string Key, string Digest)> PackagedAsync(TestWorld world, string host)
+    {
+        ValidatedModel.Configure(world, RegistryCar(host));
+        var key = ValidatedModel.Seed(world, "demo", Files());
+        var pushed = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
+        Assert.True(pushed.ExitCode == 0, pushed.All);
+        return (key, ValidatedModel.ReadRecord(world, "demo", key).Digest);
+    }
+
     private static object RegistryCar(string host, string? baseImage = null) => new
     {
         destination = "registry",
@@ -143,11 +153,7 @@ public sealed class RegistryPushTests
         await using var second = await LocalRegistry.StartAsync();
         await using var proxy = await FaultProxy.StartAsync(second.Host);
         using var world = new TestWorld();
-        ValidatedModel.Configure(world, RegistryCar(first.Host));
-        var key = ValidatedModel.Seed(world, "demo", Files());
-        var pushed = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
-        Assert.True(pushed.ExitCode == 0, pushed.All);
-        var digest = ValidatedModel.ReadRecord(world, "demo", key).Digest;
+        var (key, digest) = await PackagedAsync(world, first.Host);
 
         // The layer cache knows both layers' digests: each goes up checked by its digest, and the image is the same.
         ValidatedModel.Configure(world, RegistryCar(proxy.Host));
@@ -182,11 +188,7 @@ public sealed class RegistryPushTests
         await using var second = await LocalRegistry.StartAsync();
         await using var proxy = await FaultProxy.StartAsync(second.Host);
         using var world = new TestWorld();
-        ValidatedModel.Configure(world, RegistryCar(first.Host));
-        var key = ValidatedModel.Seed(world, "demo", Files());
-        var pushed = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
-        Assert.True(pushed.ExitCode == 0, pushed.All);
-        var digest = ValidatedModel.ReadRecord(world, "demo", key).Digest;
+        var (key, digest) = await PackagedAsync(world, first.Host);
         var entries = Directory.GetFiles(Path.Combine(world.Root, ".pipeline", "cache", "oci-layers"), "*.json");
         Assert.Equal(2, entries.Length);
         foreach (var entry in entries)

@@ -17,7 +17,7 @@ public sealed class RegistryPushTests
         return files;
     }
 
-    /// <summary>Model "demo" validated and packaged to the registry at <paramref name="host"/>: key and digest.</summary>
+    /// <summary>Model "demo" validated and packaged to the registry at <paramref name="host"/>.</summary>
     private static async Task<(string Key, string Digest)> PackagedAsync(TestWorld world, string host)
     {
         ValidatedModel.Configure(world, RegistryCar(host));

@@ -17,12 +17,13 @@ public static class ConfinedFiles
         var fullRoot = Path.GetFullPath(root);
         var realRoot = SafePath.RealPath(fullRoot);
         var start = Path.GetFullPath(Path.Combine(fullRoot, entry));
-        if (Escapes(realRoot, start, fullRoot, out problem)) return [];
+        var realStart = SafePath.RealPathUnder(realRoot, Relative(fullRoot, start));
+        if (Escapes(realRoot, start, realStart, fullRoot, out problem)) return [];
         if (File.Exists(start)) return [Relative(fullRoot, start)];
         var files = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var pending = new Stack<(string Dir, string Real)>();
-        pending.Push((start, SafePath.RealPath(start)));
+        pending.Push((start, realStart));
         while (pending.Count > 0)
         {
             var (dir, realDir) = pending.Pop();
@@ -42,10 +43,11 @@ public static class ConfinedFiles
                     else files.Add(Relative(fullRoot, path));
                     continue;
                 }
-                if (Escapes(realRoot, path, fullRoot, out problem)) return [];
+                var real = SafePath.RealPathUnder(realDir, info.Name);
+                if (Escapes(realRoot, path, real, fullRoot, out problem)) return [];
                 if (Directory.Exists(path))
                 {
-                    if (!skipDirs.Contains(Path.GetFileName(path))) pending.Push((path, SafePath.RealPath(path)));
+                    if (!skipDirs.Contains(Path.GetFileName(path))) pending.Push((path, real));
                 }
                 else if (File.Exists(path)) files.Add(Relative(fullRoot, path));
                 else
@@ -58,14 +60,12 @@ public static class ConfinedFiles
         return files.Order(StringComparer.Ordinal).ToList();
     }
 
-    private static bool Escapes(string realRoot, string path, string root, out string? problem)
+    /// <summary>Whether <paramref name="path"/>, really at <paramref name="real"/>, is outside the folder.</summary>
+    private static bool Escapes(string realRoot, string path, string real, string root, out string? problem)
     {
         problem = null;
-        var info = new FileInfo(path);
-        var linked = info.LinkTarget is not null || new DirectoryInfo(path).LinkTarget is not null;
-        var real = SafePath.RealPath(path);
         if (SafePath.IsInside(realRoot, real)) return false;
-        problem = linked
+        problem = new FileInfo(path).LinkTarget is not null || new DirectoryInfo(path).LinkTarget is not null
             ? $"'{Relative(root, path)}' is a symbolic link to {real}, outside the model folder"
             : $"'{Relative(root, path)}' resolves through a symbolic link to {real}, outside the model folder";
         return true;

@@ -22,22 +22,26 @@ public sealed partial class TestDeployment
     /// </summary>
     /// <param name="prodAlias">The zoo's prod alias of the model as read already (many models decided from one
     /// zoo read); null: read it here.</param>
+    /// <param name="pin">The config.yaml that would pin <paramref name="version"/>, when known: a test file with
+    /// exactly that text pins it already and is not parsed again (1,000 unchanged pins per no-op run).</param>
     internal async Task<string?> LeftAloneAsync(GitOpsRepository repo, string model, int version, CancellationToken ct,
-        Func<int?>? prodAlias = null)
+        Func<int?>? prodAlias = null, string? pin = null)
     {
         await WarnWhenProdAliasLagsAsync(repo, model, prodAlias, ct);
         var path = EnvironmentConfig.PathFor(Environment, model);
         var yaml = await repo.ReadAsync(path, ct);
-        var current = yaml is null ? null : ConfigYaml.Parse(yaml, $"{path} in the GitOps repository");
-        var at = current is null ? "test deploys nothing" : $"test stays at v{current.ModelVersion}";
+        int? pinned = yaml is null ? null
+            : yaml == pin ? version
+            : ConfigYaml.Parse(yaml, $"{path} in the GitOps repository").ModelVersion;
+        var at = pinned is null ? "test deploys nothing" : $"test stays at v{pinned}";
         if (await EnvironmentFreezes.HoldingAsync(repo, Environment, model, reporter, ct) is { } freeze)
             return $"{freeze.Describe()}; {at}, v{version} is not deployed. To deploy it: {freeze.UnfreezeCommand}, then ./build.sh Publish --model {model}.";
-        if (current is null || current.ModelVersion == version) return null;
+        if (pinned is null || pinned == version) return null;
         if (await repo.LastChangeAsync(path, ct) is not { } last || IsDeployCommit(last.Subject, model)) return null;
         foreach (var (commit, content) in await repo.HistoryAsync(path, ct))
         {
             if (!DeployedVersion(content, version)) continue;
-            return $"{path} pins v{current.ModelVersion}, set by hand by {last.Author} in GitOps commit {last.Commit[..12]} (\"{last.Subject}\") "
+            return $"{path} pins v{pinned}, set by hand by {last.Author} in GitOps commit {last.Commit[..12]} (\"{last.Subject}\") "
                 + $"after v{version} ran in test (commit {commit[..12]}). A pin set by hand stands until a new version is published: {at}. "
                 + $"To hold it explicitly: modelpipe env freeze test --model {model} --reason TEXT.";
         }

@@ -115,10 +115,15 @@ public sealed partial class TestDeployment(PipelineConfig config, RunStateStore 
                 if (published[i] is not { } version) return;
                 try
                 {
-                    var reason = Yanked(models[i].Name, version) ?? await LeftAloneAsync(repo!, models[i].Name,
-                        version.Version, token, () => facts[i]!.ProdAlias);
-                    decided[i] = (reason,
-                        reason is null ? ConfigYaml.Serialize(For(models[i], version, Environment)) : null);
+                    if (Yanked(models[i].Name, version) is { } yanked)
+                    {
+                        decided[i] = (yanked, null);
+                        return;
+                    }
+                    var pin = ConfigYaml.Serialize(For(models[i], version, Environment));
+                    var reason = await LeftAloneAsync(repo!, models[i].Name, version.Version, token,
+                        () => facts[i]!.ProdAlias, pin);
+                    decided[i] = (reason, reason is null ? pin : null);
                 }
                 catch (Errors.PipelineException ex)
                 {

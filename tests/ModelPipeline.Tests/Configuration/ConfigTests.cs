@@ -83,6 +83,16 @@ public sealed class ConfigTests : IDisposable
         Assert.DoesNotContain("pa55", text);
         Assert.Contains("https://***@example.com/repo.git", text);
     }
+
+    [Theory]
+    // Credentials after many URLs without any (a run journal), after a '/' in an earlier URL, and in schemes with
+    // '+', '.' and '-'; text with "://" but no user info, or an '@' only after a '/', comes back unchanged.
+    [InlineData("oci://r/a oci://r/b s3://key:secret@bucket/x", "oci://r/a oci://r/b s3://***@bucket/x")]
+    [InlineData("{\"a\": \"http://h/p@q\", \"b\": \"git+ssh://tok@h:1/p\"}", "{\"a\": \"http://h/p@q\", \"b\": \"git+ssh://***@h:1/p\"}")]
+    [InlineData("a.b-c://x@y", "a.b-c://***@y")]
+    [InlineData("oci://registry/m@sha256:ab ://@x mail me@host", "oci://registry/m@sha256:ab ://@x mail me@host")]
+    public void Url_credentials_are_found_among_urls_without_them(string text, string redacted) =>
+        Assert.Equal(redacted, Redactor.Redact(text));
 }
 
 public sealed class ConfigOverrideSpellingTests : IDisposable

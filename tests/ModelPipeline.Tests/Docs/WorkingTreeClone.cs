@@ -47,6 +47,7 @@ public static class WorkingTreeClone
         {
             var rel = Path.GetRelativePath(cli, file).Split(Path.DirectorySeparatorChar);
             if (rel.Length > 1 && rel[0] == "runtimes" && rel[1] != rid) continue;
+            if (rel.Length > 1 && rel[0] == rid) continue; // ReadyToRun's own build (Compile), not what runs
             Copy(file, Path.Combine(clone, release, "net10.0", Path.Combine(rel)));
         }
         // Compile also wants the test assembly to exist; the clone never runs it.

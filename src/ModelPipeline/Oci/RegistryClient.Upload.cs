@@ -5,9 +5,11 @@ namespace ModelPipeline.Oci;
 
 /// <summary>
 /// Uploads. A blob of known digest: POST, then one PUT with the body. A layer being built: POST,
-/// one streamed PATCH (tar, gzip and sha256 computed while sending), then PUT with the digest.
-/// A failed attempt restarts from a new session and re-sends the whole body. A layer whose own bytes are refused
-/// while streaming (a file changed since Validate) is not retried: its session is cancelled with <c>DELETE</c>.
+/// one streamed PATCH (tar, gzip and sha256 computed while sending), then PUT with the digest. A layer whose
+/// digest is known (recorded by Validate, or by the layer cache): POST, then one PUT ?digest= with the unhashed
+/// body, which the registry verifies. A failed attempt restarts from a new session and re-sends the whole body.
+/// A layer whose own bytes are refused (a file changed since Validate) is not retried: its session is cancelled
+/// with <c>DELETE</c>.
 /// </summary>
 public sealed partial class RegistryClient
 {

@@ -159,7 +159,7 @@ REG=$(registry known)
 export MODELPIPE_MODELCAR__REPOSITORY="$REG/bench"
 VALIDATED="$WORK/world/artifacts/bench/runs/$KEY/validate.json"
 cp "$VALIDATED" "$WORK/validate.json"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d.pop("layers"); json.dump(d, open(sys.argv[1], "w"))' "$VALIDATED"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); d.pop("layers", None); json.dump(d, open(sys.argv[1], "w"))' "$VALIDATED"
 rm -rf "$WORK/world/.pipeline/cache/oci-layers" "$WORK/world/artifacts/bench/runs/$KEY/package.json"
 settle
 t0=$(now)

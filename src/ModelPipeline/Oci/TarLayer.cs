@@ -96,7 +96,9 @@ public sealed class TarLayer
         CancellationToken ct)
     {
         await using var input = new FileStream(file.SourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        using var hash = file.Sha256 is null && !hashAlways ? null : System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var hash = file.Sha256 is null && !hashAlways ? null
+            : System.Security.Cryptography.IncrementalHash.CreateHash(
+                System.Security.Cryptography.HashAlgorithmName.SHA256);
         long copied = 0;
         int read;
         while ((read = await input.ReadAsync(buffer, ct)) > 0)

@@ -97,20 +97,23 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
 
     /// <summary>The layer of one file under <c>/models</c> (a file of at least <c>layerSplitBytes</c> gets its own),
     /// exactly as Validate hashes it to record its digest.</summary>
-    public static TarLayer FileLayer(string sourcePath, string path, long size, string? sha256, DateTimeOffset created) =>
+    public static TarLayer FileLayer(string sourcePath, string path, long size, string? sha256,
+        DateTimeOffset created) =>
         new([new LayerFile(sourcePath, ImagePath(path), size, sha256)], created);
 
     private static string ImagePath(string path) => "models/" + path;
 
     /// <summary>The image of the validated files (<paramref name="manifest"/>); <paramref name="asTheyAre"/>: of the
     /// files as they are now (sizes read, contents not checked against the manifest), to learn what digest they give.
-    /// <paramref name="validated"/>: the layer digests Validate recorded, which a push lets the registry check.</summary>
+    /// <paramref name="validated"/>: the layer digests Validate recorded, which a push lets the registry
+    /// check.</summary>
     private ImagePlan Plan(ModelDefinition model, string key, IReadOnlyList<FileEntry> manifest, BaseImage baseImage,
         DateTimeOffset created, string tag, bool asTheyAre = false, ValidatedLayers? validated = null)
     {
         var output = state.OutputDir(model.Name, key);
         var files = manifest.Select(f => (Entry: f, File: asTheyAre
-            ? new LayerFile(Path.Combine(output, f.Path), ImagePath(f.Path), new FileInfo(Path.Combine(output, f.Path)).Length)
+            ? new LayerFile(Path.Combine(output, f.Path), ImagePath(f.Path),
+                new FileInfo(Path.Combine(output, f.Path)).Length)
             : new LayerFile(Path.Combine(output, f.Path), ImagePath(f.Path), f.Size, f.Sha256))).ToList();
         var sha = files.ToDictionary(f => f.File.ImagePath, f => f.Entry.Sha256);
         var compression = Settings.Compression == "gzip" ? LayerCompression.Gzip : LayerCompression.None;
@@ -125,7 +128,8 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
         {
             var tar = new TarLayer(g.Files, created);
             var known = OciDigest.IsValid(g.Validated)
-                ? new BuiltLayer(new Descriptor { MediaType = MediaTypes.OciLayer, Digest = g.Validated!, Size = tar.Size },
+                ? new BuiltLayer(
+                    new Descriptor { MediaType = MediaTypes.OciLayer, Digest = g.Validated!, Size = tar.Size },
                     g.Validated!)
                 : null;
             return new PlannedLayer(tar, LayerCache.Recipe(tar, sha, compression), g.Description, known);

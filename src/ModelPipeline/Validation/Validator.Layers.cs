@@ -5,7 +5,8 @@ using ModelPipeline.RunState;
 
 namespace ModelPipeline.Validation;
 
-/// <summary>Which files get a ModelCar layer of their own (at least <paramref name="MinBytes"/>), and its date.</summary>
+/// <summary>Which files get a ModelCar layer of their own (at least <paramref name="MinBytes"/>), and its
+/// date.</summary>
 public sealed record LayerPlan(long MinBytes, DateTimeOffset Created);
 
 public sealed partial class Validator
@@ -19,7 +20,8 @@ public sealed partial class Validator
         if (Config?.ModelCar is not { Compression: "none" } car) return null;
         try
         {
-            return new LayerPlan(car.LayerSplitBytes, (await CreatedTime.ResolveAsync(model.Name, model.Directory, ct)).Time);
+            var (created, _) = await CreatedTime.ResolveAsync(model.Name, model.Directory, ct);
+            return new LayerPlan(car.LayerSplitBytes, created);
         }
         catch (PipelineException)
         {

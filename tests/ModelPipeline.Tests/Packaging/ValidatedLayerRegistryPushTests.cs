@@ -42,7 +42,8 @@ public sealed class ValidatedLayerRegistryPushTests
 
     private static ValidationReport Report(TestWorld world, string key) =>
         JsonSerializer.Deserialize<ValidationReport>(
-            File.ReadAllText(Path.Combine(world.ArtifactsDir, "demo", "runs", key, "validate.json")), RunStateStore.Json)!;
+            File.ReadAllText(Path.Combine(world.ArtifactsDir, "demo", "runs", key, "validate.json")),
+            RunStateStore.Json)!;
 
     private static Task<Modelpipe.Result> PackageAsync(TestWorld world) =>
         Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
@@ -105,7 +106,8 @@ public sealed class ValidatedLayerRegistryPushTests
         Assert.False(File.Exists(Path.Combine(world.ArtifactsDir, "demo", "runs", key, "package.json")));
         // The refused PUT's session and the checked re-send's were both cancelled; no blob of the validated digest
         // (nor of the changed bytes) and no manifest or tag exist.
-        Assert.Equal(2, proxy.Log.Count(l => l.StartsWith("DELETE /v2/modelzoo/blobs/uploads/", StringComparison.Ordinal)));
+        Assert.Equal(2, proxy.Log.Count(l =>
+            l.StartsWith("DELETE /v2/modelzoo/blobs/uploads/", StringComparison.Ordinal)));
         Assert.False(registry.HasBlob(validated));
         Assert.DoesNotContain(proxy.Log, l => l.StartsWith("PUT /v2/modelzoo/manifests/", StringComparison.Ordinal));
         using var http = new HttpClient();

@@ -48,6 +48,31 @@ public sealed class ValidatedLayerRegistryPushTests
     private static Task<Modelpipe.Result> PackageAsync(TestWorld world) =>
         Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
 
+    [Fact]
+    public async Task Validate_records_the_digest_of_the_layer_a_layout_build_hashes_and_none_for_gzip_layers()
+    {
+        using var world = new TestWorld();
+        var key = ValidatedModel.Seed(world, "demo", Files());
+        ValidatedModel.Configure(world, new { baseImage = "scratch", layerSplitBytes = 1024 * 1024, compression = "gzip" });
+        var gzip = await Modelpipe.RunAsync(world.Root, ["validate", "--model", "demo"], ValidatedModel.Env(world));
+        Assert.True(gzip.ExitCode == 0, gzip.All);
+        Assert.Null(Report(world, key).Layers);
+
+        ValidatedModel.Configure(world, new { baseImage = "scratch", layerSplitBytes = 1024 * 1024 });
+        var validate = await Modelpipe.RunAsync(world.Root, ["validate", "--model", "demo"], ValidatedModel.Env(world));
+        Assert.True(validate.ExitCode == 0, validate.All);
+        var recorded = Assert.Single(Report(world, key).Layers!.Digests);
+        Assert.Equal("weights.bin", recorded.Key);
+        // The OCI layout hashes every layer as it writes it: its weights layer has the digest Validate recorded.
+        var run = await PackageAsync(world);
+        Assert.True(run.ExitCode == 0, run.All);
+        var blobs = Path.Combine(world.Root, ".pipeline", "oci", "blobs", "sha256");
+        var manifest = JsonDocument.Parse(File.ReadAllText(
+            Path.Combine(blobs, ValidatedModel.ReadRecord(world, "demo", key).Digest[7..]))).RootElement;
+        Assert.Equal(recorded.Value, manifest.GetProperty("layers")[1].GetProperty("digest").GetString());
+        Assert.True(File.Exists(Path.Combine(blobs, recorded.Value[7..])));
+    }
+
     [RegistryFact]
     public async Task The_weights_go_up_unhashed_in_one_PUT_and_make_the_image_a_hashing_push_makes()
     {

@@ -53,7 +53,8 @@ public sealed class ValidatedLayerRegistryPushTests
     {
         using var world = new TestWorld();
         var key = ValidatedModel.Seed(world, "demo", Files());
-        ValidatedModel.Configure(world, new { baseImage = "scratch", layerSplitBytes = 1024 * 1024, compression = "gzip" });
+        ValidatedModel.Configure(world,
+            new { baseImage = "scratch", layerSplitBytes = 1024 * 1024, compression = "gzip" });
         var gzip = await Modelpipe.RunAsync(world.Root, ["validate", "--model", "demo"], ValidatedModel.Env(world));
         Assert.True(gzip.ExitCode == 0, gzip.All);
         Assert.Null(Report(world, key).Layers);

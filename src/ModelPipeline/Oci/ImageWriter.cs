@@ -13,7 +13,8 @@ public sealed record ImagePlan
     public required string Tag { get; init; }
 }
 
-public sealed record PlannedLayer(TarLayer Tar, string Recipe, string Description);
+/// <summary>A layer to write; <paramref name="Validated"/>: its digest as Validate recorded it, when it did.</summary>
+public sealed record PlannedLayer(TarLayer Tar, string Recipe, string Description, BuiltLayer? Validated = null);
 
 /// <summary>The image written: its manifest digest and bytes, total size, and what had to be written.</summary>
 public sealed record ImageResult(string Digest, byte[] Manifest, long TotalSize, long BytesWritten, int BlobsSkipped);
@@ -46,7 +47,7 @@ public sealed class ImageWriter(LayerCache cache, IPipelineReporter reporter, st
         var diffIds = new List<string>();
         foreach (var planned in plan.Layers)
         {
-            var built = cache.Get(planned.Recipe) is { } cached
+            var built = (cache.Get(planned.Recipe) ?? planned.Validated) is { } cached
                 && cached.Descriptor.MediaType == LayerBlob.MediaType(plan.Compression) ? cached : null;
             if (built is not null && await target.HasBlobAsync(built.Descriptor, ct))
             {

@@ -5,9 +5,11 @@ namespace ModelPipeline.Oci;
 
 /// <summary>
 /// Uploads. A blob of known digest: POST, then one PUT with the body. A layer being built: POST,
-/// one streamed PATCH (tar, gzip and sha256 computed while sending), then PUT with the digest.
-/// A failed attempt restarts from a new session and re-sends the whole body. A layer whose own bytes are refused
-/// while streaming (a file changed since Validate) is not retried: its session is cancelled with <c>DELETE</c>.
+/// one streamed PATCH (tar, gzip and sha256 computed while sending), then PUT with the digest. A layer whose
+/// digest is known (recorded by Validate, or by the layer cache): POST, then one PUT ?digest= with the unhashed
+/// body, which the registry verifies. A failed attempt restarts from a new session and re-sends the whole body.
+/// A layer whose own bytes are refused (a file changed since Validate) is not retried: its session is cancelled
+/// with <c>DELETE</c>.
 /// </summary>
 public sealed partial class RegistryClient
 {
@@ -25,20 +27,8 @@ public sealed partial class RegistryClient
             return true;
         }, ct);
 
-    public async Task<BuiltLayer> PushLayerAsync(string repository, TarLayer layer, LayerCompression compression,
+    public Task<BuiltLayer> PushLayerAsync(string repository, TarLayer layer, LayerCompression compression,
         CancellationToken ct) =>
-        (await UploadLayerAsync(repository, layer, compression, null, ct))!;
-
-    /// <summary>
-    /// Streams a layer expected to have digest <paramref name="expected"/>: when its digest differs, the upload
-    /// session is cancelled before anything is committed, and the answer is null.
-    /// </summary>
-    public Task<BuiltLayer?> PushExpectedLayerAsync(string repository, TarLayer layer, LayerCompression compression,
-        string expected, CancellationToken ct) =>
-        UploadLayerAsync(repository, layer, compression, expected, ct);
-
-    private Task<BuiltLayer?> UploadLayerAsync(string repository, TarLayer layer, LayerCompression compression,
-        string? expected, CancellationToken ct) =>
         WithRetriesAsync(async () =>
         {
             var location = await StartUploadAsync(repository, ct);
@@ -62,15 +52,54 @@ public sealed partial class RegistryClient
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(refused);
             }
             var built = content.Built ?? throw new InvalidOperationException("the layer body was not written");
-            if (expected is not null && built.Descriptor.Digest != expected)
-            {
-                await CancelUploadAsync(repository, location, ct);
-                return null;
-            }
             using var put = await SendOnceAsync(() => new HttpRequestMessage(HttpMethod.Put, WithDigest(location, built.Descriptor.Digest)), PushScope(repository), ct);
             if (put.StatusCode != HttpStatusCode.Created) throw await RegistryErrors.ToExceptionAsync(Registry, put, ct);
             BytesUploaded += built.Descriptor.Size;
-            return (BuiltLayer?)built;
+            return built;
+        }, ct);
+
+    /// <summary>
+    /// Sends an uncompressed layer whose digest is known (Validate recorded it, or an earlier checked build of the same
+    /// recipe gave it) without hashing it here, in one monolithic <c>PUT ?digest=</c>: the registry is the verifier.
+    /// The OCI distribution spec has the registry verify that the uploaded content matches the <c>digest</c>
+    /// parameter of the closing PUT and reject it otherwise ("Completed Upload", "Digest Parameter"; error code
+    /// DIGEST_INVALID); docker-registry (distribution 2.8, <c>PutBlobUploadComplete</c>) answers 400 DIGEST_INVALID
+    /// and drops the upload. So a stored blob is the validated bytes. False when the registry refused the digest
+    /// (a file changed since it was hashed, or a wrong cache entry): the session is cancelled, nothing was stored.
+    /// </summary>
+    public Task<bool> PushLayerCheckedByRegistryAsync(string repository, TarLayer layer, BuiltLayer known,
+        CancellationToken ct) =>
+        WithRetriesAsync(async () =>
+        {
+            var location = await StartUploadAsync(repository, ct);
+            var content = new LayerContent(layer, LayerCompression.None, known);
+            var put = WithDigest(location, known.Descriptor.Digest);
+            HttpResponseMessage response;
+            try
+            {
+                response = await SendOnceAsync(() => new HttpRequestMessage(HttpMethod.Put, put) { Content = content },
+                    PushScope(repository), ct, bounded: false);
+            }
+            catch (Exception) when (content.Refused is { } refused)
+            {
+                await CancelUploadAsync(repository, location, ct);
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(refused);
+                throw;
+            }
+            using (response)
+            {
+                if (response.StatusCode == HttpStatusCode.Created)
+                {
+                    BytesUploaded += known.Descriptor.Size;
+                    return true;
+                }
+                var detail = await RegistryErrors.DescribeAsync(response, ct);
+                if (response.StatusCode != HttpStatusCode.BadRequest
+                    || !detail.Contains("DIGEST_INVALID", StringComparison.Ordinal))
+                    throw await RegistryErrors.ToExceptionAsync(Registry, response, ct);
+            }
+            await CancelUploadAsync(repository, location, ct);
+            return false;
         }, ct);
 
     /// <summary>
@@ -117,16 +146,19 @@ public sealed partial class RegistryClient
         return Location(response);
     }
 
-    /// <summary>A request body that writes the layer straight into the connection while hashing it.</summary>
+    /// <summary>A request body that writes the layer straight into the connection while hashing it (or, its digest
+    /// <paramref name="known"/>, without hashing: the registry checks it).</summary>
     private sealed class LayerContent : HttpContent
     {
         private readonly TarLayer _layer;
         private readonly LayerCompression _compression;
+        private readonly BuiltLayer? _known;
 
-        public LayerContent(TarLayer layer, LayerCompression compression)
+        public LayerContent(TarLayer layer, LayerCompression compression, BuiltLayer? known = null)
         {
             _layer = layer;
             _compression = compression;
+            _known = known;
             Headers.ContentType = Octets;
         }
 
@@ -143,7 +175,12 @@ public sealed partial class RegistryClient
         {
             try
             {
-                Built = await LayerBlob.WriteAsync(_layer, _compression, stream, cancellationToken);
+                if (_known is null) Built = await LayerBlob.WriteAsync(_layer, _compression, stream, cancellationToken);
+                else
+                {
+                    await _layer.WriteAsync(stream, cancellationToken);
+                    Built = _known;
+                }
             }
             catch (PipelineException ex)
             {

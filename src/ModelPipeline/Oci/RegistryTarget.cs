@@ -13,19 +13,19 @@ public sealed class RegistryTarget(RegistryClient client, string repository, Ima
         client.PushLayerAsync(repository, layer, compression, ct);
 
     /// <summary>
-    /// One hash instead of two: the files are not hashed one by one; the layer's digest, computed while it streams,
-    /// must equal <paramref name="known"/>, which a build that checked every file against the validation manifest
-    /// gave for the same recipe. Equal digests mean the same bytes, so the files are still the validated ones. When
-    /// they differ, that upload is cancelled and the layer is pushed again with every file checked, which names a
-    /// changed file (or succeeds, when the cache entry was wrong).
+    /// No hash at all: the files are not hashed one by one, nor the layer; the registry checks the bytes against the
+    /// known digest (which Validate recorded, or a build that checked every file against the validation manifest gave
+    /// for the same recipe). Equal digests mean the same bytes, so the files are still the validated ones. When the
+    /// registry refuses the digest, that upload is cancelled and the layer is pushed again with every file checked,
+    /// which names a changed file (or succeeds, when the known digest was wrong).
     /// </summary>
     public async Task<BuiltLayer> PushKnownLayerAsync(TarLayer layer, LayerCompression compression, BuiltLayer known,
         CancellationToken ct)
     {
-        if (compression != LayerCompression.None) return await PushLayerAsync(layer, compression, ct);
-        return await client.PushExpectedLayerAsync(repository, layer.WithoutFileHashes(), compression,
-                known.Descriptor.Digest, ct)
-            ?? await PushLayerAsync(layer, compression, ct);
+        if (compression == LayerCompression.None
+            && await client.PushLayerCheckedByRegistryAsync(repository, layer.WithoutFileHashes(), known, ct))
+            return known;
+        return await PushLayerAsync(layer, compression, ct);
     }
 
     public async Task<bool> PushBlobAsync(Descriptor blob, Func<CancellationToken, Task<Stream>> open, CancellationToken ct)

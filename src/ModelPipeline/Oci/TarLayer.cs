@@ -49,7 +49,21 @@ public sealed class TarLayer
     /// </summary>
     public TarLayer WithoutFileHashes() => new(Files.Select(f => f with { Sha256 = null }), Modified);
 
-    public async Task WriteAsync(Stream output, CancellationToken ct)
+    public Task WriteAsync(Stream output, CancellationToken ct) => WriteAsync(output, null, ct);
+
+    /// <summary>
+    /// The layer's digest and each file's sha256 (in <see cref="Files"/> order), from one read of every file; nothing
+    /// is written. Validate records both, so a push can send the files unhashed and let the registry check the digest.
+    /// </summary>
+    public async Task<(string Digest, IReadOnlyList<string> FileSha256)> DigestAsync(CancellationToken ct)
+    {
+        var sums = new List<string>();
+        await using var blob = new DigestingStream(Stream.Null);
+        await WriteAsync(blob, sums, ct);
+        return (blob.Digest(), sums);
+    }
+
+    private async Task WriteAsync(Stream output, List<string>? sums, CancellationToken ct)
     {
         var header = new byte[Block];
         var entries = Directories.Select(d => (Path: d, File: (LayerFile?)null))
@@ -63,7 +77,8 @@ public sealed class TarLayer
                 WriteHeader(header, path, file?.Size ?? 0, file is null ? 0b111_101_101 : 0b110_100_100, file is null ? (byte)'5' : (byte)'0');
                 await output.WriteAsync(header, ct);
                 if (file is null) continue;
-                await CopyExactlyAsync(file, output, buffer, ct);
+                var sha256 = await CopyExactlyAsync(file, output, buffer, sums is not null, ct);
+                if (sha256 is not null) sums?.Add(sha256);
                 var padding = (int)(Pad(file.Size) - file.Size);
                 if (padding > 0) await output.WriteAsync(new byte[padding], ct);
             }
@@ -75,10 +90,15 @@ public sealed class TarLayer
         }
     }
 
-    private static async Task CopyExactlyAsync(LayerFile file, Stream output, byte[] buffer, CancellationToken ct)
+    /// <summary>Copies the file's validated size; its sha256 when it has an expected one (checked) or
+    /// <paramref name="hashAlways"/>.</summary>
+    private static async Task<string?> CopyExactlyAsync(LayerFile file, Stream output, byte[] buffer, bool hashAlways,
+        CancellationToken ct)
     {
         await using var input = new FileStream(file.SourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        using var hash = file.Sha256 is null ? null : System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var hash = file.Sha256 is null && !hashAlways ? null
+            : System.Security.Cryptography.IncrementalHash.CreateHash(
+                System.Security.Cryptography.HashAlgorithmName.SHA256);
         long copied = 0;
         int read;
         while ((read = await input.ReadAsync(buffer, ct)) > 0)
@@ -93,9 +113,15 @@ public sealed class TarLayer
         }
         if (copied != file.Size || read > 0)
             throw new OperationFailedException($"{file.SourcePath} changed while it was packaged (expected {file.Size} bytes as validated). Fix: re-run Validate, then package again.");
-        if (hash is not null && Convert.ToHexStringLower(hash.GetHashAndReset()) != file.Sha256)
-            throw new OperationFailedException($"{file.SourcePath} changed since it was validated (its sha256 no longer matches the validation manifest). Fix: re-run Validate, then package again.");
+        var sha256 = hash is null ? null : Convert.ToHexStringLower(hash.GetHashAndReset());
+        if (file.Sha256 is not null && sha256 != file.Sha256) throw ChangedSinceValidation(file.SourcePath);
+        return sha256;
     }
+
+    /// <summary>The error for a file whose bytes are no longer the validated ones.</summary>
+    private static OperationFailedException ChangedSinceValidation(string path) =>
+        new($"{path} changed since it was validated (its sha256 no longer matches the validation manifest). "
+            + "Fix: re-run Validate, then package again.");
 
     private static long Pad(long size) => (size + Block - 1) / Block * Block;
 

@@ -51,7 +51,7 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
 
         reporter.Info(model.Name, $"created time {OciJson.Timestamp(created)} (from {createdFrom})");
         var baseImage = await ResolveBaseAsync(model.Name, ct);
-        var plan = Plan(model, key, report.Manifest, baseImage, created, tag);
+        var plan = Plan(model, key, report.Manifest, baseImage, created, tag, validated: report.Layers);
         var findings = ModelCarLint.Check(plan, baseImage.HasShell, Settings);
         foreach (var w in findings.Where(f => !f.IsError)) reporter.Warning(model.Name, $"lint {w.Rule}: {w.Message}");
         var errors = findings.Where(f => f.IsError).ToList();
@@ -95,26 +95,44 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
         "modelcar/1", key, created.ToUnixTimeSeconds(), tag, Settings.Destination, Settings.Repository, Settings.LayoutDir,
         Settings.TarballDir, Settings.BaseImage + (EmbeddedBase.IsEmbedded(Settings.BaseImage) ? "@" + Settings.Busybox.Sha256 : ""), Settings.Compression, Settings.LayerSplitBytes, Settings.SourceUrl));
 
+    /// <summary>The layer of one file under <c>/models</c> (a file of at least <c>layerSplitBytes</c> gets its own),
+    /// exactly as Validate hashes it to record its digest.</summary>
+    public static TarLayer FileLayer(string sourcePath, string path, long size, string? sha256,
+        DateTimeOffset created) =>
+        new([new LayerFile(sourcePath, ImagePath(path), size, sha256)], created);
+
+    private static string ImagePath(string path) => "models/" + path;
+
     /// <summary>The image of the validated files (<paramref name="manifest"/>); <paramref name="asTheyAre"/>: of the
-    /// files as they are now (sizes read, contents not checked against the manifest), to learn what digest they give.</summary>
+    /// files as they are now (sizes read, contents not checked against the manifest), to learn what digest they give.
+    /// <paramref name="validated"/>: the layer digests Validate recorded, which a push lets the registry
+    /// check.</summary>
     private ImagePlan Plan(ModelDefinition model, string key, IReadOnlyList<FileEntry> manifest, BaseImage baseImage,
-        DateTimeOffset created, string tag, bool asTheyAre = false)
+        DateTimeOffset created, string tag, bool asTheyAre = false, ValidatedLayers? validated = null)
     {
         var output = state.OutputDir(model.Name, key);
         var files = manifest.Select(f => (Entry: f, File: asTheyAre
-            ? new LayerFile(Path.Combine(output, f.Path), "models/" + f.Path, new FileInfo(Path.Combine(output, f.Path)).Length)
-            : new LayerFile(Path.Combine(output, f.Path), "models/" + f.Path, f.Size, f.Sha256))).ToList();
+            ? new LayerFile(Path.Combine(output, f.Path), ImagePath(f.Path),
+                new FileInfo(Path.Combine(output, f.Path)).Length)
+            : new LayerFile(Path.Combine(output, f.Path), ImagePath(f.Path), f.Size, f.Sha256))).ToList();
         var sha = files.ToDictionary(f => f.File.ImagePath, f => f.Entry.Sha256);
         var compression = Settings.Compression == "gzip" ? LayerCompression.Gzip : LayerCompression.None;
         var small = files.Where(f => f.Entry.Size < Settings.LayerSplitBytes).Select(f => f.File).ToList();
-        var groups = new List<(List<LayerFile> Files, string Description)>();
-        if (small.Count > 0) groups.Add((small, $"{small.Count} file(s)"));
+        var groups = new List<(List<LayerFile> Files, string Description, string? Validated)>();
+        if (small.Count > 0) groups.Add((small, $"{small.Count} file(s)", null));
         groups.AddRange(files.Where(f => f.Entry.Size >= Settings.LayerSplitBytes).OrderBy(f => f.Entry.Path, StringComparer.Ordinal)
-            .Select(f => (new List<LayerFile> { f.File }, f.Entry.Path)));
+            .Select(f => (new List<LayerFile> { f.File }, f.Entry.Path,
+                !asTheyAre && compression == LayerCompression.None && validated?.Created == created
+                    ? validated.Digests.GetValueOrDefault(f.Entry.Path) : null)));
         var layers = groups.Select(g =>
         {
             var tar = new TarLayer(g.Files, created);
-            return new PlannedLayer(tar, LayerCache.Recipe(tar, sha, compression), g.Description);
+            var known = OciDigest.IsValid(g.Validated)
+                ? new BuiltLayer(
+                    new Descriptor { MediaType = MediaTypes.OciLayer, Digest = g.Validated!, Size = tar.Size },
+                    g.Validated!)
+                : null;
+            return new PlannedLayer(tar, LayerCache.Recipe(tar, sha, compression), g.Description, known);
         }).ToList();
 
         var annotations = new SortedDictionary<string, string>(StringComparer.Ordinal)

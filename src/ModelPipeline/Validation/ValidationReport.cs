@@ -14,6 +14,12 @@ public sealed record ValidationReport
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
     public DateTimeOffset ValidatedAt { get; init; }
 
+    /// <summary>
+    /// The digests of the ModelCar layers of the files that get a layer of their own, read in the same pass as their
+    /// sha256 (null when Validate ran without pipeline settings, or the layers are compressed).
+    /// </summary>
+    public ValidatedLayers? Layers { get; init; }
+
     /// <summary>For a published version: where the verdict came from (its recorded report, or its files re-checked).</summary>
     public string? From { get; init; }
 }
@@ -21,3 +27,10 @@ public sealed record ValidationReport
 public sealed record CheckResult(string Name, bool Passed, string Detail);
 
 public sealed record FileEntry(string Path, long Size, string Sha256);
+
+/// <summary>
+/// Each large file's own ModelCar layer (an uncompressed tar of that file alone under <c>/models</c>, every entry dated
+/// <see cref="Created"/>) by the file's path: its digest, so PackageModelCar can send the file unhashed and let the
+/// registry check the bytes against it (<c>PUT ?digest=</c>), instead of hashing the file again.
+/// </summary>
+public sealed record ValidatedLayers(DateTimeOffset Created, IReadOnlyDictionary<string, string> Digests);

@@ -23,13 +23,20 @@ public sealed partial class Validator(RunStateStore state)
         if (train is null || !Directory.Exists(output))
             throw new OperationFailedException($"model '{model.Name}': the training output for key {key[..12]} is missing. Fix: run ./build.sh Train --model {model.Name}.") { Model = model.Name };
 
-        var report = await CheckAsync(model, key, output, ct);
+        var report = await CheckAsync(model, key, output, await LayerPlanAsync(model, ct), ct);
         state.WriteRun(model.Name, key, "validate", report);
         return report;
     }
 
     /// <summary>Runs every gate of <paramref name="model"/> on the files in <paramref name="output"/>; writes nothing.</summary>
-    public static async Task<ValidationReport> CheckAsync(ModelDefinition model, string key, string output, CancellationToken ct = default)
+    public static Task<ValidationReport> CheckAsync(ModelDefinition model, string key, string output,
+        CancellationToken ct = default) =>
+        CheckAsync(model, key, output, null, ct);
+
+    /// <summary>The gates, and with <paramref name="layers"/> the digests of the files' own ModelCar layers (read in
+    /// the same pass as their sha256).</summary>
+    public static async Task<ValidationReport> CheckAsync(ModelDefinition model, string key, string output,
+        LayerPlan? layers, CancellationToken ct)
     {
         var checks = new List<CheckResult> { new("definition", true, "model.json matches models/model.schema.json and the rules") };
         // Before anything reads the output: only regular files and folders (a link is never followed).
@@ -37,14 +44,17 @@ public sealed partial class Validator(RunStateStore state)
         if (confined.Count > 0)
         {
             checks.Add(new CheckResult("output-files", false, $"{string.Join("; ", confined)}; no file was read"));
-            return Report(model, key, checks, [], []);
+            return Report(model, key, checks, [], [], null);
         }
         checks.Add(new CheckResult("output-files", true, "regular files and folders only"));
         var manifest = new List<FileEntry>();
+        var layerDigests = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var rel in Digests.Files(output))
         {
             var path = Path.Combine(output, rel);
-            manifest.Add(new FileEntry(rel, new FileInfo(path).Length, await Digests.FileSha256Async(path, ct)));
+            var (entry, layer) = await HashAsync(output, rel, new FileInfo(path).Length, layers, ct);
+            manifest.Add(entry);
+            if (layer is not null) layerDigests[rel] = layer;
         }
         checks.Add(new CheckResult("manifest", true, $"{manifest.Count} file(s), {manifest.Sum(f => f.Size)} bytes"));
 
@@ -71,10 +81,12 @@ public sealed partial class Validator(RunStateStore state)
                 checks.Add(OnnxSmokeTest.Run(Path.Combine(output, onnx), Path.Combine(output, vectors), model.Validation.Tolerance));
         }
 
-        return Report(model, key, checks, manifest, metrics);
+        return Report(model, key, checks, manifest, metrics,
+            layers is null ? null : new ValidatedLayers(layers.Created, layerDigests));
     }
 
-    private static ValidationReport Report(ModelDefinition model, string key, List<CheckResult> checks, List<FileEntry> manifest, Dictionary<string, double> metrics) =>
+    private static ValidationReport Report(ModelDefinition model, string key, List<CheckResult> checks,
+        List<FileEntry> manifest, Dictionary<string, double> metrics, ValidatedLayers? layers) =>
         new()
         {
             Model = model.Name,
@@ -83,6 +95,7 @@ public sealed partial class Validator(RunStateStore state)
             Checks = checks,
             Manifest = manifest,
             Metrics = metrics,
+            Layers = layers,
             ValidatedAt = DateTimeOffset.UtcNow,
         };
 

@@ -10,7 +10,7 @@ internal static partial class ModelPage
     private static void PromotionHistorySection(StringBuilder s, ModelReport m, ReportData data)
     {
         s.Append("<section aria-labelledby=\"history\"><h2 id=\"history\">Promotion history</h2>\n");
-        var entries = data.History.Where(e => e.Model == m.Name).ToList();
+        var entries = data.HistoryOf[m.Name].ToList();
         if (entries.Count == 0)
         {
             s.Append($"<p class=\"muted\">{E(data.HistorySource)}</p>\n</section>\n");

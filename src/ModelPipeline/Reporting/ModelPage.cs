@@ -22,7 +22,7 @@ internal static partial class ModelPage
         {
             return RunState.Digests.Sha256(System.Text.Json.JsonSerializer.Serialize(new
             {
-                Build, Model = m, History = data.History.Where(e => e.Model == m.Name), data.HistorySource,
+                Build, Model = m, History = data.HistoryOf[m.Name], data.HistorySource,
                 Fleet = data.Fleet is not null, data.ZooSource,
             }, InputJson));
         }

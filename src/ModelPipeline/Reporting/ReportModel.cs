@@ -18,7 +18,21 @@ public sealed record ReportData
     public string EnvironmentSource { get; init; } = "the zoo's test and prod aliases";
 
     /// <summary>Every model's stays in test and prod, from the GitOps history (empty when not read).</summary>
-    public IReadOnlyList<ModelPipeline.History.HistoryEntry> History { get; init; } = [];
+    public IReadOnlyList<ModelPipeline.History.HistoryEntry> History
+    {
+        get => _history;
+        init
+        {
+            _history = value;
+            HistoryOf = value.ToLookup(e => e.Model, StringComparer.Ordinal);
+        }
+    }
+
+    private readonly IReadOnlyList<ModelPipeline.History.HistoryEntry> _history = [];
+
+    /// <summary><see cref="History"/> by model: each model page takes its own entries, not a scan of all of them.</summary>
+    public ILookup<string, ModelPipeline.History.HistoryEntry> HistoryOf { get; private init; } =
+        Array.Empty<ModelPipeline.History.HistoryEntry>().ToLookup(e => e.Model, StringComparer.Ordinal);
 
     /// <summary>Said on a model page without history: why there is none.</summary>
     public string HistorySource { get; init; } = "The GitOps repository was not read, so there is no promotion history.";

@@ -11,7 +11,21 @@ public sealed record ReportData
 
     public string? ZooCommit { get; init; }
     public required DateTimeOffset GeneratedAt { get; init; }
-    public required IReadOnlyList<ModelReport> Models { get; init; }
+    public required IReadOnlyList<ModelReport> Models
+    {
+        get => _models;
+        init
+        {
+            _models = value;
+            _names = value.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
+        }
+    }
+
+    private readonly IReadOnlyList<ModelReport> _models = [];
+    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+
+    /// <summary>Whether the zoo has a page for <paramref name="model"/> (a run page links 10,000 rows by it).</summary>
+    public bool HasModel(string model) => _names.Contains(model);
     public IReadOnlyList<RunRecord> Runs { get; init; } = [];
 
     /// <summary>Where test/prod come from: "the GitOps repository" or "the zoo's aliases".</summary>

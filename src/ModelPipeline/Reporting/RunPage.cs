@@ -61,7 +61,7 @@ internal static class RunPage
     private static string Result(string result) => Badge(result, result switch { "ok" => "ok", "failed" => "failed", "warning" => "warning", _ => "muted" });
 
     private static string ModelLink(string model, ReportData data) =>
-        data.Models.Any(m => m.Name == model) ? $"<a href=\"../models/{E(model)}.html\">{E(model)}</a>" : E(model);
+        data.HasModel(model) ? $"<a href=\"../models/{E(model)}.html\">{E(model)}</a>" : E(model);
 
     /// <summary>A bar placed on the run's time axis (the text columns carry the same information).</summary>
     private static string Bar(RunRecord run, DateTimeOffset start, DateTimeOffset end, double total)

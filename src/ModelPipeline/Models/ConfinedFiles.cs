@@ -17,7 +17,7 @@ public static class ConfinedFiles
         var fullRoot = Path.GetFullPath(root);
         var realRoot = SafePath.RealPath(fullRoot);
         var start = Path.GetFullPath(Path.Combine(fullRoot, entry));
-        var realStart = SafePath.RealPathUnder(realRoot, Relative(fullRoot, start));
+        var realStart = SafePath.RealPathUnder(realRoot, Path.GetRelativePath(fullRoot, start));
         if (Escapes(realRoot, start, realStart, fullRoot, out problem)) return [];
         if (File.Exists(start)) return [Relative(fullRoot, start)];
         var files = new List<string>();

@@ -59,8 +59,9 @@ public static class SafePath
     /// resolving the whole path (the parts are followed in order either way), without looking up the folder's own
     /// parts again (1,000 models: the repository's parent folders once, not once per file).
     /// </summary>
+    /// <remarks>Split as the operating system splits it: on Linux a backslash is part of a name, not a separator.</remarks>
     public static string RealPathUnder(string realBase, string relative) =>
-        Walk(realBase, relative.Replace('\\', '/').Replace('/', Path.DirectorySeparatorChar), depth: 0);
+        Walk(realBase, relative.Replace(Path.AltDirectorySeparatorChar, Path.DirectorySeparatorChar), depth: 0);
 
     private static string Walk(string current, string relative, int depth)
     {

@@ -202,4 +202,21 @@ public sealed class SafePathTests : IDisposable
         Assert.Contains("outside the model folder", why);
         Assert.NotNull(ModelPipeline.Models.SafePath.TryResolve(inner, "s/data.csv", out _));
     }
+
+    [Fact]
+    public void A_backslash_is_part_of_a_name_on_linux_so_a_link_named_with_one_is_resolved_as_itself()
+    {
+        if (OperatingSystem.IsWindows()) return; // a backslash separates there
+        var inner = Directory.CreateDirectory(Path.Combine(_dir, "model")).FullName;
+        Directory.CreateDirectory(Path.Combine(inner, "a"));
+        File.WriteAllText(Path.Combine(inner, "a", "b"), "inside");
+        File.WriteAllText(Path.Combine(_dir, "secret.txt"), "outside");
+        File.CreateSymbolicLink(Path.Combine(inner, "a\\b"), Path.Combine(_dir, "secret.txt"));
+        Assert.Null(ModelPipeline.Models.SafePath.TryResolve(inner, "a\\b", out var why));
+        Assert.Contains("outside the model folder", why);
+        Assert.NotNull(ModelPipeline.Models.SafePath.TryResolve(inner, "a/b", out _));
+        var files = ModelPipeline.Models.ConfinedFiles.List(inner, ".", [], out var problem);
+        Assert.Empty(files);
+        Assert.Contains("outside the model folder", problem);
+    }
 }

@@ -36,9 +36,11 @@ public sealed partial class GitClone
     /// merge or rebase, a torn index): nothing in it was pushed, so nothing in it was published. It is
     /// reset to the remote's tip by the caller; this drops what would stop the reset and reports what was found.
     /// </summary>
-    private async Task DiscardHalfDoneAsync(CancellationToken ct)
+    /// <returns>Whether the clone was found clean: no half-done state, and no changed, untracked or ignored file.</returns>
+    private async Task<bool> DiscardHalfDoneAsync(CancellationToken ct)
     {
         var found = new List<string>();
+        var clean = false;
         var gitDir = Path.Combine(WorkTree, ".git");
         foreach (var state in HalfDoneStates)
         {
@@ -50,9 +52,13 @@ public sealed partial class GitClone
         }
         try
         {
-            var status = await _git.RunAsync(WorkTree, ["status", "--porcelain", "--untracked-files=all"], ct);
-            var changed = status.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+            // Ignored files too ("!!" lines): the reset's clean -x removes them, so a tree with one is not clean.
+            var status = (await _git.RunAsync(WorkTree,
+                ["status", "--porcelain", "--untracked-files=all", "--ignored"], ct))
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var changed = status.Count(line => !line.StartsWith("!! ", StringComparison.Ordinal));
             if (changed > 0) found.Add($"{changed} uncommitted change(s)");
+            clean = status.Length == 0;
         }
         catch (GitException ex)
         {
@@ -63,5 +69,6 @@ public sealed partial class GitClone
             Recovered?.Invoke($"the cached clone {WorkTree} was left half-done by a stopped run "
                 + $"({string.Join("; ", found)}); "
                 + $"discarded and reset to {Errors.Redactor.Redact(Remote.Url)} {Branch}: nothing in it was published");
+        return clean && found.Count == 0;
     }
 }

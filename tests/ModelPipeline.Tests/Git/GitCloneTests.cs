@@ -65,6 +65,39 @@ public sealed class GitCloneTests : IDisposable
     }
 
     [Fact]
+    public async Task A_sync_of_a_clone_already_at_the_tip_still_removes_ignored_files_and_puts_a_detached_head_back_on_its_branch()
+    {
+        var remote = await BareAsync();
+        var a = Clone(remote, "a");
+        await a.CommitAndPushAsync(_author, async (t, ct) =>
+        {
+            await File.WriteAllTextAsync(Path.Combine(t, ".gitignore"), "*.tmp\n", ct);
+            return await AppendLineAsync(t, "one");
+        }, 3, CancellationToken.None);
+        var tip = await BareRepo.TipAsync(remote.Url);
+
+        // At the tip with nothing changed but an ignored file: what the reset's clean -x removes must go.
+        await File.WriteAllTextAsync(Path.Combine(a.WorkTree, "half-written.tmp"), "stray");
+        using (await a.LockAsync(TimeSpan.FromSeconds(30), CancellationToken.None))
+            Assert.Equal(tip, await a.SyncAsync(CancellationToken.None));
+        Assert.False(File.Exists(Path.Combine(a.WorkTree, "half-written.tmp")));
+
+        // At the tip's commit on a detached HEAD: the branch is checked out again.
+        await Tools.RunOkAsync("git", "-C", a.WorkTree, "checkout", "--quiet", "--detach");
+        using (await a.LockAsync(TimeSpan.FromSeconds(30), CancellationToken.None))
+            Assert.Equal(tip, await a.SyncAsync(CancellationToken.None));
+        Assert.Equal("refs/heads/main",
+            (await Tools.RunOkAsync("git", "-C", a.WorkTree, "symbolic-ref", "HEAD")).Trim());
+
+        // Clean, on the branch, at the tip: the sync changes nothing and the next commit builds on it.
+        using (await a.LockAsync(TimeSpan.FromSeconds(30), CancellationToken.None))
+            Assert.Equal(tip, await a.SyncAsync(CancellationToken.None));
+        var outcome = await a.CommitAndPushAsync(_author, (t, _) => AppendLineAsync(t, "two"), 3, CancellationToken.None);
+        Assert.Equal(outcome.Commit, await BareRepo.TipAsync(remote.Url));
+        Assert.Equal("one\ntwo\n", await BareRepo.ShowAsync(remote.Url, "log.txt"));
+    }
+
+    [Fact]
     public async Task A_change_that_changes_nothing_makes_no_commit()
     {
         var remote = await BareAsync();

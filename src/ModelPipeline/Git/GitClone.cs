@@ -163,17 +163,7 @@ public sealed partial class GitClone
     }
 
     /// <summary>Whether HEAD is the branch itself (not a detached HEAD that happens to be at its commit).</summary>
-    private bool OnBranch()
-    {
-        try
-        {
-            return File.ReadAllText(Path.Combine(WorkTree, ".git", "HEAD")).Trim() == $"ref: refs/heads/{Branch}";
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
+    private bool OnBranch() => GitRefFiles.HeadBranch(WorkTree) == $"refs/heads/{Branch}";
 
     /// <summary>Forgets that this clone was synced in this run, so the next use fetches.</summary>
     private void Unsync() => SyncedThisRun.TryRemove(WorkTree, out _);

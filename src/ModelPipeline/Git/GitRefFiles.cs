@@ -47,6 +47,21 @@ public static class GitRefFiles
         }
     }
 
+    /// <summary>The branch <c>HEAD</c> is attached to (<c>refs/heads/NAME</c>), or null when it is detached or
+    /// unreadable.</summary>
+    public static string? HeadBranch(string workTree)
+    {
+        try
+        {
+            var text = File.ReadAllText(Path.Combine(workTree, ".git", "HEAD")).Trim();
+            return text.StartsWith("ref: ", StringComparison.Ordinal) ? text[5..].Trim() : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>
     /// packed-refs parsed once per write time and length (a GitOps clone packs a branch per promotion). Only a
     /// file written over a second before it was read is kept: the clock of a file's write time is coarse, and

@@ -27,6 +27,19 @@ public sealed class RegistryPushTests
         return (key, ValidatedModel.ReadRecord(world, "demo", key).Digest);
     }
 
+    /// <summary>Packages the same model again through <paramref name="via"/> into <paramref name="registryHost"/>: it
+    /// succeeds, and the image there is the first one.</summary>
+    private static async Task PackagedAgainAsync(TestWorld world, string via, string registryHost, string key,
+        string digest)
+    {
+        ValidatedModel.Configure(world, RegistryCar(via));
+        var run = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
+        Assert.True(run.ExitCode == 0, run.All);
+        Assert.Equal(digest, ValidatedModel.ReadRecord(world, "demo", key).Digest);
+        var inspect = await SkopeoInspectAsync($"{registryHost}/modelzoo:demo-{key[..12]}");
+        Assert.Equal(digest, inspect.GetProperty("Digest").GetString());
+    }
+
     private static object RegistryCar(string host, string? baseImage = null) => new
     {
         destination = "registry",
@@ -121,10 +134,7 @@ public sealed class RegistryPushTests
         ValidatedModel.Configure(world, RegistryCar(proxy.Host), new { retries = 3 });
         var key = ValidatedModel.Seed(world, "demo", Files());
         // Same size, other bytes: only the sha256 streamed with the upload can tell.
-        var weights = Path.Combine(world.ArtifactsDir, "demo", "runs", key, "output", "weights.bin");
-        var bytes = File.ReadAllBytes(weights);
-        bytes[^1] ^= 0xFF;
-        File.WriteAllBytes(weights, bytes);
+        ValidatedModel.FlipByte(world, "demo", key, "weights.bin", last: true);
 
         var run = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
 
@@ -157,12 +167,7 @@ public sealed class RegistryPushTests
 
         // The layer cache knows both layers' digests: each goes up unhashed in one PUT ?digest=, which the registry
         // checks, and the image is the same.
-        ValidatedModel.Configure(world, RegistryCar(proxy.Host));
-        var run = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
-        Assert.True(run.ExitCode == 0, run.All);
-        Assert.Equal(digest, ValidatedModel.ReadRecord(world, "demo", key).Digest);
-        var inspect = await SkopeoInspectAsync($"{second.Host}/modelzoo:demo-{key[..12]}");
-        Assert.Equal(digest, inspect.GetProperty("Digest").GetString());
+        await PackagedAgainAsync(world, proxy.Host, second.Host, key, digest);
         Assert.Equal(0, Count(proxy, PatchUpload));
         Assert.DoesNotContain(proxy.Log, l => l.StartsWith("DELETE ", StringComparison.Ordinal));
 
@@ -171,10 +176,7 @@ public sealed class RegistryPushTests
         await using var third = await LocalRegistry.StartAsync();
         await using var thirdProxy = await FaultProxy.StartAsync(third.Host);
         ValidatedModel.Configure(world, RegistryCar(thirdProxy.Host));
-        var weights = Path.Combine(world.ArtifactsDir, "demo", "runs", key, "output", "weights.bin");
-        var bytes = File.ReadAllBytes(weights);
-        bytes[bytes.Length / 2] ^= 0xFF;
-        File.WriteAllBytes(weights, bytes);
+        ValidatedModel.FlipByte(world, "demo", key, "weights.bin");
         var changed = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
         Assert.Equal(1, changed.ExitCode);
         Assert.Contains("weights.bin changed since it was validated", changed.All, StringComparison.Ordinal);
@@ -201,13 +203,7 @@ public sealed class RegistryPushTests
             File.WriteAllText(entry, json.Replace(cached, "sha256:" + new string('0', 64), StringComparison.Ordinal));
         }
 
-        ValidatedModel.Configure(world, RegistryCar(proxy.Host));
-        var run = await Modelpipe.RunAsync(world.Root, ["package", "--model", "demo"], ValidatedModel.Env(world));
-
-        Assert.True(run.ExitCode == 0, run.All);
-        Assert.Equal(digest, ValidatedModel.ReadRecord(world, "demo", key).Digest);
-        var inspect = await SkopeoInspectAsync($"{second.Host}/modelzoo:demo-{key[..12]}");
-        Assert.Equal(digest, inspect.GetProperty("Digest").GetString());
+        await PackagedAgainAsync(world, proxy.Host, second.Host, key, digest);
         // Each layer: one PUT ?digest= the registry refused (DIGEST_INVALID), its session cancelled, then one PATCH.
         Assert.Equal(2, Count(proxy, DeleteUpload));
         Assert.Equal(2, Count(proxy, PatchUpload));

@@ -118,10 +118,7 @@ public sealed class ValidatedLayerRegistryPushTests
         var key = await ValidatedAsync(world, proxy.Host);
         var validated = Report(world, key).Layers!.Digests["weights.bin"];
         // Same size, other bytes: no client hash runs, so only the registry's digest check can tell.
-        var weights = Path.Combine(world.ArtifactsDir, "demo", "runs", key, "output", "weights.bin");
-        var bytes = File.ReadAllBytes(weights);
-        bytes[bytes.Length / 2] ^= 0xFF;
-        File.WriteAllBytes(weights, bytes);
+        ValidatedModel.FlipByte(world, "demo", key, "weights.bin");
 
         var run = await PackageAsync(world);
 

@@ -77,6 +77,16 @@ public static class ValidatedModel
         File.WriteAllText(Path.Combine(world.Root, "pipeline.json"), JsonSerializer.Serialize(doc));
     }
 
+    /// <summary>Flips the middle byte (or the <paramref name="last"/>) of a trained output file: the same size, other
+    /// bytes, so only a hash can tell.</summary>
+    public static void FlipByte(TestWorld world, string model, string key, string file, bool last = false)
+    {
+        var path = Path.Combine(world.ArtifactsDir, model, "runs", key, "output", file);
+        var bytes = File.ReadAllBytes(path);
+        bytes[last ? bytes.Length - 1 : bytes.Length / 2] ^= 0xFF;
+        File.WriteAllBytes(path, bytes);
+    }
+
     public static PackageRecord ReadRecord(TestWorld world, string model, string key) =>
         JsonSerializer.Deserialize<PackageRecord>(File.ReadAllText(Path.Combine(world.ArtifactsDir, model, "runs", key, "package.json")), RunStateStore.Json)!;
 

@@ -36,6 +36,33 @@ internal sealed class CommandContext
     /// <summary>Whether every model's lines and summary row are printed, also in a run over many models (<c>--verbose</c>).</summary>
     public bool Verbose { get; private init; }
 
+    /// <summary>The models of this chain verb that the run passes over as settled (model → the run that settled it).</summary>
+    public IReadOnlyDictionary<string, string> Settled { get; private set; } = new Dictionary<string, string>();
+
+    /// <summary>The chain verb this context settles for (null: not a Publish chain verb in a run).</summary>
+    public string? SettlingVerb { get; private set; }
+
+    /// <summary>
+    /// The selected models of a Publish chain verb (<see cref="Settling.Settlement.Chain"/>) that this run works on:
+    /// in a run (<c>MODELPIPE_RUN_ID</c>) and without options beyond the common ones, the settled models are left out
+    /// (<see cref="Settled"/>); their rows are added as skipped.
+    /// </summary>
+    public async Task<IReadOnlyList<ModelDefinition>> ChainModelsAsync(ParseResult parse, Option<string[]> model, string verb,
+        CancellationToken ct)
+    {
+        var models = Models(parse, model);
+        if (RunId is null || !Settling.Settlement.Chain.Contains(verb) || !OnlyCommonOptions(parse)) return models;
+        var run = await Settling.Settlement.ForRunAsync(Config, RunId, [.. models.Select(m => m.Name)], Output, ct);
+        SettlingVerb = verb;
+        Settled = models.Where(m => run.Settled.ContainsKey(m.Name)).ToDictionary(m => m.Name, m => run.Settled[m.Name]);
+        return Settled.Count == 0 ? models : [.. models.Where(m => !Settled.ContainsKey(m.Name))];
+    }
+
+    /// <summary>Whether only the options every verb has were given (a verb option such as --retrain asks for work).</summary>
+    private static bool OnlyCommonOptions(ParseResult parse) =>
+        parse.Tokens.Where(t => t.Type == System.CommandLine.Parsing.TokenType.Option)
+            .All(t => t.Value is "--model" or "-m" or "--parallel" or "--verbose" or "--json" or "--root" or "--config");
+
     /// <summary>The same context writing to another output (one model's buffer in a parallel run).</summary>
     public CommandContext WithOutput(ConsoleOutput output) =>
         new(Root, Config, output, Json) { Parse = Parse, Parallel = Parallel, Verbose = Verbose };
@@ -54,7 +81,7 @@ internal sealed class CommandContext
     }
 
     public IReadOnlyList<ModelDefinition> Models(ParseResult parse, Option<string[]> model) =>
-        ModelCatalog.Load(Root, parse.GetValue(model) ?? []);
+        ModelCatalog.Load(Root, parse.GetValue(model) ?? [], Settling.Settlement.CheckedDefinitions(Config));
 
     private static string FindRoot(string? given)
     {

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using ModelPipeline.Cli.Output;
 using ModelPipeline.Errors;
 using ModelPipeline.Models;
+using ModelPipeline.Settling;
 
 namespace ModelPipeline.Cli.Commands;
 
@@ -19,7 +20,7 @@ internal static class Verb
         command.SetAction((parse, ct) => Guard(async () =>
         {
             var ctx = CommandContext.Create(parse);
-            return await RunRowsAsync(ctx, name, ctx.Models(parse, model), m => m.Name, m => m.Name, (m, itemCtx) => step(itemCtx, m, ct), ctx.Parallel);
+            return await RunRowsAsync(ctx, name, await ctx.ChainModelsAsync(parse, model, name, ct), m => m.Name, m => m.Name, (m, itemCtx) => step(itemCtx, m, ct), ctx.Parallel);
         }, ct));
         return command;
     }
@@ -39,7 +40,7 @@ internal static class Verb
         command.SetAction((parse, ct) => Guard(async () =>
         {
             var ctx = CommandContext.Create(parse);
-            var models = ctx.Models(parse, model);
+            var models = await ctx.ChainModelsAsync(parse, model, name, ct);
             IReadOnlyList<(T? Value, PipelineException? Error)> outcomes;
             try
             {
@@ -104,7 +105,7 @@ internal static class Verb
         }
 
         // Over many models, only the rows a step did not skip are shown (a 1,000-model no-op prints a line per step).
-        var quiet = !ctx.Verbose && rows.Count > QuietAbove;
+        var quiet = !ctx.Verbose && rows.Count + ctx.Settled.Count > QuietAbove;
         if (quiet)
             await RowBuffers.RunAsync(ctx, rows.Count, parallel, RunAsync,
                 (i, text) => outcomes[i].Result is not { } result || Shown(result, text, summarized));
@@ -115,9 +116,21 @@ internal static class Verb
 
         var results = outcomes.Select(o => o.Result).ToList();
         var exit = outcomes.Select(o => o.Exit).DefaultIfEmpty(0).Max();
+        if (ctx.Settled.Count > 0)
+            results = [.. results.Concat(ctx.Settled.Select(s => new StepResult
+            {
+                Model = s.Key, Step = name, Result = Skipped, Detail = $"settled: unchanged since run {s.Value}",
+            })).OrderBy(r => r.Model, StringComparer.Ordinal)];
         ctx.Output.Summary(quiet ? results.Where(r => !summarized.Contains(r.Result)).ToList() : results);
         if (quiet) ctx.Output.Info(null, Counts(name, results));
         ReportCommands.Journal(ctx, name, exit, results); // the run journal (artifacts/runs/<MODELPIPE_RUN_ID>/)
+        if (ctx.SettlingVerb is { } verb && ctx.RunId is { } run)
+        {
+            Settlement.Passed(ctx.Config, run, verb, results.Where(r => r.Result is "ok" or Skipped && !ctx.Settled.ContainsKey(r.Model))
+                .Select(r => r.Model));
+            if (verb == Settlement.Chain[^1] && await Settlement.RecordAsync(ctx.Config, run, ctx.Output, CancellationToken.None) is > 0 and var n)
+                ctx.Output.Info(null, $"{n} model(s) settled: later runs pass over them until something they depend on changes");
+        }
         if (ctx.Json) WriteJson(name, exit, results);
         return exit;
     }

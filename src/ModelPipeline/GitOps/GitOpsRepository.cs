@@ -36,14 +36,16 @@ public sealed partial class GitOpsRepository : IDisposable
 
     private string Tip => "refs/remotes/origin/" + _settings.Branch;
 
-    /// <summary>Locks the cached clone and brings it to the tip of the GitOps branch.</summary>
-    public static async Task<GitOpsRepository> OpenAsync(PipelineConfig config, IPipelineReporter reporter, CancellationToken ct)
+    /// <summary>Locks the cached clone and brings it to the tip of the GitOps branch (or, without
+    /// <paramref name="sync"/>, takes it as it is).</summary>
+    public static async Task<GitOpsRepository> OpenAsync(PipelineConfig config, IPipelineReporter reporter, CancellationToken ct,
+        bool sync = true)
     {
         var (git, clone) = await ConnectAsync(config, reporter, ct);
         var held = await clone.LockAsync(TimeSpan.FromMinutes(10), ct);
         try
         {
-            await clone.SyncAsync(ct);
+            if (sync) await clone.SyncAsync(ct);
             return new GitOpsRepository(git, clone, config.GitOps, held);
         }
         catch
@@ -207,6 +209,19 @@ public sealed partial class GitOpsRepository : IDisposable
         catch (GitException)
         {
             return false;
+        }
+    }
+
+    /// <summary>The commit checked out in a clone (null before its first commit).</summary>
+    public static async Task<string?> HeadAsync(GitCli git, string workDir, CancellationToken ct)
+    {
+        try
+        {
+            return (await git.RunAsync(workDir, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], ct)).Trim();
+        }
+        catch (GitException)
+        {
+            return null;
         }
     }
 

@@ -20,7 +20,10 @@ public static class ModelCatalog
     /// Loads the selected models (all when <paramref name="selection"/> is empty). Unknown names and
     /// invalid definitions are reported together in one <see cref="InvalidInputException"/>.
     /// </summary>
-    public static IReadOnlyList<ModelDefinition> Load(string repoRoot, IReadOnlyCollection<string> selection)
+    /// <param name="checkedBefore">Models whose definition folder is known unchanged since it was last found valid
+    /// (<see cref="Settling.Settlement.CheckedDefinitions"/>): read without running the schema and rules again.</param>
+    public static IReadOnlyList<ModelDefinition> Load(string repoRoot, IReadOnlyCollection<string> selection,
+        Func<string, bool>? checkedBefore = null)
     {
         var all = Names(repoRoot);
         var problems = new List<string>();
@@ -37,7 +40,8 @@ public static class ModelCatalog
         void LoadAt(int i)
         {
             var found = new List<string>();
-            loaded[i] = (ModelLoader.TryLoad(Path.Combine(repoRoot, "models", names[i]), repoRoot, found), found);
+            loaded[i] = (ModelLoader.TryLoad(Path.Combine(repoRoot, "models", names[i]), repoRoot, found,
+                checkedBefore is not null && checkedBefore(names[i])), found);
         }
         if (names.Count > 0) LoadAt(0);
         var cores = new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount };

@@ -44,7 +44,9 @@ public static class ModelLoader
         return model;
     }
 
-    internal static ModelDefinition? TryLoad(string modelDir, string displayRoot, List<string> problems)
+    /// <param name="checkedBefore">The folder is known unchanged since its definition was last found valid: it is
+    /// only read (a definition that no longer parses is still reported).</param>
+    internal static ModelDefinition? TryLoad(string modelDir, string displayRoot, List<string> problems, bool checkedBefore = false)
     {
         modelDir = Path.GetFullPath(modelDir);
         var folder = Path.GetFileName(modelDir);
@@ -64,6 +66,19 @@ public static class ModelLoader
             return null;
         }
         if (Valid.TryGetValue((modelDir, text), out var known)) return known;
+        if (checkedBefore)
+        {
+            try
+            {
+                var read = JsonSerializer.Deserialize<ModelDefinition>(text, JsonOptions)! with { Directory = modelDir };
+                if (Valid.Count >= ValidLimit) Valid.Clear();
+                return Valid[(modelDir, text)] = read;
+            }
+            catch (JsonException)
+            {
+                // checked in full below, which words the problem
+            }
+        }
         try
         {
             using var document = JsonDocument.Parse(text);

@@ -34,10 +34,26 @@ internal static class ReportCommands
             {
                 var deployed = zooUrl is null ? await DeployedAsync(ctx, ct) : null;
                 var history = zooUrl is null ? await HistoryAsync(ctx, ct) : null;
-                var loader = new ReportLoader(zoo.Root, ctx.Config.ArtifactsDir) { IncludeArchived = parse.GetValue(archived) };
-                var models = loader.Load(deployed, only);
-                foreach (var missing in only.Where(m => models.All(x => x.Name != m)))
+                var archivedToo = parse.GetValue(archived);
+                var loader = new ReportLoader(zoo.Root, ctx.Config.ArtifactsDir) { IncludeArchived = archivedToo };
+                var names = ZooLayout.Models(zoo.Root).Where(m => only.Length == 0 || only.Contains(m)).ToList();
+                foreach (var missing in only.Where(m => !names.Contains(m)))
                     throw new InvalidInputException($"--model {missing}: the zoo {zoo.Source} has no such model (it has {(ZooLayout.Models(zoo.Root) is { Count: > 0 } all ? string.Join(", ", all.Take(20)) : "no models")}). Fix: pick a model from 'modelpipe models list'.") { Model = missing };
+                var historySource = history is null
+                    ? "The GitOps history was not read (a --zoo report, or it was unreadable): no promotion history."
+                    : "The GitOps repository never deployed this model to test or prod.";
+                var withFleet = zooUrl is null && ctx.Config.Fleet is not null;
+                var trees = await PageMemo.TreesAsync(zoo.Root, zoo.Commit, ct);
+                var stays = (history ?? []).ToLookup(e => e.Model, StringComparer.Ordinal);
+                var inputs = names.Where(trees.ContainsKey).ToDictionary(n => n, n => PageMemo.Inputs(trees[n],
+                    deployed?.GetValueOrDefault((n, "test")), deployed?.GetValueOrDefault((n, "prod")),
+                    deployed is not null, stays[n], historySource, zoo.Source, withFleet, archivedToo));
+                // Pages drawn from the same inputs are kept unread; the fleet page judges every model, so not with one.
+                var memo = withFleet ? new Dictionary<string, PageMemo.Entry>() : PageMemo.Read(destination);
+                var kept = names.Where(n => PageMemo.Keeps(memo, destination, n, inputs.GetValueOrDefault(n)))
+                    .Select(n => memo[n]).ToList();
+                var keptNames = kept.Select(k => k.Index.Name).ToHashSet(StringComparer.Ordinal);
+                var models = loader.LoadModels(deployed, [.. names.Where(n => !keptNames.Contains(n))]);
                 var fleet = zooUrl is null ? await FleetReader.ReportAsync(ctx.Config, ctx.Output, models, problems, ct) : null;
                 data = new ReportData
                 {
@@ -45,19 +61,20 @@ internal static class ReportCommands
                     ZooCommit = zoo.Commit,
                     GeneratedAt = DateTimeOffset.UtcNow,
                     Models = models,
+                    Kept = kept,
+                    // A model read with problems is drawn every time: its page and the index list them.
+                    PageInputs = inputs.Where(i => !loader.HasProblems(i.Key)).ToDictionary(),
                     Runs = zooUrl is null
                         ? RunJournal.ReadAll(ctx.Config.ArtifactsDir, problems,
                             Path.Combine(ctx.Config.CacheDir, "report-runs"),
                             id => ReportWriter.HasRunPage(destination, id),
                             // What a run's page shows besides its journal: the site's header and the model links.
-                            $"{zoo.Source}\n{fleet is not null}\n{string.Join(",", models.Select(m => m.Name))}")
+                            $"{zoo.Source}\n{fleet is not null}\n{string.Join(",", names)}")
                         : [],
                     EnvironmentSource = deployed is null ? "the zoo's test and prod aliases" : "the GitOps repository",
                     Problems = [.. loader.Problems, .. problems],
                     History = history ?? [],
-                    HistorySource = history is null
-                        ? "The GitOps history was not read (a --zoo report, or it was unreadable): no promotion history."
-                        : "The GitOps repository never deployed this model to test or prod.",
+                    HistorySource = historySource,
                     ChartCacheDir = Path.Combine(ctx.Config.CacheDir, "report-charts"),
                     Fleet = fleet,
                     Deliveries = zooUrl is null ? Notifications.DeliveryLog.Read(Notifications.Notifier.LogPath(ctx.Config.ArtifactsDir)) : [],

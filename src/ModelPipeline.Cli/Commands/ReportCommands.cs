@@ -32,8 +32,7 @@ internal static class ReportCommands
             ReportData data;
             using (var zoo = await new ZooRepository(ctx.Config, ctx.Output, zooUrl).ReadAsync(ct))
             {
-                var deployed = zooUrl is null ? await DeployedAsync(ctx, ct) : null;
-                var history = zooUrl is null ? await HistoryAsync(ctx, ct) : null;
+                var (deployed, history) = zooUrl is null ? await GitOpsAsync(ctx, ct) : (null, null);
                 var archivedToo = parse.GetValue(archived);
                 var loader = new ReportLoader(zoo.Root, ctx.Config.ArtifactsDir) { IncludeArchived = archivedToo };
                 var names = ZooLayout.Models(zoo.Root).Where(m => only.Length == 0 || only.Contains(m)).ToList();
@@ -98,34 +97,48 @@ internal static class ReportCommands
         return command;
     }
 
-    /// <summary>What the GitOps repository deploys: (model, test|prod) → version. Unreadable: a warning, and the zoo's aliases instead.</summary>
-    private static async Task<IReadOnlyDictionary<(string Model, string Environment), int>?> DeployedAsync(CommandContext ctx, CancellationToken ct)
+    /// <summary>
+    /// What the GitOps repository deploys, (model, test|prod) → version, and every model's promotion history, from one
+    /// read of its config.yaml changes: the last change of each file is what the branch deploys now. Unreadable: a
+    /// warning, and the zoo's aliases instead (also for a bad config.yaml at the tip) or no history.
+    /// </summary>
+    private static async Task<(IReadOnlyDictionary<(string Model, string Environment), int>? Deployed,
+        IReadOnlyList<History.HistoryEntry>? History)> GitOpsAsync(CommandContext ctx, CancellationToken ct)
     {
+        IReadOnlyList<PinChange> changes;
         try
         {
-            var pins = await new AliasSync(ctx.Config, ctx.Output).ReadPinsAsync([], ct);
-            return pins.ToDictionary(p => (p.Model, p.Alias), p => p.Version);
+            using var repo = await GitOpsRepository.OpenAsync(ctx.Config, ctx.Output, ct);
+            changes = await repo.PinChangesAsync(
+                [.. AliasSync.Environments.Union(History.PromotionHistory.Environments)], ct);
         }
         catch (PipelineException ex)
         {
-            ctx.Output.Warning(null, $"the GitOps repository could not be read ({ex.Message.Split('\n')[0]}); test and prod are shown from the zoo's aliases.");
-            return null;
+            Unreadable(ctx, ex, "repository", "test and prod are shown from the zoo's aliases");
+            Unreadable(ctx, ex, "history", "the model pages show none");
+            return (null, null);
         }
+        Dictionary<(string Model, string Environment), int>? deployed = new();
+        var now = changes.GroupBy(c => (c.Environment, c.Model)).ToDictionary(g => g.Key, g => g.Last().Content);
+        try
+        {
+            foreach (var environment in AliasSync.Environments)
+                foreach (var (key, yaml) in now.Where(n => n.Key.Environment == environment && n.Value is not null)
+                             .OrderBy(n => n.Key.Model, StringComparer.Ordinal))
+                    deployed[(key.Model, environment)] = AliasSync.PinOf(environment, key.Model, yaml!).Version;
+        }
+        catch (PipelineException ex)
+        {
+            Unreadable(ctx, ex, "repository", "test and prod are shown from the zoo's aliases");
+            deployed = null;
+        }
+        var history = History.PromotionHistory.Build(
+            [.. changes.Where(c => History.PromotionHistory.Environments.Contains(c.Environment))], ctx.State);
+        return (deployed, history);
     }
 
-    /// <summary>Every model's promotion history; unreadable: a warning, and none.</summary>
-    private static async Task<IReadOnlyList<History.HistoryEntry>?> HistoryAsync(CommandContext ctx, CancellationToken ct)
-    {
-        try
-        {
-            return await History.PromotionHistory.ReadAsync(ctx.Config, ctx.Output, ctx.State, ct);
-        }
-        catch (PipelineException ex)
-        {
-            ctx.Output.Warning(null, $"the GitOps history could not be read ({ex.Message.Split('\n')[0]}); the model pages show none.");
-            return null;
-        }
-    }
+    private static void Unreadable(CommandContext ctx, PipelineException ex, string what, string instead) =>
+        ctx.Output.Warning(null, $"the GitOps {what} could not be read ({ex.Message.Split('\n')[0]}); {instead}.");
 
     /// <summary>Refuses to replace a folder that is not a report (the site replaces its destination whole).</summary>
     private static void CheckDestination(string destination)

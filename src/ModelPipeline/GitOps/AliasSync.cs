@@ -35,13 +35,16 @@ public sealed class AliasSync(PipelineConfig config, IPipelineReporter reporter)
         return pins;
     }
 
-    /// <summary>The pin that <c>&lt;environment&gt;/&lt;folder&gt;/config.yaml</c> with <paramref name="yaml"/> sets.</summary>
+    /// <summary>The pin that <c>&lt;environment&gt;/&lt;folder&gt;/config.yaml</c> with <paramref name="yaml"/>
+    /// sets.</summary>
     public static Pin PinOf(string environment, string folder, string yaml)
     {
         var path = EnvironmentConfig.PathFor(environment, folder);
         var deployed = ConfigYaml.Parse(yaml, $"{path} in the GitOps repository");
         if (deployed.Name != folder || deployed.ModelVersion < 1)
-            throw new OperationFailedException($"{path} in the GitOps repository names model '{deployed.Name}' v{deployed.ModelVersion}, not a version of '{folder}'. Fix: correct the file (UpdateGitOps and OpenPr write it) and re-run.") { Model = folder };
+            throw new OperationFailedException($"{path} in the GitOps repository names model '{deployed.Name}' "
+                + $"v{deployed.ModelVersion}, not a version of '{folder}'. Fix: correct the file (UpdateGitOps and "
+                + "OpenPr write it) and re-run.") { Model = folder };
         return new Pin(folder, environment, deployed.ModelVersion, path);
     }
 

@@ -67,7 +67,8 @@ internal static class IndexPage
         var models = data.Index;
         var s = new StringBuilder(4096 + models.Count * 700);
         s.Append("<h1>Models</h1>\n");
-        s.Append($"<p>{models.Count} model(s), {models.Sum(m => m.Versions)} version(s). Test and prod are read from {E(data.EnvironmentSource)}.");
+        s.Append($"<p>{models.Count} model(s), {models.Sum(m => m.Versions)} version(s). ")
+            .Append($"Test and prod are read from {E(data.EnvironmentSource)}.");
         if (models.Sum(m => m.ArchivedHidden) is > 0 and var archived)
             s.Append($" {archived} archived version(s) hidden (<code>modelpipe report --archived</code> shows them).");
         if (data.Runs.Count > 0) s.Append($" Last run: <a href=\"runs/{E(data.Runs[0].RunId)}.html\">{E(data.Runs[0].RunId)}</a>.");
@@ -83,7 +84,8 @@ internal static class IndexPage
         s.Append("</select>\n<label for=\"alias\">Alias</label> <select id=\"alias\"><option value=\"\">any</option>");
         foreach (var a in aliases) s.Append($"<option value=\"{E(a)}\">{E(a)}</option>");
         s.Append("</select>\n</div>\n");
-        s.Append($"<p class=\"count\" aria-live=\"polite\"><span id=\"shown\">{models.Count}</span> of {models.Count} shown</p>\n");
+        s.Append("<p class=\"count\" aria-live=\"polite\">")
+            .Append($"<span id=\"shown\">{models.Count}</span> of {models.Count} shown</p>\n");
 
         s.Append("<div class=\"scroll\"><table id=\"models\">\n<caption class=\"visually-hidden\">Models in the zoo</caption>\n");
         s.Append("<thead><tr><th scope=\"col\">Model</th><th scope=\"col\">Owners</th><th scope=\"col\">Latest</th><th scope=\"col\">Test</th><th scope=\"col\">Prod</th><th scope=\"col\" class=\"num\">Size</th><th scope=\"col\">Last publish</th></tr></thead>\n<tbody>\n");

@@ -48,8 +48,9 @@ public static class PageMemo
             // "040000 tree <oid>\tmodels/<name>"
             var tab = line.IndexOf('\t');
             var fields = tab < 0 ? [] : line[..tab].Split(' ');
-            if (fields.Length == 3 && fields[1] == "tree" && line[(tab + 1)..].StartsWith("models/", StringComparison.Ordinal))
-                trees[line[(tab + 1 + "models/".Length)..]] = fields[2];
+            var path = tab < 0 ? "" : line[(tab + 1)..];
+            if (fields.Length == 3 && fields[1] == "tree" && path.StartsWith("models/", StringComparison.Ordinal))
+                trees[path["models/".Length..]] = fields[2];
         }
         return trees;
     }
@@ -79,7 +80,8 @@ public static class PageMemo
             : "absent";
     }
 
-    /// <summary>The memo of an existing report (empty when there is none, it is unreadable or of another build).</summary>
+    /// <summary>The memo of an existing report (empty when there is none, or it is unreadable or of another
+    /// build).</summary>
     public static IReadOnlyDictionary<string, Entry> Read(string destination)
     {
         var path = Path.Combine(destination, FileName);
@@ -97,7 +99,8 @@ public static class PageMemo
 
     /// <summary>Whether <paramref name="model"/>'s page in <paramref name="destination"/> is as drawn from
     /// <paramref name="inputs"/>.</summary>
-    public static bool Keeps(IReadOnlyDictionary<string, Entry> memo, string destination, string model, string? inputs) =>
+    public static bool Keeps(IReadOnlyDictionary<string, Entry> memo, string destination, string model,
+        string? inputs) =>
         inputs is not null && memo.TryGetValue(model, out var entry) && entry.Inputs == inputs
         && entry.Files.All(f => Stamp(Path.GetFullPath(f.Key, destination)) == f.Value)
         && File.Exists(Path.Combine(destination, "models", model + ".html"));
@@ -114,8 +117,8 @@ public static class PageMemo
         foreach (var (name, entry) in entries) models[name] = entry;
         var bytes = JsonSerializer.SerializeToUtf8Bytes(new Document(Build, models), MemoJson);
         var path = Path.Combine(destination, FileName);
-        if (File.Exists(path) && new FileInfo(path).Length == bytes.Length && File.ReadAllBytes(path).SequenceEqual(bytes))
-            return;
+        var file = new FileInfo(path);
+        if (file.Exists && file.Length == bytes.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(bytes)) return;
         AtomicFile.WriteAllBytes(path, bytes);
     }
 

@@ -35,7 +35,8 @@ public sealed class ReportLoader(string zooRoot, string? artifactsDir = null)
 
     public IReadOnlyList<string> Problems => _problems.Select(p => p.Text).ToList();
 
-    /// <summary>Whether reading <paramref name="model"/> met an unreadable file (its page then says so each time).</summary>
+    /// <summary>Whether reading <paramref name="model"/> met an unreadable file (its page then says so each
+    /// time).</summary>
     public bool HasProblems(string model) => _problems.Any(p => p.Model == model);
 
     /// <param name="deployed">(model, environment) → version from the GitOps repository; null: use the zoo's test/prod aliases.</param>
@@ -96,7 +97,8 @@ public sealed class ReportLoader(string zooRoot, string? artifactsDir = null)
         }
         catch (Errors.OperationFailedException ex)
         {
-            _problems.Enqueue((model, $"models/{model}: {ex.Message.Split('\n')[0]}; shown without lifecycle states and tags"));
+            _problems.Enqueue((model,
+                $"models/{model}: {ex.Message.Split('\n')[0]}; shown without lifecycle states and tags"));
             return (new(), new());
         }
     }
@@ -116,7 +118,8 @@ public sealed class ReportLoader(string zooRoot, string? artifactsDir = null)
         }
         catch (Exception ex) when (ex is JsonException or IOException)
         {
-            _problems.Enqueue((model, $"models/{model}/v{n}/manifest.json: unreadable ({ex.Message}); the version is left out"));
+            _problems.Enqueue((model,
+                $"models/{model}/v{n}/manifest.json: unreadable ({ex.Message}); the version is left out"));
             return null;
         }
         var definition = Optional<ModelDefinition>(model, n, "model.json");

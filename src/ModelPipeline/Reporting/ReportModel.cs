@@ -37,7 +37,8 @@ public sealed record ReportData
 
     /// <summary>Every model of the report (drawn and kept) as the index shows it, in name order.</summary>
     public IReadOnlyList<IndexEntry> Index => _index ??=
-        [.. Models.Select(IndexPage.Entry).Concat(Kept.Select(k => k.Index)).OrderBy(m => m.Name, StringComparer.Ordinal)];
+        [.. Models.Select(IndexPage.Entry).Concat(Kept.Select(k => k.Index))
+            .OrderBy(m => m.Name, StringComparer.Ordinal)];
 
     /// <summary>Whether the zoo has a page for <paramref name="model"/> (a run page links 10,000 rows by it).</summary>
     public bool HasModel(string model) =>

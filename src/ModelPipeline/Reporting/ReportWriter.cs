@@ -70,7 +70,8 @@ public static class ReportWriter
             PageMemo.For(m, data.PageInputs.GetValueOrDefault(m.Name), destination)))
             .Where(e => e.Value is not null)!;
 
-    /// <summary>The memo after this report: the kept models' entries as they were, the drawn models' new ones.</summary>
+    /// <summary>The memo after this report: the kept models' entries as they were, the drawn models'
+    /// new ones.</summary>
     private static IEnumerable<KeyValuePair<string, PageMemo.Entry>> Memo(ReportData data, string destination) =>
         Kept(data).Concat(Drawn(data, destination));
 

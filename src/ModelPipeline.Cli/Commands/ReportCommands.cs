@@ -32,12 +32,27 @@ internal static class ReportCommands
             ReportData data;
             using (var zoo = await new ZooRepository(ctx.Config, ctx.Output, zooUrl).ReadAsync(ct))
             {
-                var deployed = zooUrl is null ? await DeployedAsync(ctx, ct) : null;
-                var history = zooUrl is null ? await HistoryAsync(ctx, ct) : null;
-                var loader = new ReportLoader(zoo.Root, ctx.Config.ArtifactsDir) { IncludeArchived = parse.GetValue(archived) };
-                var models = loader.Load(deployed, only);
-                foreach (var missing in only.Where(m => models.All(x => x.Name != m)))
+                var (deployed, history) = zooUrl is null ? await GitOpsAsync(ctx, ct) : (null, null);
+                var archivedToo = parse.GetValue(archived);
+                var loader = new ReportLoader(zoo.Root, ctx.Config.ArtifactsDir) { IncludeArchived = archivedToo };
+                var names = ZooLayout.Models(zoo.Root).Where(m => only.Length == 0 || only.Contains(m)).ToList();
+                foreach (var missing in only.Where(m => !names.Contains(m)))
                     throw new InvalidInputException($"--model {missing}: the zoo {zoo.Source} has no such model (it has {(ZooLayout.Models(zoo.Root) is { Count: > 0 } all ? string.Join(", ", all.Take(20)) : "no models")}). Fix: pick a model from 'modelpipe models list'.") { Model = missing };
+                var historySource = history is null
+                    ? "The GitOps history was not read (a --zoo report, or it was unreadable): no promotion history."
+                    : "The GitOps repository never deployed this model to test or prod.";
+                var withFleet = zooUrl is null && ctx.Config.Fleet is not null;
+                var trees = await PageMemo.TreesAsync(zoo.Root, zoo.Commit, ct);
+                var stays = (history ?? []).ToLookup(e => e.Model, StringComparer.Ordinal);
+                var inputs = names.Where(trees.ContainsKey).ToDictionary(n => n, n => PageMemo.Inputs(trees[n],
+                    deployed?.GetValueOrDefault((n, "test")), deployed?.GetValueOrDefault((n, "prod")),
+                    deployed is not null, stays[n], historySource, zoo.Source, withFleet, archivedToo));
+                // Pages drawn from the same inputs are kept unread; the fleet page judges every model, so not with one.
+                var memo = withFleet ? new Dictionary<string, PageMemo.Entry>() : PageMemo.Read(destination);
+                var kept = names.Where(n => PageMemo.Keeps(memo, destination, n, inputs.GetValueOrDefault(n)))
+                    .Select(n => memo[n]).ToList();
+                var keptNames = kept.Select(k => k.Index.Name).ToHashSet(StringComparer.Ordinal);
+                var models = loader.LoadModels(deployed, [.. names.Where(n => !keptNames.Contains(n))]);
                 var fleet = zooUrl is null ? await FleetReader.ReportAsync(ctx.Config, ctx.Output, models, problems, ct) : null;
                 data = new ReportData
                 {
@@ -45,19 +60,20 @@ internal static class ReportCommands
                     ZooCommit = zoo.Commit,
                     GeneratedAt = DateTimeOffset.UtcNow,
                     Models = models,
+                    Kept = kept,
+                    // A model read with problems is drawn every time: its page and the index list them.
+                    PageInputs = inputs.Where(i => !loader.HasProblems(i.Key)).ToDictionary(),
                     Runs = zooUrl is null
                         ? RunJournal.ReadAll(ctx.Config.ArtifactsDir, problems,
                             Path.Combine(ctx.Config.CacheDir, "report-runs"),
                             id => ReportWriter.HasRunPage(destination, id),
                             // What a run's page shows besides its journal: the site's header and the model links.
-                            $"{zoo.Source}\n{fleet is not null}\n{string.Join(",", models.Select(m => m.Name))}")
+                            $"{zoo.Source}\n{fleet is not null}\n{string.Join(",", names)}")
                         : [],
                     EnvironmentSource = deployed is null ? "the zoo's test and prod aliases" : "the GitOps repository",
                     Problems = [.. loader.Problems, .. problems],
                     History = history ?? [],
-                    HistorySource = history is null
-                        ? "The GitOps history was not read (a --zoo report, or it was unreadable): no promotion history."
-                        : "The GitOps repository never deployed this model to test or prod.",
+                    HistorySource = historySource,
                     ChartCacheDir = Path.Combine(ctx.Config.CacheDir, "report-charts"),
                     Fleet = fleet,
                     Deliveries = zooUrl is null ? Notifications.DeliveryLog.Read(Notifications.Notifier.LogPath(ctx.Config.ArtifactsDir)) : [],
@@ -81,34 +97,48 @@ internal static class ReportCommands
         return command;
     }
 
-    /// <summary>What the GitOps repository deploys: (model, test|prod) → version. Unreadable: a warning, and the zoo's aliases instead.</summary>
-    private static async Task<IReadOnlyDictionary<(string Model, string Environment), int>?> DeployedAsync(CommandContext ctx, CancellationToken ct)
+    /// <summary>
+    /// What the GitOps repository deploys, (model, test|prod) → version, and every model's promotion history, from one
+    /// read of its config.yaml changes: the last change of each file is what the branch deploys now. Unreadable: a
+    /// warning, and the zoo's aliases instead (also for a bad config.yaml at the tip) or no history.
+    /// </summary>
+    private static async Task<(IReadOnlyDictionary<(string Model, string Environment), int>? Deployed,
+        IReadOnlyList<History.HistoryEntry>? History)> GitOpsAsync(CommandContext ctx, CancellationToken ct)
     {
+        IReadOnlyList<PinChange> changes;
         try
         {
-            var pins = await new AliasSync(ctx.Config, ctx.Output).ReadPinsAsync([], ct);
-            return pins.ToDictionary(p => (p.Model, p.Alias), p => p.Version);
+            using var repo = await GitOpsRepository.OpenAsync(ctx.Config, ctx.Output, ct);
+            changes = await repo.PinChangesAsync(
+                [.. AliasSync.Environments.Union(History.PromotionHistory.Environments)], ct);
         }
         catch (PipelineException ex)
         {
-            ctx.Output.Warning(null, $"the GitOps repository could not be read ({ex.Message.Split('\n')[0]}); test and prod are shown from the zoo's aliases.");
-            return null;
+            Unreadable(ctx, ex, "repository", "test and prod are shown from the zoo's aliases");
+            Unreadable(ctx, ex, "history", "the model pages show none");
+            return (null, null);
         }
+        Dictionary<(string Model, string Environment), int>? deployed = new();
+        var now = changes.GroupBy(c => (c.Environment, c.Model)).ToDictionary(g => g.Key, g => g.Last().Content);
+        try
+        {
+            foreach (var environment in AliasSync.Environments)
+                foreach (var (key, yaml) in now.Where(n => n.Key.Environment == environment && n.Value is not null)
+                             .OrderBy(n => n.Key.Model, StringComparer.Ordinal))
+                    deployed[(key.Model, environment)] = AliasSync.PinOf(environment, key.Model, yaml!).Version;
+        }
+        catch (PipelineException ex)
+        {
+            Unreadable(ctx, ex, "repository", "test and prod are shown from the zoo's aliases");
+            deployed = null;
+        }
+        var history = History.PromotionHistory.Build(
+            [.. changes.Where(c => History.PromotionHistory.Environments.Contains(c.Environment))], ctx.State);
+        return (deployed, history);
     }
 
-    /// <summary>Every model's promotion history; unreadable: a warning, and none.</summary>
-    private static async Task<IReadOnlyList<History.HistoryEntry>?> HistoryAsync(CommandContext ctx, CancellationToken ct)
-    {
-        try
-        {
-            return await History.PromotionHistory.ReadAsync(ctx.Config, ctx.Output, ctx.State, ct);
-        }
-        catch (PipelineException ex)
-        {
-            ctx.Output.Warning(null, $"the GitOps history could not be read ({ex.Message.Split('\n')[0]}); the model pages show none.");
-            return null;
-        }
-    }
+    private static void Unreadable(CommandContext ctx, PipelineException ex, string what, string instead) =>
+        ctx.Output.Warning(null, $"the GitOps {what} could not be read ({ex.Message.Split('\n')[0]}); {instead}.");
 
     /// <summary>Refuses to replace a folder that is not a report (the site replaces its destination whole).</summary>
     private static void CheckDestination(string destination)

@@ -27,16 +27,25 @@ public sealed class AliasSync(PipelineConfig config, IPipelineReporter reporter)
             foreach (var (folder, yaml) in await repo.ReadConfigsAsync(environment, ct))
             {
                 if (models.Count > 0 && !models.Contains(folder)) continue;
-                var path = EnvironmentConfig.PathFor(environment, folder);
-                var deployed = ConfigYaml.Parse(yaml, $"{path} in the GitOps repository");
-                if (deployed.Name != folder || deployed.ModelVersion < 1)
-                    throw new OperationFailedException($"{path} in the GitOps repository names model '{deployed.Name}' v{deployed.ModelVersion}, not a version of '{folder}'. Fix: correct the file (UpdateGitOps and OpenPr write it) and re-run.") { Model = folder };
-                pins.Add(new Pin(folder, environment, deployed.ModelVersion, path));
+                pins.Add(PinOf(environment, folder, yaml));
             }
         }
         foreach (var missing in models.Where(m => pins.All(p => p.Model != m)))
             reporter.Warning(missing, $"model '{missing}' has no test/ or prod/ config.yaml on {repo.Branch} of the GitOps repository; no alias to sync");
         return pins;
+    }
+
+    /// <summary>The pin that <c>&lt;environment&gt;/&lt;folder&gt;/config.yaml</c> with <paramref name="yaml"/>
+    /// sets.</summary>
+    public static Pin PinOf(string environment, string folder, string yaml)
+    {
+        var path = EnvironmentConfig.PathFor(environment, folder);
+        var deployed = ConfigYaml.Parse(yaml, $"{path} in the GitOps repository");
+        if (deployed.Name != folder || deployed.ModelVersion < 1)
+            throw new OperationFailedException($"{path} in the GitOps repository names model '{deployed.Name}' "
+                + $"v{deployed.ModelVersion}, not a version of '{folder}'. Fix: correct the file (UpdateGitOps and "
+                + "OpenPr write it) and re-run.") { Model = folder };
+        return new Pin(folder, environment, deployed.ModelVersion, path);
     }
 
     /// <summary>

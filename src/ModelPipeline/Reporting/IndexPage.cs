@@ -50,19 +50,33 @@ internal static class IndexPage
 })();
 """;
 
+    /// <summary>What the index shows of a model: its row, and what the counts and filters add up.</summary>
+    public static IndexEntry Entry(ModelReport m)
+    {
+        var row = new StringBuilder(1024);
+        Row(row, m);
+        return new IndexEntry
+        {
+            Name = m.Name, Owners = m.Owners, Aliases = [.. m.Aliases.Keys], Versions = m.Versions.Count,
+            ArchivedHidden = m.ArchivedHidden, Charts = m.MetricNames.Count, Row = row.ToString(),
+        };
+    }
+
     public static string Render(ReportData data)
     {
-        var s = new StringBuilder(4096 + data.Models.Count * 700);
+        var models = data.Index;
+        var s = new StringBuilder(4096 + models.Count * 700);
         s.Append("<h1>Models</h1>\n");
-        s.Append($"<p>{data.Models.Count} model(s), {data.Models.Sum(m => m.Versions.Count)} version(s). Test and prod are read from {E(data.EnvironmentSource)}.");
-        if (data.Models.Sum(m => m.ArchivedHidden) is > 0 and var archived)
+        s.Append($"<p>{models.Count} model(s), {models.Sum(m => m.Versions)} version(s). ")
+            .Append($"Test and prod are read from {E(data.EnvironmentSource)}.");
+        if (models.Sum(m => m.ArchivedHidden) is > 0 and var archived)
             s.Append($" {archived} archived version(s) hidden (<code>modelpipe report --archived</code> shows them).");
         if (data.Runs.Count > 0) s.Append($" Last run: <a href=\"runs/{E(data.Runs[0].RunId)}.html\">{E(data.Runs[0].RunId)}</a>.");
         s.Append("</p>\n");
         Problems(s, data);
 
-        var owners = data.Models.SelectMany(m => m.Owners).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
-        var aliases = data.Models.SelectMany(m => m.Aliases.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        var owners = models.SelectMany(m => m.Owners).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        var aliases = models.SelectMany(m => m.Aliases).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
         s.Append("<div class=\"filters\" role=\"search\">\n");
         s.Append("<label for=\"q\">Search</label> <input id=\"q\" type=\"search\" placeholder=\"name, owner, alias, tag — or owner:x alias:prod tag:team=vision metric:accuracy>=0.9\" autocomplete=\"off\">\n");
         s.Append("<label for=\"owner\">Owner</label> <select id=\"owner\"><option value=\"\">any</option>");
@@ -70,11 +84,12 @@ internal static class IndexPage
         s.Append("</select>\n<label for=\"alias\">Alias</label> <select id=\"alias\"><option value=\"\">any</option>");
         foreach (var a in aliases) s.Append($"<option value=\"{E(a)}\">{E(a)}</option>");
         s.Append("</select>\n</div>\n");
-        s.Append($"<p class=\"count\" aria-live=\"polite\"><span id=\"shown\">{data.Models.Count}</span> of {data.Models.Count} shown</p>\n");
+        s.Append("<p class=\"count\" aria-live=\"polite\">")
+            .Append($"<span id=\"shown\">{models.Count}</span> of {models.Count} shown</p>\n");
 
         s.Append("<div class=\"scroll\"><table id=\"models\">\n<caption class=\"visually-hidden\">Models in the zoo</caption>\n");
         s.Append("<thead><tr><th scope=\"col\">Model</th><th scope=\"col\">Owners</th><th scope=\"col\">Latest</th><th scope=\"col\">Test</th><th scope=\"col\">Prod</th><th scope=\"col\" class=\"num\">Size</th><th scope=\"col\">Last publish</th></tr></thead>\n<tbody>\n");
-        foreach (var m in data.Models) Row(s, m);
+        foreach (var m in models) s.Append(m.Row);
         s.Append("</tbody>\n</table></div>\n");
         DeliverySection.Render(s, data);
         return HtmlPage.Render("Models", "", s.ToString(), data, Script);

@@ -86,8 +86,12 @@ public static partial class MetricChart
     private static string Inline(string svg, string idPrefix, string label)
     {
         svg = XmlDeclaration().Replace(svg, "");
-        svg = IdAttribute().Replace(svg, m => $"id=\"{idPrefix}-{m.Groups[1].Value}\"");
-        svg = IdReference().Replace(svg, m => $"url(#{idPrefix}-{m.Groups[1].Value})");
+        // ScottPlot numbers its clip paths with a counter of the whole process: numbered again here in the order they
+        // appear, a chart's bytes depend on its inputs only, not on how many charts were drawn before it.
+        var ids = new Dictionary<string, string>(StringComparer.Ordinal);
+        string Id(string id) => ids.TryGetValue(id, out var n) ? n : ids[id] = $"{idPrefix}-{ids.Count}";
+        svg = IdAttribute().Replace(svg, m => $"id=\"{Id(m.Groups[1].Value)}\"");
+        svg = IdReference().Replace(svg, m => $"url(#{Id(m.Groups[1].Value)})");
         svg = svg.Replace("font-family=\"DejaVu Sans\"", "font-family=\"DejaVu Sans, Verdana, Arial, sans-serif\"", StringComparison.Ordinal);
         var open = svg.IndexOf("<svg", StringComparison.Ordinal);
         var close = svg.IndexOf('>', open);

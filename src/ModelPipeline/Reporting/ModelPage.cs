@@ -6,33 +6,6 @@ namespace ModelPipeline.Reporting;
 /// <summary><c>models/&lt;name&gt;.html</c>: versions, metric charts, and per version its lineage and validation.</summary>
 internal static partial class ModelPage
 {
-    /// <summary>This build of the page's code: a new modelpipe draws every page again.</summary>
-    private static readonly string Build = typeof(ModelPage).Assembly.ManifestModule.ModuleVersionId.ToString("N");
-
-    private static readonly System.Text.Json.JsonSerializerOptions InputJson =
-        new(System.Text.Json.JsonSerializerDefaults.Web);
-
-    /// <summary>
-    /// The sha256 of everything <see cref="Render"/> draws the page from: the model's report, its promotion history,
-    /// the site's header (zoo, fleet) and this build. Null when it cannot be told (the page is then drawn).
-    /// </summary>
-    public static string? Inputs(ModelReport m, ReportData data)
-    {
-        try
-        {
-            return RunState.Digests.Sha256(System.Text.Json.JsonSerializer.Serialize(new
-            {
-                Build, Model = m, History = data.HistoryOf[m.Name], data.HistorySource,
-                Fleet = data.Fleet is not null, data.ZooSource,
-            }, InputJson));
-        }
-        catch (Exception ex)
-            when (ex is NotSupportedException or InvalidOperationException or System.Text.Json.JsonException)
-        {
-            return null;
-        }
-    }
-
     public static string Render(ModelReport m, ReportData data)
     {
         var s = new StringBuilder(16384);

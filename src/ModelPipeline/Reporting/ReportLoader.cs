@@ -31,15 +31,26 @@ public sealed class ReportLoader(string zooRoot, string? artifactsDir = null)
         "repository", "tag", "digest", "reference", "storageUri", "destination", "sizeBytes",
     };
 
-    private readonly ConcurrentQueue<string> _problems = new();
+    private readonly ConcurrentQueue<(string Model, string Text)> _problems = new();
 
-    public IReadOnlyList<string> Problems => _problems.ToList();
+    public IReadOnlyList<string> Problems => _problems.Select(p => p.Text).ToList();
+
+    /// <summary>Whether reading <paramref name="model"/> met an unreadable file (its page then says so each
+    /// time).</summary>
+    public bool HasProblems(string model) => _problems.Any(p => p.Model == model);
 
     /// <param name="deployed">(model, environment) → version from the GitOps repository; null: use the zoo's test/prod aliases.</param>
     /// <param name="only">Models to include (empty: all).</param>
     public IReadOnlyList<ModelReport> Load(IReadOnlyDictionary<(string Model, string Environment), int>? deployed, IReadOnlyCollection<string> only)
     {
         var names = ZooLayout.Models(zooRoot).Where(m => only.Count == 0 || only.Contains(m)).ToList();
+        return LoadModels(deployed, names);
+    }
+
+    /// <summary>Reads exactly <paramref name="names"/> (models of the zoo), in that order.</summary>
+    public IReadOnlyList<ModelReport> LoadModels(
+        IReadOnlyDictionary<(string Model, string Environment), int>? deployed, IReadOnlyList<string> names)
+    {
         var models = new ModelReport[names.Count];
         Parallel.For(0, names.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i => models[i] = LoadModel(names[i], deployed));
         return models;
@@ -51,11 +62,12 @@ public sealed class ReportLoader(string zooRoot, string? artifactsDir = null)
         var versions = new List<VersionReport>();
         var (statuses, tags) = Lifecycle(model);
         var hidden = 0;
+        var files = new List<string>();
         foreach (var n in ZooLayout.Versions(zooRoot, model))
         {
             var status = statuses.GetValueOrDefault(n);
             if (status?.State == Zoo.Lifecycle.VersionState.Archived && !IncludeArchived) { hidden++; continue; }
-            if (LoadVersion(model, n, aliases) is { } v)
+            if (LoadVersion(model, n, aliases, files) is { } v)
                 versions.Add(v with { Lifecycle = status, KeyTags = tags.GetValueOrDefault(n) ?? new SortedDictionary<string, string>() });
         }
         var latest = aliases.TryGetValue(ZooLayout.Latest, out var l) ? versions.FirstOrDefault(v => v.Version == l) : versions.LastOrDefault();
@@ -72,6 +84,7 @@ public sealed class ReportLoader(string zooRoot, string? artifactsDir = null)
             Test = Env("test"),
             Prod = Env("prod"),
             ArchivedHidden = hidden,
+            RunStateFiles = files,
         };
     }
 
@@ -84,12 +97,13 @@ public sealed class ReportLoader(string zooRoot, string? artifactsDir = null)
         }
         catch (Errors.OperationFailedException ex)
         {
-            _problems.Enqueue($"models/{model}: {ex.Message.Split('\n')[0]}; shown without lifecycle states and tags");
+            _problems.Enqueue((model,
+                $"models/{model}: {ex.Message.Split('\n')[0]}; shown without lifecycle states and tags"));
             return (new(), new());
         }
     }
 
-    private VersionReport? LoadVersion(string model, int n, SortedDictionary<string, int> aliases)
+    private VersionReport? LoadVersion(string model, int n, SortedDictionary<string, int> aliases, List<string> files)
     {
         var dir = ZooLayout.VersionDir(zooRoot, model, n);
         var manifestPath = Path.Combine(dir, "manifest.json");
@@ -104,14 +118,15 @@ public sealed class ReportLoader(string zooRoot, string? artifactsDir = null)
         }
         catch (Exception ex) when (ex is JsonException or IOException)
         {
-            _problems.Enqueue($"models/{model}/v{n}/manifest.json: unreadable ({ex.Message}); the version is left out");
+            _problems.Enqueue((model,
+                $"models/{model}/v{n}/manifest.json: unreadable ({ex.Message}); the version is left out"));
             return null;
         }
         var definition = Optional<ModelDefinition>(model, n, "model.json");
         var stored = Optional<StoredValidation>(model, n, ZooValidationFile);
         var validation = stored?.Report is { } r
             ? new ValidationView { Passed = r.Passed, Checks = r.Checks, Source = "the zoo (validation.json)" }
-            : LocalValidation(model, manifest.TrainingKey);
+            : LocalValidation(model, manifest.TrainingKey, files);
         return new VersionReport
         {
             Version = n,
@@ -139,10 +154,11 @@ public sealed class ReportLoader(string zooRoot, string? artifactsDir = null)
     }
 
     /// <summary>Without a validation record in the zoo: this workspace's report for the same training key.</summary>
-    private ValidationView? LocalValidation(string model, string key)
+    private ValidationView? LocalValidation(string model, string key, List<string> files)
     {
         if (artifactsDir is null) return null;
         var path = Path.Combine(new RunStateStore(artifactsDir).RunDir(model, key), "validate.json");
+        files.Add(path);
         if (!File.Exists(path)) return null;
         try
         {
@@ -152,7 +168,7 @@ public sealed class ReportLoader(string zooRoot, string? artifactsDir = null)
         }
         catch (Exception ex) when (ex is JsonException or IOException)
         {
-            _problems.Enqueue($"{path}: unreadable ({ex.Message})");
+            _problems.Enqueue((model, $"{path}: unreadable ({ex.Message})"));
             return null;
         }
     }
@@ -168,7 +184,7 @@ public sealed class ReportLoader(string zooRoot, string? artifactsDir = null)
         }
         catch (Exception ex) when (ex is JsonException or IOException)
         {
-            _problems.Enqueue($"models/{model}/v{n}/{file}: unreadable ({ex.Message}); shown without it");
+            _problems.Enqueue((model, $"models/{model}/v{n}/{file}: unreadable ({ex.Message}); shown without it"));
             return null;
         }
     }

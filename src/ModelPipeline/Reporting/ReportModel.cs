@@ -11,21 +11,38 @@ public sealed record ReportData
 
     public string? ZooCommit { get; init; }
     public required DateTimeOffset GeneratedAt { get; init; }
+    /// <summary>The models read from the zoo, whose pages are drawn.</summary>
     public required IReadOnlyList<ModelReport> Models
     {
         get => _models;
-        init
-        {
-            _models = value;
-            _names = value.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
-        }
+        init => (_models, _index, _names) = (value, null, null);
     }
 
+    /// <summary>The models whose pages are kept as drawn by an earlier report (<see cref="PageMemo"/>): not read from
+    /// the zoo; the index shows the row the memo kept. Each is the memo's entry, kept as it is.</summary>
+    public IReadOnlyList<PageMemo.Entry> Kept
+    {
+        get => _kept;
+        init => (_kept, _index, _names) = (value, null, null);
+    }
+
+    /// <summary>What each model's page is drawn from (<see cref="PageMemo.Inputs"/>), by model; a model without one
+    /// is drawn every time.</summary>
+    public IReadOnlyDictionary<string, string> PageInputs { get; init; } = new Dictionary<string, string>();
+
     private readonly IReadOnlyList<ModelReport> _models = [];
-    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private readonly IReadOnlyList<PageMemo.Entry> _kept = [];
+    private IReadOnlyList<IndexEntry>? _index;
+    private HashSet<string>? _names;
+
+    /// <summary>Every model of the report (drawn and kept) as the index shows it, in name order.</summary>
+    public IReadOnlyList<IndexEntry> Index => _index ??=
+        [.. Models.Select(IndexPage.Entry).Concat(Kept.Select(k => k.Index))
+            .OrderBy(m => m.Name, StringComparer.Ordinal)];
 
     /// <summary>Whether the zoo has a page for <paramref name="model"/> (a run page links 10,000 rows by it).</summary>
-    public bool HasModel(string model) => _names.Contains(model);
+    public bool HasModel(string model) =>
+        (_names ??= [.. Models.Select(m => m.Name).Concat(Kept.Select(k => k.Index.Name))]).Contains(model);
     public IReadOnlyList<RunRecord> Runs { get; init; } = [];
 
     /// <summary>Where test/prod come from: "the GitOps repository" or "the zoo's aliases".</summary>
@@ -64,6 +81,27 @@ public sealed record ReportData
     public string? ChartCacheDir { get; init; }
 }
 
+/// <summary>What the index shows of one model (<see cref="IndexPage.Entry"/>).</summary>
+public sealed record IndexEntry
+{
+    public required string Name { get; init; }
+    public required IReadOnlyList<string> Owners { get; init; }
+
+    /// <summary>The model's alias names.</summary>
+    public required IReadOnlyList<string> Aliases { get; init; }
+
+    /// <summary>How many versions the page shows, and how many archived ones it hides.</summary>
+    public required int Versions { get; init; }
+
+    public required int ArchivedHidden { get; init; }
+
+    /// <summary>How many metric charts the page has.</summary>
+    public required int Charts { get; init; }
+
+    /// <summary>The model's row of the index table (HTML).</summary>
+    public required string Row { get; init; }
+}
+
 /// <summary>One model of the zoo with all its versions (ascending).</summary>
 public sealed record ModelReport
 {
@@ -89,6 +127,10 @@ public sealed record ModelReport
 
     /// <summary>Every version's <c>key=value</c> tags (tags.json), distinct.</summary>
     public IEnumerable<string> KeyTags => Versions.SelectMany(v => v.KeyTags.Select(t => $"{t.Key}={t.Value}")).Distinct(StringComparer.Ordinal);
+
+    /// <summary>This workspace's run-state files the report read for the model (validate.json of versions whose
+    /// zoo entry records no validation), present or not.</summary>
+    public IReadOnlyList<string> RunStateFiles { get; init; } = [];
 
     /// <summary>Every metric any version reported, in name order.</summary>
     public IReadOnlyList<string> MetricNames => Versions.SelectMany(v => v.Metrics.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text;
 
 namespace ModelPipeline.Reporting;
@@ -38,19 +37,20 @@ public static class ReportWriter
             Save(Path.Combine(staging, "index.html"), IndexPage.Render(data));
             Save(Path.Combine(staging, "runs.html"), RunPage.List(data));
             if (data.Fleet is { } fleet) Save(Path.Combine(staging, "fleet.html"), FleetPage.Render(fleet, data));
-            var charts = new ConcurrentBag<int>();
+            if (data.Kept.Count > 0)
+                throw new InvalidOperationException("a new report has no pages to keep");
             Parallel.ForEach(data.Models, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct }, m =>
             {
                 Save(Path.Combine(staging, "models", m.Name + ".html"), ModelPage.Render(m, data));
-                charts.Add(m.MetricNames.Count);
             });
             foreach (var run in data.Runs)
             {
                 ct.ThrowIfCancellationRequested();
                 Save(Path.Combine(staging, "runs", run.RunId + ".html"), RunPage.Render(run, data));
             }
+            PageMemo.Write(staging, Memo(data, destination));
             Replace(staging, destination);
-            return new Written(destination, data.Models.Count, data.Runs.Count, charts.Sum(),
+            return new Written(destination, data.Models.Count, data.Runs.Count, data.Index.Sum(m => m.Charts),
                 4 + (data.Fleet is null ? 0 : 1) + data.Models.Count + data.Runs.Count);
         }
         finally
@@ -61,8 +61,22 @@ public static class ReportWriter
 
     private static void Save(string path, string text) => File.WriteAllText(path, text, new UTF8Encoding(false));
 
-    /// <summary>A page of an updated report: how to draw it (null: keep it), and the sha256 of its inputs.</summary>
-    private sealed record Page(Func<string>? Render, Func<string?>? Inputs = null);
+    /// <summary>A page of an updated report: how to draw it (null: keep it).</summary>
+    private sealed record Page(Func<string>? Render);
+
+    /// <summary>The memo of the drawn models whose inputs are known (<see cref="PageMemo"/>).</summary>
+    private static IEnumerable<KeyValuePair<string, PageMemo.Entry>> Drawn(ReportData data, string destination) =>
+        data.Models.Select(m => KeyValuePair.Create(m.Name,
+            PageMemo.For(m, data.PageInputs.GetValueOrDefault(m.Name), destination)))
+            .Where(e => e.Value is not null)!;
+
+    /// <summary>The memo after this report: the kept models' entries as they were, the drawn models'
+    /// new ones.</summary>
+    private static IEnumerable<KeyValuePair<string, PageMemo.Entry>> Memo(ReportData data, string destination) =>
+        Kept(data).Concat(Drawn(data, destination));
+
+    private static IEnumerable<KeyValuePair<string, PageMemo.Entry>> Kept(ReportData data) =>
+        data.Kept.Select(k => KeyValuePair.Create(k.Index.Name, k));
 
     /// <summary>Whether an existing report has the page of a run (it is then updated in place, not written anew).</summary>
     public static bool HasRunPage(string destination, string runId) =>
@@ -71,9 +85,10 @@ public static class ReportWriter
     /// <summary>Updates an existing report in place: only the pages whose bytes changed are written.</summary>
     private static Written Update(ReportData data, string destination, CancellationToken ct)
     {
-        // A page without Render is kept as it is: a run drawn from the same journal (RunJournal.ReadAll).
-        // A model page whose Inputs are as when it was last drawn here is not drawn again (1,000 pages, each reading
-        // its charts): the inputs' sha256 is kept per destination and page beside the chart cache.
+        // A page without Render is kept as it is: a run drawn from the same journal (RunJournal.ReadAll), a model
+        // whose inputs are as the memo says (PageMemo). The memo first forgets the models drawn now, so a report
+        // killed while writing their pages leaves no memo entry that vouches for a page it did not write.
+        PageMemo.Write(destination, Kept(data));
         var pages = new Dictionary<string, Page>(StringComparer.Ordinal)
         {
             [Marker] = new(() => MarkerText),
@@ -83,14 +98,12 @@ public static class ReportWriter
         };
         if (data.Fleet is { } fleet) pages["fleet.html"] = new(() => FleetPage.Render(fleet, data));
         foreach (var m in data.Models)
-            pages[Path.Combine("models", m.Name + ".html")] =
-                new(() => ModelPage.Render(m, data), () => ModelPage.Inputs(m, data));
+            pages[Path.Combine("models", m.Name + ".html")] = new(() => ModelPage.Render(m, data));
+        foreach (var k in data.Kept)
+            pages[Path.Combine("models", k.Index.Name + ".html")] = new(null);
         foreach (var run in data.Runs)
             pages[Path.Combine("runs", run.RunId + ".html")] =
                 new(run.Summarized ? null : () => RunPage.Render(run, data));
-        var drawnFrom = data.ChartCacheDir is null ? null
-            : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(data.ChartCacheDir))!, "report-pages",
-                RunState.Digests.Sha256(Path.GetFullPath(destination))[..16]);
         var rewritten = 0;
         var options = new ParallelOptions
         {
@@ -100,9 +113,6 @@ public static class ReportWriter
             {
                 if (page.Value.Render is not { } render) return;
                 var path = Path.Combine(destination, page.Key);
-                var from = drawnFrom is null ? null : page.Value.Inputs?.Invoke();
-                var stamp = from is null ? null : Path.Combine(drawnFrom!, RunState.Digests.Sha256(page.Key)[..32]);
-                if (stamp is not null && File.Exists(path) && File.Exists(stamp) && File.ReadAllText(stamp) == from) return;
                 var bytes = new UTF8Encoding(false).GetBytes(render());
                 var file = new FileInfo(path);
                 if (!file.Exists || file.Length != bytes.Length || !File.ReadAllBytes(path).AsSpan().SequenceEqual(bytes))
@@ -111,13 +121,13 @@ public static class ReportWriter
                     RunState.AtomicFile.WriteAllBytes(path, bytes);
                     Interlocked.Increment(ref rewritten);
                 }
-                if (stamp is not null) RunState.AtomicFile.WriteAllText(stamp, from!); // after the page it describes
             });
         // Pages of models and runs no longer in the report (and fleet.html without a fleet) are removed.
         foreach (var file in Directory.EnumerateFiles(destination, "*.html", SearchOption.AllDirectories).ToList())
             if (!pages.ContainsKey(Path.GetRelativePath(destination, file))) File.Delete(file);
-        return new Written(destination, data.Models.Count, data.Runs.Count, data.Models.Sum(m => m.MetricNames.Count),
-            rewritten);
+        PageMemo.Write(destination, Memo(data, destination)); // after the pages it describes
+        return new Written(destination, data.Models.Count + data.Kept.Count, data.Runs.Count,
+            data.Index.Sum(m => m.Charts), rewritten);
     }
 
     /// <summary>Moves the new site into place; the old one is removed only after the new one is there.</summary>

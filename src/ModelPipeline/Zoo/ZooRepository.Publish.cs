@@ -29,7 +29,8 @@ public sealed partial class ZooRepository
     {
         await EnsureRemotesAsync(ct);
         var slots = inputs.Select(i => new PublishSlot(i)).ToArray();
-        var outcome = await Clone.CommitAndPushAsync(Git.GitAuthor.Resolve(_settings.AuthorName, _settings.AuthorEmail),
+        var author = Git.GitAuthor.Resolve(_settings.AuthorName, _settings.AuthorEmail);
+        var outcome = await Clone.CommitChangeAndPushAsync(author,
             async (root, token) =>
             {
                 var head = await Clone.HeadAsync(token);
@@ -48,13 +49,13 @@ public sealed partial class ZooRepository
                         await RestoreModelAsync(root, slot.Model, token);
                     }
                 }
-                return messages.Count switch
+                return Change(root, messages.Count switch
                 {
                     0 => null,
                     1 => messages[0],
                     _ => $"zoo: publish {messages.Count} versions\n\n" +
                         $"{string.Join("\n", messages.Select(m => m.Split('\n')[0]))}\n",
-                };
+                }, slots.Select(s => s.Model));
             }, _settings.PushAttempts, ct);
 
         if (slots.All(s => s.Error is not null)) return [.. slots.Select(s => new ZooPublishResult(s.Model, null, s.Error))];

@@ -36,12 +36,15 @@ public sealed partial class ZooRepository
                 var head = await Clone.HeadAsync(token);
                 await History.CheckAsync(head, token);
                 var messages = new List<string>();
+                var written = new List<string>(); // a failed model's folder is restored, a published one's untouched
                 foreach (var slot in slots)
                 {
                     slot.Reset();
                     try
                     {
-                        if (await AddVersionAsync(root, head, slot, token) is { } message) messages.Add(message);
+                        if (await AddVersionAsync(root, head, slot, token) is not { } message) continue;
+                        messages.Add(message);
+                        written.Add(slot.Model);
                     }
                     catch (PipelineException ex)
                     {
@@ -55,7 +58,7 @@ public sealed partial class ZooRepository
                     1 => messages[0],
                     _ => $"zoo: publish {messages.Count} versions\n\n" +
                         $"{string.Join("\n", messages.Select(m => m.Split('\n')[0]))}\n",
-                }, slots.Select(s => s.Model));
+                }, written);
             }, _settings.PushAttempts, ct);
 
         if (slots.All(s => s.Error is not null)) return [.. slots.Select(s => new ZooPublishResult(s.Model, null, s.Error))];

@@ -79,7 +79,7 @@ public sealed partial class GitClone
         {
             try
             {
-                await _git.RunAsync(WorkTree, ["--literal-pathspecs", "add", "--all", "--", .. present], ct);
+                await _git.RunAsync(WorkTree, ["add", "--all", "--", .. present.Select(Literal)], ct);
             }
             catch (GitException ex) when (ex.GitExitCode == 1
                 && ex.StandardError.Contains("are ignored by", StringComparison.Ordinal))
@@ -89,8 +89,11 @@ public sealed partial class GitClone
         }
         if (gone.Count > 0)
             await _git.RunAsync(WorkTree,
-                ["--literal-pathspecs", "rm", "-r", "-q", "--cached", "--ignore-unmatch", "--", .. gone], ct);
+                ["rm", "-r", "-q", "--cached", "--ignore-unmatch", "--", .. gone.Select(Literal)], ct);
     }
+
+    /// <summary>A path as a pathspec that matches only itself (a <c>*</c> or <c>?</c> in it is no pattern).</summary>
+    private static string Literal(string path) => ":(literal)" + path;
 
     /// <summary>Whether the index differs from HEAD (an unborn HEAD: whether it holds anything).</summary>
     private async Task<bool> HasStagedAsync(CancellationToken ct)

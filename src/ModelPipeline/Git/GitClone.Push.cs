@@ -32,8 +32,18 @@ public sealed partial class GitClone
     /// the remote moved on (another publisher) is retried from the new tip, calling
     /// <paramref name="change"/> again, up to <paramref name="maxAttempts"/> times. Takes the lock.
     /// </summary>
-    public async Task<GitPushOutcome> CommitAndPushAsync(GitAuthor author, Func<string, CancellationToken, Task<string?>> change,
-        int maxAttempts, CancellationToken ct)
+    public Task<GitPushOutcome> CommitAndPushAsync(GitAuthor author,
+        Func<string, CancellationToken, Task<string?>> change, int maxAttempts, CancellationToken ct) =>
+        CommitChangeAndPushAsync(author, async (tree, token) => await change(tree, token) is { } message
+            ? new GitChange(message, null)
+            : null, maxAttempts, ct);
+
+    /// <summary>
+    /// <see cref="CommitAndPushAsync"/> with a change that names the paths it touched (<see cref="GitChange"/>): only
+    /// those are staged.
+    /// </summary>
+    public async Task<GitPushOutcome> CommitChangeAndPushAsync(GitAuthor author,
+        Func<string, CancellationToken, Task<GitChange?>> change, int maxAttempts, CancellationToken ct)
     {
         using var held = await LockAsync(TimeSpan.FromMinutes(10), ct);
         var baseTip = await SyncAsync(ct);
@@ -42,8 +52,8 @@ public sealed partial class GitClone
             string? commit;
             try
             {
-                var message = await change(WorkTree, ct);
-                commit = message is null ? null : await CommitAsync(author, message, ct);
+                var changed = await change(WorkTree, ct);
+                commit = changed is null ? null : await CommitAsync(author, changed, ct);
             }
             catch
             {
@@ -110,17 +120,6 @@ public sealed partial class GitClone
         {
             return false;
         }
-    }
-
-    private async Task<string?> CommitAsync(GitAuthor author, string message, CancellationToken ct)
-    {
-        await _git.RunAsync(WorkTree, ["add", "--all"], ct);
-        var staged = await _git.RunAsync(WorkTree, ["status", "--porcelain"], ct);
-        if (staged.Trim().Length == 0) return null;
-        await _git.RunAsync(WorkTree,
-            ["-c", $"user.name={author.Name}", "-c", $"user.email={author.Email}", "-c", "commit.gpgsign=false",
-             "commit", "--quiet", "--no-verify", "-m", message], ct);
-        return await RevParseAsync("HEAD", ct);
     }
 
     private async Task<GitException?> TryPushAsync(CancellationToken ct)

@@ -118,8 +118,9 @@ public sealed partial class GitClone
             {
                 if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true);
             }
+            return await ResetToRemoteAsync(ct, clean: true); // a new clone: an empty tree, nothing to discard
         }
-        else if (!IsReadOnlyCache)
+        if (!IsReadOnlyCache)
         {
             var clean = await DiscardHalfDoneAsync(ct);
             // A relative local remote resolves to another absolute path in another job folder.
@@ -133,7 +134,8 @@ public sealed partial class GitClone
     /// Fetches the remote and resets the working tree to its branch tip. <paramref name="clean"/>: the tree was just
     /// found clean (nothing changed, untracked or ignored, nothing half-done); when the branch is checked out at the
     /// fetched tip too, the checkout, reset and clean would change nothing and are not run (each of them reads the
-    /// whole tree: a zoo of 1,000 models is some 12,000 files).
+    /// whole tree: a zoo of 1,000 models is some 12,000 files). A clean tree behind the tip (another publisher's
+    /// commit came in) is only checked out: the reset and clean after it would find nothing to discard.
     /// </summary>
     private async Task<string?> ResetToRemoteAsync(CancellationToken ct, bool clean = false)
     {
@@ -147,6 +149,11 @@ public sealed partial class GitClone
         if (tip is not null)
         {
             await _git.RunAsync(WorkTree, ["checkout", "--quiet", "--force", "-B", Branch, RemoteRef], ct);
+            if (clean)
+            {
+                SyncedThisRun[WorkTree] = tip;
+                return tip;
+            }
             await _git.RunAsync(WorkTree, ["reset", "--quiet", "--hard", RemoteRef], ct);
         }
         else

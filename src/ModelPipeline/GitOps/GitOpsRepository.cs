@@ -65,19 +65,21 @@ public sealed partial class GitOpsRepository : IDisposable
     {
         var (_, clone) = await ConnectAsync(config, reporter, ct);
         var settings = config.GitOps;
-        var outcome = await clone.CommitAndPushAsync(author ?? GitAuthor.Resolve(settings.AuthorName, settings.AuthorEmail), async (root, token) =>
+        author ??= GitAuthor.Resolve(settings.AuthorName, settings.AuthorEmail);
+        var outcome = await clone.CommitChangeAndPushAsync(author, async (root, token) =>
         {
             var full = Path.Combine(root, path);
+            var change = new GitChange(message, [path]);
             if (content is null)
             {
                 if (!File.Exists(full)) return null;
                 File.Delete(full);
-                return message;
+                return change;
             }
             if (File.Exists(full) && await File.ReadAllTextAsync(full, token) == content) return null; // unchanged: decided in memory
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
             await File.WriteAllTextAsync(full, content, new System.Text.UTF8Encoding(false), token);
-            return message;
+            return change;
         }, settings.PushRetries + 1, ct);
         return outcome.Commit;
     }
@@ -95,7 +97,7 @@ public sealed partial class GitOpsRepository : IDisposable
         var settings = config.GitOps;
         var changed = new List<int>();
         var author = GitAuthor.Resolve(settings.AuthorName, settings.AuthorEmail);
-        var outcome = await clone.CommitAndPushAsync(author, async (root, token) =>
+        var outcome = await clone.CommitChangeAndPushAsync(author, async (root, token) =>
         {
             changed.Clear();
             for (var i = 0; i < files.Count; i++)
@@ -106,7 +108,7 @@ public sealed partial class GitOpsRepository : IDisposable
                 await File.WriteAllTextAsync(full, files[i].Content, new System.Text.UTF8Encoding(false), token);
                 changed.Add(i);
             }
-            return changed.Count == 0 ? null : message(changed);
+            return changed.Count == 0 ? null : new GitChange(message(changed), [.. changed.Select(i => files[i].Path)]);
         }, settings.PushRetries + 1, ct);
         return (outcome.Commit, outcome.Commit is null ? new HashSet<int>() : changed.ToHashSet());
     }

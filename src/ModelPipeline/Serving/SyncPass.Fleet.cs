@@ -38,13 +38,15 @@ public sealed partial class SyncPass
                 Recovered = message => _reporter.Warning(null, message),
             };
             var author = new GitAuthor($"modelpipe sync on {fleet.Host}", $"modelpipe-sync@{fleet.Host}");
-            var outcome = await clone.CommitAndPushAsync(author, (tree, _) =>
+            var outcome = await clone.CommitChangeAndPushAsync(author, (tree, _) =>
             {
                 var path = FleetHostRecord.PathFor(tree, fleet.Host);
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 RunState.RunStateStore.Write(path, record);
                 var served = string.Join(", ", record.Models.Select(m => $"{m.Model} {m.Serving ?? "nothing"}"));
-                return Task.FromResult<string?>($"fleet: {fleet.Host} serves {served}\n\nPass at {record.LastPass?.StartedAt:u}, exit {record.LastPass?.ExitCode}.\n");
+                var message = $"fleet: {fleet.Host} serves {served}\n\n"
+                    + $"Pass at {record.LastPass?.StartedAt:u}, exit {record.LastPass?.ExitCode}.\n";
+                return Task.FromResult<GitChange?>(new GitChange(message, [Path.GetRelativePath(tree, path)]));
             }, maxAttempts: 8, ct);
             pushed = new FleetPushStatus { At = DateTimeOffset.UtcNow, Commit = outcome.Commit };
             _reporter.Info(null, $"fleet record {FleetHostRecord.Folder}/{fleet.Host}.json pushed to {Redactor.Redact(fleet.Url)}");

@@ -33,7 +33,8 @@ public sealed partial class ZooRepository
             return [.. moves.Select((m, i) => new AliasMoveResult(m, null, errors[i]))];
         await EnsureRemotesAsync(ct);
         var trailer = $"{Lifecycle.ProtectedAlias.Trailer}: {Lifecycle.ProtectedAlias.Name(mover)}";
-        var outcome = await Clone.CommitAndPushAsync(Git.GitAuthor.Resolve(_settings.AuthorName, _settings.AuthorEmail),
+        var author = Git.GitAuthor.Resolve(_settings.AuthorName, _settings.AuthorEmail);
+        var outcome = await Clone.CommitChangeAndPushAsync(author,
             async (root, token) =>
             {
                 await History.CheckAsync(await Clone.HeadAsync(token), token);
@@ -56,12 +57,12 @@ public sealed partial class ZooRepository
                     }
                 }
                 foreach (var model in moved) ZooIndexer.Write(root, model);
-                return subjects.Count switch
+                return Change(root, subjects.Count switch
                 {
                     0 => null,
                     1 => $"zoo: {subjects[0]}\n\n{trailer}\n",
                     _ => $"zoo: set {subjects.Count} aliases\n\n{string.Join("\n", subjects)}\n\n{trailer}\n",
-                };
+                }, moved);
             }, _settings.PushAttempts, ct);
         var commit = outcome.Commit ?? outcome.Tip!;
         await History.RememberAsync(commit, ct);

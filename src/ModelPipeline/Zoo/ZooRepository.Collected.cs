@@ -15,7 +15,7 @@ public sealed partial class ZooRepository
         await EnsureRemotesAsync(ct);
         var versions = string.Join(", ", collected.Select(c => $"v{c.Version}"));
         var author = Git.GitAuthor.Resolve(_settings.AuthorName, _settings.AuthorEmail);
-        var outcome = await Clone.CommitAndPushAsync(author, async (root, token) =>
+        var outcome = await Clone.CommitChangeAndPushAsync(author, async (root, token) =>
         {
             await History.CheckAsync(await Clone.HeadAsync(token), token);
             var missing = collected.Select(c => c.Version).Except(ZooLayout.Versions(root, model)).ToList();
@@ -24,9 +24,9 @@ public sealed partial class ZooRepository
                     + $"{string.Join(", ", missing.Select(v => $"v{v}"))} in the zoo at "
                     + $"{Redactor.Redact(Primary.Url)}. "
                     + "Fix: re-run modelpipe gc; it reads the zoo again.") { Model = model };
-            return CollectedImages.Add(root, model, collected)
+            return Change(root, CollectedImages.Add(root, model, collected)
                 ? $"zoo: gc collected the images of {model} {versions} ({collected.Sum(c => c.Bytes)} bytes)\n"
-                : null;
+                : null, [model]);
         }, _settings.PushAttempts, ct);
         var commit = outcome.Commit ?? outcome.Tip!;
         await History.RememberAsync(commit, ct);

@@ -120,7 +120,7 @@ public sealed partial class ZooRepository
             throw new InvalidInputException($"model name '{model}' is invalid. "
                 + "Fix: use the name of a published model (see 'modelpipe models list').");
         await EnsureRemotesAsync(ct);
-        var outcome = await Clone.CommitAndPushAsync(author, async (root, token) =>
+        var outcome = await Clone.CommitChangeAndPushAsync(author, async (root, token) =>
         {
             await History.CheckAsync(await Clone.HeadAsync(token), token);
             var versions = ZooLayout.Versions(root, model);
@@ -132,7 +132,7 @@ public sealed partial class ZooRepository
                 throw new InvalidInputException($"model '{model}' has no version v{version} (it has "
                     + $"{string.Join(", ", versions.Select(v => $"v{v}"))}). Fix: pick an existing version.")
                 { Model = model };
-            return change(root);
+            return Change(root, change(root), [model]);
         }, _settings.PushAttempts, ct);
         var commit = outcome.Commit ?? outcome.Tip!;
         await History.RememberAsync(commit, ct);

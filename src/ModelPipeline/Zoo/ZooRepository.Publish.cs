@@ -29,18 +29,22 @@ public sealed partial class ZooRepository
     {
         await EnsureRemotesAsync(ct);
         var slots = inputs.Select(i => new PublishSlot(i)).ToArray();
-        var outcome = await Clone.CommitAndPushAsync(Git.GitAuthor.Resolve(_settings.AuthorName, _settings.AuthorEmail),
+        var author = Git.GitAuthor.Resolve(_settings.AuthorName, _settings.AuthorEmail);
+        var outcome = await Clone.CommitChangeAndPushAsync(author,
             async (root, token) =>
             {
                 var head = await Clone.HeadAsync(token);
                 await History.CheckAsync(head, token);
                 var messages = new List<string>();
+                var written = new List<string>(); // a failed model's folder is restored, a published one's untouched
                 foreach (var slot in slots)
                 {
                     slot.Reset();
                     try
                     {
-                        if (await AddVersionAsync(root, head, slot, token) is { } message) messages.Add(message);
+                        if (await AddVersionAsync(root, head, slot, token) is not { } message) continue;
+                        messages.Add(message);
+                        written.Add(slot.Model);
                     }
                     catch (PipelineException ex)
                     {
@@ -48,13 +52,13 @@ public sealed partial class ZooRepository
                         await RestoreModelAsync(root, slot.Model, token);
                     }
                 }
-                return messages.Count switch
+                return Change(root, messages.Count switch
                 {
                     0 => null,
                     1 => messages[0],
                     _ => $"zoo: publish {messages.Count} versions\n\n" +
                         $"{string.Join("\n", messages.Select(m => m.Split('\n')[0]))}\n",
-                };
+                }, written);
             }, _settings.PushAttempts, ct);
 
         if (slots.All(s => s.Error is not null)) return [.. slots.Select(s => new ZooPublishResult(s.Model, null, s.Error))];

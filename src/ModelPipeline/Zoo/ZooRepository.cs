@@ -59,6 +59,15 @@ public sealed partial class ZooRepository
         History = new ZooHistory(_git, Clone.WorkTree, seen, Redactor.Redact(Primary.Url));
     }
 
+    /// <summary>
+    /// A zoo commit's change: its message, and what a change of these models touches (their folders and the
+    /// top-level index), the only paths staged. Null message: no change.
+    /// </summary>
+    private static GitChange? Change(string root, string? message, IEnumerable<string> models) =>
+        message is null ? null : new GitChange(message,
+            [.. models.Select(m => Path.GetRelativePath(root, ZooLayout.ModelDir(root, m))),
+             Path.GetRelativePath(root, ZooLayout.IndexPath(root))]);
+
     /// <summary>The zoo commit this client last accepted, and the check of a new tip against it.</summary>
     public ZooHistory History { get; }
 

@@ -39,17 +39,22 @@ public static partial class ZooLayout
 
     public static string ManifestPath(string root, string model, int version) => Path.Combine(VersionDir(root, model, version), "manifest.json");
 
-    /// <summary>The model folders present (sorted).</summary>
+    /// <summary>The model folders present (sorted). An empty folder is not one: git holds no empty folders, so it is
+    /// what a stopped run left in a clone (a clean clone's sync does not walk the tree to remove it).</summary>
     public static IReadOnlyList<string> Models(string root) =>
         Directory.Exists(ModelsDir(root))
-            ? Directory.GetDirectories(ModelsDir(root)).Select(d => Path.GetFileName(d)).Where(n => ModelName().IsMatch(n)).Order(StringComparer.Ordinal).ToList()
+            ? Directory.GetDirectories(ModelsDir(root)).Where(HasEntries).Select(d => Path.GetFileName(d))
+                .Where(n => ModelName().IsMatch(n)).Order(StringComparer.Ordinal).ToList()
             : [];
 
-    /// <summary>The version numbers present for a model (ascending).</summary>
+    /// <summary>The version numbers present for a model (ascending); an empty folder is not a version.</summary>
     public static IReadOnlyList<int> Versions(string root, string model) =>
         Directory.Exists(ModelDir(root, model))
-            ? Directory.GetDirectories(ModelDir(root, model)).Select(d => ParseVersion(Path.GetFileName(d)!)).OfType<int>().Order().ToList()
+            ? Directory.GetDirectories(ModelDir(root, model)).Where(HasEntries).Select(d => ParseVersion(Path.GetFileName(d)!))
+                .OfType<int>().Order().ToList()
             : [];
+
+    private static bool HasEntries(string dir) => Directory.EnumerateFileSystemEntries(dir).Any();
 
     /// <summary>N for "vN" (N ≥ 1, no leading zeros), else null.</summary>
     public static int? ParseVersion(string text) =>

@@ -50,12 +50,14 @@ internal sealed class CommandContext
     public async Task<IReadOnlyList<ModelDefinition>> ChainModelsAsync(ParseResult parse, Option<string[]> model, string verb,
         CancellationToken ct)
     {
-        var models = Models(parse, model);
-        if (RunId is null || !Settling.Settlement.Chain.Contains(verb) || !OnlyCommonOptions(parse)) return models;
-        var run = await Settling.Settlement.ForRunAsync(Config, RunId, [.. models.Select(m => m.Name)], Output, ct);
+        if (RunId is null || !Settling.Settlement.Chain.Contains(verb) || !OnlyCommonOptions(parse)) return Models(parse, model);
+        // Only the names are needed to settle: a settled model's definition is not read again.
+        var names = ModelCatalog.Select(Root, parse.GetValue(model) ?? []);
+        var run = await Settling.Settlement.ForRunAsync(Config, RunId, names, Output, ct);
         SettlingVerb = verb;
-        Settled = models.Where(m => run.Settled.ContainsKey(m.Name)).ToDictionary(m => m.Name, m => run.Settled[m.Name]);
-        return Settled.Count == 0 ? models : [.. models.Where(m => !Settled.ContainsKey(m.Name))];
+        Settled = names.Where(run.Settled.ContainsKey).ToDictionary(n => n, n => run.Settled[n]);
+        return ModelCatalog.LoadNamed(Root, [.. names.Where(n => !Settled.ContainsKey(n))],
+            Settling.Settlement.CheckedDefinitions(Config));
     }
 
     /// <summary>Whether only the options every verb has were given (a verb option such as --retrain asks for work).</summary>

@@ -23,7 +23,11 @@ public static class ModelCatalog
     /// <param name="checkedBefore">Models whose definition folder is known unchanged since it was last found valid
     /// (<see cref="Settling.Settlement.CheckedDefinitions"/>): read without running the schema and rules again.</param>
     public static IReadOnlyList<ModelDefinition> Load(string repoRoot, IReadOnlyCollection<string> selection,
-        Func<string, bool>? checkedBefore = null)
+        Func<string, bool>? checkedBefore = null) =>
+        LoadNamed(repoRoot, Select(repoRoot, selection), checkedBefore);
+
+    /// <summary>The selected model names (all when <paramref name="selection"/> is empty), unknown ones refused.</summary>
+    public static IReadOnlyList<string> Select(string repoRoot, IReadOnlyCollection<string> selection)
     {
         var all = Names(repoRoot);
         var problems = new List<string>();
@@ -31,8 +35,14 @@ public static class ModelCatalog
             problems.Add($"--model {name}: no such model (models/{name}/model.json does not exist). Known models: {(all.Count == 0 ? "none" : string.Join(", ", all))}.");
         if (problems.Count > 0)
             throw new InvalidInputException("Unknown model selected:", problems);
+        return selection.Count == 0 ? all : selection.Distinct().ToList();
+    }
 
-        var names = selection.Count == 0 ? all : selection.Distinct().ToList();
+    /// <summary>Loads exactly these models (names from <see cref="Select"/>; none for an empty list).</summary>
+    public static IReadOnlyList<ModelDefinition> LoadNamed(string repoRoot, IReadOnlyList<string> names,
+        Func<string, bool>? checkedBefore = null)
+    {
+        var problems = new List<string>();
         // Each definition is read and checked on its own: the cores share them (1,000 schema checks on a first load),
         // and the models and problems are then taken in the order of the names. The first one goes alone, so the
         // schema is built and used once before any other thread uses it.

@@ -70,7 +70,10 @@ public static partial class Settlement
         var run = new RunFile();
         var memo = Read<Dictionary<string, Entry>>(MemoPath(config.ArtifactsDir)) ?? [];
         var global = Global(config);
-        foreach (var model in models) run.Definitions[model] = Definition(config, model);
+        // A listing made moments ago by this process (Check's look at the definitions) is used: an edit after it is
+        // then seen by the next run, as an edit after this moment is.
+        foreach (var model in models)
+            run.Definitions[model] = Seen.TryRemove((config.RepoRoot, model), out var seen) ? seen : Definition(config, model);
         if (models.Any(memo.ContainsKey))
         {
             try
@@ -149,9 +152,18 @@ public static partial class Settlement
     {
         var memo = new Lazy<(Dictionary<string, Entry> Entries, string Global)>(() =>
             (Read<Dictionary<string, Entry>>(MemoPath(config.ArtifactsDir)) ?? [], Global(config)));
-        return model => memo.Value.Entries.TryGetValue(model, out var entry) && entry.Global == memo.Value.Global
-            && entry.Definition.Length > 0 && entry.Definition == Definition(config, model);
+        return model =>
+        {
+            if (!memo.Value.Entries.TryGetValue(model, out var entry) || entry.Global != memo.Value.Global
+                || entry.Definition.Length == 0) return false;
+            var now = Definition(config, model);
+            Seen[(config.RepoRoot, model)] = now;
+            return entry.Definition == now;
+        };
     }
+
+    /// <summary>Definition listings made by <see cref="CheckedDefinitions"/>, each used once by the run's settling.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Root, string Model), string> Seen = new();
 
     /// <summary>Forgets every settled model (the next run looks at all of them again).</summary>
     public static void Forget(PipelineConfig config)
@@ -237,20 +249,26 @@ public static partial class Settlement
         return Digests.Sha256(text.ToString());
     }
 
+    /// <summary>Appends each entry under <paramref name="dir"/> (path, and a file's length and write time) in the
+    /// order the file system lists them: the same folder lists the same way, and a different order only means a model
+    /// is looked at again.</summary>
     private static void Listing(StringBuilder text, string dir, string? skip)
     {
         if (!Directory.Exists(dir)) return;
-        var entries = new FileSystemEnumerable<string>(dir,
-            (ref FileSystemEntry e) => e.IsDirectory
-                ? $"{e.ToSpecifiedFullPath()[(dir.Length + 1)..]}/"
-                : $"{e.ToSpecifiedFullPath()[(dir.Length + 1)..]} {e.Length} "
-                  + e.LastWriteTimeUtc.UtcTicks.ToString(CultureInfo.InvariantCulture),
+        var entries = new FileSystemEnumerable<bool>(dir,
+            (ref FileSystemEntry e) =>
+            {
+                text.Append(e.Directory[dir.Length..]).Append('/').Append(e.FileName);
+                if (!e.IsDirectory) text.Append(' ').Append(e.Length).Append(' ').Append(e.LastWriteTimeUtc.UtcTicks);
+                text.Append('\n');
+                return true;
+            },
             new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
         {
             ShouldRecursePredicate = (ref FileSystemEntry e) => (e.Attributes & FileAttributes.ReparsePoint) == 0
-                && (skip is null || !e.ToSpecifiedFullPath()[(dir.Length + 1)..].Equals(skip, StringComparison.Ordinal)),
+                && (skip is null || !(e.Directory.Length == dir.Length && e.FileName.SequenceEqual(skip))),
         };
-        foreach (var entry in entries.Order(StringComparer.Ordinal)) text.Append(entry).Append('\n');
+        foreach (var _ in entries) { }
     }
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);

@@ -54,6 +54,9 @@ public static partial class Settlement
         /// <summary>Model → the fingerprint of its definition folder when this run started on it.</summary>
         public Dictionary<string, string> Definitions { get; init; } = new(StringComparer.Ordinal);
 
+        /// <summary>The tool build, settings and variables this run started with (<see cref="Global"/>).</summary>
+        public string Global { get; set; } = "";
+
         /// <summary>Model → the chain steps that passed it (ok or skipped) in this run.</summary>
         public Dictionary<string, List<string>> Passed { get; init; } = new(StringComparer.Ordinal);
     }
@@ -70,6 +73,7 @@ public static partial class Settlement
         var run = new RunFile();
         var memo = Read<Dictionary<string, Entry>>(MemoPath(config.ArtifactsDir)) ?? [];
         var global = Global(config);
+        run.Global = global;
         // A listing made moments ago by this process (Check's look at the definitions) is used: an edit after it is
         // then seen by the next run, as an edit after this moment is.
         foreach (var model in models)
@@ -82,7 +86,7 @@ public static partial class Settlement
                 foreach (var (model, fingerprint) in now)
                     if (memo[model].Fingerprint == fingerprint) run.Settled[model] = memo[model].RunId;
             }
-            catch (PipelineException ex)
+            catch (Exception ex) when (ex is PipelineException or IOException or UnauthorizedAccessException)
             {
                 // The steps meet the same problem and report it on each model; nothing is settled.
                 reporter.Warning(null, $"no model is taken as settled in this run: {ex.Message.Split('\n')[0]}");
@@ -115,16 +119,18 @@ public static partial class Settlement
         if (Read<RunFile>(path) is not { } run) return 0;
         var done = run.Passed.Where(p => Chain.All(p.Value.Contains) && run.Definitions.ContainsKey(p.Key))
             .Select(p => p.Key).Order(StringComparer.Ordinal).ToList();
-        // A definition edited while the run worked on it is seen again by the next run.
-        done = done.Where(m => Definition(config, m) == run.Definitions[m]).ToList();
+        // A definition edited while the run worked on it is seen again by the next run, and so is every model when
+        // the settings or variables changed during the run.
+        var global = Global(config);
+        done = global != run.Global ? [] : done.Where(m => Definition(config, m) == run.Definitions[m]).ToList();
         Dictionary<string, string> fingerprints;
         try
         {
             fingerprints = done.Count == 0
                 ? []
-                : await FingerprintsAsync(config, done, Global(config), run.Definitions, sync: false, reporter, ct);
+                : await FingerprintsAsync(config, done, global, run.Definitions, sync: false, reporter, ct);
         }
-        catch (PipelineException ex)
+        catch (Exception ex) when (ex is PipelineException or IOException or UnauthorizedAccessException)
         {
             reporter.Warning(null, $"the settled models were not recorded: {ex.Message.Split('\n')[0]}");
             return 0;
@@ -133,7 +139,6 @@ public static partial class Settlement
         using (await FileLock.AcquireAsync(memoPath + ".lock", TimeSpan.FromMinutes(2), "the settled models", ct))
         {
             var memo = Read<Dictionary<string, Entry>>(memoPath) ?? [];
-            var global = Global(config);
             foreach (var (model, fingerprint) in fingerprints) memo[model] = new Entry(fingerprint, runId, run.Definitions[model], global);
             if (fingerprints.Count > 0)
                 AtomicFile.WriteAllText(memoPath, JsonSerializer.Serialize(new SortedDictionary<string, Entry>(memo, StringComparer.Ordinal), RunStateStore.Json));

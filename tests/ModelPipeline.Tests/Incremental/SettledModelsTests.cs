@@ -135,6 +135,16 @@ public sealed class SettledModelsTests(TrainedIris iris) : IClassFixture<Trained
         AssertLookedAt(await PublishAsync(world, "r3"));
         AssertSettled(await PublishAsync(world, "r4"), "r3");
 
+        // Settings changed while a run worked (before its last step): the run records nothing, so the next run, with
+        // the new settings, looks at the model again instead of taking what was done with the old ones as settled.
+        var definition = Path.Combine(world.Root, "models", "iris", "model.json");
+        File.WriteAllText(definition, File.ReadAllText(definition) + "\n");
+        await PublishAsync(world, "r5", Chain[..^1]);
+        world.SetSection("fetch", """{ "timeoutSeconds": 30, "retries": 3 }""");
+        await PublishAsync(world, "r5", ["pr"]);
+        AssertLookedAt(await PublishAsync(world, "r6"));
+        AssertSettled(await PublishAsync(world, "r7"), "r6");
+
         // Without a run id (a verb by hand) nothing is passed over.
         var train = await Modelpipe.RunAsync(world.Root, ["train", "--json"], Run(""));
         Assert.True(train.ExitCode == 0, train.All);

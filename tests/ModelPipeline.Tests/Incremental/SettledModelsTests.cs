@@ -26,9 +26,25 @@ public sealed class SettledModelsTests(TrainedIris iris) : IClassFixture<Trained
     private static async Task<Dictionary<string, (string Result, string Detail)>> PublishAsync(TestWorld world, string runId,
         IEnumerable<string>? verbs = null, string[]? trainOptions = null)
     {
-        var lines = (verbs ?? Chain).Select(v => JsonSerializer.Serialize<string[]>(
+        var (codes, output) = await StepsAsync(world, runId, verbs ?? Chain, trainOptions);
+        Assert.True(codes.All(code => code == "0"), output);
+        var rows = new Dictionary<string, (string, string)>();
+        foreach (var file in Directory.GetFiles(Path.Combine(world.ArtifactsDir, "runs", runId), "*.json"))
+        {
+            var entry = JsonSerializer.Deserialize<JournalEntry>(File.ReadAllBytes(file), RunStateStore.Json)!;
+            var row = entry.Rows.Single(r => r.Model == "iris");
+            rows[entry.Verb] = (row.Result, row.Detail);
+        }
+        return rows;
+    }
+
+    /// <summary>The verbs in one <c>modelpipe steps</c> process: each verb's exit code, and all output.</summary>
+    private static async Task<(string[] Codes, string Output)> StepsAsync(TestWorld world, string runId,
+        IEnumerable<string> verbs, string[]? trainOptions = null)
+    {
+        var lines = verbs.Select(v => JsonSerializer.Serialize<string[]>(
             v == "train" && trainOptions is not null ? ["train", .. trainOptions, "--root", world.Root] : [v, "--root", world.Root]));
-        var status = Path.Combine(world.Root, $"status-{runId}.txt");
+        var status = Path.Combine(world.Root, $"status-{runId}-{Guid.NewGuid():N}.txt");
         var run = await CliWrap.Cli.Wrap("dotnet")
             .WithArguments([Path.Combine(AppContext.BaseDirectory, "modelpipe.dll"), "steps", "--status-file", status])
             .WithWorkingDirectory(world.Root)
@@ -41,15 +57,7 @@ public sealed class SettledModelsTests(TrainedIris iris) : IClassFixture<Trained
             .ExecuteBufferedAsync();
         var output = run.StandardOutput + run.StandardError;
         Assert.True(run.ExitCode == 0, output);
-        Assert.True(File.ReadAllLines(status).All(code => code == "0"), output);
-        var rows = new Dictionary<string, (string, string)>();
-        foreach (var file in Directory.GetFiles(Path.Combine(world.ArtifactsDir, "runs", runId), "*.json"))
-        {
-            var entry = JsonSerializer.Deserialize<JournalEntry>(File.ReadAllBytes(file), RunStateStore.Json)!;
-            var row = entry.Rows.Single(r => r.Model == "iris");
-            rows[entry.Verb] = (row.Result, row.Detail);
-        }
-        return rows;
+        return (File.ReadAllLines(status), output);
     }
 
     private static void AssertSettled(Dictionary<string, (string Result, string Detail)> rows, string since)
@@ -149,5 +157,26 @@ public sealed class SettledModelsTests(TrainedIris iris) : IClassFixture<Trained
         var train = await Modelpipe.RunAsync(world.Root, ["train", "--json"], Run(""));
         Assert.True(train.ExitCode == 0, train.All);
         Assert.DoesNotContain("settled", train.StdOut);
+    }
+
+    [Fact]
+    public async Task A_rewritten_zoo_history_is_refused_though_every_model_was_settled()
+    {
+        using var world = World();
+        await PublishAsync(world, "r1");
+        AssertSettled(await PublishAsync(world, "r2"), "r1");
+
+        // Same files, another history: the last zoo commit amended (its tree unchanged) and force-pushed.
+        var work = Path.Combine(world.Root, "zoo-rewrite");
+        await BareRepo.GitAsync(world.Root, "clone", "--quiet", world.ZooRepo(), work);
+        await BareRepo.GitAsync(work, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "--amend", "-m", "rewritten");
+        await BareRepo.GitAsync(work, "push", "--quiet", "--force", "origin", "HEAD:main");
+
+        var (codes, output) = await StepsAsync(world, "r3", Chain);
+
+        Assert.Contains("no model is taken as settled in this run", output);
+        Assert.Contains("does not descend from commit", output);
+        Assert.Contains(codes, code => code != "0");
+        Assert.DoesNotContain("settled: unchanged since", output);
     }
 }

@@ -36,7 +36,8 @@ internal sealed class CommandContext
     /// <summary>Whether every model's lines and summary row are printed, also in a run over many models (<c>--verbose</c>).</summary>
     public bool Verbose { get; private init; }
 
-    /// <summary>The models of this chain verb that the run passes over as settled (model → the run that settled it).</summary>
+    /// <summary>The models of this chain verb that the run passes over as settled (model → the run that settled
+    /// it).</summary>
     public IReadOnlyDictionary<string, string> Settled { get; private set; } = new Dictionary<string, string>();
 
     /// <summary>The chain verb this context settles for (null: not a Publish chain verb in a run).</summary>
@@ -47,10 +48,11 @@ internal sealed class CommandContext
     /// in a run (<c>MODELPIPE_RUN_ID</c>) and without options beyond the common ones, the settled models are left out
     /// (<see cref="Settled"/>); their rows are added as skipped.
     /// </summary>
-    public async Task<IReadOnlyList<ModelDefinition>> ChainModelsAsync(ParseResult parse, Option<string[]> model, string verb,
-        CancellationToken ct)
+    public async Task<IReadOnlyList<ModelDefinition>> ChainModelsAsync(ParseResult parse, Option<string[]> model,
+        string verb, CancellationToken ct)
     {
-        if (RunId is null || !Settling.Settlement.Chain.Contains(verb) || !OnlyCommonOptions(parse)) return Models(parse, model);
+        if (RunId is null || !Settling.Settlement.Chain.Contains(verb) || !OnlyCommonOptions(parse))
+            return Models(parse, model);
         // Only the names are needed to settle: a settled model's definition is not read again.
         var names = ModelCatalog.Select(Root, parse.GetValue(model) ?? []);
         var run = await Settling.Settlement.ForRunAsync(Config, RunId, names, Output, ct);
@@ -60,10 +62,12 @@ internal sealed class CommandContext
             Settling.Settlement.CheckedDefinitions(Config));
     }
 
-    /// <summary>Whether only the options every verb has were given (a verb option such as --retrain asks for work).</summary>
+    /// <summary>Whether only the options every verb has were given (a verb option such as --retrain asks for
+    /// work).</summary>
     private static bool OnlyCommonOptions(ParseResult parse) =>
         parse.Tokens.Where(t => t.Type == System.CommandLine.Parsing.TokenType.Option)
-            .All(t => t.Value is "--model" or "-m" or "--parallel" or "--verbose" or "--json" or "--root" or "--config");
+            .All(t => t.Value is "--model" or "-m" or "--parallel" or "--verbose" or "--json" or "--root"
+                or "--config");
 
     /// <summary>The same context writing to another output (one model's buffer in a parallel run).</summary>
     public CommandContext WithOutput(ConsoleOutput output) =>

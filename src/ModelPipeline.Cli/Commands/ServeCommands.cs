@@ -68,7 +68,8 @@ internal static class ServeCommands
         {
             var ctx = CommandContext.Create(parse);
             await using var server = new SharedInferenceServer();
-            return await Verb.RunRowsAsync(ctx, "serve-check", await ctx.ChainModelsAsync(parse, option, "serve-check", ct), m => m.Name, m => m.Name,
+            var models = await ctx.ChainModelsAsync(parse, option, "serve-check", ct);
+            return await Verb.RunRowsAsync(ctx, "serve-check", models, m => m.Name, m => m.Name,
                 (model, rowCtx) => CheckAsync(rowCtx, model, server, ct), ctx.Parallel);
         }, ct));
         return command;

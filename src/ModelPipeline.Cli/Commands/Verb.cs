@@ -20,7 +20,9 @@ internal static class Verb
         command.SetAction((parse, ct) => Guard(async () =>
         {
             var ctx = CommandContext.Create(parse);
-            return await RunRowsAsync(ctx, name, await ctx.ChainModelsAsync(parse, model, name, ct), m => m.Name, m => m.Name, (m, itemCtx) => step(itemCtx, m, ct), ctx.Parallel);
+            var models = await ctx.ChainModelsAsync(parse, model, name, ct);
+            return await RunRowsAsync(ctx, name, models, m => m.Name, m => m.Name, (m, itemCtx) => step(itemCtx, m, ct),
+                ctx.Parallel);
         }, ct));
         return command;
     }
@@ -126,10 +128,13 @@ internal static class Verb
         ReportCommands.Journal(ctx, name, exit, results); // the run journal (artifacts/runs/<MODELPIPE_RUN_ID>/)
         if (ctx.SettlingVerb is { } verb && ctx.RunId is { } run)
         {
-            Settlement.Passed(ctx.Config, run, verb, results.Where(r => r.Result is "ok" or Skipped && !ctx.Settled.ContainsKey(r.Model))
-                .Select(r => r.Model));
-            if (verb == Settlement.Chain[^1] && await Settlement.RecordAsync(ctx.Config, run, ctx.Output, CancellationToken.None) is > 0 and var n)
-                ctx.Output.Info(null, $"{n} model(s) settled: later runs pass over them until something they depend on changes");
+            Settlement.Passed(ctx.Config, run, verb,
+                results.Where(r => r.Result is "ok" or Skipped && !ctx.Settled.ContainsKey(r.Model))
+                    .Select(r => r.Model));
+            if (verb == Settlement.Chain[^1]
+                && await Settlement.RecordAsync(ctx.Config, run, ctx.Output, CancellationToken.None) is > 0 and var n)
+                ctx.Output.Info(null,
+                    $"{n} model(s) settled: later runs pass over them until something they depend on changes");
         }
         if (ctx.Json) WriteJson(name, exit, results);
         return exit;

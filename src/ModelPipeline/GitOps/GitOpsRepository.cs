@@ -38,8 +38,8 @@ public sealed partial class GitOpsRepository : IDisposable
 
     /// <summary>Locks the cached clone and brings it to the tip of the GitOps branch (or, without
     /// <paramref name="sync"/>, takes it as it is).</summary>
-    public static async Task<GitOpsRepository> OpenAsync(PipelineConfig config, IPipelineReporter reporter, CancellationToken ct,
-        bool sync = true)
+    public static async Task<GitOpsRepository> OpenAsync(PipelineConfig config, IPipelineReporter reporter,
+        CancellationToken ct, bool sync = true)
     {
         var (git, clone) = await ConnectAsync(config, reporter, ct);
         var held = await clone.LockAsync(TimeSpan.FromMinutes(10), ct);

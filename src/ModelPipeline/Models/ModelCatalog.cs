@@ -26,7 +26,8 @@ public static class ModelCatalog
         Func<string, bool>? checkedBefore = null) =>
         LoadNamed(repoRoot, Select(repoRoot, selection), checkedBefore);
 
-    /// <summary>The selected model names (all when <paramref name="selection"/> is empty), unknown ones refused.</summary>
+    /// <summary>The selected model names (all when <paramref name="selection"/> is empty), unknown ones
+    /// refused.</summary>
     public static IReadOnlyList<string> Select(string repoRoot, IReadOnlyCollection<string> selection)
     {
         var all = Names(repoRoot);

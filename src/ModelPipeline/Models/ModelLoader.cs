@@ -46,7 +46,8 @@ public static class ModelLoader
 
     /// <param name="checkedBefore">The folder is known unchanged since its definition was last found valid: it is
     /// only read (a definition that no longer parses is still reported).</param>
-    internal static ModelDefinition? TryLoad(string modelDir, string displayRoot, List<string> problems, bool checkedBefore = false)
+    internal static ModelDefinition? TryLoad(string modelDir, string displayRoot, List<string> problems,
+        bool checkedBefore = false)
     {
         modelDir = Path.GetFullPath(modelDir);
         var folder = Path.GetFileName(modelDir);
@@ -70,7 +71,8 @@ public static class ModelLoader
         {
             try
             {
-                var read = JsonSerializer.Deserialize<ModelDefinition>(text, JsonOptions)! with { Directory = modelDir };
+                var read = JsonSerializer.Deserialize<ModelDefinition>(text, JsonOptions)!
+                    with { Directory = modelDir };
                 if (Valid.Count >= ValidLimit) Valid.Clear();
                 return Valid[(modelDir, text)] = read;
             }

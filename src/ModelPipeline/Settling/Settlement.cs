@@ -1,4 +1,4 @@
-using System.Globalization;
+using System.Collections.Concurrent;
 using System.IO.Enumeration;
 using System.Text;
 using System.Text.Json;
@@ -32,7 +32,8 @@ namespace ModelPipeline.Settling;
 public static partial class Settlement
 {
     /// <summary>The per-model verbs of the Publish chain, in order; the last one records.</summary>
-    public static readonly IReadOnlyList<string> Chain = ["fetch", "train", "validate", "package", "serve-check", "push", "gitops", "pr"];
+    public static readonly IReadOnlyList<string> Chain =
+        ["fetch", "train", "validate", "package", "serve-check", "push", "gitops", "pr"];
 
     private const string Format = "modelpipe-settle-1";
 
@@ -40,7 +41,8 @@ public static partial class Settlement
 
     private static string MemoPath(string artifactsDir) => Path.Combine(Dir(artifactsDir), "models.json");
 
-    private static string RunPath(string artifactsDir, string runId) => Path.Combine(Dir(artifactsDir), $"run-{runId}.json");
+    private static string RunPath(string artifactsDir, string runId) =>
+        Path.Combine(Dir(artifactsDir), $"run-{runId}.json");
 
     /// <summary>A settled model: its whole fingerprint, the run that recorded it, and the parts a definition check
     /// needs (its definition folder's fingerprint and the global one).</summary>
@@ -65,8 +67,8 @@ public static partial class Settlement
     /// The run's settlement, made by its first chain step (which syncs the zoo and GitOps clones to read their state)
     /// and read by the later ones.
     /// </summary>
-    public static async Task<RunFile> ForRunAsync(PipelineConfig config, string runId, IReadOnlyCollection<string> models,
-        IPipelineReporter reporter, CancellationToken ct)
+    public static async Task<RunFile> ForRunAsync(PipelineConfig config, string runId,
+        IReadOnlyCollection<string> models, IPipelineReporter reporter, CancellationToken ct)
     {
         var path = RunPath(config.ArtifactsDir, runId);
         if (Read<RunFile>(path) is { } existing) return existing;
@@ -77,12 +79,14 @@ public static partial class Settlement
         // A listing made moments ago by this process (Check's look at the definitions) is used: an edit after it is
         // then seen by the next run, as an edit after this moment is.
         foreach (var model in models)
-            run.Definitions[model] = Seen.TryRemove((config.RepoRoot, model), out var seen) ? seen : Definition(config, model);
+            run.Definitions[model] =
+                Seen.TryRemove((config.RepoRoot, model), out var seen) ? seen : Definition(config, model);
         if (models.Any(memo.ContainsKey))
         {
             try
             {
-                var now = await FingerprintsAsync(config, [.. models.Where(memo.ContainsKey)], global, run.Definitions, sync: true, reporter, ct);
+                var now = await FingerprintsAsync(config, [.. models.Where(memo.ContainsKey)], global, run.Definitions,
+                    sync: true, reporter, ct);
                 foreach (var (model, fingerprint) in now)
                     if (memo[model].Fingerprint == fingerprint) run.Settled[model] = memo[model].RunId;
             }
@@ -113,7 +117,8 @@ public static partial class Settlement
     /// Records as settled each model every chain step passed in this run, with the fingerprint of the state the run
     /// left (the clones as they are, not synced again: what this run saw). Returns how many were recorded.
     /// </summary>
-    public static async Task<int> RecordAsync(PipelineConfig config, string runId, IPipelineReporter reporter, CancellationToken ct)
+    public static async Task<int> RecordAsync(PipelineConfig config, string runId, IPipelineReporter reporter,
+        CancellationToken ct)
     {
         var path = RunPath(config.ArtifactsDir, runId);
         if (Read<RunFile>(path) is not { } run) return 0;
@@ -139,9 +144,11 @@ public static partial class Settlement
         using (await FileLock.AcquireAsync(memoPath + ".lock", TimeSpan.FromMinutes(2), "the settled models", ct))
         {
             var memo = Read<Dictionary<string, Entry>>(memoPath) ?? [];
-            foreach (var (model, fingerprint) in fingerprints) memo[model] = new Entry(fingerprint, runId, run.Definitions[model], global);
+            foreach (var (model, fingerprint) in fingerprints)
+                memo[model] = new Entry(fingerprint, runId, run.Definitions[model], global);
             if (fingerprints.Count > 0)
-                AtomicFile.WriteAllText(memoPath, JsonSerializer.Serialize(new SortedDictionary<string, Entry>(memo, StringComparer.Ordinal), RunStateStore.Json));
+                AtomicFile.WriteAllText(memoPath, JsonSerializer.Serialize(
+                    new SortedDictionary<string, Entry>(memo, StringComparer.Ordinal), RunStateStore.Json));
         }
         File.Delete(path);
         foreach (var old in Directory.GetFiles(Dir(config.ArtifactsDir), "run-*.json"))
@@ -167,8 +174,9 @@ public static partial class Settlement
         };
     }
 
-    /// <summary>Definition listings made by <see cref="CheckedDefinitions"/>, each used once by the run's settling.</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Root, string Model), string> Seen = new();
+    /// <summary>Definition listings made by <see cref="CheckedDefinitions"/>, each used once by the run's
+    /// settling.</summary>
+    private static readonly ConcurrentDictionary<(string Root, string Model), string> Seen = new();
 
     /// <summary>Forgets every settled model (the next run looks at all of them again).</summary>
     public static void Forget(PipelineConfig config)
@@ -177,7 +185,8 @@ public static partial class Settlement
     }
 
     private static async Task<Dictionary<string, string>> FingerprintsAsync(PipelineConfig config, List<string> models,
-        string global, Dictionary<string, string> definitions, bool sync, IPipelineReporter reporter, CancellationToken ct)
+        string global, Dictionary<string, string> definitions, bool sync, IPipelineReporter reporter,
+        CancellationToken ct)
     {
         var git = new GitCli();
         var zoo = new ZooRepository(config, reporter);
@@ -223,7 +232,8 @@ public static partial class Settlement
         {
             var model = models[i];
             var text = new StringBuilder(global).Append('\n')
-                .Append("definition ").Append(definitions.TryGetValue(model, out var d) ? d : Definition(config, model)).Append('\n')
+                .Append("definition ").Append(definitions.TryGetValue(model, out var d) ? d : Definition(config, model))
+                .Append('\n')
                 .Append(remote.TryGetValue(model, out var r) ? r.ToString() : "")
                 .Append("artifacts\n");
             Listing(text, Path.Combine(config.ArtifactsDir, model), skip: "locks");
@@ -232,7 +242,8 @@ public static partial class Settlement
         return models.Select((m, i) => (m, i)).ToDictionary(x => x.m, x => fingerprints[x.i], StringComparer.Ordinal);
     }
 
-    /// <summary>The tool's build, the resolved settings and the MODELPIPE_* variables (secret ones by name only).</summary>
+    /// <summary>The tool's build, the resolved settings and the MODELPIPE_* variables (secret ones by name
+    /// only).</summary>
     private static string Global(PipelineConfig config)
     {
         var text = new StringBuilder(Format).Append('\n')
@@ -240,8 +251,10 @@ public static partial class Settlement
             .Append(JsonSerializer.Serialize(config, RunStateStore.Json)).Append('\n');
         var secrets = config.SecretEnvironmentVariables().ToHashSet(StringComparer.Ordinal);
         var variables = Environment.GetEnvironmentVariables();
-        foreach (var name in variables.Keys.Cast<string>().Where(n => n.StartsWith(ConfigLoader.EnvPrefix, StringComparison.Ordinal)
-                     && n != Reporting.RunJournal.RunIdVariable).Order(StringComparer.Ordinal))
+        foreach (var name in variables.Keys.Cast<string>()
+                     .Where(n => n.StartsWith(ConfigLoader.EnvPrefix, StringComparison.Ordinal)
+                         && n != Reporting.RunJournal.RunIdVariable)
+                     .Order(StringComparer.Ordinal))
             text.Append(name).Append('=').Append(secrets.Contains(name) ? "(secret)" : variables[name]).Append('\n');
         return Digests.Sha256(text.ToString());
     }
@@ -282,7 +295,9 @@ public static partial class Settlement
     {
         try
         {
-            return File.Exists(path) ? JsonSerializer.Deserialize<T>(File.ReadAllBytes(path), RunStateStore.Json) : null;
+            return File.Exists(path)
+                ? JsonSerializer.Deserialize<T>(File.ReadAllBytes(path), RunStateStore.Json)
+                : null;
         }
         catch (JsonException)
         {

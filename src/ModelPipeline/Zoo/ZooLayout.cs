@@ -50,8 +50,8 @@ public static partial class ZooLayout
     /// <summary>The version numbers present for a model (ascending); an empty folder is not a version.</summary>
     public static IReadOnlyList<int> Versions(string root, string model) =>
         Directory.Exists(ModelDir(root, model))
-            ? Directory.GetDirectories(ModelDir(root, model)).Where(HasEntries).Select(d => ParseVersion(Path.GetFileName(d)!))
-                .OfType<int>().Order().ToList()
+            ? Directory.GetDirectories(ModelDir(root, model)).Where(HasEntries)
+                .Select(d => ParseVersion(Path.GetFileName(d)!)).OfType<int>().Order().ToList()
             : [];
 
     private static bool HasEntries(string dir) => Directory.EnumerateFileSystemEntries(dir).Any();

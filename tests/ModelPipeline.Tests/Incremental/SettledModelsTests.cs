@@ -15,7 +15,8 @@ namespace ModelPipeline.Tests.Incremental;
 /// </summary>
 public sealed class SettledModelsTests(TrainedIris iris) : IClassFixture<TrainedIris>
 {
-    private static readonly string[] Chain = ["check", "fetch", "train", "validate", "package", "serve-check", "push", "gitops", "pr"];
+    private static readonly string[] Chain =
+        ["check", "fetch", "train", "validate", "package", "serve-check", "push", "gitops", "pr"];
 
     private static Dictionary<string, string?> Run(string id) => new() { ["MODELPIPE_RUN_ID"] = id };
 
@@ -23,8 +24,8 @@ public sealed class SettledModelsTests(TrainedIris iris) : IClassFixture<Trained
     /// Runs the Publish chain as one run, as build.sh does (the verbs of one <c>modelpipe steps</c> process); returns
     /// each verb's iris row (result, detail) from the run's journal.
     /// </summary>
-    private static async Task<Dictionary<string, (string Result, string Detail)>> PublishAsync(TestWorld world, string runId,
-        IEnumerable<string>? verbs = null, string[]? trainOptions = null)
+    private static async Task<Dictionary<string, (string Result, string Detail)>> PublishAsync(TestWorld world,
+        string runId, IEnumerable<string>? verbs = null, string[]? trainOptions = null)
     {
         var (codes, output) = await StepsAsync(world, runId, verbs ?? Chain, trainOptions);
         Assert.True(codes.All(code => code == "0"), output);
@@ -43,7 +44,9 @@ public sealed class SettledModelsTests(TrainedIris iris) : IClassFixture<Trained
         IEnumerable<string> verbs, string[]? trainOptions = null)
     {
         var lines = verbs.Select(v => JsonSerializer.Serialize<string[]>(
-            v == "train" && trainOptions is not null ? ["train", .. trainOptions, "--root", world.Root] : [v, "--root", world.Root]));
+            v == "train" && trainOptions is not null
+                ? ["train", .. trainOptions, "--root", world.Root]
+                : [v, "--root", world.Root]));
         var status = Path.Combine(world.Root, $"status-{runId}-{Guid.NewGuid():N}.txt");
         var run = await CliWrap.Cli.Wrap("dotnet")
             .WithArguments([Path.Combine(AppContext.BaseDirectory, "modelpipe.dll"), "steps", "--status-file", status])
@@ -169,7 +172,8 @@ public sealed class SettledModelsTests(TrainedIris iris) : IClassFixture<Trained
         // Same files, another history: the last zoo commit amended (its tree unchanged) and force-pushed.
         var work = Path.Combine(world.Root, "zoo-rewrite");
         await BareRepo.GitAsync(world.Root, "clone", "--quiet", world.ZooRepo(), work);
-        await BareRepo.GitAsync(work, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "--amend", "-m", "rewritten");
+        await BareRepo.GitAsync(work, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "--quiet", "--amend", "-m",
+            "rewritten");
         await BareRepo.GitAsync(work, "push", "--quiet", "--force", "origin", "HEAD:main");
 
         var (codes, output) = await StepsAsync(world, "r3", Chain);

@@ -272,8 +272,6 @@ public sealed partial class GitOpsRepository
         await _git.RunAsync(WorkDir, ["clean", "--quiet", "-fdx"], ct);
     }
 
-    private async Task<string> HeadAsync(CancellationToken ct) => (await _git.RunAsync(WorkDir, ["rev-parse", "HEAD"], ct)).Trim();
-
     private async Task<bool> IsAncestorAsync(string ancestor, string descendant, CancellationToken ct)
     {
         if (!await HasRefAsync(ancestor, ct)) return true;

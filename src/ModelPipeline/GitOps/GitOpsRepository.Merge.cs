@@ -33,7 +33,7 @@ public sealed partial class GitOpsRepository
                 + $"({ex.StandardError.Trim().Split('\n')[0]}); nothing was pushed. Fix: propose the version again "
                 + "(./build.sh Promote --model NAME --version N rebuilds the branch on the current tip), then merge it.");
         }
-        var merge = await HeadAsync(ct);
+        var merge = (await HeadAsync(ct))!; // the merge just made
         await _git.RunAsync(WorkDir, ["fetch", "--quiet", "--no-tags", "origin", $"+refs/heads/{_settings.Branch}:{Tip}"], ct);
         await DeleteRemoteBranchAsync(branch, ct);
         await ResetToTipAsync(_settings.Branch, ct);

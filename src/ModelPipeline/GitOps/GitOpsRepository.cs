@@ -214,18 +214,8 @@ public sealed partial class GitOpsRepository : IDisposable
         }
     }
 
-    /// <summary>The commit checked out in a clone (null before its first commit).</summary>
-    public static async Task<string?> HeadAsync(GitCli git, string workDir, CancellationToken ct)
-    {
-        try
-        {
-            return (await git.RunAsync(workDir, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], ct)).Trim();
-        }
-        catch (GitException)
-        {
-            return null;
-        }
-    }
+    /// <summary>The commit checked out in the clone (null before its first commit).</summary>
+    public Task<string?> HeadAsync(CancellationToken ct) => _clone.RevParseAsync("HEAD", ct);
 
     public void Dispose() => _held.Dispose();
 }

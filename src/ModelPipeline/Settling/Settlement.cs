@@ -37,7 +37,7 @@ public static partial class Settlement
 
     private const string Format = "modelpipe-settle-1";
 
-    public static string Dir(string artifactsDir) => Path.Combine(artifactsDir, ".settled");
+    private static string Dir(string artifactsDir) => Path.Combine(artifactsDir, ".settled");
 
     private static string MemoPath(string artifactsDir) => Path.Combine(Dir(artifactsDir), "models.json");
 
@@ -178,12 +178,6 @@ public static partial class Settlement
     /// settling.</summary>
     private static readonly ConcurrentDictionary<(string Root, string Model), string> Seen = new();
 
-    /// <summary>Forgets every settled model (the next run looks at all of them again).</summary>
-    public static void Forget(PipelineConfig config)
-    {
-        if (File.Exists(MemoPath(config.ArtifactsDir))) File.Delete(MemoPath(config.ArtifactsDir));
-    }
-
     private static async Task<Dictionary<string, string>> FingerprintsAsync(PipelineConfig config, List<string> models,
         string global, Dictionary<string, string> definitions, bool sync, IPipelineReporter reporter,
         CancellationToken ct)
@@ -205,7 +199,7 @@ public static partial class Settlement
         string gitopsTrees, gitopsRefs;
         using (var gitops = await GitOpsRepository.OpenAsync(config, reporter, ct, sync))
         {
-            var head = await GitOpsRepository.HeadAsync(git, gitops.WorkDir, ct);
+            var head = await gitops.HeadAsync(ct);
             gitopsTrees = head is null ? "" : await git.RunAsync(gitops.WorkDir, ["ls-tree", "-r", "-d", head], ct);
             gitopsRefs = await git.RunAsync(gitops.WorkDir,
                 ["for-each-ref", "--format=%(objectname) %(refname)", "refs/remotes/origin/promote/"], ct);

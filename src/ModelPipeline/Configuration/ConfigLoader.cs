@@ -47,7 +47,8 @@ public static class ConfigLoader
             root = [];
         }
 
-        var overrides = ApplyOverrides(root, environment ?? Environment.GetEnvironmentVariables());
+        environment ??= Environment.GetEnvironmentVariables();
+        var overrides = ApplyOverrides(root, environment);
         var json = root.ToJsonString();
         var problems = new List<string>();
         using (var document = JsonDocument.Parse(json))
@@ -57,11 +58,17 @@ public static class ConfigLoader
         }
         if (problems.Count > 0)
             throw new InvalidInputException($"{display} is invalid ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}):", problems);
-        problems.AddRange(Schema.Value.Validate(json)
-            .Select(e => $"{display}{(IsOverridden(e, overrides) ? " (after environment overrides)" : "")}: " +
-                SchemaMessages.Describe(e, SchemaMessages.PipelineJson)));
-        if (problems.Count > 0)
-            throw new InvalidInputException($"{display} is invalid ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}):", problems);
+        var memo = SchemaMemo.PathFor(environment);
+        var key = SchemaMemo.Key("pipeline.schema.json", json);
+        if (!SchemaMemo.Passed(memo, key))
+        {
+            problems.AddRange(Schema.Value.Validate(json)
+                .Select(e => $"{display}{(IsOverridden(e, overrides) ? " (after environment overrides)" : "")}: " +
+                    SchemaMessages.Describe(e, SchemaMessages.PipelineJson)));
+            if (problems.Count > 0)
+                throw new InvalidInputException($"{display} is invalid ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}):", problems);
+            SchemaMemo.Remember(memo, key);
+        }
 
         var config = root.Deserialize<PipelineConfig>(ModelLoader.JsonOptions) ?? new PipelineConfig();
         return config with { RepoRoot = repoRoot };
@@ -80,7 +87,7 @@ public static class ConfigLoader
             var parts = key[EnvPrefix.Length..].Split("__");
             if (parts.Any(string.IsNullOrEmpty)) continue;
             JsonNode node = root;
-            NJsonSchema.JsonSchema? schema = Schema.Value;
+            SettingsShape? schema = SettingsShape.Root;
             for (var i = 0; i < parts.Length; i++)
             {
                 var last = i == parts.Length - 1;
@@ -88,7 +95,7 @@ public static class ConfigLoader
                 {
                     // An array element by index, as .NET configuration reads MODELPIPE_ZOO__MIRRORS__0__URL.
                     var index = Index(key, parts[i], array.Count);
-                    schema = schema?.Item?.ActualSchema;
+                    schema = schema?.Items;
                     if (index == array.Count) array.Add(last ? null : new JsonObject());
                     if (last) array[index] = Coerce(array[index], schema, (string?)entry.Value ?? "");
                     else node = array[index] ??= new JsonObject();
@@ -97,7 +104,7 @@ public static class ConfigLoader
                 var obj = (JsonObject)node;
                 var name = Match(obj, schema, parts[i], out schema);
                 if (last) { obj[name] = Coerce(obj[name], schema, (string?)entry.Value ?? ""); continue; }
-                var isArray = schema?.Type.HasFlag(NJsonSchema.JsonObjectType.Array) == true && int.TryParse(parts[i + 1], out _);
+                var isArray = schema?.Is("array") == true && int.TryParse(parts[i + 1], out _);
                 if (obj[name] is not (JsonObject or JsonArray) || (isArray && obj[name] is JsonObject))
                     obj[name] = isArray ? new JsonArray() : new JsonObject();
                 node = obj[name]!;
@@ -119,25 +126,24 @@ public static class ConfigLoader
     }
 
     /// <summary>The property's spelling in the file, else in the schema, else as given (the schema then reports it).</summary>
-    private static string Match(JsonObject node, NJsonSchema.JsonSchema? schema, string name, out NJsonSchema.JsonSchema? child)
+    private static string Match(JsonObject node, SettingsShape? schema, string name, out SettingsShape? child)
     {
-        var property = schema?.ActualSchema.ActualProperties.FirstOrDefault(p => p.Key.Equals(name, StringComparison.OrdinalIgnoreCase));
-        child = property?.Value?.ActualSchema;
+        var property = schema?.Property(name);
+        child = property?.Shape;
         return node.Select(p => p.Key).FirstOrDefault(k => k.Equals(name, StringComparison.OrdinalIgnoreCase))
-            ?? property?.Key
+            ?? property?.Name
             ?? name.ToLowerInvariant();
     }
 
-    private static JsonNode? Coerce(JsonNode? existing, NJsonSchema.JsonSchema? schema, string value)
+    private static JsonNode? Coerce(JsonNode? existing, SettingsShape? schema, string value)
     {
-        var type = schema?.Type ?? NJsonSchema.JsonObjectType.None;
         var kind = existing?.GetValueKind();
-        var numeric = kind is JsonValueKind.Number || type.HasFlag(NJsonSchema.JsonObjectType.Integer) || type.HasFlag(NJsonSchema.JsonObjectType.Number);
+        var numeric = kind is JsonValueKind.Number || schema?.Type is "integer" or "number";
         if (numeric && double.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var n))
             return n % 1 == 0 ? JsonValue.Create((long)n) : JsonValue.Create(n);
-        var boolean = kind is JsonValueKind.True or JsonValueKind.False || type.HasFlag(NJsonSchema.JsonObjectType.Boolean);
+        var boolean = kind is JsonValueKind.True or JsonValueKind.False || schema?.Is("boolean") == true;
         if (boolean && bool.TryParse(value, out var b)) return JsonValue.Create(b);
-        var structured = kind is JsonValueKind.Array or JsonValueKind.Object || type.HasFlag(NJsonSchema.JsonObjectType.Array) || type.HasFlag(NJsonSchema.JsonObjectType.Object);
+        var structured = kind is JsonValueKind.Array or JsonValueKind.Object || schema?.Type is "array" or "object";
         if (structured)
         {
             try { return JsonNode.Parse(value); } catch (JsonException) { return JsonValue.Create(value); }

@@ -21,12 +21,16 @@ public static class ModelLoader
 
     private static readonly Lazy<JsonSchema> Schema = new(() => LoadSchema("model.schema.json"));
 
-    internal static JsonSchema LoadSchema(string resource)
+    internal static JsonSchema LoadSchema(string resource) =>
+        JsonSchema.FromJsonAsync(SchemaText(resource)).GetAwaiter().GetResult();
+
+    /// <summary>The text of a schema embedded in this assembly.</summary>
+    internal static string SchemaText(string resource)
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(resource)
             ?? throw new InvalidOperationException($"embedded schema {resource} is missing");
         using var reader = new StreamReader(stream);
-        return JsonSchema.FromJsonAsync(reader.ReadToEnd()).GetAwaiter().GetResult();
+        return reader.ReadToEnd();
     }
 
     /// <summary>Loads one model folder. Throws <see cref="InvalidInputException"/> listing every problem.</summary>
@@ -93,13 +97,19 @@ public static class ModelLoader
         }
         if (problems.Count > 0) return null;
 
-        foreach (var error in Flatten(Schema.Value.Validate(text)))
-            problems.Add($"{prefix}: {SchemaMessages.Describe(error, SchemaMessages.ModelJson)}");
-        if (problems.Count > 0)
+        var memo = Configuration.SchemaMemo.PathFor();
+        var passed = Configuration.SchemaMemo.Key("model.schema.json", text);
+        if (!Configuration.SchemaMemo.Passed(memo, passed))
         {
-            using var raw = JsonDocument.Parse(text);
-            ModelRules.CheckRaw(raw.RootElement, modelDir, folder, prefix, problems);
-            return null;
+            foreach (var error in Flatten(Schema.Value.Validate(text)))
+                problems.Add($"{prefix}: {SchemaMessages.Describe(error, SchemaMessages.ModelJson)}");
+            if (problems.Count > 0)
+            {
+                using var raw = JsonDocument.Parse(text);
+                ModelRules.CheckRaw(raw.RootElement, modelDir, folder, prefix, problems);
+                return null;
+            }
+            Configuration.SchemaMemo.Remember(memo, passed);
         }
 
         ModelDefinition model;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using ModelPipeline.Cli.Commands;
 
 ModelPipeline.Git.GitClone.FetchOncePerRun = true; // one modelpipe process is one run: each remote is fetched once
+ModelPipeline.RunState.JsonWarmUp.Start();
 var root = new RootCommand("modelpipe: take a model from a definition in git to a reviewed production deployment.")
 {
     CommonOptions.Root,

@@ -162,12 +162,13 @@ public static partial class Settlement
     /// </summary>
     public static Func<string, bool> CheckedDefinitions(PipelineConfig config)
     {
-        var memo = new Lazy<(Dictionary<string, Entry> Entries, string Global)>(() =>
-            (Read<Dictionary<string, Entry>>(MemoPath(config.ArtifactsDir)) ?? [], Global(config)));
+        var entries = new Lazy<Dictionary<string, Entry>>(() =>
+            Read<Dictionary<string, Entry>>(MemoPath(config.ArtifactsDir)) ?? []);
+        var global = new Lazy<string>(() => Global(config)); // not worked out where nothing was settled
         return model =>
         {
-            if (!memo.Value.Entries.TryGetValue(model, out var entry) || entry.Global != memo.Value.Global
-                || entry.Definition.Length == 0) return false;
+            if (!entries.Value.TryGetValue(model, out var entry) || entry.Definition.Length == 0
+                || entry.Global != global.Value) return false;
             var now = Definition(config, model);
             Seen[(config.RepoRoot, model)] = now;
             return entry.Definition == now;

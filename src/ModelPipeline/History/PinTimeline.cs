@@ -12,7 +12,8 @@ namespace ModelPipeline.History;
 /// </summary>
 public sealed record PinTimeline
 {
-    /// <summary>The GitOps repository and branch it was read from (a timeline of another is not continued).</summary>
+    /// <summary>The sha256 of the GitOps repository's URL and branch it was read from (a timeline of another is not
+    /// continued; the report folder may be published, so not the URL itself).</summary>
     public string? Source { get; init; }
 
     /// <summary>The tip of the branch it was folded up to; null: none (an empty branch).</summary>
@@ -28,7 +29,7 @@ public sealed record PinTimeline
     /// </summary>
     public static async Task<PinTimeline> ReadAsync(GitOpsRepository repo, PinTimeline? kept, CancellationToken ct)
     {
-        var source = Errors.Redactor.Redact(repo.Remote) + " " + repo.Branch;
+        var source = Digests.Sha256(repo.Remote + "\n" + repo.Branch);
         var since = kept is not null && kept.Source == source ? kept.Commit : null;
         var log = since is null ? null : await repo.PinChangesSinceAsync(Environments, since, ct);
         if (log is null) kept = null;

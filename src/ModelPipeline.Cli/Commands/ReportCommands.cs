@@ -32,7 +32,10 @@ internal static class ReportCommands
             ReportData data;
             using (var zoo = await new ZooRepository(ctx.Config, ctx.Output, zooUrl).ReadAsync(ct))
             {
-                var (deployed, history) = zooUrl is null ? await GitOpsAsync(ctx, ct) : (null, null);
+                var previous = PageMemo.Read(destination);
+                // The GitOps history the last report read up to is continued, not read again.
+                var (deployed, history, timeline) = zooUrl is null
+                    ? await GitOpsAsync(ctx, previous.Timeline, ct) : (null, null, null);
                 var archivedToo = parse.GetValue(archived);
                 var loader = new ReportLoader(zoo.Root, ctx.Config.ArtifactsDir) { IncludeArchived = archivedToo };
                 var names = ZooLayout.Models(zoo.Root).Where(m => only.Length == 0 || only.Contains(m)).ToList();
@@ -48,7 +51,7 @@ internal static class ReportCommands
                     deployed?.GetValueOrDefault((n, "test")), deployed?.GetValueOrDefault((n, "prod")),
                     deployed is not null, stays[n], historySource, zoo.Source, withFleet, archivedToo));
                 // Pages drawn from the same inputs are kept unread; the fleet page judges every model, so not with one.
-                var memo = withFleet ? new Dictionary<string, PageMemo.Entry>() : PageMemo.Read(destination);
+                var memo = withFleet ? new Dictionary<string, PageMemo.Entry>() : previous.Models;
                 var kept = names.Where(n => PageMemo.Keeps(memo, destination, n, inputs.GetValueOrDefault(n)))
                     .Select(n => memo[n]).ToList();
                 var keptNames = kept.Select(k => k.Index.Name).ToHashSet(StringComparer.Ordinal);
@@ -73,6 +76,7 @@ internal static class ReportCommands
                     EnvironmentSource = deployed is null ? "the zoo's test and prod aliases" : "the GitOps repository",
                     Problems = [.. loader.Problems, .. problems],
                     History = history ?? [],
+                    Timeline = timeline,
                     HistorySource = historySource,
                     ChartCacheDir = Path.Combine(ctx.Config.CacheDir, "report-charts"),
                     Fleet = fleet,
@@ -98,47 +102,34 @@ internal static class ReportCommands
     }
 
     /// <summary>
-    /// What the GitOps repository deploys, (model, test|prod) → version, and every model's promotion history, from one
-    /// read of its config.yaml changes: the last change of each file is what the branch deploys now. Unreadable: a
-    /// warning, and the zoo's aliases instead (also for a bad config.yaml at the tip) or no history.
+    /// What the GitOps repository deploys, (model, test|prod) → version, and every model's promotion history, from
+    /// its config.yaml changes: <paramref name="kept"/> (the previous report's) continued with the commits after it
+    /// (<see cref="History.PinTimeline.ReadAsync"/>). Unreadable: a warning, and the zoo's aliases instead (also
+    /// for a bad config.yaml at the tip) or no history.
     /// </summary>
     private static async Task<(IReadOnlyDictionary<(string Model, string Environment), int>? Deployed,
-        IReadOnlyList<History.HistoryEntry>? History)> GitOpsAsync(CommandContext ctx, CancellationToken ct)
+        IReadOnlyList<History.HistoryEntry>? History, History.PinTimeline? Timeline)> GitOpsAsync(CommandContext ctx,
+        History.PinTimeline? kept, CancellationToken ct)
     {
-        IReadOnlyList<PinChange> changes;
+        History.PinTimeline timeline;
         try
         {
             using var repo = await GitOpsRepository.OpenAsync(ctx.Config, ctx.Output, ct);
-            changes = await repo.PinChangesAsync(
-                [.. AliasSync.Environments.Union(History.PromotionHistory.Environments)], ct);
+            timeline = await History.PinTimeline.ReadAsync(repo, kept, ct);
         }
         catch (PipelineException ex)
         {
-            Unreadable(ctx, ex, "repository", "test and prod are shown from the zoo's aliases");
-            Unreadable(ctx, ex, "history", "the model pages show none");
-            return (null, null);
+            Unreadable(ctx, ex.Message, "repository", "test and prod are shown from the zoo's aliases");
+            Unreadable(ctx, ex.Message, "history", "the model pages show none");
+            return (null, null, null);
         }
-        Dictionary<(string Model, string Environment), int>? deployed = new();
-        var now = changes.GroupBy(c => (c.Environment, c.Model)).ToDictionary(g => g.Key, g => g.Last().Content);
-        try
-        {
-            foreach (var environment in AliasSync.Environments)
-                foreach (var (key, yaml) in now.Where(n => n.Key.Environment == environment && n.Value is not null)
-                             .OrderBy(n => n.Key.Model, StringComparer.Ordinal))
-                    deployed[(key.Model, environment)] = AliasSync.PinOf(environment, key.Model, yaml!).Version;
-        }
-        catch (PipelineException ex)
-        {
-            Unreadable(ctx, ex, "repository", "test and prod are shown from the zoo's aliases");
-            deployed = null;
-        }
-        var history = History.PromotionHistory.Build(
-            [.. changes.Where(c => History.PromotionHistory.Environments.Contains(c.Environment))], ctx.State);
-        return (deployed, history);
+        var (deployed, error) = timeline.Deployed();
+        if (error is not null) Unreadable(ctx, error, "repository", "test and prod are shown from the zoo's aliases");
+        return (deployed, timeline.History(ctx.State), timeline);
     }
 
-    private static void Unreadable(CommandContext ctx, PipelineException ex, string what, string instead) =>
-        ctx.Output.Warning(null, $"the GitOps {what} could not be read ({ex.Message.Split('\n')[0]}); {instead}.");
+    private static void Unreadable(CommandContext ctx, string error, string what, string instead) =>
+        ctx.Output.Warning(null, $"the GitOps {what} could not be read ({error.Split('\n')[0]}); {instead}.");
 
     /// <summary>Refuses to replace a folder that is not a report (the site replaces its destination whole).</summary>
     private static void CheckDestination(string destination)

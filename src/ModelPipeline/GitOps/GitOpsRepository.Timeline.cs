@@ -33,15 +33,40 @@ public sealed partial class GitOpsRepository
     /// <c>cat-file --batch</c> for the new contents and the merged branches' heads.
     /// </summary>
     public async Task<IReadOnlyList<PinChange>> PinChangesAsync(IReadOnlyCollection<string> environments,
+        CancellationToken ct) => (await PinChangesSinceAsync(environments, null, ct))!.Changes;
+
+    /// <summary>The branch's tip and the config.yaml changes on its first-parent line after
+    /// <paramref name="since"/> (all of them when null).</summary>
+    public sealed record PinLog(string? Tip, IReadOnlyList<PinChange> Changes);
+
+    /// <summary>
+    /// As <see cref="PinChangesAsync"/>, but only the changes of the commits after <paramref name="since"/>, a tip
+    /// read before: null when <paramref name="since"/> is not on the tip's first-parent line (the branch was
+    /// rewritten, or a merge made another line the first), so what was read up to it no longer holds.
+    /// </summary>
+    public async Task<PinLog?> PinChangesSinceAsync(IReadOnlyCollection<string> environments, string? since,
         CancellationToken ct)
     {
-        if (!await HasRefAsync(Tip, ct)) return [];
-        var log = await _git.RunAsync(WorkDir,
-        [
-            "log", "--first-parent", "--diff-merges=first-parent", "--raw", "--no-abbrev", "--no-renames",
-            $"--format={Record}%H{Field}%P{Field}%ct{Field}%an <%ae>{Field}%cn <%ce>{Field}%B{Raw}",
-            Tip, "--", .. environments.Select(e => e + "/"),
-        ], ct);
+        if (await TipCommitAsync(ct) is not { Length: > 0 } tip) return new PinLog(null, []);
+        if (since == tip) return new PinLog(tip, []);
+        string log;
+        try
+        {
+            // After a commit: every first-parent commit (no path filter), so the oldest must be a child of it.
+            log = await _git.RunAsync(WorkDir,
+            [
+                "log", "--first-parent", "--diff-merges=first-parent", "--raw", "--no-abbrev", "--no-renames",
+                $"--format={Record}%H{Field}%P{Field}%ct{Field}%an <%ae>{Field}%cn <%ce>{Field}%B{Raw}",
+                .. since is null
+                    ? (string[])[tip, "--", .. environments.Select(e => e + "/")]
+                    : ["^" + since, tip, "--"],
+            ], ct);
+        }
+        catch (Git.GitException) when (since is not null)
+        {
+            return null; // the commit is gone (a rewritten and pruned branch)
+        }
+        var commits = new List<string[]>();
         var changes = new List<(string Env, string Model, string Commit, string[] Parents, long Time,
             string Author, string Committer, string Message, string? Blob)>();
         foreach (var entry in log.Split(Record, StringSplitOptions.RemoveEmptyEntries))
@@ -50,6 +75,7 @@ public sealed partial class GitOpsRepository
             if (raw < 0) continue;
             var f = entry[..raw].Split(Field);
             if (f.Length < 6) continue;
+            commits.Add(f[1].Split(' ', StringSplitOptions.RemoveEmptyEntries));
             var lines = entry[(raw + 1)..].Split('\n',
                 StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             foreach (var line in lines)
@@ -67,10 +93,12 @@ public sealed partial class GitOpsRepository
                     long.Parse(f[2], CultureInfo.InvariantCulture), f[3], f[4], f[5].Trim(), blob));
             }
         }
+        // Newest first: the oldest commit listed continues the line at since, or since is not on it.
+        if (since is not null && (commits.Count == 0 || commits[^1].FirstOrDefault() != since)) return null;
         var wanted = changes.Where(c => c.Blob is not null).Select(c => c.Blob!)
             .Concat(changes.Where(c => c.Parents.Length > 1).Select(c => c.Parents[1])).Distinct().ToList();
         var objects = await CatFileAsync(wanted, ct);
-        return changes.AsEnumerable().Reverse().Select(c => new PinChange
+        return new PinLog(tip, changes.AsEnumerable().Reverse().Select(c => new PinChange
         {
             Environment = c.Env,
             Model = c.Model,
@@ -81,7 +109,7 @@ public sealed partial class GitOpsRepository
             Committer = c.Committer,
             BranchAuthor = c.Parents.Length > 1 ? AuthorOf(objects.GetValueOrDefault(c.Parents[1]) ?? "") : null,
             Content = c.Blob is null ? null : objects.GetValueOrDefault(c.Blob),
-        }).ToList();
+        }).ToList());
     }
 
     /// <summary>Objects by id through one <c>git cat-file --batch</c>.</summary>

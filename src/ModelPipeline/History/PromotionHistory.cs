@@ -58,43 +58,57 @@ public static partial class PromotionHistory
     }
 
     /// <param name="state">This workspace's run state, for the promotion records' URLs (null: none).</param>
-    public static IReadOnlyList<HistoryEntry> Build(IReadOnlyList<PinChange> changes, RunStateStore? state)
+    public static IReadOnlyList<HistoryEntry> Build(IReadOnlyList<PinChange> changes, RunStateStore? state) =>
+        new PinTimeline().Fold(changes, pins: false).History(state);
+
+    /// <summary>A stay as the GitOps history alone tells it: <see cref="HistoryEntry.RequestUrl"/> and a request
+    /// number that only this workspace's promotion record knows come in <see cref="Resolve"/>.</summary>
+    /// <param name="Key">The training key of a prod stay, whose promotion record is looked for; else null.</param>
+    public sealed record Stay(HistoryEntry Entry, string? Key);
+
+    /// <summary>
+    /// Folds one change of a (model, environment)'s config.yaml into its <paramref name="stays"/> (oldest first; the
+    /// last one open while it runs there): a change that keeps the version (serving values) is the same stay.
+    /// </summary>
+    internal static void Fold(List<Stay> stays, PinChange change)
     {
-        var result = new List<HistoryEntry>();
-        foreach (var group in changes.GroupBy(c => (c.Model, c.Environment)))
+        EnvironmentConfig? config = null;
+        if (change.Content is not null)
         {
-            HistoryEntry? current = null;
-            foreach (var change in group)
-            {
-                EnvironmentConfig? config = null;
-                if (change.Content is not null)
-                {
-                    var where = EnvironmentConfig.PathFor(change.Environment, change.Model);
-                    try { config = ConfigYaml.Parse(change.Content, where); }
-                    catch (Errors.PipelineException) { continue; } // an unreadable revision is left out
-                }
-                if (current is not null && config?.ModelVersion == current.Version
-                    && config.ImageDigest == current.Digest)
-                    continue;
-                if (current is not null) result.Add(current = current with { Until = change.At });
-                if (config is null) { current = null; continue; }
-                current = Entry(change, config, current?.Version, state);
-            }
-            if (current is not null) result.Add(current);
+            var where = EnvironmentConfig.PathFor(change.Environment, change.Model);
+            try { config = ConfigYaml.Parse(change.Content, where); }
+            catch (Errors.PipelineException) { return; } // an unreadable revision is left out
         }
-        return result.OrderBy(e => e.Model, StringComparer.Ordinal)
-            .ThenBy(e => Array.IndexOf(Environments, e.Environment)).ThenBy(e => e.From).ToList();
+        var current = stays.Count > 0 && stays[^1].Entry.Until is null ? stays[^1].Entry : null;
+        if (current is not null && config?.ModelVersion == current.Version && config.ImageDigest == current.Digest)
+            return;
+        if (current is not null) stays[^1] = stays[^1] with { Entry = current with { Until = change.At } };
+        if (config is not null) stays.Add(Entry(change, config, current?.Version));
     }
 
-    private static HistoryEntry Entry(PinChange change, EnvironmentConfig config, int? replaced, RunStateStore? state)
+    /// <summary>The stays as history entries, with this workspace's promotion records, in model, environment and
+    /// time order.</summary>
+    internal static IReadOnlyList<HistoryEntry> Resolve(IEnumerable<Stay> stays, RunStateStore? state) =>
+        stays.Select(s => s.Key is null || state is null ? s.Entry : WithRecord(s.Entry, Read(state, s.Entry.Model,
+                s.Key)))
+            .OrderBy(e => e.Model, StringComparer.Ordinal)
+            .ThenBy(e => Array.IndexOf(Environments, e.Environment)).ThenBy(e => e.From).ToList();
+
+    private static HistoryEntry WithRecord(HistoryEntry entry, PromotionRecord? record) =>
+        record is null || record.Version != entry.Version ? entry : entry with
+        {
+            Request = entry.Request ?? (record.Number is { } n ? "#" + n : null),
+            RequestUrl = record.Url,
+        };
+
+    private static Stay Entry(PinChange change, EnvironmentConfig config, int? replaced)
     {
         var merge = change.BranchAuthor is not null;
         var request = GitHubMerge().Match(change.Message) is { Success: true } gh ? gh.Groups[1].Value
             : GitLabMerge().Match(change.Message) is { Success: true } gl ? gl.Groups[1].Value : null;
-        var record = change.Environment == Promotion.Environment && state is not null && config.TrainingKey.Length == 64
-            ? Read(state, change.Model, config.TrainingKey) : null;
-        if (record?.Version != config.ModelVersion) record = null;
-        return new HistoryEntry
+        var key = change.Environment == Promotion.Environment && config.TrainingKey.Length == 64
+            ? config.TrainingKey : null;
+        return new Stay(new HistoryEntry
         {
             Model = change.Model,
             Environment = change.Environment,
@@ -104,10 +118,9 @@ public static partial class PromotionHistory
             Commit = change.Commit,
             ProposedBy = merge ? change.BranchAuthor! : change.Author,
             MergedBy = merge ? change.Author : null,
-            Request = request ?? (record?.Number is { } n ? "#" + n : null),
-            RequestUrl = record?.Url,
+            Request = request,
             Replaced = replaced,
-        };
+        }, key);
     }
 
     private static PromotionRecord? Read(RunStateStore state, string model, string key)

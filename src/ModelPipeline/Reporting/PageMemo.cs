@@ -11,7 +11,8 @@ namespace ModelPipeline.Reporting;
 /// model's row of the index. A model whose inputs and files are as the memo says, and whose page is there, is neither
 /// read from the zoo nor drawn again (<see cref="ReportData.Kept"/>): a report after a Publish that changed one model
 /// of 1,000 reads and draws one. The memo is written atomically, and before any page it no longer vouches for is
-/// written: a killed report leaves a memo that names no page other than the one on disk.
+/// written: a killed report leaves a memo that names no page other than the one on disk. It keeps the GitOps history
+/// as read up to its tip too (<see cref="History.PinTimeline"/>), which the next report continues.
 /// </summary>
 public static class PageMemo
 {
@@ -25,7 +26,12 @@ public static class PageMemo
     /// <see cref="Stamp"/>.</param>
     public sealed record Entry(string Inputs, IReadOnlyDictionary<string, string> Files, IndexEntry Index);
 
-    private sealed record Document(string Build, SortedDictionary<string, Entry> Models);
+    /// <summary>What an existing report kept: its pages' entries by model, and the GitOps history it read (null: none
+    /// read).</summary>
+    public sealed record Kept(IReadOnlyDictionary<string, Entry> Models, History.PinTimeline? Timeline);
+
+    private sealed record Document(string Build, SortedDictionary<string, Entry> Models,
+        History.PinTimeline? Timeline = null);
 
     /// <summary>The git tree of each model's folder in the zoo at <paramref name="commit"/> (one git process);
     /// empty without a commit or git history, which draws every page.</summary>
@@ -82,14 +88,15 @@ public static class PageMemo
 
     /// <summary>The memo of an existing report (empty when there is none, or it is unreadable or of another
     /// build).</summary>
-    public static IReadOnlyDictionary<string, Entry> Read(string destination)
+    public static Kept Read(string destination)
     {
         var path = Path.Combine(destination, FileName);
         if (!File.Exists(Path.Combine(destination, ReportWriter.Marker)) || !File.Exists(path)) return Empty;
         try
         {
             var document = JsonSerializer.Deserialize<Document>(File.ReadAllBytes(path), MemoJson);
-            return document?.Build == Build && document.Models is { } models ? models : Empty;
+            return document?.Build == Build && document.Models is { } models
+                ? new Kept(models, document.Timeline) : Empty;
         }
         catch (Exception ex) when (ex is JsonException or IOException)
         {
@@ -111,11 +118,12 @@ public static class PageMemo
             StringComparer.Ordinal), IndexPage.Entry(m));
 
     /// <summary>Writes the memo atomically (not when it is already on disk as it is).</summary>
-    public static void Write(string destination, IEnumerable<KeyValuePair<string, Entry>> entries)
+    public static void Write(string destination, IEnumerable<KeyValuePair<string, Entry>> entries,
+        History.PinTimeline? timeline)
     {
         var models = new SortedDictionary<string, Entry>(StringComparer.Ordinal);
         foreach (var (name, entry) in entries) models[name] = entry;
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(new Document(Build, models), MemoJson);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(new Document(Build, models, timeline), MemoJson);
         var path = Path.Combine(destination, FileName);
         var file = new FileInfo(path);
         if (file.Exists && file.Length == bytes.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(bytes)) return;
@@ -124,5 +132,5 @@ public static class PageMemo
 
     private static readonly JsonSerializerOptions MemoJson = new(JsonSerializerDefaults.Web);
 
-    private static readonly IReadOnlyDictionary<string, Entry> Empty = new Dictionary<string, Entry>();
+    private static readonly Kept Empty = new(new Dictionary<string, Entry>(), null);
 }

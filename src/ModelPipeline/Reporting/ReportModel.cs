@@ -48,6 +48,10 @@ public sealed record ReportData
     /// <summary>Where test/prod come from: "the GitOps repository" or "the zoo's aliases".</summary>
     public string EnvironmentSource { get; init; } = "the zoo's test and prod aliases";
 
+    /// <summary>The GitOps history as read up to now, kept in the report folder for the next report to continue
+    /// (<see cref="PageMemo"/>); null when not read.</summary>
+    public ModelPipeline.History.PinTimeline? Timeline { get; init; }
+
     /// <summary>Every model's stays in test and prod, from the GitOps history (empty when not read).</summary>
     public IReadOnlyList<ModelPipeline.History.HistoryEntry> History
     {

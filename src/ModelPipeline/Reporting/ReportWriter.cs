@@ -48,7 +48,7 @@ public static class ReportWriter
                 ct.ThrowIfCancellationRequested();
                 Save(Path.Combine(staging, "runs", run.RunId + ".html"), RunPage.Render(run, data));
             }
-            PageMemo.Write(staging, Memo(data, destination));
+            PageMemo.Write(staging, Memo(data, destination), data.Timeline);
             Replace(staging, destination);
             return new Written(destination, data.Models.Count, data.Runs.Count, data.Index.Sum(m => m.Charts),
                 4 + (data.Fleet is null ? 0 : 1) + data.Models.Count + data.Runs.Count);
@@ -88,7 +88,7 @@ public static class ReportWriter
         // A page without Render is kept as it is: a run drawn from the same journal (RunJournal.ReadAll), a model
         // whose inputs are as the memo says (PageMemo). The memo first forgets the models drawn now, so a report
         // killed while writing their pages leaves no memo entry that vouches for a page it did not write.
-        PageMemo.Write(destination, Kept(data));
+        PageMemo.Write(destination, Kept(data), data.Timeline);
         var pages = new Dictionary<string, Page>(StringComparer.Ordinal)
         {
             [Marker] = new(() => MarkerText),
@@ -125,7 +125,7 @@ public static class ReportWriter
         // Pages of models and runs no longer in the report (and fleet.html without a fleet) are removed.
         foreach (var file in Directory.EnumerateFiles(destination, "*.html", SearchOption.AllDirectories).ToList())
             if (!pages.ContainsKey(Path.GetRelativePath(destination, file))) File.Delete(file);
-        PageMemo.Write(destination, Memo(data, destination)); // after the pages it describes
+        PageMemo.Write(destination, Memo(data, destination), data.Timeline); // after the pages it describes
         return new Written(destination, data.Models.Count + data.Kept.Count, data.Runs.Count,
             data.Index.Sum(m => m.Charts), rewritten);
     }

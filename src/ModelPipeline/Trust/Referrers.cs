@@ -77,17 +77,16 @@ public static class Referrers
             .Prepend(store.PutBlobAsync(Empty, EmptyMediaType, ct)));
 
     /// <summary>
-    /// The artifacts' manifests, PUT by digest once their blobs and the subject are stored; when the store does not
-    /// index a subject itself, one update of the tag scheme's index lists them all (each replacing an earlier
-    /// artifact of its type).
+    /// The artifacts' manifests, PUT by digest (concurrently) once their blobs and the subject are stored; when the
+    /// store does not index a subject itself, one update of the tag scheme's index lists them all (each replacing an
+    /// earlier artifact of its type).
     /// </summary>
     public static async Task AttachAsync(IArtifactStore store, Descriptor subject, IReadOnlyList<Artifact> artifacts,
         CancellationToken ct)
     {
-        var unindexed = new List<Descriptor>();
-        foreach (var artifact in artifacts)
-            if (!await store.PutManifestAsync(artifact.Manifest, MediaTypes.OciManifest, artifact.Descriptor.Digest, ct))
-                unindexed.Add(artifact.Descriptor);
+        var indexed = await Task.WhenAll(artifacts.Select(a =>
+            store.PutManifestAsync(a.Manifest, MediaTypes.OciManifest, a.Descriptor.Digest, ct)));
+        var unindexed = artifacts.Where((_, i) => !indexed[i]).Select(a => a.Descriptor).ToList();
         if (unindexed.Count == 0) return;
 
         var tag = TagFor(subject.Digest);

@@ -19,7 +19,7 @@ public sealed record PlannedLayer(TarLayer Tar, string Recipe, string Descriptio
 /// <summary>The image written: its manifest digest and bytes, total size, and what had to be written.</summary>
 public sealed record ImageResult(string Digest, byte[] Manifest, long TotalSize, long BytesWritten, int BlobsSkipped);
 
-/// <summary>The image a write will store (its manifest digest and bytes), known before the manifest is stored.</summary>
+/// <summary>The image a write will store (its manifest digest and bytes), known before its manifest is.</summary>
 public sealed record ImageToCome(string Digest, byte[] Manifest);
 
 /// <summary>
@@ -101,7 +101,8 @@ public sealed class ImageWriter(LayerCache cache, IPipelineReporter reporter, st
             + built.Sum(l => l.Descriptor.Size) + manifest.Length, target.BytesWritten, skipped);
 
         // The config (and whether the target had it), then the alongside work, on a second connection.
-        async Task<(string Digest, bool Present)> SideAsync((byte[] Config, Descriptor ConfigDesc, byte[] Manifest) image)
+        async Task<(string Digest, bool Present)> SideAsync(
+            (byte[] Config, Descriptor ConfigDesc, byte[] Manifest) image)
         {
             try
             {

@@ -98,8 +98,8 @@ public sealed partial class ModelCarPackager
             Func<ImageToCome, CancellationToken, Task>? alongside, CancellationToken ct)
         {
             var baseRef = baseImage == "scratch" || EmbeddedBase.IsEmbedded(baseImage) ? null : ImageReference.Parse(baseImage, "pipeline.json: $.modelcar.baseImage");
-            return writer.WriteAsync(plan, new RegistryTarget(registries.For(repository), repository.Repository, baseRef), ct,
-                alongside);
+            var target = new RegistryTarget(registries.For(repository), repository.Repository, baseRef);
+            return writer.WriteAsync(plan, target, ct, alongside);
         }
     }
 }

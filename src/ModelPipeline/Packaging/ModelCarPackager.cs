@@ -43,7 +43,8 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
         var previous = state.ReadRun<PackageRecord>(model.Name, key, "package");
         var (created, createdFrom) = await createdFromGit;
         if (train is null)
-            throw new OperationFailedException($"model '{model.Name}': train.json for key {key[..12]} is missing. Fix: run ./build.sh Train --model {model.Name}.") { Model = model.Name };
+            throw new OperationFailedException($"model '{model.Name}': train.json for key {key[..12]} is missing. "
+                + $"Fix: run ./build.sh Train --model {model.Name}.") { Model = model.Name };
         var inputs = Inputs(key, created, tag);
         await warmUp;
 

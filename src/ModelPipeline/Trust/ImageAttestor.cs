@@ -45,7 +45,8 @@ public sealed class ImageAttestor(PipelineConfig config, RunStateStore state, IP
     public async Task<AttestationRecord> AttachAsync(ModelDefinition model, PackageRecord record, string? modelPackDigest, CancellationToken ct)
     {
         var store = Store(record);
-        var prepared = await PrepareAsync(model, record, modelPackDigest, await ManifestSizeAsync(store, record.Digest, ct), ct);
+        var size = await ManifestSizeAsync(store, record.Digest, ct);
+        var prepared = await PrepareAsync(model, record, modelPackDigest, size, ct);
         await prepared.PushBlobsAsync(ct);
         return await AttachAsync(model, prepared, ct);
     }
@@ -59,17 +60,22 @@ public sealed class ImageAttestor(PipelineConfig config, RunStateStore state, IP
     {
         using var key = SigningKey.FromEnvironment(config.Signing);
         var input = await InputAsync(model, record, modelPackDigest, ct);
-        var subject = new Descriptor { MediaType = MediaTypes.OciManifest, Digest = record.Digest, Size = manifestSize };
+        var subject = new Descriptor
+        {
+            MediaType = MediaTypes.OciManifest, Digest = record.Digest, Size = manifestSize,
+        };
         var created = new Dictionary<string, string> { ["org.opencontainers.image.created"] = OciJson.Timestamp(record.CreatedAt) };
         var sbom = Referrers.Build(subject, Sbom.MediaType, Sbom.Build(input), Sbom.MediaType, created);
         var envelope = DsseEnvelope.Sign(DsseEnvelope.InTotoPayloadType, Provenance.Statement(input), key);
-        var provenance = Referrers.Build(subject, ProvenanceArtifactType, OciJson.Serialize(envelope), DsseEnvelope.MediaType,
+        var provenance = Referrers.Build(subject, ProvenanceArtifactType, OciJson.Serialize(envelope),
+            DsseEnvelope.MediaType,
             new Dictionary<string, string>(created) { [PredicateAnnotation] = Provenance.PredicateType });
         return new PreparedAttestations(Store(record), subject, sbom, provenance, modelPackDigest);
     }
 
-    /// <summary>Attaches prepared attestations once their blobs and the image are stored (then signs the SBOM).</summary>
-    public async Task<AttestationRecord> AttachAsync(ModelDefinition model, PreparedAttestations prepared, CancellationToken ct)
+    /// <summary>Attaches prepared attestations once their blobs and the image are stored, then signs.</summary>
+    public async Task<AttestationRecord> AttachAsync(ModelDefinition model, PreparedAttestations prepared,
+        CancellationToken ct)
     {
         using var key = SigningKey.FromEnvironment(config.Signing);
         var (store, sbom, provenance) = (prepared.Store, prepared.Sbom.Descriptor, prepared.Provenance.Descriptor);
@@ -79,7 +85,7 @@ public sealed class ImageAttestor(PipelineConfig config, RunStateStore state, IP
         {
             // The image itself is signed once its version is known (PushMirrors, VersionSigner): the signature names it.
             sbomSignature = await CosignSignature.SignAsync(store, sbom.Digest, key, ct);
-            if (prepared.ModelPackDigest is not null) await CosignSignature.SignAsync(store, prepared.ModelPackDigest, key, ct);
+            if (prepared.ModelPackDigest is { } modelPack) await CosignSignature.SignAsync(store, modelPack, key, ct);
         }
         reporter.Info(model.Name, key is null
             ? $"attached SBOM {sbom.Digest[..19]} and provenance {provenance.Digest[..19]} (unsigned: ${config.Signing.KeyEnv} is not set)"

@@ -81,8 +81,8 @@ public sealed class FaultProxy : IAsyncDisposable
         }
         List<Func<bool>> holds;
         lock (_gate)
-            holds = [.. _holds.Where(h => h.Method == request.Method && path.Contains(h.PathPart, StringComparison.Ordinal))
-                .Select(h => h.Until)];
+            holds = [.. _holds.Where(h => h.Method == request.Method
+                && path.Contains(h.PathPart, StringComparison.Ordinal)).Select(h => h.Until)];
         for (var waited = 0; waited < 6000 && !holds.TrueForAll(until => until()); waited++)
             await Task.Delay(10, context.RequestAborted);
         if (fault is { CutAfterBytes: { } cut })

@@ -27,40 +27,28 @@ public sealed record ImageToCome(string Digest, byte[] Manifest);
 /// when the layer cache knows the digest and the target has it; otherwise streamed in one pass, checked
 /// against the cached digest when there is one), the config, and the manifest last.
 /// With <c>alongside</c> work (a push), the model layers whose digest is unknown go first; from then on every
-/// digest is known, so the config and that work (the attestation blobs) go up on a second connection while the
-/// remaining layers stream. The manifest is stored only after both finished and every blob it names is stored; a
-/// failed layer cancels the other connection and stores no manifest (blobs already sent stay, unreferenced, until
-/// the registry's garbage collection). A layer that came out other than its known digest said (a file changed, or a
-/// wrong cache entry, see <see cref="IImageTarget.PushKnownLayerAsync"/>) gets the config of the layers stored.
+/// digest is known, so the base layers, the config and that work (the attestation blobs) go up on a second
+/// connection while the remaining layers stream. The manifest is stored only after both finished and every blob it
+/// names is stored; a failed layer cancels the other connection and stores no manifest (blobs already sent stay,
+/// unreferenced, until the registry's garbage collection). A layer that came out other than its known digest said
+/// (a wrong cache entry, see <see cref="IImageTarget.PushKnownLayerAsync"/>) gets the config of the layers stored.
 /// </summary>
 public sealed class ImageWriter(LayerCache cache, IPipelineReporter reporter, string? model)
 {
     public async Task<ImageResult> WriteAsync(ImagePlan plan, IImageTarget target, CancellationToken ct,
         Func<ImageToCome, CancellationToken, Task>? alongside = null)
     {
-        var skipped = 0;
-        var baseLayers = new List<Descriptor>();
-        foreach (var layer in plan.Base.Layers)
-        {
-            var desc = layer with { MediaType = MediaTypes.ToOciLayer(layer.MediaType) };
-            if (await target.HasBlobAsync(desc, ct)) skipped++;
-            else
-            {
-                var copied = await target.PushBlobAsync(desc, c => plan.Base.OpenBlob(layer, c), ct);
-                reporter.Info(model, copied
-                    ? $"copied base layer {desc.Digest[..19]} ({desc.Size} bytes)"
-                    : $"mounted base layer {desc.Digest[..19]} from the base image's repository (no bytes uploaded)");
-            }
-            baseLayers.Add(desc);
-        }
+        var baseLayers = plan.Base.Layers
+            .Select(l => l with { MediaType = MediaTypes.ToOciLayer(l.MediaType) }).ToList();
+        var skipped = alongside is null ? await BaseLayersAsync(plan, target, ct) : 0;
 
         var known = plan.Layers.Select(planned => (cache.Get(planned.Recipe) ?? planned.Validated) is { } cached
             && cached.Descriptor.MediaType == LayerBlob.MediaType(plan.Compression) ? cached : null).ToArray();
         var built = new BuiltLayer[known.Length];
         var order = Enumerable.Range(0, known.Length).OrderBy(i => alongside is not null && known[i] is not null);
         using var second = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        Task<(string Digest, bool Present)>? side = null;
-        (string? Digest, bool Present) sideConfig = default;
+        Task<(string Digest, bool Present, int BaseSkipped)>? side = null;
+        (string? Digest, bool Present, int BaseSkipped) sideConfig = default;
         try
         {
             foreach (var i in order)
@@ -91,6 +79,7 @@ public sealed class ImageWriter(LayerCache cache, IPipelineReporter reporter, st
             throw;
         }
 
+        skipped += sideConfig.BaseSkipped;
         var (config, configDesc, manifest) = Documents(plan, baseLayers, built);
         // Without alongside work, or when a layer differed from its known digest, the config goes up here.
         if (sideConfig.Digest == configDesc.Digest ? sideConfig.Present : await target.HasBlobAsync(configDesc, ct))
@@ -100,16 +89,18 @@ public sealed class ImageWriter(LayerCache cache, IPipelineReporter reporter, st
         return new ImageResult(OciDigest.Of(manifest), manifest, config.Length + baseLayers.Sum(l => l.Size)
             + built.Sum(l => l.Descriptor.Size) + manifest.Length, target.BytesWritten, skipped);
 
-        // The config (and whether the target had it), then the alongside work, on a second connection.
-        async Task<(string Digest, bool Present)> SideAsync(
+        // The base layers, the config (and whether the target had it), then the alongside work, on a second
+        // connection.
+        async Task<(string Digest, bool Present, int BaseSkipped)> SideAsync(
             (byte[] Config, Descriptor ConfigDesc, byte[] Manifest) image)
         {
             try
             {
+                var baseSkipped = await BaseLayersAsync(plan, target, second.Token);
                 var present = await target.HasBlobAsync(image.ConfigDesc, second.Token);
                 if (!present) await PushConfigAsync(target, image.ConfigDesc, image.Config, second.Token);
                 await alongside!(new ImageToCome(OciDigest.Of(image.Manifest), image.Manifest), second.Token);
-                return (image.ConfigDesc.Digest, present);
+                return (image.ConfigDesc.Digest, present, baseSkipped);
             }
             catch (Exception)
             {
@@ -117,6 +108,25 @@ public sealed class ImageWriter(LayerCache cache, IPipelineReporter reporter, st
                 throw;
             }
         }
+    }
+
+    /// <summary>The base layers the target lacks, copied or mounted; returns how many it had.</summary>
+    private async Task<int> BaseLayersAsync(ImagePlan plan, IImageTarget target, CancellationToken ct)
+    {
+        var present = 0;
+        foreach (var layer in plan.Base.Layers)
+        {
+            var desc = layer with { MediaType = MediaTypes.ToOciLayer(layer.MediaType) };
+            if (await target.HasBlobAsync(desc, ct)) present++;
+            else
+            {
+                var copied = await target.PushBlobAsync(desc, c => plan.Base.OpenBlob(layer, c), ct);
+                reporter.Info(model, copied
+                    ? $"copied base layer {desc.Digest[..19]} ({desc.Size} bytes)"
+                    : $"mounted base layer {desc.Digest[..19]} from the base image's repository (no bytes uploaded)");
+            }
+        }
+        return present;
     }
 
     private async Task<BuiltLayer> PushLayerAsync(PlannedLayer planned, LayerCompression compression,

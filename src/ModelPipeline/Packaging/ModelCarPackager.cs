@@ -82,9 +82,12 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
         };
         // Once the image's digest is known (before its big layers are uploaded, when Validate recorded their
         // digests), its SBOM and provenance are built and their blobs go up beside the layers. A ModelPack, which
-        // the attestations name, is written only after the image.
+        // the attestations name, is written only after the image. An OCI layout is written in order: a failed
+        // write leaves no blob there, and local writes gain nothing from a second connection.
         PreparedAttestations? prepared = null;
-        Func<ImageToCome, CancellationToken, Task>? alongside = Settings.Formats.Contains("modelpack") ? null
+        Func<ImageToCome, CancellationToken, Task>? alongside =
+            Settings.Destination != "registry" ? null
+            : Settings.Formats.Contains("modelpack") ? (_, _) => Task.CompletedTask
             : async (image, c) =>
             {
                 var attestations = await new ImageAttestor(config, state, reporter, registries)

@@ -53,13 +53,18 @@ public sealed class ImageWriter(LayerCache cache, IPipelineReporter reporter, st
         {
             foreach (var i in order)
             {
-                // Every unknown digest is known now: the config and the alongside work need not wait any longer.
-                if (alongside is not null && known[i] is not null)
-                    side ??= SideAsync(Documents(plan, baseLayers, [.. known.Select((k, j) => k ?? built[j])]));
-                if (known[i] is { } cached && await target.HasBlobAsync(cached.Descriptor, second.Token))
+                var present = known[i] is { } cached && await target.HasBlobAsync(cached.Descriptor, second.Token);
+                // Every unknown digest is known now: the rest need not wait any longer (started after this layer's
+                // HEAD, which so keeps the open connection, and off this thread, which goes on to its upload).
+                if (alongside is not null && known[i] is not null && side is null)
+                {
+                    BuiltLayer[] layers = [.. known.Select((k, j) => k ?? built[j])];
+                    side = Task.Run(() => SideAsync(Documents(plan, baseLayers, layers)), second.Token);
+                }
+                if (present)
                 {
                     skipped++;
-                    built[i] = cached;
+                    built[i] = known[i]!;
                     continue;
                 }
                 built[i] = await PushLayerAsync(plan.Layers[i], plan.Compression, target, known[i], second.Token);

@@ -23,7 +23,7 @@ public sealed partial class RegistryClient
             content.Headers.ContentLength = blob.Size;
             using var response = await SendOnceAsync(() => new HttpRequestMessage(HttpMethod.Put, WithDigest(location, blob.Digest)) { Content = content }, PushScope(repository), ct, bounded: false);
             if (response.StatusCode != HttpStatusCode.Created) throw await RegistryErrors.ToExceptionAsync(Registry, response, ct);
-            BytesUploaded += blob.Size;
+            Interlocked.Add(ref _bytesUploaded, blob.Size);
             return true;
         }, ct);
 
@@ -54,7 +54,7 @@ public sealed partial class RegistryClient
             var built = content.Built ?? throw new InvalidOperationException("the layer body was not written");
             using var put = await SendOnceAsync(() => new HttpRequestMessage(HttpMethod.Put, WithDigest(location, built.Descriptor.Digest)), PushScope(repository), ct);
             if (put.StatusCode != HttpStatusCode.Created) throw await RegistryErrors.ToExceptionAsync(Registry, put, ct);
-            BytesUploaded += built.Descriptor.Size;
+            Interlocked.Add(ref _bytesUploaded, built.Descriptor.Size);
             return built;
         }, ct);
 
@@ -90,7 +90,7 @@ public sealed partial class RegistryClient
             {
                 if (response.StatusCode == HttpStatusCode.Created)
                 {
-                    BytesUploaded += known.Descriptor.Size;
+                    Interlocked.Add(ref _bytesUploaded, known.Descriptor.Size);
                     return true;
                 }
                 var detail = await RegistryErrors.DescribeAsync(response, ct);

@@ -40,7 +40,9 @@ public sealed partial class RegistryClient : IDisposable
     public Uri BaseUri { get; }
 
     /// <summary>Blob bytes sent in upload bodies that the registry accepted.</summary>
-    public long BytesUploaded { get; private set; }
+    public long BytesUploaded => Interlocked.Read(ref _bytesUploaded);
+
+    private long _bytesUploaded;
 
     public void Dispose() => _http.Dispose();
 

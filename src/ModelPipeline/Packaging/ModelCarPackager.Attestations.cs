@@ -16,7 +16,9 @@ public sealed partial class ModelCarPackager
     /// Adds what the record lacks (everything for a new image; for a skipped one a ModelPack that is now
     /// configured, attestations it has not got, or signed ones when a key is now set) and writes the record.
     /// </summary>
-    private async Task<PackageRecord> AttestAsync(ModelDefinition model, PackageRecord record, CancellationToken ct)
+    /// <paramref name="prepared"/>: the image's attestations, built and their blobs pushed while it was written.
+    private async Task<PackageRecord> AttestAsync(ModelDefinition model, PackageRecord record, CancellationToken ct,
+        PreparedAttestations? prepared = null)
     {
         var wantsModelPack = Settings.Formats.Contains("modelpack");
         var signingNow = config.Signing.Mode != "never" && !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(config.Signing.KeyEnv));
@@ -30,7 +32,10 @@ public sealed partial class ModelCarPackager
             var digest = await writer.WriteAsync(Target(model.Name), model, record.TrainingKey, report, state.OutputDir(model.Name, record.TrainingKey), record.CreatedAt, record.Tag, ct);
             record = record with { ModelPack = digest };
         }
-        var attestations = await new ImageAttestor(config, state, reporter, registries).AttachAsync(model, record, record.ModelPack, ct);
+        var attestor = new ImageAttestor(config, state, reporter, registries);
+        var attestations = prepared is not null && record.ModelPack is null
+            ? await attestor.AttachAsync(model, prepared, ct)
+            : await attestor.AttachAsync(model, record, record.ModelPack, ct);
         record = record with { Attestations = attestations };
         state.WriteRun(model.Name, record.TrainingKey, "package", record);
         return record;

@@ -56,7 +56,8 @@ public sealed partial class ModelCarPackager
         /// <summary>Start-up work that can overlap the step's own (never fails).</summary>
         Task WarmUpAsync(CancellationToken ct);
 
-        Task<ImageResult> WriteAsync(ImageWriter writer, ImagePlan plan, CancellationToken ct);
+        Task<ImageResult> WriteAsync(ImageWriter writer, ImagePlan plan,
+            Func<ImageToCome, CancellationToken, Task>? alongside, CancellationToken ct);
     }
 
     private sealed class LayoutDestination(OciLayout layout, string repository, string? tarballDir) : IPackageDestination
@@ -71,9 +72,10 @@ public sealed partial class ModelCarPackager
 
         public Task WarmUpAsync(CancellationToken ct) => Task.CompletedTask;
 
-        public async Task<ImageResult> WriteAsync(ImageWriter writer, ImagePlan plan, CancellationToken ct)
+        public async Task<ImageResult> WriteAsync(ImageWriter writer, ImagePlan plan,
+            Func<ImageToCome, CancellationToken, Task>? alongside, CancellationToken ct)
         {
-            var result = await writer.WriteAsync(plan, layout, ct);
+            var result = await writer.WriteAsync(plan, layout, ct, alongside);
             if (tarballDir is not null)
                 await layout.ExportDockerArchiveAsync(plan.Tag, $"{repository}:{plan.Tag}", Location(plan.Tag)!, ct);
             return result;
@@ -92,10 +94,12 @@ public sealed partial class ModelCarPackager
         public Task WarmUpAsync(CancellationToken ct) =>
             registries.For(repository).WarmUpAsync(repository.Repository, ct);
 
-        public Task<ImageResult> WriteAsync(ImageWriter writer, ImagePlan plan, CancellationToken ct)
+        public Task<ImageResult> WriteAsync(ImageWriter writer, ImagePlan plan,
+            Func<ImageToCome, CancellationToken, Task>? alongside, CancellationToken ct)
         {
             var baseRef = baseImage == "scratch" || EmbeddedBase.IsEmbedded(baseImage) ? null : ImageReference.Parse(baseImage, "pipeline.json: $.modelcar.baseImage");
-            return writer.WriteAsync(plan, new RegistryTarget(registries.For(repository), repository.Repository, baseRef), ct);
+            var target = new RegistryTarget(registries.For(repository), repository.Repository, baseRef);
+            return writer.WriteAsync(plan, target, ct, alongside);
         }
     }
 }

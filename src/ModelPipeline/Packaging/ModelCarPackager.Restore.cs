@@ -44,7 +44,8 @@ public sealed partial class ModelCarPackager
                 + "or change the model so that it trains as a new version.") { Model = model.Name };
 
         var writer = new ImageWriter(new LayerCache(Path.Combine(config.CacheDir, "oci-layers")), reporter, model.Name);
-        var result = await Destination(model.Name).WriteAsync(writer, Plan(model, key, report.Manifest, baseImage, created, tag), ct);
+        var result = await Destination(model.Name)
+            .WriteAsync(writer, Plan(model, key, report.Manifest, baseImage, created, tag), null, ct);
         if (result.Digest != image.Digest) // the files changed between the two passes
             throw new OperationFailedException($"model '{model.Name}': the trained files of training key {key[..12]} changed while "
                 + $"{v}'s image was restored ({result.Digest} written, {image.Digest} recorded). Fix: run PackageModelCar again.")

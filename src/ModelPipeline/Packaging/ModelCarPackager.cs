@@ -5,6 +5,7 @@ using ModelPipeline.Oci;
 using ModelPipeline.Progress;
 using ModelPipeline.RunState;
 using ModelPipeline.Training;
+using ModelPipeline.Trust;
 using ModelPipeline.Validation;
 
 namespace ModelPipeline.Packaging;
@@ -31,18 +32,22 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
             if (!IsWayOut(published)) return await ReusePublishedAsync(model, key, published, ct);
             await RepackageAsync(model.Name, key, published, ct);
         }
-        var report = state.ReadRun<ValidationReport>(model.Name, key, "validate")!;
-        var train = state.ReadRun<TrainingRecord>(model.Name, key, "train")
-            ?? throw new OperationFailedException($"model '{model.Name}': train.json for key {key[..12]} is missing. Fix: run ./build.sh Train --model {model.Name}.") { Model = model.Name };
         var tag = Tag(model.Name, key);
         var destination = Destination(model.Name);
-        // The registry connection is opened while the created time is read from git (a process start).
+        // The registry connection is opened, and the created time read from git (a process start), while the
+        // run state is read.
         var warmUp = destination.WarmUpAsync(ct);
-        var (created, createdFrom) = await CreatedTime.ResolveAsync(model.Name, model.Directory, ct);
+        var createdFromGit = CreatedTime.ResolveAsync(model.Name, model.Directory, ct);
+        var report = state.ReadRun<ValidationReport>(model.Name, key, "validate")!;
+        var train = state.ReadRun<TrainingRecord>(model.Name, key, "train");
+        var previous = state.ReadRun<PackageRecord>(model.Name, key, "package");
+        var (created, createdFrom) = await createdFromGit;
+        if (train is null)
+            throw new OperationFailedException($"model '{model.Name}': train.json for key {key[..12]} is missing. "
+                + $"Fix: run ./build.sh Train --model {model.Name}.") { Model = model.Name };
         var inputs = Inputs(key, created, tag);
         await warmUp;
 
-        var previous = state.ReadRun<PackageRecord>(model.Name, key, "package");
         if (previous is not null && previous.Inputs == inputs && await destination.HasImageAsync(previous, ct))
         {
             reporter.Info(model.Name, $"training key {key[..12]} and settings unchanged; {previous.Reference} is already in the {previous.Destination}");
@@ -58,26 +63,42 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
         if (errors.Count > 0)
             throw new GateFailedException($"model '{model.Name}': the ModelCar failed lint; nothing was written.", errors.Select(e => $"{e.Rule}: {e.Message}").ToList()) { Model = model.Name };
 
-        var writer = new ImageWriter(new LayerCache(Path.Combine(config.CacheDir, "oci-layers")), reporter, model.Name);
-        var result = await destination.WriteAsync(writer, plan, ct);
-        PackageRecord record = new()
+        PackageRecord Record(string digest, long size) => new()
         {
             Model = model.Name,
             TrainingKey = key,
             Destination = Settings.Destination,
             Repository = destination.Repository,
             Tag = tag,
-            Digest = result.Digest,
-            Reference = $"{destination.Repository}@{result.Digest}",
-            StorageUri = $"oci://{destination.Repository}@{result.Digest}",
-            SizeBytes = result.TotalSize,
+            Digest = digest,
+            Reference = $"{destination.Repository}@{digest}",
+            StorageUri = $"oci://{destination.Repository}@{digest}",
+            SizeBytes = size,
             CreatedAt = created,
             Location = state.RecordPath(destination.Location(tag)),
             Inputs = inputs,
             BaseImage = Settings.BaseImage,
             Warnings = findings.Where(f => !f.IsError).Select(f => $"{f.Rule}: {f.Message}").ToList(),
         };
-        record = await AttestAsync(model, record, ct);
+        // Once the image's digest is known (before its big layers are uploaded, when Validate recorded their
+        // digests), its SBOM and provenance are built and their blobs go up beside the layers. A ModelPack, which
+        // the attestations name, is written only after the image. An OCI layout is written in order: a failed
+        // write leaves no blob there, and local writes gain nothing from a second connection.
+        PreparedAttestations? prepared = null;
+        Func<ImageToCome, CancellationToken, Task>? alongside =
+            Settings.Destination != "registry" ? null
+            : Settings.Formats.Contains("modelpack") ? (_, _) => Task.CompletedTask
+            : async (image, c) =>
+            {
+                var attestations = await new ImageAttestor(config, state, reporter, registries)
+                    .PrepareAsync(model, Record(image.Digest, 0), null, image.Manifest.Length, c);
+                await attestations.PushBlobsAsync(c);
+                prepared = attestations;
+            };
+        var writer = new ImageWriter(new LayerCache(Path.Combine(config.CacheDir, "oci-layers")), reporter, model.Name);
+        var result = await destination.WriteAsync(writer, plan, alongside, ct);
+        var record = await AttestAsync(model, Record(result.Digest, result.TotalSize), ct,
+            prepared?.Subject.Digest == result.Digest ? prepared : null);
         reporter.Info(model.Name, $"{record.Reference} ({result.BytesWritten} bytes written, {result.BlobsSkipped} blob(s) already present)");
         return new PackageOutcome(record, false, result.BytesWritten, result.BlobsSkipped);
     }

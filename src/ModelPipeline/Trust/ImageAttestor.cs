@@ -44,22 +44,48 @@ public sealed class ImageAttestor(PipelineConfig config, RunStateStore state, IP
 
     public async Task<AttestationRecord> AttachAsync(ModelDefinition model, PackageRecord record, string? modelPackDigest, CancellationToken ct)
     {
-        using var key = SigningKey.FromEnvironment(config.Signing);
-        var store = ArtifactStores.For(config, registries, record.Destination, record.Repository, null);
-        var input = await InputAsync(model, record, modelPackDigest, ct);
-        var subject = new Descriptor { MediaType = MediaTypes.OciManifest, Digest = record.Digest, Size = await ManifestSizeAsync(store, record.Digest, ct) };
-        var created = new Dictionary<string, string> { ["org.opencontainers.image.created"] = OciJson.Timestamp(record.CreatedAt) };
+        var store = Store(record);
+        var size = await ManifestSizeAsync(store, record.Digest, ct);
+        var prepared = await PrepareAsync(model, record, modelPackDigest, size, ct);
+        await prepared.PushBlobsAsync(ct);
+        return await AttachAsync(model, prepared, ct);
+    }
 
-        var sbom = await Referrers.AttachAsync(store, subject, Sbom.MediaType, Sbom.Build(input), Sbom.MediaType, created, ct);
+    /// <summary>
+    /// The SBOM and provenance of the image <paramref name="record"/> names, whose manifest has
+    /// <paramref name="manifestSize"/> bytes: built, and their blobs ready to go up, before the image is stored.
+    /// </summary>
+    public async Task<PreparedAttestations> PrepareAsync(ModelDefinition model, PackageRecord record,
+        string? modelPackDigest, long manifestSize, CancellationToken ct)
+    {
+        using var key = SigningKey.FromEnvironment(config.Signing);
+        var input = await InputAsync(model, record, modelPackDigest, ct);
+        var subject = new Descriptor
+        {
+            MediaType = MediaTypes.OciManifest, Digest = record.Digest, Size = manifestSize,
+        };
+        var created = new Dictionary<string, string> { ["org.opencontainers.image.created"] = OciJson.Timestamp(record.CreatedAt) };
+        var sbom = Referrers.Build(subject, Sbom.MediaType, Sbom.Build(input), Sbom.MediaType, created);
         var envelope = DsseEnvelope.Sign(DsseEnvelope.InTotoPayloadType, Provenance.Statement(input), key);
-        var provenance = await Referrers.AttachAsync(store, subject, ProvenanceArtifactType, OciJson.Serialize(envelope), DsseEnvelope.MediaType,
-            new Dictionary<string, string>(created) { [PredicateAnnotation] = Provenance.PredicateType }, ct);
+        var provenance = Referrers.Build(subject, ProvenanceArtifactType, OciJson.Serialize(envelope),
+            DsseEnvelope.MediaType,
+            new Dictionary<string, string>(created) { [PredicateAnnotation] = Provenance.PredicateType });
+        return new PreparedAttestations(Store(record), subject, sbom, provenance, modelPackDigest);
+    }
+
+    /// <summary>Attaches prepared attestations once their blobs and the image are stored, then signs.</summary>
+    public async Task<AttestationRecord> AttachAsync(ModelDefinition model, PreparedAttestations prepared,
+        CancellationToken ct)
+    {
+        using var key = SigningKey.FromEnvironment(config.Signing);
+        var (store, sbom, provenance) = (prepared.Store, prepared.Sbom.Descriptor, prepared.Provenance.Descriptor);
+        await Referrers.AttachAsync(store, prepared.Subject, [prepared.Sbom, prepared.Provenance], ct);
         string? sbomSignature = null;
         if (key is not null)
         {
             // The image itself is signed once its version is known (PushMirrors, VersionSigner): the signature names it.
             sbomSignature = await CosignSignature.SignAsync(store, sbom.Digest, key, ct);
-            if (modelPackDigest is not null) await CosignSignature.SignAsync(store, modelPackDigest, key, ct);
+            if (prepared.ModelPackDigest is { } modelPack) await CosignSignature.SignAsync(store, modelPack, key, ct);
         }
         reporter.Info(model.Name, key is null
             ? $"attached SBOM {sbom.Digest[..19]} and provenance {provenance.Digest[..19]} (unsigned: ${config.Signing.KeyEnv} is not set)"
@@ -70,6 +96,9 @@ public sealed class ImageAttestor(PipelineConfig config, RunStateStore state, IP
             Signature = null, Sbom = sbom.Digest, SbomSignature = sbomSignature, Provenance = provenance.Digest,
         };
     }
+
+    private IArtifactStore Store(PackageRecord record) =>
+        ArtifactStores.For(config, registries, record.Destination, record.Repository, null);
 
     private async Task<AttestationInput> InputAsync(ModelDefinition model, PackageRecord record, string? modelPackDigest, CancellationToken ct)
     {
@@ -101,6 +130,23 @@ public sealed class ImageAttestor(PipelineConfig config, RunStateStore state, IP
 
     private static async Task<long> ManifestSizeAsync(IArtifactStore store, string digest, CancellationToken ct) =>
         (await store.TryGetManifestAsync(digest, ct) ?? throw new OperationFailedException($"{digest} is not in {store.Describe}; nothing can be attached to it.")).Length;
+}
+
+/// <summary>
+/// An image's SBOM and provenance, built before the image is stored: <see cref="PushBlobsAsync"/> may run while its
+/// layers upload; <see cref="ImageAttestor.AttachAsync(ModelDefinition, PreparedAttestations, CancellationToken)"/>
+/// PUTs their manifests once the image is stored.
+/// </summary>
+public sealed class PreparedAttestations(IArtifactStore store, Descriptor subject, Referrers.Artifact sbom,
+    Referrers.Artifact provenance, string? modelPackDigest)
+{
+    public IArtifactStore Store => store;
+    public Descriptor Subject => subject;
+    public Referrers.Artifact Sbom => sbom;
+    public Referrers.Artifact Provenance => provenance;
+    public string? ModelPackDigest => modelPackDigest;
+
+    public Task PushBlobsAsync(CancellationToken ct) => Referrers.PushBlobsAsync(store, [sbom, provenance], ct);
 }
 
 /// <summary>The artifact store of an image: its registry repository, or the OCI layout it was packaged into.</summary>

@@ -36,11 +36,22 @@ public static class Referrers
 
     public static string TagFor(string digest) => "sha256-" + OciDigest.Hex(digest);
 
+    /// <summary>One artifact ready to attach: its content blob, its manifest and the descriptor listing it.</summary>
+    public sealed record Artifact(byte[] Content, string ContentMediaType, byte[] Manifest, Descriptor Descriptor);
+
     public static async Task<Descriptor> AttachAsync(IArtifactStore store, Descriptor subject, string artifactType,
         byte[] content, string contentMediaType, IReadOnlyDictionary<string, string> annotations, CancellationToken ct)
     {
-        await store.PutBlobAsync(Empty, EmptyMediaType, ct);
-        await store.PutBlobAsync(content, contentMediaType, ct);
+        var artifact = Build(subject, artifactType, content, contentMediaType, annotations);
+        await PushBlobsAsync(store, [artifact], ct);
+        await AttachAsync(store, subject, [artifact], ct);
+        return artifact.Descriptor;
+    }
+
+    /// <summary>The artifact's manifest (config: the empty blob; one layer: the content; subject: the image).</summary>
+    public static Artifact Build(Descriptor subject, string artifactType, byte[] content, string contentMediaType,
+        IReadOnlyDictionary<string, string> annotations)
+    {
         var manifest = OciJson.Serialize(new ArtifactManifest
         {
             ArtifactType = artifactType,
@@ -49,23 +60,41 @@ public static class Referrers
             Subject = subject with { Annotations = null, Platform = null, ArtifactType = null },
             Annotations = new SortedDictionary<string, string>(annotations.ToDictionary(), StringComparer.Ordinal),
         });
-        var descriptor = new Descriptor
+        return new Artifact(content, contentMediaType, manifest, new Descriptor
         {
             MediaType = MediaTypes.OciManifest,
             Digest = OciDigest.Of(manifest),
             Size = manifest.Length,
             ArtifactType = artifactType,
             Annotations = annotations,
-        };
-        if (await store.PutManifestAsync(manifest, MediaTypes.OciManifest, descriptor.Digest, ct)) return descriptor;
+        });
+    }
+
+    /// <summary>The blobs the artifacts' manifests name (the empty config once, each content), concurrently. They
+    /// do not need the subject to be stored yet.</summary>
+    public static Task PushBlobsAsync(IArtifactStore store, IReadOnlyList<Artifact> artifacts, CancellationToken ct) =>
+        Task.WhenAll(artifacts.Select(a => store.PutBlobAsync(a.Content, a.ContentMediaType, ct))
+            .Prepend(store.PutBlobAsync(Empty, EmptyMediaType, ct)));
+
+    /// <summary>
+    /// The artifacts' manifests, PUT by digest (concurrently) once their blobs and the subject are stored; when the
+    /// store does not index a subject itself, one update of the tag scheme's index lists them all (each replacing an
+    /// earlier artifact of its type).
+    /// </summary>
+    public static async Task AttachAsync(IArtifactStore store, Descriptor subject, IReadOnlyList<Artifact> artifacts,
+        CancellationToken ct)
+    {
+        var indexed = await Task.WhenAll(artifacts.Select(a =>
+            store.PutManifestAsync(a.Manifest, MediaTypes.OciManifest, a.Descriptor.Digest, ct)));
+        var unindexed = artifacts.Where((_, i) => !indexed[i]).Select(a => a.Descriptor).ToList();
+        if (unindexed.Count == 0) return;
 
         var tag = TagFor(subject.Digest);
         var existing = await store.TryGetManifestAsync(tag, ct);
         var entries = existing is null ? [] : OciJson.Deserialize<ImageIndex>(existing, $"referrers index {tag}").Manifests
-            .Where(m => m.ArtifactType != artifactType && m.Digest != descriptor.Digest).ToList();
-        entries.Add(descriptor);
+            .Where(m => !unindexed.Any(d => m.ArtifactType == d.ArtifactType || m.Digest == d.Digest)).ToList();
+        entries.AddRange(unindexed);
         await store.PutManifestAsync(OciJson.Serialize(new ImageIndex { Manifests = entries }), MediaTypes.OciIndex, tag, ct);
-        return descriptor;
     }
 
     /// <summary>Every artifact that names <paramref name="digest"/> as its subject: the referrers API, else the tag scheme.</summary>

@@ -140,4 +140,36 @@ public sealed class ValidatedLayerRegistryPushTests
         var tags = await http.GetAsync(new Uri($"http://{registry.Host}/v2/modelzoo/tags/list"));
         Assert.DoesNotContain("demo-", await tags.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
+
+    [RegistryFact]
+    public async Task Blobs_sent_beside_a_refused_layer_are_stored_but_no_manifest_or_tag_is()
+    {
+        await using var registry = await LocalRegistry.StartAsync();
+        await using var proxy = await FaultProxy.StartAsync(registry.Host);
+        using var world = new TestWorld();
+        var key = await ValidatedAsync(world, proxy.Host);
+        var validated = Report(world, key).Layers!.Digests["weights.bin"];
+        ValidatedModel.FlipByte(world, "demo", key, "weights.bin");
+        // The weights' PUT ?digest= reaches the registry only once the small files' layer, the config and the
+        // SBOM's and provenance's blobs (with the empty config "{}") are stored: they go up on another connection,
+        // so they need not wait for it.
+        proxy.Hold("PUT", Uri.EscapeDataString(validated), () => proxy.CompletedBlobUploads >= 5);
+
+        var run = await PackageAsync(world);
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("weights.bin changed since it was validated", run.All, StringComparison.Ordinal);
+        var stored = proxy.Log.Where(l => l.StartsWith("PUT /v2/modelzoo/blobs/uploads/", StringComparison.Ordinal))
+            .Select(l => Uri.UnescapeDataString(l.Split("digest=")[1].Split('&')[0]))
+            .Where(registry.HasBlob).ToList();
+        Assert.Equal(5, stored.Count);
+        Assert.DoesNotContain(validated, stored);
+        // No manifest: neither the image's, nor a referrer's, nor the referrers index; and no tag.
+        Assert.DoesNotContain(proxy.Log, l => l.StartsWith("PUT /v2/modelzoo/manifests/", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(Path.Combine(registry.DataDir, "docker", "registry", "v2", "repositories",
+            "modelzoo", "_manifests")));
+        using var http = new HttpClient();
+        var tags = await http.GetAsync(new Uri($"http://{registry.Host}/v2/modelzoo/tags/list"));
+        Assert.DoesNotContain("demo-", await tags.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }

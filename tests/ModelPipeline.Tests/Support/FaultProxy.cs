@@ -20,6 +20,8 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly List<Fault> _faults = [];
     private readonly Lock _gate = new();
     private long _uploaded;
+    private int _completedUploads;
+    private readonly List<(string Method, string PathPart, Func<bool> Until)> _holds = [];
 
     private FaultProxy(WebApplication app, string target)
     {
@@ -77,6 +79,12 @@ public sealed class FaultProxy : IAsyncDisposable
             fault = _faults.FirstOrDefault(f => f.Remaining > 0 && f.Method == request.Method && path.Contains(f.PathPart, StringComparison.Ordinal));
             if (fault is not null) fault.Remaining--;
         }
+        List<Func<bool>> holds;
+        lock (_gate)
+            holds = [.. _holds.Where(h => h.Method == request.Method
+                && path.Contains(h.PathPart, StringComparison.Ordinal)).Select(h => h.Until)];
+        for (var waited = 0; waited < 6000 && !holds.TrueForAll(until => until()); waited++)
+            await Task.Delay(10, context.RequestAborted);
         if (fault is { CutAfterBytes: { } cut })
         {
             var buffer = new byte[64 * 1024];
@@ -116,12 +124,27 @@ public sealed class FaultProxy : IAsyncDisposable
         forward.Headers.Host = Host;
         using var response = await _upstream.SendAsync(forward, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
         context.Response.StatusCode = (int)response.StatusCode;
+        if (isUpload && request.Method == "PUT" && response.StatusCode == HttpStatusCode.Created)
+            Interlocked.Increment(ref _completedUploads);
         foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
         {
             if (name is "Transfer-Encoding") continue;
             context.Response.Headers[name] = values.Select(v => v.Replace(Target, Host, StringComparison.Ordinal)).ToArray();
         }
         if (request.Method != "HEAD") await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
+    }
+
+    /// <summary>Blob uploads the registry completed (a PUT of an upload session answered 201).</summary>
+    public int CompletedBlobUploads => Volatile.Read(ref _completedUploads);
+
+    /// <summary>
+    /// Holds requests matching <paramref name="method"/> and a path containing <paramref name="pathPart"/> until
+    /// <paramref name="until"/> is true (checked every 10 ms, for at most a minute), then forwards them: an order of
+    /// requests a test needs, made by events rather than by timing.
+    /// </summary>
+    public void Hold(string method, string pathPart, Func<bool> until)
+    {
+        lock (_gate) _holds.Add((method, pathPart, until));
     }
 
     public async ValueTask DisposeAsync()

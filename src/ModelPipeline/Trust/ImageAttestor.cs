@@ -137,16 +137,10 @@ public sealed class ImageAttestor(PipelineConfig config, RunStateStore state, IP
 /// layers upload; <see cref="ImageAttestor.AttachAsync(ModelDefinition, PreparedAttestations, CancellationToken)"/>
 /// PUTs their manifests once the image is stored.
 /// </summary>
-public sealed class PreparedAttestations(IArtifactStore store, Descriptor subject, Referrers.Artifact sbom,
-    Referrers.Artifact provenance, string? modelPackDigest)
+public sealed record PreparedAttestations(IArtifactStore Store, Descriptor Subject, Referrers.Artifact Sbom,
+    Referrers.Artifact Provenance, string? ModelPackDigest)
 {
-    public IArtifactStore Store => store;
-    public Descriptor Subject => subject;
-    public Referrers.Artifact Sbom => sbom;
-    public Referrers.Artifact Provenance => provenance;
-    public string? ModelPackDigest => modelPackDigest;
-
-    public Task PushBlobsAsync(CancellationToken ct) => Referrers.PushBlobsAsync(store, [sbom, provenance], ct);
+    public Task PushBlobsAsync(CancellationToken ct) => Referrers.PushBlobsAsync(Store, [Sbom, Provenance], ct);
 }
 
 /// <summary>The artifact store of an image: its registry repository, or the OCI layout it was packaged into.</summary>

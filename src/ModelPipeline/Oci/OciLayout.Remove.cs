@@ -2,21 +2,20 @@ namespace ModelPipeline.Oci;
 
 /// <summary>
 /// Garbage collection in a layout: index.json entries are dropped in one atomic rewrite (under the
-/// same lock as tagging), then the blobs nothing else uses are deleted. A blob being written by a
-/// packager (a <c>.tmp-*</c> file, or one no manifest names yet) is never touched.
+/// same lock as tagging, which holds between processes too), then the blobs nothing else uses are
+/// deleted. A blob being written by a packager (a <c>.tmp-*</c> file, or one no manifest names yet) is never touched.
 /// </summary>
 public sealed partial class OciLayout
 {
     /// <summary>Drops every index.json entry (each tag) that points at one of <paramref name="digests"/>.</summary>
-    public int RemoveManifests(IReadOnlySet<string> digests)
+    public async Task<int> RemoveManifestsAsync(IReadOnlySet<string> digests, CancellationToken ct)
     {
-        lock (IndexGate)
+        using (await LockIndexAsync(ct))
         {
-            var before = ReadIndex().Manifests;
+            var before = ReadIndexForChange().Manifests;
             var kept = before.Where(m => !digests.Contains(m.Digest)).ToList();
             if (kept.Count == before.Count) return 0;
-            var bytes = OciJson.Serialize(new ImageIndex { Manifests = kept });
-            RunState.AtomicFile.WriteAllBytes(Path.Combine(Root, "index.json"), bytes);
+            Write(new ImageIndex { Manifests = kept });
             return before.Count - kept.Count;
         }
     }

@@ -79,16 +79,14 @@ public sealed partial class OciLayout : IImageTarget
         var desc = new Descriptor { MediaType = mediaType, Digest = digest, Size = manifest.Length };
         if (!await HasBlobAsync(desc, ct))
             await PushBlobAsync(desc, _ => Task.FromResult<Stream>(new MemoryStream(manifest, writable: false)), ct);
-        SetTag(desc, tag);
+        await SetTagAsync(_ => desc, tag, ct);
     }
 
     /// <summary>Points another tag at a manifest already in the layout (no blob is written).</summary>
-    public void AddTag(string digest, string tag)
-    {
-        var existing = ReadIndex().Manifests.FirstOrDefault(m => m.Digest == digest)
-            ?? throw new OperationFailedException($"{Root}: no manifest {digest} in index.json. Fix: package the model first (./build.sh PackageModelCar).");
-        SetTag(existing with { Annotations = null }, tag);
-    }
+    public Task AddTagAsync(string digest, string tag, CancellationToken ct) => SetTagAsync(index =>
+        (index.Manifests.FirstOrDefault(m => m.Digest == digest)
+            ?? throw new OperationFailedException($"{Root}: no manifest {digest} in index.json. Fix: package the model first (./build.sh PackageModelCar).")) with { Annotations = null },
+        tag, ct);
 
     /// <summary>The manifest a tag points at, or null.</summary>
     public Descriptor? Resolve(string tag) => LookupOf(ReadIndex()).Tags.GetValueOrDefault(tag);
@@ -118,7 +116,8 @@ public sealed partial class OciLayout : IImageTarget
     /// index.json as parsed, by path, with the write time and length it was read at: a layout holding 1,000 models'
     /// tags is parsed once per change, not once per model that asks whether its manifest is there.
     /// </summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (DateTime Written, long Length, ImageIndex Index)> Parsed =
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string,
+        (DateTime Written, long Length, ImageIndex Index, byte[] Bytes)> Parsed =
         new(StringComparer.Ordinal);
 
     public ImageIndex ReadIndex()
@@ -128,31 +127,63 @@ public sealed partial class OciLayout : IImageTarget
         if (!file.Exists) return new ImageIndex();
         if (Parsed.TryGetValue(path, out var cached) && cached.Written == file.LastWriteTimeUtc && cached.Length == file.Length)
             return cached.Index;
-        var index = OciJson.Deserialize<ImageIndex>(File.ReadAllBytes(path), path);
-        Parsed[path] = (file.LastWriteTimeUtc, file.Length, index);
+        return Parse(path, file.LastWriteTimeUtc, File.ReadAllBytes(path));
+    }
+
+    /// <summary>Parses index.json's bytes; <paramref name="written"/> is the write time seen before they were read.</summary>
+    private static ImageIndex Parse(string path, DateTime written, byte[] bytes)
+    {
+        var index = OciJson.Deserialize<ImageIndex>(bytes, path);
+        Parsed[path] = (written, bytes.Length, index, bytes);
         return index;
     }
 
-    /// <summary>index.json is read, changed and written under this lock: models packaged in parallel each keep their tag.</summary>
-    private static readonly Lock IndexGate = new();
+    /// <summary>
+    /// index.json as it is on disk now, for a change made under <see cref="LockIndexAsync"/>. The parsed copy is used
+    /// only when the bytes are the same: another process's write can keep the length and, within the file system's
+    /// clock tick, the write time.
+    /// </summary>
+    private ImageIndex ReadIndexForChange()
+    {
+        var path = Path.Combine(Root, "index.json");
+        var file = new FileInfo(path);
+        if (!file.Exists) return new ImageIndex();
+        var bytes = File.ReadAllBytes(path);
+        return Parsed.TryGetValue(path, out var cached) && cached.Bytes.AsSpan().SequenceEqual(bytes)
+            ? cached.Index
+            : Parse(path, file.LastWriteTimeUtc, bytes);
+    }
 
     /// <summary>
-    /// Points <paramref name="tag"/> at <paramref name="manifest"/>: index.json written atomically, and the index this
-    /// process wrote kept as the parsed one, so the next tag of a run (1,000 models packaged) does not parse again
-    /// the file it has just written.
+    /// index.json is read, changed and written under this lock, between processes too (<c>index.json.lock</c> beside
+    /// it): models packaged in parallel, in one process or in CI jobs sharing the layout, each keep their tag.
     /// </summary>
-    private void SetTag(Descriptor manifest, string tag)
+    private Task<IDisposable> LockIndexAsync(CancellationToken ct) => RunState.FileLock.AcquireAsync(
+        Path.Combine(Root, "index.json.lock"), TimeSpan.FromMinutes(2), $"the OCI layout's index {Root}", ct);
+
+    /// <summary>
+    /// Points <paramref name="tag"/> at the manifest <paramref name="manifest"/> picks from the current index:
+    /// index.json written atomically, and the index this process wrote kept as the parsed one, so the next tag of a
+    /// run (1,000 models packaged) does not parse again the file it has just written.
+    /// </summary>
+    private async Task SetTagAsync(Func<ImageIndex, Descriptor> manifest, string tag, CancellationToken ct)
     {
-        lock (IndexGate)
+        using (await LockIndexAsync(ct))
         {
-            var entries = ReadIndex().Manifests.Where(m => m.Annotations?.GetValueOrDefault(RefName) != tag).ToList();
-            entries.Add(manifest with { Annotations = new Dictionary<string, string> { [RefName] = tag } });
-            var index = new ImageIndex { Manifests = entries };
-            var path = Path.Combine(Root, "index.json");
-            RunState.AtomicFile.WriteAllBytes(path, OciJson.Serialize(index));
-            var file = new FileInfo(path);
-            Parsed[path] = (file.LastWriteTimeUtc, file.Length, index);
+            var current = ReadIndexForChange();
+            var chosen = manifest(current);
+            var entries = current.Manifests.Where(m => m.Annotations?.GetValueOrDefault(RefName) != tag).ToList();
+            entries.Add(chosen with { Annotations = new Dictionary<string, string> { [RefName] = tag } });
+            Write(new ImageIndex { Manifests = entries });
         }
+    }
+
+    private void Write(ImageIndex index)
+    {
+        var path = Path.Combine(Root, "index.json");
+        var bytes = OciJson.Serialize(index);
+        RunState.AtomicFile.WriteAllBytes(path, bytes);
+        Parsed[path] = (new FileInfo(path).LastWriteTimeUtc, bytes.Length, index, bytes);
     }
 
     private string TempBlob()

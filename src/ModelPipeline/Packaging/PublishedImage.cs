@@ -34,7 +34,7 @@ public sealed class PublishedImage(PipelineConfig config, RegistryConnector regi
     {
         if (!IsRegistry(image))
         {
-            Layout().AddTag(image.Digest, tag);
+            await Layout().AddTagAsync(image.Digest, tag, ct);
             return;
         }
         var (client, repository) = Registry(image);

@@ -76,11 +76,10 @@ public sealed class LayoutCollectableStore(OciLayout layout) : ICollectableStore
         return (bytes, mediaType ?? MediaTypes.OciManifest);
     }
 
-    public Task DeleteManifestsAsync(IReadOnlyList<string> digests, CancellationToken ct)
+    public async Task DeleteManifestsAsync(IReadOnlyList<string> digests, CancellationToken ct)
     {
-        layout.RemoveManifests(digests.ToHashSet(StringComparer.Ordinal));
+        await layout.RemoveManifestsAsync(digests.ToHashSet(StringComparer.Ordinal), ct);
         foreach (var digest in digests) layout.DeleteBlob(digest);
-        return Task.CompletedTask;
     }
 
     public Task<bool> DeleteBlobsAsync(IReadOnlyList<string> digests, CancellationToken ct)

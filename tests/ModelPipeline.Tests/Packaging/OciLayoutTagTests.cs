@@ -43,4 +43,39 @@ public sealed class OciLayoutTagTests : IDisposable
         }
         Assert.Empty(Directory.GetFiles(_dir, "*.tmp*", SearchOption.AllDirectories));
     }
+
+    /// <summary>
+    /// Two CI jobs sharing a layout (gitlab-ci-local, a copy of the project per job) each tagged their model: the
+    /// later write must start from the earlier one's index.json. Here the test is the other process: it holds
+    /// index.json.lock (an open file without sharing, as another process's lock is) and, while holding it, rewrites
+    /// index.json with the same length and write time as the one this process parsed, which a coarse file-system clock
+    /// allows. The tag waits for the lock and keeps the other process's change.
+    /// </summary>
+    [Fact]
+    public async Task A_tag_waits_for_another_process_holding_the_layout_and_keeps_what_it_wrote()
+    {
+        var layout = new OciLayout(_dir);
+        await layout.PutManifestAsync(Manifest(0), MediaTypes.OciManifest, "a0-v1", default);
+        var index = Path.Combine(_dir, "index.json");
+        var written = File.GetLastWriteTimeUtc(index);
+        Assert.Equal(OciDigest.Of(Manifest(0)), layout.Resolve("a0-v1")?.Digest); // parsed and remembered
+
+        Task tagging;
+        using (new FileStream(Path.Combine(_dir, "index.json.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite,
+                   FileShare.None))
+        {
+            tagging = Task.Run(() => layout.PutManifestAsync(Manifest(1), MediaTypes.OciManifest, "a1-v1", default));
+            await Task.Delay(TimeSpan.FromMilliseconds(400));
+            Assert.False(tagging.IsCompleted, "the tag did not wait for the lock another process holds");
+            var other = (await File.ReadAllTextAsync(index)).Replace("\"a0-v1\"", "\"b0-v1\"", StringComparison.Ordinal);
+            await File.WriteAllTextAsync(index, other);
+            File.SetLastWriteTimeUtc(index, written);
+        }
+        await tagging;
+
+        var tags = JsonDocument.Parse(await File.ReadAllBytesAsync(index)).RootElement.GetProperty("manifests")
+            .EnumerateArray().Select(m => m.GetProperty("annotations").GetProperty(OciLayout.RefName).GetString())
+            .Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(["a1-v1", "b0-v1"], tags);
+    }
 }

@@ -183,28 +183,26 @@ public static partial class Settlement
         string global, Dictionary<string, string> definitions, bool sync, IPipelineReporter reporter,
         CancellationToken ct)
     {
+        // The models' own records are listed while the clones sync (other processes, other folders): the cores share
+        // the 1,000 folder walks and the git processes' waits.
+        var listings = Task.Run(() =>
+        {
+            var texts = new string[models.Count];
+            Parallel.For(0, models.Count, new ParallelOptions { CancellationToken = ct }, i =>
+            {
+                var text = new StringBuilder("artifacts\n");
+                Listing(text, Path.Combine(config.ArtifactsDir, models[i]), skip: "locks");
+                texts[i] = text.ToString();
+            });
+            return texts;
+        }, ct);
         var git = new GitCli();
-        var zoo = new ZooRepository(config, reporter);
-        string? zooTip;
-        if (sync)
-        {
-            using var snapshot = await zoo.ReadAsync(ct);
-            zooTip = snapshot.Commit;
-        }
-        else
-        {
-            using var held = await zoo.Clone.LockAsync(TimeSpan.FromMinutes(10), ct);
-            zooTip = await zoo.Clone.RevParseAsync("HEAD", ct);
-        }
-        var zooTrees = zooTip is null ? "" : await git.RunAsync(zoo.Clone.WorkTree, ["ls-tree", zooTip, "models/"], ct);
-        string gitopsTrees, gitopsRefs;
-        using (var gitops = await GitOpsRepository.OpenAsync(config, reporter, ct, sync))
-        {
-            var head = await gitops.HeadAsync(ct);
-            gitopsTrees = head is null ? "" : await git.RunAsync(gitops.WorkDir, ["ls-tree", "-r", "-d", head], ct);
-            gitopsRefs = await git.RunAsync(gitops.WorkDir,
-                ["for-each-ref", "--format=%(objectname) %(refname)", "refs/remotes/origin/promote/"], ct);
-        }
+        var zooSide = ZooTreesAsync(config, git, sync, reporter, ct);
+        var gitopsSide = GitOpsTreesAsync(config, git, sync, reporter, ct);
+        await Task.WhenAll(zooSide, gitopsSide, listings); // each finished (and its clone's lock released) before a throw
+        var zooTrees = zooSide.Result;
+        var (gitopsTrees, gitopsRefs) = gitopsSide.Result;
+        var artifacts = listings.Result;
         var remote = new Dictionary<string, StringBuilder>(StringComparer.Ordinal);
         void Add(string model, string line)
         {
@@ -221,20 +219,49 @@ public static partial class Settlement
             if (PromotionRef().Match(line) is { Success: true } m)
                 Add(m.Groups["model"].Value, "ref " + line);
 
-        // Each model's records are listed on its own: the cores share the 1,000 folder walks.
         var fingerprints = new string[models.Count];
-        Parallel.For(0, models.Count, new ParallelOptions { CancellationToken = ct }, i =>
+        for (var i = 0; i < models.Count; i++)
         {
             var model = models[i];
-            var text = new StringBuilder(global).Append('\n')
+            fingerprints[i] = Digests.Sha256(new StringBuilder(global).Append('\n')
                 .Append("definition ").Append(definitions.TryGetValue(model, out var d) ? d : Definition(config, model))
                 .Append('\n')
                 .Append(remote.TryGetValue(model, out var r) ? r.ToString() : "")
-                .Append("artifacts\n");
-            Listing(text, Path.Combine(config.ArtifactsDir, model), skip: "locks");
-            fingerprints[i] = Digests.Sha256(text.ToString());
-        });
+                .Append(artifacts[i]).ToString());
+        }
         return models.Select((m, i) => (m, i)).ToDictionary(x => x.m, x => fingerprints[x.i], StringComparer.Ordinal);
+    }
+
+    /// <summary>The zoo's <c>models/</c> trees at its tip (synced first when <paramref name="sync"/>).</summary>
+    private static async Task<string> ZooTreesAsync(PipelineConfig config, GitCli git, bool sync,
+        IPipelineReporter reporter, CancellationToken ct)
+    {
+        var zoo = new ZooRepository(config, reporter);
+        string? zooTip;
+        if (sync)
+        {
+            using var snapshot = await zoo.ReadAsync(ct);
+            zooTip = snapshot.Commit;
+        }
+        else
+        {
+            using var held = await zoo.Clone.LockAsync(TimeSpan.FromMinutes(10), ct);
+            zooTip = await zoo.Clone.RevParseAsync("HEAD", ct);
+        }
+        return zooTip is null ? "" : await git.RunAsync(zoo.Clone.WorkTree, ["ls-tree", zooTip, "models/"], ct);
+    }
+
+    /// <summary>The GitOps repository's folders at its tip and its promotion branches (synced first when
+    /// <paramref name="sync"/>).</summary>
+    private static async Task<(string Trees, string Refs)> GitOpsTreesAsync(PipelineConfig config, GitCli git,
+        bool sync, IPipelineReporter reporter, CancellationToken ct)
+    {
+        using var gitops = await GitOpsRepository.OpenAsync(config, reporter, ct, sync);
+        var head = await gitops.HeadAsync(ct);
+        var trees = head is null ? "" : await git.RunAsync(gitops.WorkDir, ["ls-tree", "-r", "-d", head], ct);
+        var refs = await git.RunAsync(gitops.WorkDir,
+            ["for-each-ref", "--format=%(objectname) %(refname)", "refs/remotes/origin/promote/"], ct);
+        return (trees, refs);
     }
 
     /// <summary>The tool's build, the resolved settings and the MODELPIPE_* variables (secret ones by name

@@ -5,10 +5,11 @@ using System.Text;
 namespace ModelPipeline.Git;
 
 /// <summary>
-/// The files of one commit of a clone, read with two git processes (<c>ls-tree</c>, <c>cat-file --batch</c>)
-/// and moved to a later commit with two more (<c>diff-tree</c>, <c>cat-file --batch</c> of what changed).
-/// The per-model reads of a run (each model's pins and freezes) then start no git process: a run over
-/// 1,000 models costs what changed, not 1,000 times the repository. Files over 64 KiB are read on demand.
+/// The files of one commit of a clone, listed with one git process (<c>ls-tree</c>) and moved to a later commit
+/// with one more (<c>diff-tree</c>). Contents are read with <c>cat-file --batch</c> when first asked for: the first
+/// few reads take the files of the folders named like the asked file's (<c>test/m/</c> and <c>prod/m/</c> for one
+/// model), and after that every file not read yet, so a run over one model of 1,000 reads that model's files and a run
+/// over 1,000 models reads the repository in a few processes, not 1,000. Files over 64 KiB are read one by one.
 /// </summary>
 public sealed class GitTreeSnapshot : IDisposable
 {
@@ -22,16 +23,28 @@ public sealed class GitTreeSnapshot : IDisposable
     private readonly Dictionary<string, Entry> _files = new(StringComparer.Ordinal);
     private string? _commit;
 
+    /// <summary>Reads that took only the asked file's folders; after <see cref="NarrowReads"/> of them, all.</summary>
+    private int _narrowReads;
+
+    private const int NarrowReads = 8;
+
     private GitTreeSnapshot(GitCli git, string workTree)
     {
         _git = git;
         _workTree = workTree;
     }
 
-    private sealed class Entry(string oid)
+    /// <param name="size">Bytes, or -1 when not listed (a diff's entry).</param>
+    private sealed class Entry(string oid, long size)
     {
         public string Oid { get; } = oid;
         public string? Content { get; set; }
+
+        /// <summary>Worth a place in a <c>cat-file --batch</c> read: small (or of unknown size) and not read yet.</summary>
+        public bool Batched => Content is null && !Read && size <= SmallFile;
+
+        /// <summary>Asked of a batch (a file found over 64 KiB there keeps no content and is read on its own).</summary>
+        public bool Read { get; set; }
     }
 
     /// <summary>The snapshot of a clone's working tree folder (one per folder and process).</summary>
@@ -53,6 +66,14 @@ public sealed class GitTreeSnapshot : IDisposable
         {
             await MoveToAsync(commit, ct);
             if (!_files.TryGetValue(path, out var entry)) return null;
+            if (entry.Batched)
+            {
+                var folder = Path.GetFileName(Path.GetDirectoryName(path)) ?? "";
+                var narrow = _narrowReads++ < NarrowReads;
+                await FillAsync(_files.Where(f => f.Value.Batched
+                    && (!narrow || Path.GetFileName(Path.GetDirectoryName(f.Key)) == folder)).Select(f => f.Value)
+                    .ToList(), ct);
+            }
             return entry.Content ??= await _git.RunAsync(_workTree, ["cat-file", "blob", entry.Oid], ct);
         }
         finally
@@ -69,7 +90,9 @@ public sealed class GitTreeSnapshot : IDisposable
         {
             await MoveToAsync(commit, ct);
             var result = new List<(string, string)>();
-            foreach (var (path, entry) in _files.Where(f => f.Key.StartsWith(folder, StringComparison.Ordinal)).OrderBy(f => f.Key, StringComparer.Ordinal))
+            var under = _files.Where(f => f.Key.StartsWith(folder, StringComparison.Ordinal)).ToList();
+            await FillAsync(under.Where(f => f.Value.Batched).Select(f => f.Value).ToList(), ct);
+            foreach (var (path, entry) in under.OrderBy(f => f.Key, StringComparer.Ordinal))
                 result.Add((path, entry.Content ??= await _git.RunAsync(_workTree, ["cat-file", "blob", entry.Oid], ct)));
             return result;
         }
@@ -105,17 +128,14 @@ public sealed class GitTreeSnapshot : IDisposable
         _commit = null;
         // "<mode> <type> <oid> <size>\t<path>" for each file.
         var listing = await _git.RunAsync(_workTree, ["ls-tree", "-r", "-z", "-l", "--full-tree", commit], ct);
-        var small = new List<Entry>();
         foreach (var line in listing.Split('\0', StringSplitOptions.RemoveEmptyEntries))
         {
             var tab = line.IndexOf('\t');
             var fields = line[..tab].Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (fields.Length != 4 || fields[1] != "blob") continue;
-            var entry = new Entry(fields[2]);
-            _files[line[(tab + 1)..]] = entry;
-            if (long.TryParse(fields[3], NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size <= SmallFile) small.Add(entry);
+            _files[line[(tab + 1)..]] = new Entry(fields[2],
+                long.TryParse(fields[3], NumberStyles.None, CultureInfo.InvariantCulture, out var size) ? size : -1);
         }
-        await FillAsync(small, ct);
     }
 
     private async Task ApplyDiffAsync(string from, string to, CancellationToken ct)
@@ -123,16 +143,14 @@ public sealed class GitTreeSnapshot : IDisposable
         // ":<old mode> <new mode> <old oid> <new oid> <status>\0<path>\0" for each changed file.
         var diff = await _git.RunAsync(_workTree, ["diff-tree", "-r", "-z", "--no-renames", "--no-commit-id", from, to], ct);
         var parts = diff.Split('\0');
-        var changed = new List<Entry>();
         for (var i = 0; i + 1 < parts.Length; i += 2)
         {
             var fields = parts[i].TrimStart(':').Split(' ');
             var path = parts[i + 1];
             if (fields.Length != 5) continue;
             if (fields[4] == "D" || fields[1] is "000000" or "160000") _files.Remove(path);
-            else changed.Add(_files[path] = new Entry(fields[3]));
+            else _files[path] = new Entry(fields[3], -1);
         }
-        await FillAsync(changed, ct);
     }
 
     /// <summary>Reads the entries' content with one <c>cat-file --batch</c>.</summary>
@@ -146,6 +164,7 @@ public sealed class GitTreeSnapshot : IDisposable
         var at = 0;
         foreach (var entry in entries)
         {
+            entry.Read = true;
             var end = bytes[at..].IndexOf((byte)'\n') + at;
             var header = Encoding.ASCII.GetString(bytes[at..end]).Split(' ');
             if (header.Length != 3)

@@ -52,6 +52,42 @@ public sealed class GitTreeSnapshotTests : IDisposable
         Assert.Equal("a: 1\n", await snapshot.ReadAsync(first, "test/a/config.yaml", CancellationToken.None));
     }
 
+    /// <summary>
+    /// A run over one model of 1,000 reads that model's files, not the repository: a read takes the files of the
+    /// folders named like the asked file's (test/m0/ and prod/m0/), and after eight such reads every file not read yet.
+    /// What was not read is shown by deleting its object from the clone: reading it then fails.
+    /// </summary>
+    [Fact]
+    public async Task A_read_takes_only_the_asked_models_folders_until_eight_reads_and_then_every_file()
+    {
+        var clone = await CloneAsync();
+        string commit = "";
+        for (var i = 0; i < 12; i++)
+        {
+            await CommitAsync(clone, $"test/m{i}/config.yaml", $"test: {i}\n");
+            commit = (await CommitAsync(clone, $"prod/m{i}/config.yaml", $"prod: {i}\n")).Commit!;
+        }
+        async Task DropObjectAsync(string path)
+        {
+            var oid = (await BareRepo.GitAsync(clone.WorkTree, "rev-parse", $"{commit}:{path}")).Trim();
+            File.Delete(Path.Combine(clone.WorkTree, ".git", "objects", oid[..2], oid[2..]));
+        }
+        using var snapshot = GitTreeSnapshot.For(new GitCli(), clone.WorkTree);
+        var ct = CancellationToken.None;
+
+        Assert.Equal("test: 0\n", await snapshot.ReadAsync(commit, "test/m0/config.yaml", ct));
+        await DropObjectAsync("prod/m0/config.yaml");
+        await DropObjectAsync("test/m1/config.yaml");
+        Assert.Equal("prod: 0\n", await snapshot.ReadAsync(commit, "prod/m0/config.yaml", ct)); // read with test/m0
+        await Assert.ThrowsAsync<GitException>(() => snapshot.ReadAsync(commit, "test/m1/config.yaml", ct));
+
+        for (var i = 2; i <= 8; i++) // the eighth narrow read is m7's; m8's takes every file left
+            Assert.Equal($"prod: {i}\n", await snapshot.ReadAsync(commit, $"prod/m{i}/config.yaml", ct));
+        for (var i = 9; i < 12; i++) await DropObjectAsync($"test/m{i}/config.yaml");
+        for (var i = 9; i < 12; i++)
+            Assert.Equal($"test: {i}\n", await snapshot.ReadAsync(commit, $"test/m{i}/config.yaml", ct));
+    }
+
     [Fact]
     public async Task Refs_are_read_from_git_files_as_rev_parse_gives_them_loose_packed_and_missing()
     {

@@ -186,6 +186,24 @@ public sealed partial class GitClone
             throw new OperationFailedException(
                 $"could not fetch {Remote.Name} ({Redactor.Redact(Remote.Url)}): {ex.StandardError.Trim()}. Fix: check that the remote is reachable and the token in its tokenEnv variable is valid.", ex);
         }
+        await PackLooseRefsAsync(ct);
+    }
+
+    /// <summary>Loose ref files past which a sync packs them (<see cref="PackLooseRefsAsync"/>).</summary>
+    public const int LooseRefLimit = 256;
+
+    /// <summary>
+    /// A fetch writes each new or moved remote branch as a file of its own. With a branch per promotion (1,000
+    /// models) every later git process in the clone (for-each-ref, a fetch's or a push's look at all refs) opened a
+    /// thousand files. Past <see cref="LooseRefLimit"/> of them they are packed into packed-refs, as git gc does.
+    /// </summary>
+    private async Task PackLooseRefsAsync(CancellationToken ct)
+    {
+        var refs = Path.Combine(WorkTree, ".git", "refs");
+        if (Directory.Exists(refs)
+            && Directory.EnumerateFiles(refs, "*", SearchOption.AllDirectories).Take(LooseRefLimit + 1).Count()
+            > LooseRefLimit)
+            await _git.RunAsync(WorkTree, ["pack-refs", "--all", "--prune"], ct);
     }
 
     /// <summary>The commit checked out (null on an unborn branch), read from git's files when they tell (no process).</summary>

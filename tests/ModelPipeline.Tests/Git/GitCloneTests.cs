@@ -44,6 +44,39 @@ public sealed class GitCloneTests : IDisposable
         Assert.Equal(2, await BareRepo.CommitCountAsync(remote.Url));
     }
 
+    /// <summary>
+    /// A GitOps remote with a branch per promotion: past 256 loose ref files a sync packs them, and the refs read the
+    /// same through git and through the ref files; a branch deleted on the remote is pruned from the packed refs too.
+    /// </summary>
+    [Fact]
+    public async Task A_sync_that_fetches_three_hundred_branches_packs_them_and_prunes_a_deleted_one()
+    {
+        var remote = await BareAsync();
+        var a = Clone(remote, "a");
+        var commit = (await a.CommitAndPushAsync(_author, (t, _) => AppendLineAsync(t, "one"), 3, CancellationToken.None))
+            .Commit!;
+        var promote = Path.Combine(remote.Url, "refs", "heads", "promote");
+        Directory.CreateDirectory(promote);
+        for (var i = 0; i < 300; i++) await File.WriteAllTextAsync(Path.Combine(promote, $"m{i}-v1"), commit + "\n");
+
+        await a.SyncAsync(CancellationToken.None);
+
+        var gitDir = Path.Combine(a.WorkTree, ".git");
+        Assert.True(Directory.EnumerateFiles(Path.Combine(gitDir, "refs"), "*", SearchOption.AllDirectories).Count()
+            < GitClone.LooseRefLimit);
+        Assert.Equal(300, (await File.ReadAllLinesAsync(Path.Combine(gitDir, "packed-refs")))
+            .Count(l => l.Contains(" refs/remotes/origin/promote/", StringComparison.Ordinal)));
+        Assert.True(GitRefFiles.TryRead(a.WorkTree, "refs/remotes/origin/promote/m7-v1", out var packed));
+        Assert.Equal(commit, packed);
+
+        File.Delete(Path.Combine(promote, "m7-v1"));
+        await a.SyncAsync(CancellationToken.None);
+        var listed = (await BareRepo.GitAsync(a.WorkTree, "for-each-ref", "--format=%(refname)",
+            "refs/remotes/origin/promote/")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(299, listed.Length);
+        Assert.DoesNotContain("refs/remotes/origin/promote/m7-v1", listed);
+    }
+
     [Fact]
     public async Task Retries_are_bounded_and_the_failure_says_nothing_was_published()
     {

@@ -58,17 +58,15 @@ public static class ConfigLoader
         }
         if (problems.Count > 0)
             throw new InvalidInputException($"{display} is invalid ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}):", problems);
-        var memo = SchemaMemo.PathFor(environment);
-        var key = SchemaMemo.Key("pipeline.schema.json", json);
-        if (!SchemaMemo.Passed(memo, key))
+        SchemaMemo.Check("pipeline.schema.json", json, () =>
         {
             problems.AddRange(Schema.Value.Validate(json)
                 .Select(e => $"{display}{(IsOverridden(e, overrides) ? " (after environment overrides)" : "")}: " +
                     SchemaMessages.Describe(e, SchemaMessages.PipelineJson)));
             if (problems.Count > 0)
                 throw new InvalidInputException($"{display} is invalid ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}):", problems);
-            SchemaMemo.Remember(memo, key);
-        }
+            return true;
+        }, environment);
 
         var config = root.Deserialize<PipelineConfig>(ModelLoader.JsonOptions) ?? new PipelineConfig();
         return config with { RepoRoot = repoRoot };

@@ -25,7 +25,7 @@ internal static class SchemaMemo
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{Build}\n{schema}\n{text}")));
 
     /// <summary>The memo file for this environment (the process's when null); null without a cache folder.</summary>
-    public static string? PathFor(IDictionary? environment = null)
+    private static string? PathFor(IDictionary? environment)
     {
         var cache = Variable(environment, "XDG_CACHE_HOME");
         if (cache is null)
@@ -33,11 +33,19 @@ internal static class SchemaMemo
         return cache is null ? null : System.IO.Path.Combine(cache, "modelpipe", "schema-passed");
     }
 
-    public static bool Passed(string? path, string key) => path is not null && Open(path).Contains(key);
-
-    public static void Remember(string? path, string key)
+    /// <summary>
+    /// Whether <paramref name="text"/> passes <paramref name="schema"/>: true at once when it passed with this build
+    /// before, else <paramref name="validate"/>'s answer, remembered when it passed.
+    /// </summary>
+    /// <param name="environment">The variables that locate the memo (the process's when null).</param>
+    public static bool Check(string schema, string text, Func<bool> validate, IDictionary? environment = null)
     {
-        if (path is not null) Open(path).Add(key);
+        var memo = PathFor(environment) is { } path ? Open(path) : null;
+        var key = Key(schema, text);
+        if (memo?.Contains(key) == true) return true;
+        if (!validate()) return false;
+        memo?.Add(key);
+        return true;
     }
 
     private static string? Variable(IDictionary? environment, string name) =>

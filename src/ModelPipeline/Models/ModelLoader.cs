@@ -97,19 +97,16 @@ public static class ModelLoader
         }
         if (problems.Count > 0) return null;
 
-        var memo = Configuration.SchemaMemo.PathFor();
-        var passed = Configuration.SchemaMemo.Key("model.schema.json", text);
-        if (!Configuration.SchemaMemo.Passed(memo, passed))
-        {
-            foreach (var error in Flatten(Schema.Value.Validate(text)))
-                problems.Add($"{prefix}: {SchemaMessages.Describe(error, SchemaMessages.ModelJson)}");
-            if (problems.Count > 0)
+        if (!Configuration.SchemaMemo.Check("model.schema.json", text, () =>
             {
-                using var raw = JsonDocument.Parse(text);
-                ModelRules.CheckRaw(raw.RootElement, modelDir, folder, prefix, problems);
-                return null;
-            }
-            Configuration.SchemaMemo.Remember(memo, passed);
+                foreach (var error in Flatten(Schema.Value.Validate(text)))
+                    problems.Add($"{prefix}: {SchemaMessages.Describe(error, SchemaMessages.ModelJson)}");
+                return problems.Count == 0;
+            }))
+        {
+            using var raw = JsonDocument.Parse(text);
+            ModelRules.CheckRaw(raw.RootElement, modelDir, folder, prefix, problems);
+            return null;
         }
 
         ModelDefinition model;

@@ -46,7 +46,7 @@ public sealed class ImageAttestor(PipelineConfig config, RunStateStore state, IP
     {
         var store = Store(record);
         var size = await ManifestSizeAsync(store, record.Digest, ct);
-        var prepared = await PrepareAsync(model, record, modelPackDigest, size, ct);
+        var prepared = await PrepareAsync(store, model, record, modelPackDigest, size, ct);
         await prepared.PushBlobsAsync(ct);
         return await AttachAsync(model, prepared, ct);
     }
@@ -55,8 +55,12 @@ public sealed class ImageAttestor(PipelineConfig config, RunStateStore state, IP
     /// The SBOM and provenance of the image <paramref name="record"/> names, whose manifest has
     /// <paramref name="manifestSize"/> bytes: built, and their blobs ready to go up, before the image is stored.
     /// </summary>
-    public async Task<PreparedAttestations> PrepareAsync(ModelDefinition model, PackageRecord record,
-        string? modelPackDigest, long manifestSize, CancellationToken ct)
+    public Task<PreparedAttestations> PrepareAsync(ModelDefinition model, PackageRecord record,
+        string? modelPackDigest, long manifestSize, CancellationToken ct) =>
+        PrepareAsync(Store(record), model, record, modelPackDigest, manifestSize, ct);
+
+    private async Task<PreparedAttestations> PrepareAsync(IArtifactStore store, ModelDefinition model,
+        PackageRecord record, string? modelPackDigest, long manifestSize, CancellationToken ct)
     {
         using var key = SigningKey.FromEnvironment(config.Signing);
         var input = await InputAsync(model, record, modelPackDigest, ct);
@@ -70,7 +74,7 @@ public sealed class ImageAttestor(PipelineConfig config, RunStateStore state, IP
         var provenance = Referrers.Build(subject, ProvenanceArtifactType, OciJson.Serialize(envelope),
             DsseEnvelope.MediaType,
             new Dictionary<string, string>(created) { [PredicateAnnotation] = Provenance.PredicateType });
-        return new PreparedAttestations(Store(record), subject, sbom, provenance, modelPackDigest);
+        return new PreparedAttestations(store, subject, sbom, provenance, modelPackDigest);
     }
 
     /// <summary>Attaches prepared attestations once their blobs and the image are stored, then signs.</summary>

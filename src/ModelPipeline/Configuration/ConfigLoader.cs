@@ -48,6 +48,7 @@ public static class ConfigLoader
         }
 
         environment ??= Environment.GetEnvironmentVariables();
+        var before = root.ToJsonString();
         var overrides = ApplyOverrides(root, environment);
         var json = root.ToJsonString();
         var problems = new List<string>();
@@ -58,8 +59,13 @@ public static class ConfigLoader
         }
         if (problems.Count > 0)
             throw new InvalidInputException($"{display} is invalid ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}):", problems);
+        // Settings that passed without their overrides pass with them when each override is one value its setting's
+        // own keywords accept (a CI job's registry, say): the validator is built only for settings not seen before.
         SchemaMemo.Check("pipeline.schema.json", json, () =>
         {
+            if (overrides.Count > 0 && overrides.All(o => o.Shape?.Accepts(o.Container?[o.Name]) == true)
+                && SchemaMemo.Passed("pipeline.schema.json", before, environment))
+                return true;
             problems.AddRange(Schema.Value.Validate(json)
                 .Select(e => $"{display}{(IsOverridden(e, overrides) ? " (after environment overrides)" : "")}: " +
                     SchemaMessages.Describe(e, SchemaMessages.PipelineJson)));
@@ -72,12 +78,18 @@ public static class ConfigLoader
         return config with { RepoRoot = repoRoot };
     }
 
-    private static bool IsOverridden(ValidationError e, List<string> overrides) =>
-        overrides.Any(o => SchemaMessages.JsonPath(e.Path).Contains(o, StringComparison.OrdinalIgnoreCase));
+    private static bool IsOverridden(ValidationError e, List<Override> overrides) =>
+        overrides.Any(o => SchemaMessages.JsonPath(e.Path).Contains(o.Path, StringComparison.OrdinalIgnoreCase));
 
-    private static List<string> ApplyOverrides(JsonObject root, IDictionary environment)
+    /// <summary>One applied override: its dotted path and, when it set one named property of objects that were all
+    /// there before and whose shapes allow that (<see cref="SettingsShape.IsPlainObject"/>), the object, the
+    /// property's name and shape. Otherwise (an array element, a new object, a name the schema lacks) no shape.
+    /// </summary>
+    private sealed record Override(string Path, JsonObject? Container, string Name, SettingsShape? Shape);
+
+    private static List<Override> ApplyOverrides(JsonObject root, IDictionary environment)
     {
-        var applied = new List<string>();
+        var applied = new List<Override>();
         foreach (DictionaryEntry entry in environment)
         {
             var key = (string)entry.Key;
@@ -86,11 +98,15 @@ public static class ConfigLoader
             if (parts.Any(string.IsNullOrEmpty)) continue;
             JsonNode node = root;
             SettingsShape? schema = SettingsShape.Root;
+            var plain = true;
+            var path = string.Join('.', parts);
+            Override? set = null;
             for (var i = 0; i < parts.Length; i++)
             {
                 var last = i == parts.Length - 1;
                 if (node is JsonArray array)
                 {
+                    plain = false;
                     // An array element by index, as .NET configuration reads MODELPIPE_ZOO__MIRRORS__0__URL.
                     var index = Index(key, parts[i], array.Count);
                     schema = schema?.Items;
@@ -100,14 +116,23 @@ public static class ConfigLoader
                     continue;
                 }
                 var obj = (JsonObject)node;
+                plain = plain && schema?.IsPlainObject == true;
                 var name = Match(obj, schema, parts[i], out schema);
-                if (last) { obj[name] = Coerce(obj[name], schema, (string?)entry.Value ?? ""); continue; }
+                if (last)
+                {
+                    obj[name] = Coerce(obj[name], schema, (string?)entry.Value ?? "");
+                    set = new Override(path, obj, name, plain ? schema : null);
+                    break;
+                }
                 var isArray = schema?.Is("array") == true && int.TryParse(parts[i + 1], out _);
                 if (obj[name] is not (JsonObject or JsonArray) || (isArray && obj[name] is JsonObject))
+                {
                     obj[name] = isArray ? new JsonArray() : new JsonObject();
+                    plain = false;
+                }
                 node = obj[name]!;
             }
-            applied.Add(string.Join('.', parts));
+            applied.Add(set ?? new Override(path, null, "", null));
         }
         return applied;
     }

@@ -48,6 +48,11 @@ internal static class SchemaMemo
         return true;
     }
 
+    /// <summary>Whether <paramref name="text"/> passed <paramref name="schema"/> with this build before (nothing is
+    /// validated).</summary>
+    public static bool Passed(string schema, string text, IDictionary? environment = null) =>
+        PathFor(environment) is { } path && Open(path).Contains(Key(schema, text));
+
     private static string? Variable(IDictionary? environment, string name) =>
         (environment is null ? Environment.GetEnvironmentVariable(name) : environment[name] as string) is { } value
         && System.IO.Path.IsPathRooted(value) ? value : null;

@@ -62,6 +62,51 @@ public sealed class SchemaMemoTests : IDisposable
         Assert.Throws<InvalidInputException>(() => ConfigLoader.Load(_world.Root, environment: other));
     }
 
+    /// <summary>
+    /// Settings remembered as passed without their environment overrides pass with overrides that each set one value
+    /// its setting accepts, and the validator is not built. The settings here hold a setting the schema does not know,
+    /// and the memo vouches for them by hand, so they load only when the validator is skipped; every other kind of
+    /// override sends them to the validator, which reports the unknown setting.
+    /// </summary>
+    [Fact]
+    public void Settings_remembered_without_their_overrides_skip_the_schema_only_for_values_their_settings_accept()
+    {
+        const string text = """{ "fetch": { "timeoutSecond": 30 }, "modelcar": { "destination": "oci-layout" } }""";
+        Settings(text);
+        var cache = Path.Combine(_home, "vouched");
+        Directory.CreateDirectory(Path.Combine(cache, "modelpipe"));
+        File.WriteAllText(Path.Combine(cache, "modelpipe", "schema-passed"),
+            SchemaMemo.Key("pipeline.schema.json", JsonNode.Parse(text)!.ToJsonString()) + "\n");
+        Hashtable Env(params string[] pairs)
+        {
+            var env = new Hashtable { ["XDG_CACHE_HOME"] = cache };
+            for (var i = 0; i < pairs.Length; i += 2) env[pairs[i]] = pairs[i + 1];
+            return env;
+        }
+
+        var config = ConfigLoader.Load(_world.Root, environment: Env("MODELPIPE_FETCH__RETRIES", "4",
+            "MODELPIPE_MODELCAR__DESTINATION", "registry", "MODELPIPE_MODELCAR__REPOSITORY", "127.0.0.1:5000/bench"));
+        Assert.Equal((4, "registry", "127.0.0.1:5000/bench"),
+            (config.Fetch.Retries, config.ModelCar.Destination, config.ModelCar.Repository));
+
+        foreach (var (why, env) in new[]
+        {
+            ("above the maximum", Env("MODELPIPE_FETCH__RETRIES", "11")),
+            ("not a whole number", Env("MODELPIPE_FETCH__RETRIES", "1.5")),
+            ("not in the enum", Env("MODELPIPE_MODELCAR__DESTINATION", "registyr")),
+            ("against the pattern", Env("MODELPIPE_MODELCAR__REPOSITORY", "Bench")),
+            ("not ASCII", Env("MODELPIPE_MODELCAR__REPOSITORY", "127.0.0.1:5000/bénch")),
+            ("a name the schema lacks", Env("MODELPIPE_MODELCAR__NOSUCHSETTING", "1")),
+            ("an object the settings lack", Env("MODELPIPE_ZOO__BRANCH", "main")),
+            ("an array element", Env("MODELPIPE_ZOO__MIRRORS__0__URL", "https://example.com/zoo.git")),
+            ("one accepted, one not", Env("MODELPIPE_FETCH__RETRIES", "4", "MODELPIPE_FETCH__TIMEOUTSECONDS", "0")),
+        })
+        {
+            var ex = Assert.Throws<InvalidInputException>(() => ConfigLoader.Load(_world.Root, environment: env));
+            Assert.True(ex.Message.Contains("timeoutSecond", StringComparison.Ordinal), $"{why}: {ex.Message}");
+        }
+    }
+
     [Fact]
     public async Task A_model_json_is_remembered_once_it_passed_and_a_changed_one_is_checked_in_full()
     {

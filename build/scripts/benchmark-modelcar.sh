@@ -8,7 +8,8 @@
 # (docker-registry, skopeo; docker is optional) and a built modelpipe (./build.sh Compile).
 # The layer upload is also timed by the registry itself (its PATCH or PUT, from its request log) for curl and ModelCar,
 # which separates the streaming from process start-up and the small requests around it; and the CPU time of the
-# two clients (curl's PATCH, the whole modelpipe process) is shown.
+# two clients (curl's PATCH, the whole modelpipe process) is shown. curl's streamed upload and the ModelCar push run
+# in turn BENCH_RUNS times (default 3): their rows show medians, and the push's row each run's ratio.
 # Then big models (BENCH_BIG_BYTES, sizes separated by spaces, default 4 GiB and 20 GiB; 0 skips them) of sparse
 # weights (zeros that take no disk until the registry stores them): each built and pushed with its peak RSS and
 # seconds per GiB, to show memory flat and time linear in size. A size is skipped, and said so, when the disk
@@ -116,41 +117,60 @@ t1=$(now)
 CURL=$(secs "$t0" "$t1")
 row "curl -T: one blob PUT (the limit)" "$CURL" "1.00x" "$BYTES" "-"
 
+# 1b and 2, in turn, BENCH_RUNS times (default 3; the table shows medians, and each run's ModelCar/curl ratio),
+#    each on a fresh registry: the goal's comparison, run alternately so that neither side gets the quieter moments.
 # 1b. curl streamed upload: PATCH the bytes, then PUT ?digest= (the protocol path a one-pass
 #     builder has to use, since the digest is known only at the end).
-REG=$(registry curlpatch)
-settle
-t0=$(now)
-LOC=$(curl -fsS -X POST -D - -o /dev/null "http://$REG/v2/bench/blobs/uploads/" | awk -F': ' 'tolower($1)=="location" { sub(/\r$/, "", $2); print $2 }')
-case "$LOC" in http*) ;; *) LOC="http://$REG$LOC" ;; esac
-LOC=$(/usr/bin/time -o "$WORK/time-curlpatch" -f "%U %S" \
-  curl -fsS -X PATCH -D - -o /dev/null -T "$WEIGHTS" -H 'Content-Type: application/octet-stream' "$LOC" | awk -F': ' 'tolower($1)=="location" { sub(/\r$/, "", $2); print $2 }')
-case "$LOC" in http*) ;; *) LOC="http://$REG$LOC" ;; esac
-curl -fsS -o /dev/null -X PUT "$LOC&digest=sha256:$SHA"
-t1=$(now)
-PATCHED=$(secs "$t0" "$t1")
-row "curl PATCH + PUT ?digest= (streamed upload)" "$PATCHED" "$(awk -v a="$PATCHED" -v b="$CURL" 'BEGIN { printf "%.2fx", a / b }')" "$BYTES" "-"
-CURL_PATCH=$(patch_secs curlpatch)
+curl_patch() {
+  local reg loc t0 t1
+  reg=$(registry "curlpatch$1")
+  settle
+  t0=$(now)
+  loc=$(curl -fsS -X POST -D - -o /dev/null "http://$reg/v2/bench/blobs/uploads/" | awk -F': ' 'tolower($1)=="location" { sub(/\r$/, "", $2); print $2 }')
+  case "$loc" in http*) ;; *) loc="http://$reg$loc" ;; esac
+  loc=$(/usr/bin/time -o "$WORK/time-curlpatch$1" -f "%U %S" \
+    curl -fsS -X PATCH -D - -o /dev/null -T "$WEIGHTS" -H 'Content-Type: application/octet-stream' "$loc" | awk -F': ' 'tolower($1)=="location" { sub(/\r$/, "", $2); print $2 }')
+  case "$loc" in http*) ;; *) loc="http://$reg$loc" ;; esac
+  curl -fsS -o /dev/null -X PUT "$loc&digest=sha256:$SHA"
+  t1=$(now)
+  echo "$(secs "$t0" "$t1") $(patch_secs "curlpatch$1") $(awk '{ printf "%.2f", $1 + $2 }' "$WORK/time-curlpatch$1")"
+}
 
 # 2. ModelCar build + push to a fresh registry (cold layer cache), as a Publish does it: Validate recorded the layer's
 #    digest, so the file goes up unhashed in one PUT ?digest= and the registry checks it.
-REG=$(registry modelcar)
-export MODELPIPE_MODELCAR__DESTINATION=registry MODELPIPE_MODELCAR__REPOSITORY="$REG/bench"
-rm -rf "$WORK/world/.pipeline/cache/oci-layers"
-settle
-t0=$(now)
-/usr/bin/time -v -o "$WORK/time-push" dotnet "$DLL" package --root "$WORK/world" --json >"$WORK/push.json" 2>>"$WORK/modelpipe.log"
-t1=$(now)
-PUSH=$(secs "$t0" "$t1")
-row "ModelCar build + push (modelpipe package)" "$PUSH" "$(awk -v a="$PUSH" -v b="$CURL" 'BEGIN { printf "%.2fx", a / b }'), $(awk -v a="$PUSH" -v b="$PATCHED" 'BEGIN { printf "%.2fx", a / b }') of curl PATCH + PUT" "$(written "$WORK/push.json")" "$(rss "$WORK/time-push")"
-STEP=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["durationSeconds"])' "$WORK/push.json")
+modelcar_push() {
+  local reg t0 t1
+  reg=$(registry "modelcar$1")
+  export MODELPIPE_MODELCAR__DESTINATION=registry MODELPIPE_MODELCAR__REPOSITORY="$reg/bench"
+  rm -rf "$WORK/world/.pipeline/cache/oci-layers" "$WORK/world/artifacts/bench/runs/$KEY/package.json"
+  settle
+  t0=$(now)
+  /usr/bin/time -v -o "$WORK/time-push$1" dotnet "$DLL" package --root "$WORK/world" --json >"$WORK/push$1.json" 2>>"$WORK/modelpipe.log"
+  t1=$(now)
+  echo "$(secs "$t0" "$t1") $(patch_secs "modelcar$1") $(awk -F': ' '/User time|System time/ { t += $2 } END { printf "%.2f", t }' "$WORK/time-push$1") $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["durationSeconds"])' "$WORK/push$1.json")"
+}
+
+RUNS=${BENCH_RUNS:-3}
+median() { sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+column() { awk -v c="$1" '{ print $c }' "$2" | median; }
+: >"$WORK/curlpatch.runs"; : >"$WORK/modelcar.runs"
+for run in $(seq 1 "$RUNS"); do
+  echo "benchmark: streamed upload, run $run of $RUNS: curl, then ModelCar" >&2
+  curl_patch "$run" >>"$WORK/curlpatch.runs"
+  modelcar_push "$run" >>"$WORK/modelcar.runs"
+done
+PATCHED=$(column 1 "$WORK/curlpatch.runs")
+PUSH=$(column 1 "$WORK/modelcar.runs")
+STEP=$(column 4 "$WORK/modelcar.runs")
+PAIRS=$(paste -d' ' "$WORK/modelcar.runs" "$WORK/curlpatch.runs" | awk '{ printf "%s%.2fx", (NR > 1 ? ", " : ""), $1 / $5 }')
+row "curl PATCH + PUT ?digest= (streamed upload), median of $RUNS" "$PATCHED" "$(awk -v a="$PATCHED" -v b="$CURL" 'BEGIN { printf "%.2fx", a / b }')" "$BYTES" "-"
+row "ModelCar build + push (modelpipe package), median of $RUNS" "$PUSH" "$(awk -v a="$PUSH" -v b="$CURL" 'BEGIN { printf "%.2fx", a / b }'), **$(awk -v a="$PUSH" -v b="$PATCHED" 'BEGIN { printf "%.2fx", a / b }') of curl PATCH + PUT** (runs in turn: $PAIRS)" "$(written "$WORK/push$RUNS.json")" "$(rss "$WORK/time-push$RUNS")"
 row "ModelCar package step alone (no process start-up)" "$STEP" "$(awk -v a="$STEP" -v b="$PATCHED" 'BEGIN { printf "%.2fx of curl PATCH + PUT", a / b }')" "-" "-"
-PUSH_PATCH=$(patch_secs modelcar)
+CURL_PATCH=$(column 2 "$WORK/curlpatch.runs")
+PUSH_PATCH=$(column 2 "$WORK/modelcar.runs")
 row "layer upload as timed by the registry: curl / ModelCar" "$CURL_PATCH / $PUSH_PATCH" "$(awk -v a="$PUSH_PATCH" -v b="$CURL_PATCH" 'BEGIN { printf "%.2fx", a / b }')" "-" "-"
 # CPU (user + sys) of the client: on a machine with few cores the registry competes with it for the same cores.
-CURL_CPU=$(awk '{ printf "%.2f", $1 + $2 }' "$WORK/time-curlpatch")
-PUSH_CPU=$(awk -F': ' '/User time|System time/ { t += $2 } END { printf "%.2f", t }' "$WORK/time-push")
-row "client CPU, user + sys: curl PATCH / ModelCar" "$CURL_CPU / $PUSH_CPU" "-" "-" "-"
+row "client CPU, user + sys: curl PATCH / ModelCar" "$(column 3 "$WORK/curlpatch.runs") / $(column 3 "$WORK/modelcar.runs")" "-" "-" "-"
 
 # 2b. The same image to another fresh registry with no layer digest recorded (validate.json without it, cold layer
 #     cache; as with compressed layers): the layer digest and every file's sha256 are computed while streaming.

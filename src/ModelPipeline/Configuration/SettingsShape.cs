@@ -81,10 +81,22 @@ internal sealed class SettingsShape
         text.All(char.IsAscii)
         && (Number("minLength") is not { } min || text.Length >= min)
         && (Number("maxLength") is not { } max || text.Length <= max)
-        && (!_node.TryGetProperty("pattern", out var pattern) || pattern.GetString() is { } regex
-            && Regex.IsMatch(text, regex, RegexOptions.None, TimeSpan.FromSeconds(1)))
+        && (!_node.TryGetProperty("pattern", out var pattern) || pattern.GetString() is { } regex && Matches(text, regex))
         && !_node.TryGetProperty("minimum", out _) && !_node.TryGetProperty("maximum", out _)
         && !_node.TryGetProperty("exclusiveMinimum", out _) && !_node.TryGetProperty("exclusiveMaximum", out _);
+
+    /// <summary>A pattern that cannot be read or takes too long is left to the validator.</summary>
+    private static bool Matches(string text, string pattern)
+    {
+        try
+        {
+            return Regex.IsMatch(text, pattern, RegexOptions.None, TimeSpan.FromSeconds(1));
+        }
+        catch (Exception ex) when (ex is ArgumentException or RegexMatchTimeoutException)
+        {
+            return false;
+        }
+    }
 
     private bool AcceptsNumber(double value) =>
         double.IsFinite(value) && Math.Abs(value) < 1L << 53

@@ -15,10 +15,7 @@ public static class JsonWarmUp
     {
         try
         {
-            Prepare(Models.ModelLoader.JsonOptions, typeof(Configuration.PipelineConfig), typeof(Models.ModelDefinition));
-            Prepare(RunStateStore.Json, typeof(Configuration.PipelineConfig), typeof(CurrentRun),
-                typeof(Validation.ValidationReport), typeof(Training.TrainingRecord), typeof(Packaging.PackageRecord),
-                typeof(Fetching.FetchRecord));
+            PrepareAll();
         }
         catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException)
         {
@@ -26,8 +23,19 @@ public static class JsonWarmUp
         }
     }, null);
 
-    private static void Prepare(JsonSerializerOptions options, params Type[] types)
+    internal static void PrepareAll()
     {
+        Prepare(Models.ModelLoader.JsonOptions, typeof(Configuration.PipelineConfig), typeof(Models.ModelDefinition));
+        Prepare(RunStateStore.Json, typeof(CurrentRun), typeof(Validation.ValidationReport),
+            typeof(Training.TrainingRecord), typeof(Packaging.PackageRecord), typeof(Fetching.FetchRecord),
+            typeof(Configuration.PipelineConfig));
+    }
+
+    internal static void Prepare(JsonSerializerOptions options, params Type[] types)
+    {
+        // Options get their reflection-based resolver at their first use by JsonSerializer; until then GetTypeInfo
+        // has none to ask and throws. Locking them with it here is what that first use would do.
+        options.MakeReadOnly(populateMissingResolver: true);
         foreach (var type in types) options.GetTypeInfo(type);
     }
 }

@@ -89,18 +89,25 @@ public sealed class RegistryConnector(RegistrySettings settings, Progress.IPipel
     private readonly Dictionary<string, RegistryClient> _clients = new(StringComparer.OrdinalIgnoreCase);
     private readonly IDictionary _environment = environment ?? Environment.GetEnvironmentVariables();
 
+    /// <summary>The one client of <paramref name="reference"/>'s registry (models packaged at once, and a warm-up on a
+    /// pool thread, ask for it together).</summary>
     public RegistryClient For(ImageReference reference)
     {
-        if (_clients.TryGetValue(reference.Registry, out var client)) return client;
-        var plain = settings.PlainHttp switch { "always" => true, "never" => false, _ => reference.IsLoopback };
-        client = new RegistryClient(reference.Registry, plain, RegistryCredentials.Find(reference.Registry, settings, _environment),
-            settings.Retries, TimeSpan.FromSeconds(settings.TimeoutSeconds), reporter);
-        _clients[reference.Registry] = client;
-        return client;
+        lock (_clients)
+        {
+            if (_clients.TryGetValue(reference.Registry, out var client)) return client;
+            var plain = settings.PlainHttp switch { "always" => true, "never" => false, _ => reference.IsLoopback };
+            client = new RegistryClient(reference.Registry, plain,
+                RegistryCredentials.Find(reference.Registry, settings, _environment),
+                settings.Retries, TimeSpan.FromSeconds(settings.TimeoutSeconds), reporter);
+            _clients[reference.Registry] = client;
+            return client;
+        }
     }
 
     public void Dispose()
     {
-        foreach (var c in _clients.Values) c.Dispose();
+        lock (_clients)
+            foreach (var c in _clients.Values) c.Dispose();
     }
 }

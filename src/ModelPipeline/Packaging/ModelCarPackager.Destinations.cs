@@ -91,8 +91,10 @@ public sealed partial class ModelCarPackager
         public async Task<bool> HasImageAsync(PackageRecord previous, CancellationToken ct) =>
             await registries.For(repository).HasManifestAsync(repository.Repository, previous.Digest, ct);
 
+        /// <summary>On a pool thread: the client's set-up and the process's first request are mostly one-time
+        /// start-up work, which overlaps the caller's reading of the run state.</summary>
         public Task WarmUpAsync(CancellationToken ct) =>
-            registries.For(repository).WarmUpAsync(repository.Repository, ct);
+            Task.Run(() => registries.For(repository).WarmUpAsync(repository.Repository, ct), ct);
 
         public Task<ImageResult> WriteAsync(ImageWriter writer, ImagePlan plan,
             Func<ImageToCome, CancellationToken, Task>? alongside, CancellationToken ct)

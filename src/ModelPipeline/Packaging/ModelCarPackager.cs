@@ -26,6 +26,10 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
 
     public async Task<PackageOutcome> PackageAsync(ModelDefinition model, CancellationToken ct = default)
     {
+        // The registry connection is opened first (the process's first HTTP request is mostly start-up work, on
+        // another thread), and the created time read from git (a process start), while the run state is read.
+        var destination = Destination(model.Name);
+        var warmUp = destination.WarmUpAsync(ct);
         var key = state.RequireValidated(model.Name);
         if (state.ReadRun<Zoo.PublishedVersion>(model.Name, key, "published") is { } published)
         {
@@ -33,10 +37,6 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
             await RepackageAsync(model.Name, key, published, ct);
         }
         var tag = Tag(model.Name, key);
-        var destination = Destination(model.Name);
-        // The registry connection is opened, and the created time read from git (a process start), while the
-        // run state is read.
-        var warmUp = destination.WarmUpAsync(ct);
         var createdFromGit = CreatedTime.ResolveAsync(model.Name, model.Directory, ct);
         var report = state.ReadRun<ValidationReport>(model.Name, key, "validate")!;
         var train = state.ReadRun<TrainingRecord>(model.Name, key, "train");

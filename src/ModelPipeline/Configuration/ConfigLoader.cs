@@ -61,11 +61,12 @@ public static class ConfigLoader
             throw new InvalidInputException($"{display} is invalid ({problems.Count} problem{(problems.Count == 1 ? "" : "s")}):", problems);
         // Settings that passed without their overrides pass with them when each override is one value its setting's
         // own keywords accept (a CI job's registry, say): the validator is built only for settings not seen before.
-        SchemaMemo.Check("pipeline.schema.json", json, () =>
+        // Such settings are not remembered themselves (the check is cheap, and values that change from run to run
+        // would fill the memo).
+        var settled = overrides.Count > 0 && overrides.All(o => o.Shape?.Accepts(o.Container?[o.Name]) == true)
+            && SchemaMemo.Passed("pipeline.schema.json", before, environment);
+        if (!settled) SchemaMemo.Check("pipeline.schema.json", json, () =>
         {
-            if (overrides.Count > 0 && overrides.All(o => o.Shape?.Accepts(o.Container?[o.Name]) == true)
-                && SchemaMemo.Passed("pipeline.schema.json", before, environment))
-                return true;
             problems.AddRange(Schema.Value.Validate(json)
                 .Select(e => $"{display}{(IsOverridden(e, overrides) ? " (after environment overrides)" : "")}: " +
                     SchemaMessages.Describe(e, SchemaMessages.PipelineJson)));

@@ -88,6 +88,8 @@ public sealed class SchemaMemoTests : IDisposable
             "MODELPIPE_MODELCAR__DESTINATION", "registry", "MODELPIPE_MODELCAR__REPOSITORY", "127.0.0.1:5000/bench"));
         Assert.Equal((4, "registry", "127.0.0.1:5000/bench"),
             (config.Fetch.Retries, config.ModelCar.Destination, config.ModelCar.Repository));
+        SchemaMemo.Flush();
+        Assert.Single(File.ReadAllLines(Path.Combine(cache, "modelpipe", "schema-passed"))); // not remembered as well
 
         foreach (var (why, env) in new[]
         {

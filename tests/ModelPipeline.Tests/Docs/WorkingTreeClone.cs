@@ -15,9 +15,10 @@ public static class WorkingTreeClone
         var repo = TestWorld.RepoRoot();
         var clone = Path.Combine(worldRoot, "checkout");
         await Tools.RunOkAsync("git", "clone", "--quiet", repo, clone);
-        var listed = await Tools.RunOkAsync("git", "-C", repo, "ls-files", "-z", "--modified", "--others",
-            "--exclude-standard");
-        var changed = listed.Split('\0', StringSplitOptions.RemoveEmptyEntries).Distinct().ToList();
+        // Changed since HEAD, staged or not, and new files git does not ignore.
+        var differ = await Tools.RunOkAsync("git", "-C", repo, "diff", "--name-only", "-z", "--no-renames", "HEAD");
+        var added = await Tools.RunOkAsync("git", "-C", repo, "ls-files", "-z", "--others", "--exclude-standard");
+        var changed = (differ + added).Split('\0', StringSplitOptions.RemoveEmptyEntries).Distinct().ToList();
         foreach (var rel in changed)
         {
             var target = Path.Combine(clone, rel);

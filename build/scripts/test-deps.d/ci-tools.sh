@@ -58,5 +58,5 @@ if [ ! -d "$ci_tools/bin/.store/powershell/$pwsh_version" ]; then
       || ci_log "could not install PowerShell (see $ci_tools/pwsh.log); the build.ps1 tests will skip."
   fi
 fi
-[ -x "$ci_tools/bin/helm" ] && ci_log "ready in $ci_tools: $(ls "$ci_tools/node_modules/.bin" 2>/dev/null | tr '\n' ' ')helm"
+[ -x "$ci_tools/bin/helm" ] && ci_log "ready in $ci_tools: $(ls "$ci_tools/node_modules/.bin" 2>/dev/null | tr '\n' ' ')helm$([ -x "$ci_tools/bin/pwsh" ] && echo ' pwsh')"
 true

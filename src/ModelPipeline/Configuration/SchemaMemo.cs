@@ -12,7 +12,8 @@ namespace ModelPipeline.Configuration;
 /// measured on <c>modelpipe check</c>). Only documents that passed are recorded, and a new build of the tool starts
 /// afresh; a document that fails the schema is always reported in full. Kept in the user's cache folder,
 /// <c>$XDG_CACHE_HOME/modelpipe/schema-passed</c> (default <c>~/.cache</c>), newest <see cref="Limit"/> entries, one
-/// per line; merged into the file once, when the process ends, under <c>schema-passed.lock</c>. A missing, unreadable or unwritable file only means the schemas run.
+/// per line; merged into the file once, when the process ends, under <c>schema-passed.lock</c>. A missing, unreadable
+/// or unwritable file only means the schemas run.
 /// </summary>
 internal static class SchemaMemo
 {

@@ -37,7 +37,8 @@ internal sealed class SettingsShape
 
     public bool Is(string type) => Type == type;
 
-    /// <summary>Keywords that say nothing about a value (<c>definitions</c> is read only through <c>$ref</c>).</summary>
+    /// <summary>Keywords that say nothing about a value (<c>definitions</c> is read only through <c>$ref</c>).
+    /// </summary>
     private static readonly HashSet<string> Notes =
         ["description", "title", "default", "examples", "$comment", "$schema", "$id", "definitions"];
 
@@ -81,7 +82,8 @@ internal sealed class SettingsShape
         text.All(char.IsAscii)
         && (Number("minLength") is not { } min || text.Length >= min)
         && (Number("maxLength") is not { } max || text.Length <= max)
-        && (!_node.TryGetProperty("pattern", out var pattern) || pattern.GetString() is { } regex && Matches(text, regex))
+        && (!_node.TryGetProperty("pattern", out var pattern)
+            || pattern.GetString() is { } regex && Matches(text, regex))
         && !_node.TryGetProperty("minimum", out _) && !_node.TryGetProperty("maximum", out _)
         && !_node.TryGetProperty("exclusiveMinimum", out _) && !_node.TryGetProperty("exclusiveMaximum", out _);
 

@@ -26,8 +26,8 @@ public sealed partial class ModelCarPackager(PipelineConfig config, RunStateStor
 
     public async Task<PackageOutcome> PackageAsync(ModelDefinition model, CancellationToken ct = default)
     {
-        // The registry connection is opened first (the process's first HTTP request is mostly start-up work, on
-        // another thread), and the created time read from git (a process start), while the run state is read.
+        // The registry connection is opened first, on another thread (the process's first HTTP request is mostly
+        // start-up work), while the run state is read; the created time is read from git (a process start) meanwhile.
         var destination = Destination(model.Name);
         var warmUp = destination.WarmUpAsync(ct);
         var key = state.RequireValidated(model.Name);

@@ -50,7 +50,7 @@ public static class ConfigLoader
         environment ??= Environment.GetEnvironmentVariables();
         var before = root.ToJsonString();
         var overrides = ApplyOverrides(root, environment);
-        var json = root.ToJsonString();
+        var json = overrides.Count == 0 ? before : root.ToJsonString();
         var problems = new List<string>();
         using (var document = JsonDocument.Parse(json))
         {

@@ -8,8 +8,10 @@
 # (docker-registry, skopeo; docker is optional) and a built modelpipe (./build.sh Compile).
 # The layer upload is also timed by the registry itself (its PATCH or PUT, from its request log) for curl and ModelCar,
 # which separates the streaming from process start-up and the small requests around it; and the CPU time of the
-# two clients (curl's PATCH, the whole modelpipe process) is shown. curl's streamed upload and the ModelCar push run
-# in turn BENCH_RUNS times (default 3): their rows show medians, and the push's row each run's ratio.
+# two clients (curl's PATCH, the whole modelpipe process) is shown, with the registry's own CPU during each upload (the
+# floor of any client's time) and each client's wall clock less the registry-timed upload (its fixed cost). curl's
+# streamed upload and the ModelCar push run in turn BENCH_RUNS times (default 3): their rows show medians, and the
+# push's row each run's ratio.
 # Then big models (BENCH_BIG_BYTES, sizes separated by spaces, default 4 GiB and 20 GiB; 0 skips them) of sparse
 # weights (zeros that take no disk until the registry stores them): each built and pushed with its peak RSS and
 # seconds per GiB, to show memory flat and time linear in size. A size is skipped, and said so, when the disk
@@ -62,6 +64,14 @@ YML
   echo $! >>"$WORK/registry.pids"
   for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
   echo "127.0.0.1:$port"
+}
+
+# CPU seconds (user + sys) a registry's process has used so far: read before and after an upload, the registry's own
+# work on it (receiving, hashing and writing the bytes), which is the same whichever client sends them.
+registry_cpu() {
+  local pid
+  pid=$(tail -1 "$WORK/registry.pids")
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$pid/stat"
 }
 
 # A measured registry's stored gibibyte goes once it is read: the disk of this VM slows down as a run's writes pile up
@@ -130,6 +140,7 @@ curl_patch() {
   local reg loc t0 t1
   reg=$(registry "curlpatch$1")
   settle
+  c0=$(registry_cpu)
   t0=$(now)
   loc=$(curl -fsS -X POST -D - -o /dev/null "http://$reg/v2/bench/blobs/uploads/" | awk -F': ' 'tolower($1)=="location" { sub(/\r$/, "", $2); print $2 }')
   case "$loc" in http*) ;; *) loc="http://$reg$loc" ;; esac
@@ -138,7 +149,8 @@ curl_patch() {
   case "$loc" in http*) ;; *) loc="http://$reg$loc" ;; esac
   curl -fsS -o /dev/null -X PUT "$loc&digest=sha256:$SHA"
   t1=$(now)
-  echo "$(secs "$t0" "$t1") $(patch_secs "curlpatch$1") $(awk '{ printf "%.2f", $1 + $2 }' "$WORK/time-curlpatch$1")"
+  echo "$(secs "$t0" "$t1") $(patch_secs "curlpatch$1") $(awk '{ printf "%.2f", $1 + $2 }' "$WORK/time-curlpatch$1")" \
+    "-" "$(secs "$c0" "$(registry_cpu)")"
   drop "curlpatch$1"
 }
 
@@ -151,10 +163,12 @@ modelcar_push() {
   export MODELPIPE_MODELCAR__DESTINATION=registry MODELPIPE_MODELCAR__REPOSITORY="$reg/bench"
   rm -rf "$WORK/world/.pipeline/cache/oci-layers" "$WORK/world/artifacts/bench/runs/$KEY/package.json"
   settle
+  c0=$(registry_cpu)
   t0=$(now)
   /usr/bin/time -v -o "$WORK/time-push$1" dotnet "$DLL" package --root "$WORK/world" --json >"$WORK/push$1.json" 2>>"$WORK/modelpipe.log"
   t1=$(now)
-  echo "$(secs "$t0" "$t1") $(patch_secs "modelcar$1") $(awk -F': ' '/User time|System time/ { t += $2 } END { printf "%.2f", t }' "$WORK/time-push$1") $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["durationSeconds"])' "$WORK/push$1.json")"
+  echo "$(secs "$t0" "$t1") $(patch_secs "modelcar$1") $(awk -F': ' '/User time|System time/ { t += $2 } END { printf "%.2f", t }' "$WORK/time-push$1") $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["durationSeconds"])' "$WORK/push$1.json")" \
+    "$(secs "$c0" "$(registry_cpu)")"
 }
 
 RUNS=${BENCH_RUNS:-3}
@@ -172,8 +186,8 @@ PUSH=$(column 1 "$WORK/modelcar.runs")
 STEP=$(column 4 "$WORK/modelcar.runs")
 # Each run's ModelCar / curl ratio: the two ran a few seconds apart, so a slow spell of the disk or the host (this VM
 # has them) falls on both; the goal is read from the median of these ratios.
-PAIRS=$(paste -d' ' "$WORK/modelcar.runs" "$WORK/curlpatch.runs" | awk '{ printf "%s%.2fx", (NR > 1 ? ", " : ""), $1 / $5 }')
-PAIRED=$(paste -d' ' "$WORK/modelcar.runs" "$WORK/curlpatch.runs" | awk '{ printf "%.4f\n", $1 / $5 }' | median)
+PAIRS=$(paste -d' ' "$WORK/modelcar.runs" "$WORK/curlpatch.runs" | awk '{ printf "%s%.2fx", (NR > 1 ? ", " : ""), $1 / $6 }')
+PAIRED=$(paste -d' ' "$WORK/modelcar.runs" "$WORK/curlpatch.runs" | awk '{ printf "%.4f\n", $1 / $6 }' | median)
 row "curl PATCH + PUT ?digest= (streamed upload), median of $RUNS" "$PATCHED" "$(awk -v a="$PATCHED" -v b="$CURL" 'BEGIN { printf "%.2fx", a / b }')" "$BYTES" "-"
 row "ModelCar build + push (modelpipe package), median of $RUNS" "$PUSH" "**${PAIRED}x of curl PATCH + PUT, median of the runs' ratios** ($PAIRS); medians' ratio $(awk -v a="$PUSH" -v b="$PATCHED" 'BEGIN { printf "%.2fx", a / b }')" "$(written "$WORK/push$RUNS.json")" "$(rss "$WORK/time-push$RUNS")"
 row "ModelCar package step alone (no process start-up)" "$STEP" "$(awk -v a="$STEP" -v b="$PATCHED" 'BEGIN { printf "%.2fx of curl PATCH + PUT", a / b }')" "-" "-"
@@ -182,6 +196,15 @@ PUSH_PATCH=$(column 2 "$WORK/modelcar.runs")
 row "layer upload as timed by the registry: curl / ModelCar" "$CURL_PATCH / $PUSH_PATCH" "$(awk -v a="$PUSH_PATCH" -v b="$CURL_PATCH" 'BEGIN { printf "%.2fx", a / b }')" "-" "-"
 # CPU (user + sys) of the client: on a machine with few cores the registry competes with it for the same cores.
 row "client CPU, user + sys: curl PATCH / ModelCar" "$(column 3 "$WORK/curlpatch.runs") / $(column 3 "$WORK/modelcar.runs")" "-" "-" "-"
+# The registry's CPU for the upload is the floor of any client's time (on this machine it is busy for nearly all of
+# the upload: receiving, hashing and writing the bytes, one request on one core); what a client adds to it is its own
+# start-up and requests around the upload: wall clock less the registry-timed upload.
+row "registry CPU, user + sys, during the push: curl / ModelCar" "$(column 5 "$WORK/curlpatch.runs") / $(column 5 "$WORK/modelcar.runs")" \
+  "the floor for any client" "-" "-"
+OWN_CURL=$(awk '{ printf "%.4f\n", $1 - $2 }' "$WORK/curlpatch.runs" | median)
+OWN_PUSH=$(awk '{ printf "%.4f\n", $1 - $2 }' "$WORK/modelcar.runs" | median)
+row "wall clock less the registry-timed upload: curl / ModelCar" "$OWN_CURL / $OWN_PUSH" \
+  "the client's own start-up and small requests, median" "-" "-"
 
 # 2b. The same image to another fresh registry with no layer digest recorded (validate.json without it, cold layer
 #     cache; as with compressed layers): the layer digest and every file's sha256 are computed while streaming.

@@ -67,7 +67,7 @@ YML
 }
 
 # CPU seconds (user + sys) a registry's process has used so far: read before and after an upload, the registry's own
-# work on it (receiving, hashing and writing the bytes), which is the same whichever client sends them.
+# work on it (receiving, hashing and writing the bytes), the same work whichever client sends them.
 registry_cpu() {
   local pid
   pid=$(tail -1 "$WORK/registry.pids")
@@ -137,7 +137,7 @@ drop curl
 # 1b. curl streamed upload: PATCH the bytes, then PUT ?digest= (the protocol path a one-pass
 #     builder has to use, since the digest is known only at the end).
 curl_patch() {
-  local reg loc t0 t1
+  local reg loc t0 t1 c0
   reg=$(registry "curlpatch$1")
   settle
   c0=$(registry_cpu)
@@ -158,7 +158,7 @@ curl_patch() {
 # 2. ModelCar build + push to a fresh registry (cold layer cache), as a Publish does it: Validate recorded the layer's
 #    digest, so the file goes up unhashed in one PUT ?digest= and the registry checks it.
 modelcar_push() {
-  local reg t0 t1
+  local reg t0 t1 c0
   reg=$(registry "modelcar$1")
   export MODELPIPE_MODELCAR__DESTINATION=registry MODELPIPE_MODELCAR__REPOSITORY="$reg/bench"
   rm -rf "$WORK/world/.pipeline/cache/oci-layers" "$WORK/world/artifacts/bench/runs/$KEY/package.json"
@@ -171,6 +171,8 @@ modelcar_push() {
     "$(secs "$c0" "$(registry_cpu)")"
 }
 
+# A run's line in curlpatch.runs and modelcar.runs: wall seconds, registry-timed upload, client CPU, the package
+# step's own seconds (ModelCar; "-" for curl), registry CPU.
 RUNS=${BENCH_RUNS:-3}
 median() { sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 column() { awk -v c="$1" '{ print $c }' "$2" | median; }
@@ -186,8 +188,10 @@ PUSH=$(column 1 "$WORK/modelcar.runs")
 STEP=$(column 4 "$WORK/modelcar.runs")
 # Each run's ModelCar / curl ratio: the two ran a few seconds apart, so a slow spell of the disk or the host (this VM
 # has them) falls on both; the goal is read from the median of these ratios.
-PAIRS=$(paste -d' ' "$WORK/modelcar.runs" "$WORK/curlpatch.runs" | awk '{ printf "%s%.2fx", (NR > 1 ? ", " : ""), $1 / $6 }')
-PAIRED=$(paste -d' ' "$WORK/modelcar.runs" "$WORK/curlpatch.runs" | awk '{ printf "%.4f\n", $1 / $6 }' | median)
+RATIOS=$(paste -d' ' <(cut -d' ' -f1 "$WORK/modelcar.runs") <(cut -d' ' -f1 "$WORK/curlpatch.runs") \
+  | awk '{ printf "%.4f\n", $1 / $2 }')
+PAIRS=$(awk '{ printf "%s%.2fx", (NR > 1 ? ", " : ""), $1 }' <<<"$RATIOS")
+PAIRED=$(median <<<"$RATIOS")
 row "curl PATCH + PUT ?digest= (streamed upload), median of $RUNS" "$PATCHED" "$(awk -v a="$PATCHED" -v b="$CURL" 'BEGIN { printf "%.2fx", a / b }')" "$BYTES" "-"
 row "ModelCar build + push (modelpipe package), median of $RUNS" "$PUSH" "**${PAIRED}x of curl PATCH + PUT, median of the runs' ratios** ($PAIRS); medians' ratio $(awk -v a="$PUSH" -v b="$PATCHED" 'BEGIN { printf "%.2fx", a / b }')" "$(written "$WORK/push$RUNS.json")" "$(rss "$WORK/time-push$RUNS")"
 row "ModelCar package step alone (no process start-up)" "$STEP" "$(awk -v a="$STEP" -v b="$PATCHED" 'BEGIN { printf "%.2fx of curl PATCH + PUT", a / b }')" "-" "-"
@@ -201,9 +205,9 @@ row "client CPU, user + sys: curl PATCH / ModelCar" "$(column 3 "$WORK/curlpatch
 # start-up and requests around the upload: wall clock less the registry-timed upload.
 row "registry CPU, user + sys, during the push: curl / ModelCar" "$(column 5 "$WORK/curlpatch.runs") / $(column 5 "$WORK/modelcar.runs")" \
   "the floor for any client" "-" "-"
-OWN_CURL=$(awk '{ printf "%.4f\n", $1 - $2 }' "$WORK/curlpatch.runs" | median)
-OWN_PUSH=$(awk '{ printf "%.4f\n", $1 - $2 }' "$WORK/modelcar.runs" | median)
-row "wall clock less the registry-timed upload: curl / ModelCar" "$OWN_CURL / $OWN_PUSH" \
+fixed_cost() { awk '{ printf "%.4f\n", $1 - $2 }' "$1" | median; }
+row "wall clock less the registry-timed upload: curl / ModelCar" \
+  "$(fixed_cost "$WORK/curlpatch.runs") / $(fixed_cost "$WORK/modelcar.runs")" \
   "the client's own start-up and small requests, median" "-" "-"
 
 # 2b. The same image to another fresh registry with no layer digest recorded (validate.json without it, cold layer
